@@ -1,0 +1,66 @@
+namespace Clinforge.Core;
+
+/// <summary>Input pipeline: every image is decoded and resized once to this size.</summary>
+public sealed record InputSpec(int Size, int Channels, bool Normalize = true);
+
+/// <summary>Batched tensor augmentation; probabilities and magnitudes in [0, 1].</summary>
+public sealed record AugmentationSpec(
+    double HorizontalFlip = 0.5,
+    double VerticalFlip = 0.0,
+    // Probability of a random 90° rotation (k ∈ {1,2,3}).
+    double Rotate90 = 0.0,
+    // Random-crop padding as a fraction of the side (pad then crop back).
+    double CropPadding = 0.0,
+    // Max relative change of brightness and contrast.
+    double Brightness = 0.0);
+
+/// <summary>Model chosen by name from the registry, with its knobs.</summary>
+public sealed record ModelSpec(string Name, int Width, int Depth, double Dropout = 0.0);
+
+/// <summary>Loss chosen by name: cross_entropy | focal.</summary>
+public sealed record LossSpec(
+    string Name = "cross_entropy",
+    // none | inverse_frequency | sqrt_inverse_frequency.
+    string ClassWeights = "none",
+    double LabelSmoothing = 0.0,
+    // Focal loss γ (Lin et al. 2017).
+    double FocalGamma = 2.0);
+
+/// <summary>Optimiser and schedule.</summary>
+public sealed record OptimizerSpec(
+    string Name = "adamw",
+    double LearningRate = 1e-3,
+    double WeightDecay = 1e-4,
+    double Momentum = 0.9,
+    // cosine | constant.
+    string Schedule = "cosine",
+    int WarmupEpochs = 0,
+    double GradClip = 0.0);
+
+/// <summary>How batches are drawn: uniform | class_balanced.</summary>
+public sealed record SamplerSpec(string Name = "uniform");
+
+/// <summary>
+/// The whole training pipeline as data. The initializer writes v0; each proposal changes a few
+/// fields; a trial trains exactly what this says.
+/// </summary>
+public sealed record Recipe
+{
+    public int SchemaVersion { get; init; } = 1;
+    public required InputSpec Input { get; init; }
+    public AugmentationSpec Augmentation { get; init; } = new();
+    public required ModelSpec Model { get; init; }
+    public LossSpec Loss { get; init; } = new();
+    public SamplerSpec Sampler { get; init; } = new();
+    public OptimizerSpec Optimizer { get; init; } = new();
+    public int BatchSize { get; init; } = 64;
+    // Upper bound; the trial's time budget usually ends training first.
+    public int MaxEpochs { get; init; } = 30;
+    // Fraction of the trial budget spent training; the rest is for validation and saving.
+    public double TrainBudgetFraction { get; init; } = 0.85;
+    // Average predictions over flips at inference (test-time augmentation).
+    public bool TestTimeAugmentation { get; init; }
+    public int Seed { get; init; } = 17;
+    // Why each field has the value it has (field path → reason and source).
+    public IReadOnlyDictionary<string, string> Origins { get; init; } = new Dictionary<string, string>();
+}

@@ -1,0 +1,28 @@
+namespace Clinforge.Core;
+
+/// <summary>The run folder layout of DESIGN.md; every later step reads from here.</summary>
+public sealed record RunPaths(string Root)
+{
+    public string Request => Path.Combine(Root, "request.txt");
+    public string TaskSpec => Path.Combine(Root, "task_spec.json");
+    public string DataCard => Path.Combine(Root, "datacard.json");
+    public string Splits => Path.Combine(Root, "splits.json");
+    public string Journal => Path.Combine(Root, "journal.db");
+    public string TrialsDir => Path.Combine(Root, "trials");
+    public string FinalDir => Path.Combine(Root, "final");
+    public string ReportDir => Path.Combine(Root, "report");
+    public string PackageDir => Path.Combine(Root, "package");
+    public string Evaluation => Path.Combine(FinalDir, "evaluation.json");
+    public string TestPredictions => Path.Combine(FinalDir, "test_predictions.csv");
+    public TrialPaths Trial(int n) => new(Path.Combine(TrialsDir, n.ToString("D3", System.Globalization.CultureInfo.InvariantCulture)));
+}
+
+/// <summary>Files of one trial.</summary>
+public sealed record TrialPaths(string Root)
+{
+    public string Recipe => Path.Combine(Root, "recipe.json");
+    public string Metrics => Path.Combine(Root, "metrics.json");
+    public string Log => Path.Combine(Root, "log.txt");
+    public string Model => Path.Combine(Root, "model.bin");
+    public string ValPredictions => Path.Combine(Root, "val_predictions.csv");
+}

@@ -1,0 +1,59 @@
+namespace Clinforge.Core;
+
+/// <summary>What kind of output the clinician wants.</summary>
+public enum TaskKind { Classification, Detection, Segmentation }
+
+/// <summary>Which error the clinician would rather avoid.</summary>
+public enum ErrorPreference { Sensitivity, Specificity, Balanced }
+
+/// <summary>
+/// The clinical operating point the objective is measured at: maximise <see cref="Maximize"/> while
+/// holding <see cref="Constraint"/> at least <see cref="ConstraintValue"/> (e.g. sensitivity at
+/// specificity 0.8).
+/// </summary>
+public sealed record OperatingPoint(string Maximize, string Constraint, double ConstraintValue);
+
+/// <summary>A variable the model must not rely on.</summary>
+public sealed record Confounder(string Name, string Source);
+
+/// <summary>An open question, with the default used when nobody answers.</summary>
+public sealed record OpenQuestion(string Field, string Question, string Default);
+
+/// <summary>
+/// The request as understood: what to predict, which classes matter, which errors cost more, how
+/// success is measured. Every field's origin is in <see cref="Provenance"/>.
+/// </summary>
+public sealed record TaskSpec
+{
+    public int SchemaVersion { get; init; } = 1;
+    public required string Request { get; init; }
+    public TaskKind Task { get; init; } = TaskKind.Classification;
+    /// <summary>Target classes, named as in the data, in the data's label order.</summary>
+    public required IReadOnlyList<string> Classes { get; init; }
+    /// <summary>For binary tasks the class whose detection matters (the "positive"); else null.</summary>
+    public string? PositiveClass { get; init; }
+    public IReadOnlyList<string> PriorityClasses { get; init; } = [];
+    public ErrorPreference ErrorPreference { get; init; } = ErrorPreference.Balanced;
+    /// <summary>One of the names in <see cref="Metrics"/>.</summary>
+    public required string PrimaryMetric { get; init; }
+    public OperatingPoint? OperatingPoint { get; init; }
+    public bool Localize { get; init; }
+    public IReadOnlyList<Confounder> Confounders { get; init; } = [];
+    public string? Supervision { get; init; }
+    /// <summary>Field name → the words of the request it came from, or "default".</summary>
+    public IReadOnlyDictionary<string, string> Provenance { get; init; } = new Dictionary<string, string>();
+    public IReadOnlyList<OpenQuestion> Questions { get; init; } = [];
+    /// <summary>Plain-language restatement shown to the clinician.</summary>
+    public string Restatement { get; init; } = "";
+}
+
+/// <summary>Names of metrics used as objectives.</summary>
+public static class Metrics
+{
+    public const string Auc = "auc";
+    public const string MacroAuc = "macro_auc";
+    public const string SensitivityAtSpecificity = "sensitivity_at_specificity";
+    public const string SpecificityAtSensitivity = "specificity_at_sensitivity";
+    public const string BalancedAccuracy = "balanced_accuracy";
+    public const string Accuracy = "accuracy";
+}

@@ -1,0 +1,49 @@
+namespace Clinforge.Core;
+
+/// <summary>How a trial ended.</summary>
+public enum TrialStatus { Succeeded, Failed, TimedOut }
+
+/// <summary>A proposed change to the recipe with its plain-language reason and source.</summary>
+public sealed record Proposal(string Move, string Change, string Reason, string? Source, Recipe Recipe);
+
+/// <summary>Validation metrics of one trial at the end of its best epoch.</summary>
+public sealed record ValidationMetrics(
+    double Objective,
+    string ObjectiveName,
+    double Auc,
+    double Accuracy,
+    double BalancedAccuracy,
+    double Sensitivity,
+    double Specificity,
+    double Threshold);
+
+/// <summary>One row of the learning curve.</summary>
+public sealed record EpochLog(int Epoch, double TrainLoss, double ValLoss, double ValObjective, double ValAuc, double Seconds);
+
+/// <summary>metrics.json of a trial, written by the trial process.</summary>
+public sealed record TrialMetrics
+{
+    public required TrialStatus Status { get; init; }
+    public ValidationMetrics? Best { get; init; }
+    public int BestEpoch { get; init; }
+    public IReadOnlyList<EpochLog> Curve { get; init; } = [];
+    public double TrainSeconds { get; init; }
+    public double ImagesPerSecond { get; init; }
+    public int Epochs { get; init; }
+    public string? Error { get; init; }
+    public string? Diagnosis { get; init; }
+}
+
+/// <summary>A trial as recorded in the journal: what was tried, why, what came out, and whether it was kept.</summary>
+public sealed record TrialRecord(
+    int Number,
+    string Move,
+    string Change,
+    string Reason,
+    string? Source,
+    TrialStatus Status,
+    double? Objective,
+    bool Accepted,
+    double? BestBefore,
+    string? Diagnosis,
+    DateTimeOffset Finished);
