@@ -1,1 +1,100 @@
-namespace Clinforge.Bench; internal static class Program { private static int Main() => 0; }
+using System.Diagnostics;
+using System.Globalization;
+using Clinforge.Core;
+
+namespace Clinforge.Bench;
+
+/// <summary>
+/// Benchmarks against ../shared/BENCHMARKS.md. `medmnist` runs `clinforge develop` on PneumoniaMNIST
+/// and BreastMNIST with plain requests and a fixed budget, then prints test AUC/ACC with CIs beside
+/// the MedMNIST v2 rows, plus training throughput and wall time, all measured in this run.
+/// </summary>
+internal static class Program
+{
+    private sealed record Case(string Name, string File, string Request, int Rounds, double TrialMinutes,
+        (string Method, double Auc, double Acc)[] Reference);
+
+    // Reference rows: MedMNIST v2 (Yang et al., Scientific Data 2023), test split, as in ../shared/BENCHMARKS.md.
+    private static readonly Case[] s_cases =
+    [
+        new("PneumoniaMNIST", "pneumoniamnist.npz", "Classify pneumonia versus normal on these paediatric chest X-rays.", 6, 1.5,
+            [("ResNet-18 (28)", 0.944, 0.854), ("ResNet-50 (224)", 0.962, 0.884), ("AutoKeras", 0.947, 0.878), ("Google AutoML Vision", 0.991, 0.946)]),
+        new("BreastMNIST", "breastmnist.npz", "Tell malignant from normal or benign breast ultrasound images.", 8, 1.0,
+            [("ResNet-18 (28)", 0.901, 0.863), ("ResNet-50 (224)", 0.866, 0.842), ("AutoKeras", 0.871, 0.831), ("Google AutoML Vision", 0.919, 0.861)]),
+    ];
+
+    private static int Main(string[] args)
+    {
+        if (args.Length == 0 || args[0] != "medmnist")
+        {
+            Console.Error.WriteLine("usage: dotnet run --project bench/Clinforge.Bench -- medmnist [--only NAME] [--rounds N] [--trial-minutes M]");
+            return 2;
+        }
+        var shared = FindShared() ?? throw new InvalidOperationException("../shared/data/medmnist not found beside the checkout: the benchmark needs the real MedMNIST files.");
+        string? only = Option(args, "--only");
+        var inv = CultureInfo.InvariantCulture;
+        var results = new List<string>();
+        foreach (var c in s_cases.Where(c => only is null || c.Name.Equals(only, StringComparison.OrdinalIgnoreCase)))
+        {
+            int rounds = Option(args, "--rounds") is { } r ? int.Parse(r, inv) : c.Rounds;
+            double minutes = Option(args, "--trial-minutes") is { } m ? double.Parse(m, inv) : c.TrialMinutes;
+            var data = Path.Combine(shared, "medmnist", c.File);
+            if (!File.Exists(data)) throw new FileNotFoundException($"benchmark data missing: {data}");
+            var runDir = Path.Combine(Path.GetTempPath(), $"clinforge-bench-{c.Name.ToLowerInvariant()}-{DateTime.Now:yyyyMMddHHmmss}");
+            Console.WriteLine($"== {c.Name}: {rounds} rounds x {minutes} min, run folder {runDir}");
+            var clock = Stopwatch.StartNew();
+            int code = RunCli(["develop", "--request", c.Request, "--data", data, "--rounds", rounds.ToString(inv),
+                "--trial-minutes", minutes.ToString(inv), "--run", runDir]);
+            var wall = clock.Elapsed;
+            if (code != 0) throw new InvalidOperationException($"{c.Name}: clinforge develop exited with {code}");
+
+            var run = new RunPaths(runDir);
+            var e = Json.Read<FinalEvaluation>(run.Evaluation);
+            var speeds = Directory.GetDirectories(run.TrialsDir).Select(d => Path.Combine(d, "metrics.json")).Where(File.Exists)
+                .Select(Json.Read<TrialMetrics>).Where(m => m.Status == TrialStatus.Succeeded).Select(m => m.ImagesPerSecond).ToList();
+            var lines = new List<string>
+            {
+                $"{c.Name} (test n={e.TestCases}; 95% bootstrap CI, {e.BootstrapResamples} resamples)",
+                $"  {"method",-28} {"AUC",-24} {"ACC (0.5)",-24} {"ACC (val-chosen threshold)",-24}",
+                $"  {"Clinforge initial (trial 0)",-28} {Fmt(e.Initial.Metrics["auc"]),-24} {Fmt(e.Initial.Metrics["accuracy_at_0.5"]),-24} {Fmt(e.Initial.Metrics["accuracy"]),-24}",
+                $"  {"Clinforge final (trial " + e.Final.Trial + ")",-28} {Fmt(e.Final.Metrics["auc"]),-24} {Fmt(e.Final.Metrics["accuracy_at_0.5"]),-24} {Fmt(e.Final.Metrics["accuracy"]),-24}",
+            };
+            foreach (var (method, auc, acc) in c.Reference)
+                lines.Add($"  {method + " [MedMNIST v2]",-28} {auc.ToString("0.000", inv),-24} {acc.ToString("0.000", inv),-24}");
+            lines.Add($"  training throughput: {speeds.DefaultIfEmpty().Average():F0} images/s (mean over trials; min {speeds.DefaultIfEmpty().Min():F0}, max {speeds.DefaultIfEmpty().Max():F0}); wall time {wall.TotalMinutes:F1} min");
+            foreach (var l in lines) Console.WriteLine(l);
+            results.AddRange(lines);
+        }
+        Console.WriteLine();
+        Console.WriteLine("== summary");
+        foreach (var l in results) Console.WriteLine(l);
+        return 0;
+
+        string Fmt(Estimate x) => $"{x.Value.ToString("0.000", inv)} [{x.Lower.ToString("0.000", inv)}, {x.Upper.ToString("0.000", inv)}]";
+    }
+
+    private static string? Option(string[] args, string name)
+    {
+        int i = Array.IndexOf(args, name);
+        return i >= 0 && i + 1 < args.Length ? args[i + 1] : null;
+    }
+
+    private static int RunCli(string[] args)
+    {
+        var psi = new ProcessStartInfo("dotnet") { UseShellExecute = false };
+        psi.ArgumentList.Add(Path.Combine(AppContext.BaseDirectory, "clinforge.dll"));
+        foreach (var a in args) psi.ArgumentList.Add(a);
+        using var p = Process.Start(psi)!;
+        p.WaitForExit();
+        return p.ExitCode;
+    }
+
+    private static string? FindShared()
+    {
+        var dir = new DirectoryInfo(AppContext.BaseDirectory);
+        while (dir is not null && !File.Exists(Path.Combine(dir.FullName, "Clinforge.sln"))) dir = dir.Parent;
+        if (dir is null) return null;
+        var shared = Path.Combine(dir.FullName, "..", "shared", "data");
+        return Directory.Exists(shared) ? Path.GetFullPath(shared) : null;
+    }
+}

@@ -1,1 +1,26 @@
-Console.WriteLine(TorchSharp.torch.ones(2, 2).sum().item<float>());
+using Clinforge.Cli;
+using Clinforge.Core;
+using Spectre.Console;
+
+// The clinforge command: a thin shell over the rooms; every command's work lives in Commands.
+try
+{
+    if (args.Length == 0 || args[0] is "help" or "--help" or "-h")
+    {
+        Commands.PrintHelp();
+        return args.Length == 0 ? 1 : 0;
+    }
+    return args[0] switch
+    {
+        "demo" => Commands.Demo(args[1..]),
+        "develop" => Commands.Develop(args[1..]),
+        "trial" => Commands.Trial(args[1..]),
+        "report" => Commands.Report(args[1..]),
+        _ => throw new ClinforgeException($"unknown command '{args[0]}'. Run 'clinforge help'."),
+    };
+}
+catch (ClinforgeException e)
+{
+    Console.Error.WriteLine($"error: {e.Message}");
+    return e.ExitCode;
+}

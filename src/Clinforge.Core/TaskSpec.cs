@@ -45,6 +45,18 @@ public sealed record TaskSpec
     public IReadOnlyList<OpenQuestion> Questions { get; init; } = [];
     /// <summary>Plain-language restatement shown to the clinician.</summary>
     public string Restatement { get; init; } = "";
+
+    /// <summary>
+    /// Index of the class whose sensitivity and specificity are reported: the positive class, else
+    /// the first priority class, else the second class of a binary task, else -1.
+    /// </summary>
+    public int ReportedClassIndex(IReadOnlyList<string> classes)
+    {
+        var name = PositiveClass ?? PriorityClasses.FirstOrDefault();
+        if (name is null) return classes.Count == 2 ? 1 : -1;
+        for (int i = 0; i < classes.Count; i++) if (classes[i] == name) return i;
+        return -1;
+    }
 }
 
 /// <summary>Names of metrics used as objectives.</summary>

@@ -1,0 +1,245 @@
+using System.Globalization;
+using Clinforge.Core;
+using Clinforge.Data;
+using Clinforge.Development;
+using Clinforge.Evaluation;
+using Clinforge.Intent;
+using Clinforge.Reporting;
+using Clinforge.Training;
+using Spectre.Console;
+
+namespace Clinforge.Cli;
+
+/// <summary>The clinforge commands. Each reads and writes the run folder of DESIGN.md.</summary>
+internal static class Commands
+{
+    /// <summary>The request the demo uses on the generated lesions.</summary>
+    public const string DemoRequest = "Help me tell melanoma from nevus on these skin lesion images; try not to miss a single melanoma.";
+
+    public static void PrintHelp() => Console.WriteLine("""
+        clinforge: from a clinician's request and a folder of images to a validated model.
+
+          clinforge demo [--out DIR] [--rounds N] [--trial-seconds S]
+              Generates a synthetic lesion dataset and runs the whole workflow on it.
+          clinforge develop --request "TEXT" --data PATH [--rounds N] [--trial-minutes M]
+                            [--run DIR] [--seed S] [--threads T]
+              Parses the request, inspects and splits the data (test split sealed), trains and
+              refines for N rounds, evaluates initial and final once on the test split, writes a report.
+              PATH: a folder per class, a folder with images + one CSV, a CSV, or a MedMNIST .npz.
+              Running it again with --run on an existing run folder continues that run.
+          clinforge report RUN
+              Rewrites RUN/report/report.md from the run folder.
+          clinforge trial --run DIR --trial N --budget-seconds S [--threads T]
+              (internal) trains one trial; started by the developer loop as a child process.
+        """);
+
+    public static int Demo(string[] argv)
+    {
+        var a = new Args(argv, new HashSet<string>());
+        string outDir = Path.GetFullPath(a.Get("out") ?? Path.Combine("runs", "demo-" + Stamp()));
+        int rounds = a.Int("rounds", 3);
+        double trialSeconds = a.Double("trial-seconds", 25);
+        a.RejectUnknown();
+        var data = Path.Combine(outDir, "data");
+        AnsiConsole.MarkupLine($"[bold]Clinforge demo[/]: generating 600 synthetic skin-lesion images (melanoma-like vs nevus-like) in [blue]{Markup.Escape(data)}[/]");
+        SyntheticLesions.Generate(data, count: 600, seed: 7, positiveShare: 0.3, size: 64);
+        return RunWorkflow(DemoRequest, data, Path.Combine(outDir, "run"), rounds, TimeSpan.FromSeconds(trialSeconds), seed: 17, threads: 0);
+    }
+
+    public static int Develop(string[] argv)
+    {
+        var a = new Args(argv, new HashSet<string>());
+        string request = a.Require("request", "what the model should do, in your words");
+        string data = a.Require("data", "the dataset folder, CSV or .npz");
+        int rounds = a.Int("rounds", 8);
+        double minutes = a.Double("trial-minutes", 1.5);
+        int seed = a.Int("seed", 17);
+        int threads = a.Int("threads", 0);
+        string run = a.Get("run") ?? Path.Combine("runs", Stamp() + "-" + Slug(request));
+        a.RejectUnknown();
+        return RunWorkflow(request, data, Path.GetFullPath(run), rounds, TimeSpan.FromMinutes(minutes), seed, threads);
+    }
+
+    /// <summary>The walk of one run (DESIGN.md): spec → data card and sealed splits → recipe v0 → loop → one test look → report.</summary>
+    public static int RunWorkflow(string request, string dataPath, string runDir, int rounds, TimeSpan budget, int seed, int threads)
+    {
+        var run = new RunPaths(runDir);
+        bool resuming = File.Exists(run.TaskSpec) && File.Exists(run.Splits) && File.Exists(run.DataCard);
+        TaskSpec spec;
+        DataCard card;
+        Splits? newSplits = null;
+        if (resuming)
+        {
+            spec = Json.Read<TaskSpec>(run.TaskSpec);
+            card = Json.Read<DataCard>(run.DataCard);
+        }
+        else
+        {
+            // Everything that can fail on bad input happens before the run folder is created.
+            var dataset = DatasetReader.Open(Path.GetFullPath(dataPath));
+            spec = new RuleBasedParser().Parse(request, dataset.Classes);
+            newSplits = Splitter.Split(dataset, seed);
+            card = Inspector.Inspect(dataset, newSplits, seed);
+        }
+        Directory.CreateDirectory(run.Root);
+        using var journal = new Journal(run.Journal);
+        if (newSplits is null)
+        {
+            AnsiConsole.MarkupLine($"Continuing run [blue]{Markup.Escape(run.Root)}[/] ({journal.Trials().Count} trials recorded).");
+            journal.Event("resume", "run continued");
+        }
+        else
+        {
+            // The spec is written last: its presence is what marks a prepared run.
+            AtomicFile.WriteAllText(run.Request, request + "\n");
+            Json.Write(run.Splits, newSplits);
+            Json.Write(run.DataCard, card);
+            Json.Write(run.TaskSpec, spec);
+            journal.Event("request", request);
+            journal.Event("spec", spec.Restatement, payload: Json.Serialize(spec));
+            journal.Event("seal", $"test split sealed: {newSplits.Test.Count} images; only the final evaluation opens it (method {newSplits.Method}, seed {newSplits.Seed})");
+        }
+
+        ShowUnderstanding(spec, card);
+        var initial = Initializer.Plan(spec, card, seed);
+        var launcher = TrialLauncher.ForAssembly(typeof(Commands).Assembly.Location);
+        var runner = new LocalProcessTrialRunner(launcher, threads);
+        var loop = new DeveloperLoop(run, journal, new PlaybookProposer(), runner, new ConsoleMonitor(Objective.From(spec)));
+        AnsiConsole.MarkupLine($"[bold]Developing[/]: 1 initial trial + up to {rounds} refinement rounds, {budget.TotalSeconds:F0}s each; objective on validation: [green]{Markup.Escape(Objective.From(spec).Describe())}[/]");
+        loop.Run(spec, card, initial, rounds, budget, CancellationToken.None);
+        ShowResultsTable(journal);
+
+        if (File.Exists(run.Evaluation))
+        {
+            AnsiConsole.MarkupLine("[yellow]The test split was already evaluated for this run; not looking again.[/]");
+        }
+        else
+        {
+            var dataset = DatasetReader.Open(card.Source);
+            var evaluation = FinalEvaluator.Evaluate(run, journal, new TorchModelScorer(dataset), spec, card, seed, allowRepeat: false);
+            ShowEvaluation(evaluation);
+        }
+        var report = WriteReport(run, journal);
+        AnsiConsole.MarkupLine($"Report: [blue]{Markup.Escape(report)}[/]");
+        return 0;
+    }
+
+    public static int Trial(string[] argv)
+    {
+        var a = new Args(argv, new HashSet<string>());
+        var run = new RunPaths(Path.GetFullPath(a.Require("run", "run folder")));
+        int number = a.Int("trial", 0);
+        double seconds = a.Double("budget-seconds", 60);
+        int threads = a.Int("threads", 0);
+        a.RejectUnknown();
+        var started = DateTime.UtcNow;
+        var recipe = Json.Read<Recipe>(run.Trial(number).Recipe);
+        var spec = Json.Read<TaskSpec>(run.TaskSpec);
+        var card = Json.Read<DataCard>(run.DataCard);
+        var dev = SplitStore.LoadDevelopment(run);
+        var objective = Objective.From(spec);
+        int positive = spec.ReportedClassIndex(card.Classes);
+        var deadline = started.AddSeconds(seconds * recipe.TrainBudgetFraction);
+        var metrics = TrialWorker.Run(run, number, dev.Train, dev.Val,
+            (labels, probs) => ObjectiveEvaluator.Evaluate(objective, labels, probs, positive),
+            deadline, threads, line => Console.WriteLine(line));
+        return metrics.Status == TrialStatus.Succeeded ? 0 : 4;
+    }
+
+    public static int Report(string[] argv)
+    {
+        var a = new Args(argv, new HashSet<string>());
+        if (a.Positional.Count != 1) throw new ClinforgeException("usage: clinforge report RUN");
+        a.RejectUnknown();
+        var run = new RunPaths(Path.GetFullPath(a.Positional[0]));
+        if (!File.Exists(run.TaskSpec)) throw new ClinforgeException($"{run.Root}: not a run folder (no task_spec.json).");
+        using var journal = new Journal(run.Journal);
+        Console.WriteLine(WriteReport(run, journal));
+        return 0;
+    }
+
+    private static string WriteReport(RunPaths run, Journal journal) => MarkdownReport.Write(new ReportInput(
+        run,
+        File.Exists(run.Request) ? File.ReadAllText(run.Request) : "",
+        Json.Read<TaskSpec>(run.TaskSpec),
+        Json.Read<DataCard>(run.DataCard),
+        journal.Trials(),
+        journal.Events("test_look").Select(e => (e.Time, e.Kind, e.Message)).ToList(),
+        File.Exists(run.Evaluation) ? Json.Read<FinalEvaluation>(run.Evaluation) : null));
+
+    private static void ShowUnderstanding(TaskSpec spec, DataCard card)
+    {
+        AnsiConsole.Write(new Panel(Markup.Escape(spec.Restatement)).Header("I understood").BorderColor(Color.Green));
+        var t = new Table().AddColumns("split", "images", "per class");
+        foreach (var (split, counts) in card.Counts)
+            t.AddRow(split, counts.Values.Sum().ToString(CultureInfo.InvariantCulture),
+                Markup.Escape(string.Join(", ", counts.Select(kv => $"{kv.Key} {kv.Value}"))));
+        AnsiConsole.Write(t);
+        foreach (var note in card.Notes) AnsiConsole.MarkupLine($"[yellow]note:[/] {Markup.Escape(note)}");
+        foreach (var q in spec.Questions) AnsiConsole.MarkupLine($"[grey]open question:[/] {Markup.Escape(q.Question)} [grey](using: {Markup.Escape(q.Default)})[/]");
+    }
+
+    private static void ShowResultsTable(Journal journal)
+    {
+        var t = new Table().Title("Results table (validation)").AddColumns("#", "change", "objective", "decision");
+        foreach (var r in journal.Trials())
+            t.AddRow(r.Number.ToString(CultureInfo.InvariantCulture), Markup.Escape(r.Change),
+                r.Objective is { } o ? o.ToString("F4", CultureInfo.InvariantCulture) : Markup.Escape(r.Status.ToString()),
+                r.Accepted ? "[green]kept[/]" : "[grey]discarded[/]");
+        AnsiConsole.Write(t);
+    }
+
+    private static void ShowEvaluation(FinalEvaluation e)
+    {
+        var t = new Table().Title($"Test split, looked at once ({e.TestCases} images); 95% bootstrap CIs").AddColumns("metric", "initial", "final", "difference (p)");
+        foreach (var (name, fin) in e.Final.Metrics)
+        {
+            var ini = e.Initial.Metrics[name];
+            var cmp = e.Comparisons.FirstOrDefault(c => c.Metric == name);
+            t.AddRow(name, Fmt(ini), Fmt(fin), cmp is null ? "" : string.Create(CultureInfo.InvariantCulture, $"{cmp.Difference:+0.000;-0.000} (p={cmp.PValue:0.000})"));
+        }
+        AnsiConsole.Write(t);
+        static string Fmt(Estimate x) => string.Create(CultureInfo.InvariantCulture, $"{x.Value:0.000} [[{x.Lower:0.000}, {x.Upper:0.000}]]");
+    }
+
+    private static string Stamp() => DateTime.Now.ToString("yyyyMMdd-HHmmss", CultureInfo.InvariantCulture);
+
+    private static string Slug(string text)
+    {
+        var words = new string(text.ToLowerInvariant().Select(c => char.IsLetterOrDigit(c) ? c : ' ').ToArray())
+            .Split(' ', StringSplitOptions.RemoveEmptyEntries).Take(4);
+        return string.Join('-', words);
+    }
+}
+
+/// <summary>Shows the loop's progress: the current round, a progress bar for the running trial, the running best.</summary>
+internal sealed class ConsoleMonitor(Objective objective) : IMonitor
+{
+    private int _lastPercent = -1;
+
+    public void RoundStarted(int round, int rounds, Proposal proposal)
+    {
+        _lastPercent = -1;
+        AnsiConsole.MarkupLine(round == 0
+            ? "[bold]Round 0[/] (initial recipe)"
+            : $"[bold]Round {round}/{rounds}[/] [blue]{Markup.Escape(proposal.Move)}[/]: {Markup.Escape(proposal.Change)}");
+        if (round > 0) AnsiConsole.MarkupLine($"  [grey]why: {Markup.Escape(proposal.Reason)}{(proposal.Source is null ? "" : " — " + Markup.Escape(proposal.Source))}[/]");
+    }
+
+    public void TrialProgress(int round, TrialProgressReport report)
+    {
+        int percent = (int)(report.Fraction * 100);
+        if (percent / 10 == _lastPercent / 10) return;
+        _lastPercent = percent;
+        int filled = Math.Clamp(percent / 5, 0, 20);
+        AnsiConsole.MarkupLine(string.Create(CultureInfo.InvariantCulture,
+            $"  [[{new string('#', filled)}{new string('.', 20 - filled)}]] epoch {report.Epoch}/{report.PlannedEpochs}  trial best {(report.Best is { } b ? b.ToString("F4", CultureInfo.InvariantCulture) : "-")}"));
+    }
+
+    public void TrialFinished(int round, TrialRecord record, double? best)
+    {
+        string value = record.Objective is { } o ? o.ToString("F4", CultureInfo.InvariantCulture) : record.Status.ToString();
+        string decision = record.Accepted ? "[green]kept[/]" : record.Status == TrialStatus.Succeeded ? "[grey]discarded[/]" : $"[red]failed[/] ({Markup.Escape(record.Diagnosis ?? "")})";
+        AnsiConsole.MarkupLine($"  {Markup.Escape(objective.Describe())} = {value} → {decision}; running best {(best is { } b ? b.ToString("F4", CultureInfo.InvariantCulture) : "-")}");
+    }
+}

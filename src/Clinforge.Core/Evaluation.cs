@@ -1,0 +1,38 @@
+namespace Clinforge.Core;
+
+/// <summary>Scores items with a trained trial's model (implemented with TorchSharp in Training; used by the final evaluation).</summary>
+public interface IModelScorer
+{
+    /// <summary>Class probabilities for each item, in item order.</summary>
+    double[][] Predict(TrialPaths trial, IReadOnlyList<DataItem> items);
+}
+
+/// <summary>A point estimate with its 95% bootstrap interval.</summary>
+public sealed record Estimate(double Value, double Lower, double Upper);
+
+/// <summary>Test metrics of one model at the operating point chosen on validation.</summary>
+public sealed record ModelTestResult(
+    int Trial,
+    string Label,
+    double Threshold,
+    string ThresholdRule,
+    IReadOnlyDictionary<string, Estimate> Metrics);
+
+/// <summary>A paired comparison of final versus initial on the same test cases.</summary>
+public sealed record PairedComparison(string Metric, double Difference, double Lower, double Upper, double PValue, string Method);
+
+/// <summary>final/evaluation.json: the one look at the test split.</summary>
+public sealed record FinalEvaluation
+{
+    public required DateTimeOffset LookedAt { get; init; }
+    public required int TestCases { get; init; }
+    public required IReadOnlyDictionary<string, int> TestCounts { get; init; }
+    public required string ObjectiveName { get; init; }
+    public required string PositiveClass { get; init; }
+    public required ModelTestResult Initial { get; init; }
+    public required ModelTestResult Final { get; init; }
+    public required IReadOnlyList<PairedComparison> Comparisons { get; init; }
+    public required int BootstrapResamples { get; init; }
+    public required int BootstrapSeed { get; init; }
+    public int TestLooks { get; init; } = 1;
+}

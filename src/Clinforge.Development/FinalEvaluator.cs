@@ -1,0 +1,136 @@
+using System.Globalization;
+using System.Text;
+using Clinforge.Core;
+using Clinforge.Evaluation;
+
+namespace Clinforge.Development;
+
+/// <summary>
+/// The one look at the sealed test split: the initial (trial 0) and final (best) models are scored
+/// on the same test images; each metric gets a stratified 95% bootstrap CI and final − initial a
+/// paired bootstrap test on the same resamples (Efron & Tibshirani 1993). Thresholds come from
+/// validation, never from test.
+/// </summary>
+public static class FinalEvaluator
+{
+    /// <summary>Bootstrap resamples (the issue asks for ≥ 2000).</summary>
+    public const int Resamples = 2000;
+
+    /// <summary>Runs the evaluation and writes final/evaluation.json and final/test_predictions.csv.</summary>
+    public static FinalEvaluation Evaluate(RunPaths run, Journal journal, IModelScorer scorer, TaskSpec spec, DataCard card, int seed, bool allowRepeat)
+    {
+        var trials = journal.Trials();
+        if (trials.Count == 0 || !trials[0].Accepted)
+            throw new ClinforgeException($"{run.Journal}: the initial trial did not succeed, so there is no model to evaluate. See {run.Trial(0).Log}.");
+        var best = trials.Where(t => t.Accepted).Last();
+
+        var test = SplitStore.OpenTest(run, journal, $"final evaluation of trial 0 (initial) and trial {best.Number} (final)", allowRepeat);
+        var lookedAt = DateTimeOffset.UtcNow;
+        var labels = test.Select(i => i.Label).ToArray();
+        var objective = Objective.From(spec);
+        int positive = spec.ReportedClassIndex(card.Classes);
+
+        var initialProbs = scorer.Predict(run.Trial(0), test);
+        var finalProbs = best.Number == 0 ? initialProbs : scorer.Predict(run.Trial(best.Number), test);
+        PredictionTable.Write(run.TestPredictions, test.Select(i => i.Id).ToArray(), labels, finalProbs, card.Classes);
+        if (best.Number != 0) PredictionTable.Write(Path.Combine(run.FinalDir, "test_predictions_initial.csv"), test.Select(i => i.Id).ToArray(), labels, initialProbs, card.Classes);
+
+        var initial = Score(run, 0, "initial", objective, labels, initialProbs, positive, card, seed);
+        var final = Score(run, best.Number, "final", objective, labels, finalProbs, positive, card, seed);
+        var comparisons = new List<PairedComparison>();
+        foreach (var name in final.Metrics.Keys)
+        {
+            var stat = MetricFunction(name, labels, positive, card.Classes.Count);
+            var a = stat(initialProbs, initial.Threshold);
+            var b = stat(finalProbs, final.Threshold);
+            var r = Bootstrap.PairedTest(labels.Length, idx => a(idx), idx => b(idx), Resamples, seed, labels);
+            comparisons.Add(new PairedComparison(name, r.Difference, r.DifferenceInterval.Lower, r.DifferenceInterval.Upper, r.PValue, "paired stratified bootstrap"));
+        }
+
+        var evaluation = new FinalEvaluation
+        {
+            LookedAt = lookedAt,
+            TestCases = labels.Length,
+            TestCounts = card.Classes.Select((c, i) => (c, labels.Count(l => l == i))).ToDictionary(x => x.c, x => x.Item2),
+            ObjectiveName = objective.Describe(),
+            PositiveClass = positive >= 0 ? card.Classes[positive] : "",
+            Initial = initial,
+            Final = final,
+            Comparisons = comparisons,
+            BootstrapResamples = Resamples,
+            BootstrapSeed = seed,
+            TestLooks = journal.TestLookCount,
+        };
+        Json.Write(run.Evaluation, evaluation);
+        journal.Event("evaluation", $"test evaluation written: initial trial 0, final trial {best.Number}");
+        return evaluation;
+    }
+
+    private static ModelTestResult Score(RunPaths run, int trial, string label, Objective objective, int[] labels, double[][] probs, int positive, DataCard card, int seed)
+    {
+        double threshold = double.NaN; string rule = "argmax";
+        if (card.Classes.Count == 2)
+        {
+            // The operating threshold is chosen on this trial's validation predictions (Youden or the
+            // clinician's operating point) and applied unchanged to test.
+            var val = PredictionTable.Read(run.Trial(trial).ValPredictions);
+            var valScores = val.Probabilities.Select(p => p[positive]).ToArray();
+            var valBinary = val.Labels.Select(l => l == positive ? 1 : 0).ToArray();
+            var chosen = ObjectiveEvaluator.ChooseThreshold(objective, valBinary, valScores);
+            threshold = chosen.Threshold; rule = chosen.Rule;
+        }
+        var metrics = new Dictionary<string, Estimate>();
+        foreach (var name in MetricNames(card.Classes.Count, positive))
+        {
+            var f = MetricFunction(name, labels, positive, card.Classes.Count)(probs, threshold);
+            var ci = Bootstrap.Percentile(labels.Length, idx => f(idx), Resamples, seed, labels);
+            metrics[name] = new Estimate(f(Enumerable.Range(0, labels.Length).ToArray()), ci.Lower, ci.Upper);
+        }
+        return new ModelTestResult(trial, label, threshold, rule, metrics);
+    }
+
+    /// <summary>Metrics reported for a task with <paramref name="classes"/> classes.</summary>
+    public static IReadOnlyList<string> MetricNames(int classes, int positive) => classes == 2
+        ? ["auc", "accuracy", "sensitivity", "specificity", "ppv", "npv", "f1", "balanced_accuracy", "accuracy_at_0.5"]
+        : positive >= 0
+            ? ["macro_auc", "accuracy", "balanced_accuracy", "macro_f1", "priority_auc", "priority_sensitivity", "priority_specificity"]
+            : ["macro_auc", "accuracy", "balanced_accuracy", "macro_f1"];
+
+    /// <summary>A metric as a function of resampled indices, for bootstrap.</summary>
+    private static Func<double[][], double, Func<int[], double>> MetricFunction(string name, int[] labels, int positive, int classes) =>
+        (probs, threshold) => idx =>
+        {
+            var y = idx.Select(i => labels[i]).ToArray();
+            var p = idx.Select(i => probs[i]).ToArray();
+            if (classes == 2)
+            {
+                var yb = y.Select(l => l == positive ? 1 : 0).ToArray();
+                var s = p.Select(r => r[positive]).ToArray();
+                if (name == "auc") return BinaryMetrics.Auc(yb, s);
+                var c = BinaryMetrics.ConfusionAt(yb, s, name == "accuracy_at_0.5" ? 0.5 : threshold);
+                return name switch
+                {
+                    "accuracy" or "accuracy_at_0.5" => c.Accuracy,
+                    "sensitivity" => c.Sensitivity,
+                    "specificity" => c.Specificity,
+                    "ppv" => c.Ppv,
+                    "npv" => c.Npv,
+                    "f1" => c.F1,
+                    "balanced_accuracy" => c.BalancedAccuracy,
+                    _ => throw new InvalidOperationException(name),
+                };
+            }
+            return name switch
+            {
+                "macro_auc" => MulticlassMetrics.MacroAuc(y, p),
+                "accuracy" => MulticlassMetrics.Accuracy(y, p),
+                "balanced_accuracy" => MulticlassMetrics.BalancedAccuracy(y, p),
+                "macro_f1" => MulticlassMetrics.MacroF1(y, p),
+                "priority_auc" => BinaryMetrics.Auc(y.Select(l => l == positive ? 1 : 0).ToArray(), p.Select(r => r[positive]).ToArray()),
+                "priority_sensitivity" => MulticlassMetrics.OneVsRest(y, p, positive).Sensitivity,
+                "priority_specificity" => MulticlassMetrics.OneVsRest(y, p, positive).Specificity,
+                _ => throw new InvalidOperationException(name),
+            };
+        };
+
+}

@@ -1,0 +1,165 @@
+using Clinforge.Core;
+
+namespace Clinforge.Development;
+
+/// <summary>What the proposer sees: the spec, the data card, every finished trial with its metrics, and the current best.</summary>
+public sealed record DevelopmentState(
+    TaskSpec Spec,
+    DataCard Card,
+    IReadOnlyList<(TrialRecord Record, Recipe Recipe, TrialMetrics? Metrics)> History,
+    Recipe BestRecipe,
+    TrialMetrics? BestMetrics);
+
+/// <summary>Proposes the next recipe change (ML.NET AutoML-style contract).</summary>
+public interface IProposer
+{
+    /// <summary>The next proposal, or null when nothing sensible is left to try.</summary>
+    Proposal? Propose(DevelopmentState state);
+}
+
+/// <summary>What the learning curve of the best trial says.</summary>
+public enum CurveDiagnosis { Overfitting, Underfitting, StillImproving, Plateau }
+
+/// <summary>
+/// The offline proposer: a playbook of established techniques, each a move with a condition read
+/// from the evidence (learning curve, class balance, image size, past trials) and a plain-language
+/// reason citing its source. Moves that were tried and discarded are not repeated; a failed trial
+/// gets a repair move first (AIDE's debug step).
+/// </summary>
+public sealed class PlaybookProposer : IProposer
+{
+    private sealed record Move(string Name, Func<DevelopmentState, Facts, bool> When, Func<Recipe, Facts, (Recipe Recipe, string Change, string Reason)> Apply, string Source, bool Repeatable = false);
+
+    /// <summary>Evidence computed once per proposal.</summary>
+    public sealed record Facts(CurveDiagnosis Curve, double ImbalanceRatio, int NativeSize, bool LastFailed, string? LastFailure);
+
+    private static readonly Move[] s_moves =
+    [
+        new("lower_learning_rate", (s, f) => f.LastFailed,
+            (r, f) => (r with { Optimizer = r.Optimizer with { LearningRate = r.Optimizer.LearningRate / 3, GradClip = 1.0 } },
+                $"learning rate {r.Optimizer.LearningRate:G3} → {r.Optimizer.LearningRate / 3:G3}, gradient clipping at norm 1",
+                $"The last trial failed ({f.LastFailure}); a lower learning rate with gradient clipping is the standard repair for diverging training."),
+            "Pascanu et al. 2013 (gradient clipping)", Repeatable: true),
+        new("class_balanced_sampling", (s, f) => f.ImbalanceRatio >= 1.5,
+            (r, f) => (r with { Sampler = new SamplerSpec("class_balanced") }, "sampler uniform → class-balanced",
+                $"The classes are imbalanced ({f.ImbalanceRatio:0.0}:1 in training); drawing batches with equal class frequency lets the rare class shape the decision boundary."),
+            "Buda et al. 2018, Neural Networks"),
+        new("wider_network", (s, f) => f.Curve is CurveDiagnosis.Underfitting or CurveDiagnosis.StillImproving or CurveDiagnosis.Plateau && s.BestRecipe.Model.Width < 64,
+            (r, f) => (r with { Model = r.Model with { Width = r.Model.Width * 2 } }, $"width {r.Model.Width} → {r.Model.Width * 2}",
+                f.Curve == CurveDiagnosis.Overfitting ? "More capacity." : "Training and validation loss are both still high or still falling: the model may lack capacity, so double its width."),
+            "Zagoruyko & Komodakis 2016 (Wide ResNets)", Repeatable: true),
+        new("stronger_augmentation", (s, f) => f.Curve == CurveDiagnosis.Overfitting,
+            (r, f) => (r with { Augmentation = r.Augmentation with { CropPadding = Math.Min(r.Augmentation.CropPadding + 0.06, 0.2), Brightness = Math.Min(r.Augmentation.Brightness + 0.1, 0.4) } },
+                "shift and brightness/contrast augmentation increased",
+                "Validation loss rises while training loss keeps falling (over-fitting): stronger label-preserving augmentation widens what the model sees."),
+            "Shorten & Khoshgoftaar 2019, J Big Data", Repeatable: true),
+        new("label_smoothing", (s, f) => f.Curve is CurveDiagnosis.Overfitting or CurveDiagnosis.Plateau,
+            (r, f) => (r with { Loss = r.Loss with { LabelSmoothing = 0.1 } }, "label smoothing 0 → 0.1",
+                "The model grows over-confident on training data; label smoothing keeps its probabilities softer and often generalises better."),
+            "Szegedy et al. 2016; Müller et al. 2019"),
+        new("focal_loss", (s, f) => f.ImbalanceRatio >= 1.5 || s.Spec.ErrorPreference != ErrorPreference.Balanced,
+            (r, f) => (r with { Loss = r.Loss with { Name = "focal", FocalGamma = 2.0 } }, "loss cross-entropy → focal (γ = 2)",
+                "Most training images are already classified confidently; focal loss down-weights them so training concentrates on the hard, borderline cases that decide the operating point."),
+            "Lin et al. 2017 (focal loss)"),
+        new("class_weights", (s, f) => f.ImbalanceRatio >= 1.5 && s.BestRecipe.Loss.ClassWeights != "inverse_frequency",
+            (r, f) => (r with { Loss = r.Loss with { ClassWeights = "inverse_frequency" } }, $"class weights {r.Loss.ClassWeights} → inverse frequency",
+                "Errors on the rarer class should cost as much in total as errors on the common one; inverse-frequency weights do that."),
+            "King & Zeng 2001; Cui et al. 2019"),
+        new("higher_resolution", (s, f) => f.NativeSize > s.BestRecipe.Input.Size,
+            (r, f) => { int next = Math.Min(f.NativeSize, (int)(r.Input.Size * 1.5)); return (r with { Input = r.Input with { Size = next } }, $"input {r.Input.Size} → {next} px",
+                $"Images are {f.NativeSize} px but the model sees {r.Input.Size} px; finer detail (borders, texture) may carry the diagnosis."); },
+            "Tan & Le 2019 (resolution scaling)", Repeatable: true),
+        new("weight_decay", (s, f) => f.Curve == CurveDiagnosis.Overfitting,
+            (r, f) => (r with { Optimizer = r.Optimizer with { WeightDecay = r.Optimizer.WeightDecay * 5 } }, $"weight decay {r.Optimizer.WeightDecay:G3} → {r.Optimizer.WeightDecay * 5:G3}",
+                "Over-fitting: stronger decoupled weight decay shrinks the weights toward simpler functions."),
+            "Loshchilov & Hutter 2019 (AdamW)"),
+        new("test_time_augmentation", (s, f) => !s.BestRecipe.TestTimeAugmentation && s.BestRecipe.Augmentation.HorizontalFlip > 0,
+            (r, f) => (r with { TestTimeAugmentation = true }, "test-time augmentation on (average over horizontal flip)",
+                "Averaging the prediction over a flipped copy reduces variance at no training cost."),
+            "Krizhevsky et al. 2012; Shanmugam et al. 2021"),
+        new("deeper_network", (s, f) => f.Curve is CurveDiagnosis.Underfitting or CurveDiagnosis.StillImproving && s.BestRecipe.Model.Depth < 3,
+            (r, f) => (r with { Model = r.Model with { Depth = r.Model.Depth + 1 } }, $"blocks per stage {r.Model.Depth} → {r.Model.Depth + 1}",
+                "The model still under-fits; another residual block per stage adds depth and receptive field."),
+            "He et al. 2016 (ResNet)"),
+        new("higher_learning_rate", (s, f) => f.Curve is CurveDiagnosis.Underfitting or CurveDiagnosis.StillImproving,
+            (r, f) => (r with { Optimizer = r.Optimizer with { LearningRate = r.Optimizer.LearningRate * 2 } }, $"learning rate {r.Optimizer.LearningRate:G3} → {r.Optimizer.LearningRate * 2:G3}",
+                "Validation was still improving when the budget ended: a larger step size gets further in the same time."),
+            "Smith 2017 (learning-rate range)"),
+        new("dropout", (s, f) => f.Curve == CurveDiagnosis.Overfitting && s.BestRecipe.Model.Dropout < 0.3,
+            (r, f) => (r with { Model = r.Model with { Dropout = 0.3 } }, "dropout before the classifier 0 → 0.3",
+                "Over-fitting: dropout on the pooled features discourages reliance on a few activations."),
+            "Srivastava et al. 2014"),
+        new("sgd_momentum", (s, f) => s.BestRecipe.Optimizer.Name == "adamw",
+            (r, f) => (r with { Optimizer = r.Optimizer with { Name = "sgd", LearningRate = 0.05, Momentum = 0.9, WeightDecay = 5e-4 } }, "optimiser AdamW → SGD with Nesterov momentum (lr 0.05)",
+                "SGD with momentum often generalises better than adaptive methods on image classification."),
+            "Wilson et al. 2017; He et al. 2016"),
+        new("lower_learning_rate_plateau", (s, f) => f.Curve is CurveDiagnosis.Plateau or CurveDiagnosis.Overfitting,
+            (r, f) => (r with { Optimizer = r.Optimizer with { LearningRate = r.Optimizer.LearningRate / 2 } }, $"learning rate {r.Optimizer.LearningRate:G3} → {r.Optimizer.LearningRate / 2:G3}",
+                "Validation peaked early and then wandered: a smaller step size settles into a better minimum."),
+            "Bengio 2012 (practical recommendations)"),
+        new("vertical_flip_rotation", (s, f) => f.Curve == CurveDiagnosis.Overfitting && s.BestRecipe.Augmentation.Rotate90 == 0 && s.Card.Channels == 3,
+            (r, f) => (r with { Augmentation = r.Augmentation with { VerticalFlip = 0.5, Rotate90 = 0.5 } }, "vertical flips and 90° rotations on",
+                "Colour images with no canonical orientation (dermoscopy, histology) can be rotated and flipped freely, multiplying the effective data."),
+            "Perez et al. 2018 (skin lesion augmentation)"),
+    ];
+
+    /// <summary>All move names, for documentation and tests.</summary>
+    public static IReadOnlyList<string> MoveNames => s_moves.Select(m => m.Name).ToArray();
+
+    /// <inheritdoc />
+    public Proposal? Propose(DevelopmentState state)
+    {
+        var facts = Evidence(state);
+        var tried = state.History.Select(h => h.Record).ToList();
+        foreach (var move in s_moves)
+        {
+            var past = tried.Where(t => t.Move == move.Name).ToList();
+            // Never repeat a discarded move; extend an accepted one only when the move is repeatable.
+            if (past.Any(t => !t.Accepted && t.Status == TrialStatus.Succeeded)) continue;
+            if (past.Count > 0 && !move.Repeatable) continue;
+            if (past.Count >= 3) continue;
+            if (!move.When(state, facts)) continue;
+            var (recipe, change, reason) = move.Apply(state.BestRecipe, facts);
+            if (recipe == state.BestRecipe) continue;
+            if (state.History.Any(h => h.Recipe == recipe)) continue;
+            var diag = facts.Curve switch
+            {
+                CurveDiagnosis.Overfitting => "over-fitting",
+                CurveDiagnosis.Underfitting => "under-fitting",
+                CurveDiagnosis.StillImproving => "still improving at the end",
+                _ => "plateaued",
+            };
+            return new Proposal(move.Name, change, $"{reason} (Best trial so far: {diag}.)", move.Source, recipe);
+        }
+        return null;
+    }
+
+    /// <summary>Reads the evidence from the best trial's learning curve, the data card and the last trial.</summary>
+    public static Facts Evidence(DevelopmentState state)
+    {
+        var train = state.Card.Counts.TryGetValue(SplitNames.Train, out var t) ? t.Values.Where(v => v > 0).ToList() : [];
+        double imbalance = train.Count > 1 ? (double)train.Max() / train.Min() : 1;
+        var last = state.History.Count > 0 ? state.History[^1] : default;
+        bool lastFailed = last.Record is { Status: not TrialStatus.Succeeded };
+        return new Facts(Diagnose(state.BestMetrics), imbalance,
+            Math.Min(state.Card.ImageSizes.CommonWidth, state.Card.ImageSizes.CommonHeight),
+            lastFailed, lastFailed ? last.Record!.Diagnosis ?? last.Record.Status.ToString() : null);
+    }
+
+    /// <summary>
+    /// Reads a learning curve: over-fitting when validation loss has risen ≥ 10% above its minimum
+    /// while training loss kept falling; still improving when the best epoch is in the last fifth;
+    /// under-fitting when training loss stays above 60% of its first value.
+    /// </summary>
+    public static CurveDiagnosis Diagnose(TrialMetrics? m)
+    {
+        if (m is null || m.Curve.Count < 3) return CurveDiagnosis.StillImproving;
+        var c = m.Curve;
+        double minVal = c.Min(e => e.ValLoss);
+        int argMin = c.ToList().FindIndex(e => e.ValLoss == minVal);
+        if (c[^1].ValLoss > minVal * 1.10 && c[^1].TrainLoss < c[argMin].TrainLoss) return CurveDiagnosis.Overfitting;
+        if (c[^1].TrainLoss > 0.6 * c[0].TrainLoss) return CurveDiagnosis.Underfitting;
+        if (m.BestEpoch >= c.Count - Math.Max(1, c.Count / 5)) return CurveDiagnosis.StillImproving;
+        return CurveDiagnosis.Plateau;
+    }
+}

@@ -1,0 +1,28 @@
+using Clinforge.Core;
+
+namespace Clinforge.Development;
+
+/// <summary>Train and validation items: everything a trial may see.</summary>
+public sealed record DevelopmentSplits(IReadOnlyList<DataItem> Train, IReadOnlyList<DataItem> Val);
+
+/// <summary>
+/// Access to splits.json that keeps the test split sealed: trials and the loop get
+/// <see cref="LoadDevelopment"/>; only <see cref="OpenTest"/> returns test items, and it records the
+/// look in the journal first (a second look is refused unless explicitly allowed).
+/// </summary>
+public static class SplitStore
+{
+    /// <summary>Train and validation items only.</summary>
+    public static DevelopmentSplits LoadDevelopment(RunPaths run)
+    {
+        var s = Json.Read<Splits>(run.Splits);
+        return new DevelopmentSplits(s.Train, s.Val);
+    }
+
+    /// <summary>Breaks the seal: records the look, then returns the test items.</summary>
+    public static IReadOnlyList<DataItem> OpenTest(RunPaths run, ITestLookRecorder recorder, string purpose, bool allowRepeat)
+    {
+        recorder.RecordTestLook(purpose, allowRepeat);
+        return Json.Read<Splits>(run.Splits).Test;
+    }
+}

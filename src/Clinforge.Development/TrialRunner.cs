@@ -1,0 +1,120 @@
+using System.Diagnostics;
+using System.Globalization;
+using Clinforge.Core;
+
+namespace Clinforge.Development;
+
+/// <summary>How to start the <c>clinforge</c> program in a child process.</summary>
+public sealed record TrialLauncher(string FileName, IReadOnlyList<string> PrefixArguments)
+{
+    /// <summary>
+    /// The launcher for the clinforge assembly at <paramref name="cliDll"/>: run through the same
+    /// dotnet host as this process (works for <c>dotnet run</c>, tests and installed tools).
+    /// </summary>
+    public static TrialLauncher ForAssembly(string cliDll)
+    {
+        var host = Environment.ProcessPath is { } p && Path.GetFileNameWithoutExtension(p) == "dotnet" ? p : "dotnet";
+        return new TrialLauncher(host, [cliDll]);
+    }
+}
+
+/// <summary>Progress reported by a running trial.</summary>
+public sealed record TrialProgressReport(int Epoch, int PlannedEpochs, double Fraction, double? Best);
+
+/// <summary>Runs a trial under a time budget (ML.NET AutoML-style contract).</summary>
+public interface ITrialRunner
+{
+    /// <summary>Runs trial <paramref name="number"/> whose recipe is already in its folder; never throws for a failed trial.</summary>
+    TrialMetrics Run(RunPaths run, int number, TimeSpan budget, Action<TrialProgressReport>? progress, CancellationToken cancel);
+}
+
+/// <summary>
+/// Runs each trial as a child process (<c>clinforge trial</c>), so a native crash, an out-of-memory
+/// kill or a hang cannot take the loop down. The child is killed after the budget plus a grace
+/// period; whatever it left (best checkpoint so far) stays in the trial folder.
+/// </summary>
+public sealed class LocalProcessTrialRunner(TrialLauncher launcher, int threads, double graceFraction = 0.25, double minGraceSeconds = 20) : ITrialRunner
+{
+    /// <summary>Line prefix the child prints for progress.</summary>
+    public const string ProgressPrefix = "@progress ";
+
+    /// <inheritdoc />
+    public TrialMetrics Run(RunPaths run, int number, TimeSpan budget, Action<TrialProgressReport>? progress, CancellationToken cancel)
+    {
+        var paths = run.Trial(number);
+        if (File.Exists(paths.Metrics)) File.Delete(paths.Metrics); // a re-run replaces an interrupted attempt
+        var psi = new ProcessStartInfo(launcher.FileName)
+        {
+            RedirectStandardOutput = true,
+            RedirectStandardError = true,
+            UseShellExecute = false,
+        };
+        foreach (var a in launcher.PrefixArguments) psi.ArgumentList.Add(a);
+        foreach (var a in new[] { "trial", "--run", run.Root, "--trial", number.ToString(CultureInfo.InvariantCulture),
+                     "--budget-seconds", budget.TotalSeconds.ToString("F0", CultureInfo.InvariantCulture),
+                     "--threads", threads.ToString(CultureInfo.InvariantCulture) })
+            psi.ArgumentList.Add(a);
+
+        var stderr = new System.Text.StringBuilder();
+        using var process = new Process { StartInfo = psi };
+        process.OutputDataReceived += (_, e) =>
+        {
+            if (e.Data is { } line && line.StartsWith(ProgressPrefix, StringComparison.Ordinal) && progress is not null)
+            {
+                var parts = line[ProgressPrefix.Length..].Split(' ');
+                if (parts.Length >= 4)
+                    progress(new TrialProgressReport(int.Parse(parts[0], CultureInfo.InvariantCulture), int.Parse(parts[1], CultureInfo.InvariantCulture),
+                        double.Parse(parts[2], CultureInfo.InvariantCulture), parts[3] == "-" ? null : double.Parse(parts[3], CultureInfo.InvariantCulture)));
+            }
+        };
+        process.ErrorDataReceived += (_, e) => { if (e.Data is not null) lock (stderr) stderr.AppendLine(e.Data); };
+        var clock = Stopwatch.StartNew();
+        process.Start();
+        process.BeginOutputReadLine();
+        process.BeginErrorReadLine();
+
+        var limit = budget + TimeSpan.FromSeconds(Math.Max(minGraceSeconds, budget.TotalSeconds * graceFraction));
+        bool exited = false;
+        while (!exited)
+        {
+            exited = process.WaitForExit(200);
+            if (!exited && (clock.Elapsed > limit || cancel.IsCancellationRequested))
+            {
+                process.Kill(entireProcessTree: true);
+                process.WaitForExit();
+                File.AppendAllText(paths.Log, $"killed by the developer loop after {clock.Elapsed.TotalSeconds:F0}s (budget {budget.TotalSeconds:F0}s)\n");
+                return new TrialMetrics
+                {
+                    Status = TrialStatus.TimedOut,
+                    Error = cancel.IsCancellationRequested ? "cancelled" : $"exceeded its budget of {budget.TotalSeconds:F0}s plus grace",
+                    Diagnosis = "The trial did not finish in time: a smaller model, lower resolution or fewer epochs is needed.",
+                };
+            }
+        }
+        process.WaitForExit(); // flush async readers
+        if (process.ExitCode == 0 && File.Exists(paths.Metrics))
+            return Json.Read<TrialMetrics>(paths.Metrics);
+
+        string err = stderr.ToString();
+        string tail = string.Join('\n', err.Split('\n', StringSplitOptions.RemoveEmptyEntries).TakeLast(5));
+        File.AppendAllText(paths.Log, $"trial process exited with code {process.ExitCode}\n{err}\n");
+        if (File.Exists(paths.Metrics))
+        {
+            var written = Json.Read<TrialMetrics>(paths.Metrics);
+            if (written.Status != TrialStatus.Succeeded) return written;
+        }
+        return new TrialMetrics { Status = TrialStatus.Failed, Error = $"exit code {process.ExitCode}: {tail}", Diagnosis = Diagnose(process.ExitCode, err) };
+    }
+
+    /// <summary>Turns a crash into a diagnosis the playbook can answer.</summary>
+    public static string Diagnose(int exitCode, string stderr)
+    {
+        if (exitCode == 137 || stderr.Contains("out of memory", StringComparison.OrdinalIgnoreCase) || stderr.Contains("OutOfMemory", StringComparison.Ordinal))
+            return "out of memory: use a smaller batch, model or resolution";
+        if (stderr.Contains("nan", StringComparison.OrdinalIgnoreCase))
+            return "numerical failure (NaN): lower the learning rate or clip gradients";
+        if (exitCode == 134 || exitCode == 139)
+            return "native crash in the training library";
+        return "the trial process failed; see its log.txt";
+    }
+}

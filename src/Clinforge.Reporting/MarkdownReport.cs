@@ -1,0 +1,139 @@
+using System.Globalization;
+using System.Text;
+using Clinforge.Core;
+
+namespace Clinforge.Reporting;
+
+/// <summary>Everything the report shows, read from the run folder and the journal by the caller.</summary>
+public sealed record ReportInput(
+    RunPaths Run,
+    string Request,
+    TaskSpec Spec,
+    DataCard Card,
+    IReadOnlyList<TrialRecord> Trials,
+    IReadOnlyList<(DateTimeOffset Time, string Kind, string Message)> TestLooks,
+    FinalEvaluation? Evaluation);
+
+/// <summary>
+/// report/report.md: the request, the spec as understood (with provenance), the data card, every
+/// round (change, reason, validation result, kept or not) and the test results with CIs. It states
+/// only what was measured: no test numbers before the one look, and the protocol as it happened.
+/// </summary>
+public static class MarkdownReport
+{
+    /// <summary>Writes the report and returns its path.</summary>
+    public static string Write(ReportInput input)
+    {
+        var path = Path.Combine(input.Run.ReportDir, "report.md");
+        AtomicFile.WriteAllText(path, Render(input));
+        return path;
+    }
+
+    /// <summary>The report text.</summary>
+    public static string Render(ReportInput r)
+    {
+        var sb = new StringBuilder();
+        var inv = CultureInfo.InvariantCulture;
+        void L(string s = "") => sb.Append(s).Append('\n');
+        var spec = r.Spec;
+        var card = r.Card;
+
+        L("# Clinforge report");
+        L();
+        L($"Run folder: `{r.Run.Root}`");
+        L();
+        L("## The request");
+        L();
+        L("> " + r.Request.Trim().Replace("\n", "\n> "));
+        L();
+        L("## What the system understood");
+        L();
+        L(spec.Restatement);
+        L();
+        L("| field | value | from the words |");
+        L("|---|---|---|");
+        void F(string field, string value) => L($"| {field} | {Esc(value)} | {Esc(spec.Provenance.TryGetValue(field, out var p) ? p : "default")} |");
+        F("task", spec.Task.ToString().ToLowerInvariant());
+        F("classes", string.Join(", ", spec.Classes));
+        F("positive_class", spec.PositiveClass ?? "—");
+        F("priority_classes", spec.PriorityClasses.Count == 0 ? "—" : string.Join(", ", spec.PriorityClasses));
+        F("error_preference", spec.ErrorPreference.ToString().ToLowerInvariant());
+        F("primary_metric", spec.PrimaryMetric);
+        F("operating_point", spec.OperatingPoint is { } op ? $"{op.Maximize} at {op.Constraint} ≥ {op.ConstraintValue.ToString("0.00", inv)}" : "—");
+        F("confounders", spec.Confounders.Count == 0 ? "—" : string.Join(", ", spec.Confounders.Select(c => c.Name)));
+        if (spec.Questions.Count > 0)
+        {
+            L();
+            L("Open questions (answered with the default shown):");
+            L();
+            foreach (var q in spec.Questions) L($"- {q.Question} — default used: **{q.Default}**");
+        }
+        L();
+        L("## The data");
+        L();
+        L($"Source: `{card.Source}` ({card.Format}), {card.TotalItems} images, {card.Channels} channel(s), sizes {card.ImageSizes.MinWidth}–{card.ImageSizes.MaxWidth} × {card.ImageSizes.MinHeight}–{card.ImageSizes.MaxHeight} px (most often {card.ImageSizes.CommonWidth} × {card.ImageSizes.CommonHeight}).");
+        L($"Splits: {card.SplitMethod.Replace('_', ' ')} (seed {card.SplitSeed}){(card.GroupColumn is null ? "" : $", grouped by `{card.GroupColumn}`")}.");
+        L();
+        L("| split | " + string.Join(" | ", card.Classes) + " | total |");
+        L("|---|" + string.Concat(card.Classes.Select(_ => "---|")) + "---|");
+        foreach (var (split, counts) in card.Counts)
+            L($"| {split} | " + string.Join(" | ", card.Classes.Select(c => counts.TryGetValue(c, out var n) ? n : 0)) + $" | {counts.Values.Sum()} |");
+        L();
+        L($"Identical images across splits: {(card.CrossSplitDuplicates.Count == 0 ? "none found" : $"{card.CrossSplitDuplicates.Count} group(s) — possible leakage")}. Unreadable files: {(card.Unreadable.Count == 0 ? "none" : string.Join(", ", card.Unreadable.Select(u => $"`{u.Path}` ({u.Reason})")))}.");
+        foreach (var n in card.Notes) L($"- {n}");
+        L();
+        L("## Development rounds (validation split only)");
+        L();
+        L($"Objective on validation: **{Objective.From(spec).Describe()}**. A change is kept only if it improves the objective of the best trial so far.");
+        L();
+        L("| # | change | why | source | validation objective | decision |");
+        L("|---|---|---|---|---|---|");
+        foreach (var t in r.Trials)
+        {
+            string result = t.Status == TrialStatus.Succeeded && t.Objective is { } o ? o.ToString("0.0000", inv) : $"{t.Status.ToString().ToLowerInvariant()}: {t.Diagnosis}";
+            string decision = t.Accepted ? "**kept**" : t.Status == TrialStatus.Succeeded ? $"discarded (best was {t.BestBefore?.ToString("0.0000", inv) ?? "—"})" : "failed";
+            L($"| {t.Number} | {Esc(t.Change)} | {Esc(t.Reason)} | {Esc(t.Source ?? "—")} | {result} | {decision} |");
+        }
+        L();
+        L("## Test results");
+        L();
+        if (r.Evaluation is not { } e)
+        {
+            L("The sealed test split has not been evaluated for this run yet: no test numbers exist.");
+        }
+        else
+        {
+            L($"The test split ({e.TestCases} images: {string.Join(", ", e.TestCounts.Select(kv => $"{kv.Key} {kv.Value}"))}) was sealed when the data were split and opened once, on {e.LookedAt.ToString("u", inv)}, to score the initial model (trial {e.Initial.Trial}) and the final model (trial {e.Final.Trial}).");
+            if (!double.IsNaN(e.Final.Threshold))
+                L($"Decisions use thresholds chosen on validation ({e.Final.ThresholdRule}): initial {e.Initial.Threshold.ToString("0.000", inv)}, final {e.Final.Threshold.ToString("0.000", inv)}; positive class: {e.PositiveClass}. `accuracy_at_0.5` uses the fixed 0.5 threshold, as the MedMNIST benchmarks do.");
+            L($"Intervals are 95% stratified percentile bootstrap CIs ({e.BootstrapResamples} resamples, seed {e.BootstrapSeed}); differences are final − initial with a paired bootstrap test on the same resamples.");
+            L();
+            L("| metric | initial | final | difference [95% CI] | p |");
+            L("|---|---|---|---|---|");
+            foreach (var (name, fin) in e.Final.Metrics)
+            {
+                var ini = e.Initial.Metrics[name];
+                var c = e.Comparisons.FirstOrDefault(x => x.Metric == name);
+                L($"| {name} | {Fmt(ini)} | {Fmt(fin)} | {(c is null ? "" : $"{c.Difference.ToString("+0.000;-0.000", inv)} [{c.Lower.ToString("0.000", inv)}, {c.Upper.ToString("0.000", inv)}]")} | {(c is null ? "" : c.PValue.ToString("0.000", inv))} |");
+            }
+            if (e.Initial.Trial == e.Final.Trial)
+            {
+                L();
+                L("No refinement improved the validation objective, so the final model is the initial one.");
+            }
+        }
+        L();
+        L("## Protocol and limitations");
+        L();
+        L($"- The test split was looked at {r.TestLooks.Count} time(s){(r.TestLooks.Count > 1 ? " — MORE THAN ONCE (explicitly allowed); the test results are optimistic" : "")}.");
+        foreach (var look in r.TestLooks) L($"  - {look.Time.ToString("u", inv)}: {look.Message}");
+        L("- Every decision during development used the validation split only; the report shows each trial whether kept or discarded.");
+        L("- The validation objective of the final model is selected over several trials and is therefore optimistic; the test results are the unbiased estimate.");
+        L("- Results hold for data like these; a different site, scanner or population needs its own validation before clinical use.");
+        return sb.ToString();
+
+        string Fmt(Estimate x) => $"{x.Value.ToString("0.000", inv)} [{x.Lower.ToString("0.000", inv)}, {x.Upper.ToString("0.000", inv)}]";
+    }
+
+    private static string Esc(string s) => s.Replace("|", "\\|").Replace("\n", " ");
+}

@@ -1,0 +1,235 @@
+using System.Diagnostics;
+using System.Globalization;
+using Clinforge.Core;
+using TorchSharp;
+using TorchSharp.Modules;
+using static TorchSharp.torch;
+using static TorchSharp.torch.nn;
+
+namespace Clinforge.Training;
+
+/// <summary>Images already decoded and resized once: [N, C, S, S] floats in [0,1] and labels.</summary>
+public sealed record ImageSet(float[] Pixels, int[] Labels, int Channels, int Size, IReadOnlyList<string> Ids)
+{
+    public int Count => Labels.Length;
+}
+
+/// <summary>Per-channel normalisation computed on the training images; travels with the model.</summary>
+public sealed record Preprocessing(int Size, int Channels, float[] Mean, float[] Std, IReadOnlyList<string> Classes);
+
+/// <summary>Scores validation predictions with the clinician's objective (injected: Training does not reference Evaluation).</summary>
+public delegate ValidationMetrics ValidationScorer(int[] labels, double[][] probabilities);
+
+/// <summary>Progress of a running trial, for a progress bar.</summary>
+public sealed record TrainProgress(int Epoch, int PlannedEpochs, double Fraction, double? BestObjective);
+
+/// <summary>What a finished training run produced.</summary>
+public sealed record TrainingOutcome(TrialMetrics Metrics, double[][] BestValProbabilities);
+
+/// <summary>
+/// The training loop (one place, fits a screen): time-boxed epochs, cosine schedule planned from the
+/// measured epoch time, validation every epoch, best-on-validation checkpoint saved atomically.
+/// </summary>
+public sealed class Trainer(Action<string> log)
+{
+    /// <summary>Trains the recipe on <paramref name="train"/>, selecting the best epoch on <paramref name="val"/>.</summary>
+    public TrainingOutcome Train(Recipe recipe, ImageSet train, ImageSet val, IReadOnlyList<string> classes,
+        ValidationScorer scorer, DateTime deadlineUtc, TrialPaths paths, Action<TrainProgress>? progress = null)
+    {
+        var device = NativeRuntime.PreferredDevice();
+        var gen = new Generator((ulong)recipe.Seed);
+        random.manual_seed(recipe.Seed);
+        var pre = ComputePreprocessing(train, classes);
+        Json.Write(Path.Combine(paths.Root, "preprocessing.json"), pre);
+
+        using var model = ModelRegistry.Create(recipe.Model, train.Channels, classes.Count);
+        model.to(device);
+        var counts = Enumerable.Range(0, classes.Count).Select(c => train.Labels.Count(l => l == c)).ToArray();
+        var lossFn = LossRegistry.Create(recipe.Loss, LossRegistry.ClassWeights(recipe.Loss.ClassWeights, counts));
+        using var optimizer = CreateOptimizer(model, recipe.Optimizer);
+        using var xTrain = ToTensor(train, pre);
+        using var yTrain = tensor(train.Labels.Select(l => (long)l).ToArray());
+        using var xVal = ToTensor(val, pre);
+        var sampleWeights = recipe.Sampler.Name == "class_balanced"
+            ? tensor(train.Labels.Select(l => 1.0f / Math.Max(counts[l], 1)).ToArray()) : null;
+
+        var curve = new List<EpochLog>();
+        ValidationMetrics? best = null;
+        double[][] bestProbs = [];
+        int bestEpoch = 0, planned = recipe.MaxEpochs, epoch = 0;
+        long seen = 0;
+        var clock = Stopwatch.StartNew();
+        double trainSeconds = 0;
+        while (epoch < planned)
+        {
+            epoch++;
+            var epochClock = Stopwatch.StartNew();
+            double trainLoss = RunEpoch(model, optimizer, lossFn, recipe, xTrain, yTrain, sampleWeights, gen, device, epoch, planned);
+            trainSeconds += epochClock.Elapsed.TotalSeconds;
+            seen += train.Count;
+            if (double.IsNaN(trainLoss) || double.IsInfinity(trainLoss))
+                return Failed(curve, epoch, trainSeconds, seen, "training loss became NaN/inf",
+                    "The optimisation diverged: lower the learning rate or add gradient clipping.");
+
+            var (valLoss, probs) = Predict(model, xVal, val.Labels, recipe.TestTimeAugmentation, device, lossFn);
+            var metrics = scorer(val.Labels, probs);
+            double epochSeconds = epochClock.Elapsed.TotalSeconds;
+            curve.Add(new EpochLog(epoch, trainLoss, valLoss, metrics.Objective, metrics.Auc, epochSeconds));
+            log(string.Create(CultureInfo.InvariantCulture,
+                $"epoch {epoch}/{planned} train_loss {trainLoss:F4} val_loss {valLoss:F4} val_{metrics.ObjectiveName.Replace(' ', '_')} {metrics.Objective:F4} val_auc {metrics.Auc:F4} lr {CurrentLr(optimizer):G3} {epochSeconds:F1}s"));
+            if (best is null || metrics.Objective > best.Objective)
+            {
+                best = metrics; bestEpoch = epoch; bestProbs = probs;
+                SaveAtomically(model, paths.Model);
+            }
+            double remaining = (deadlineUtc - DateTime.UtcNow).TotalSeconds;
+            if (epoch == 1)
+            {
+                // Plan the schedule from the measured epoch time so cosine decay ends inside the budget.
+                planned = Math.Clamp(1 + (int)Math.Floor(remaining / epochSeconds), 1, recipe.MaxEpochs);
+                log($"planned {planned} epochs from a measured {epochSeconds:F1}s per epoch and {remaining:F0}s left");
+            }
+            else if (remaining < epochSeconds)
+            {
+                log($"stopping after epoch {epoch}: {remaining:F0}s left, an epoch takes {epochSeconds:F0}s");
+                break;
+            }
+            progress?.Invoke(new TrainProgress(epoch, planned, (double)epoch / planned, best?.Objective));
+        }
+        var result = new TrialMetrics
+        {
+            Status = TrialStatus.Succeeded, Best = best, BestEpoch = bestEpoch, Curve = curve, Epochs = epoch,
+            TrainSeconds = trainSeconds, ImagesPerSecond = seen / Math.Max(trainSeconds, 1e-9),
+        };
+        return new TrainingOutcome(result, bestProbs);
+    }
+
+    private static double RunEpoch(Module<Tensor, Tensor> model, optim.Optimizer optimizer, LossFunction lossFn, Recipe recipe,
+        Tensor x, Tensor y, Tensor? sampleWeights, Generator gen, Device device, int epoch, int planned)
+    {
+        model.train();
+        long n = x.shape[0];
+        using var order = sampleWeights is null
+            ? randperm(n, generator: gen)
+            : multinomial(sampleWeights, n, replacement: true, generator: gen);
+        int batches = (int)((n + recipe.BatchSize - 1) / recipe.BatchSize);
+        double total = 0;
+        for (int b = 0; b < batches; b++)
+        {
+            using var scope = NewDisposeScope();
+            SetLearningRate(optimizer, recipe.Optimizer, epoch - 1 + (double)b / batches, planned);
+            var idx = order.narrow(0, (long)b * recipe.BatchSize, Math.Min(recipe.BatchSize, n - (long)b * recipe.BatchSize));
+            if (idx.shape[0] < 2) continue; // batch norm needs two samples
+            var xb = Augmenter.Apply(x.index_select(0, idx), recipe.Augmentation, gen).to(device);
+            var yb = y.index_select(0, idx).to(device);
+            optimizer.zero_grad();
+            var loss = lossFn(model.forward(xb), yb);
+            loss.backward();
+            if (recipe.Optimizer.GradClip > 0) nn.utils.clip_grad_norm_(model.parameters(), recipe.Optimizer.GradClip);
+            optimizer.step();
+            total += loss.item<float>();
+        }
+        return total / batches;
+    }
+
+    /// <summary>Softmax probabilities (optionally averaged over flips) and the mean loss.</summary>
+    public static (double Loss, double[][] Probabilities) Predict(Module<Tensor, Tensor> model, Tensor x, int[]? labels, bool tta,
+        Device device, LossFunction? lossFn = null, int batchSize = 256)
+    {
+        model.eval();
+        long n = x.shape[0];
+        var probs = new double[n][];
+        double lossSum = 0;
+        using var noGrad = no_grad();
+        for (long start = 0; start < n; start += batchSize)
+        {
+            using var scope = NewDisposeScope();
+            long len = Math.Min(batchSize, n - start);
+            var xb = x.narrow(0, start, len).to(device);
+            var logits = model.forward(xb);
+            var p = nn.functional.softmax(logits, 1);
+            if (tta)
+            {
+                // Test-time augmentation: average over the horizontal flip (Krizhevsky et al. 2012).
+                p = (p + nn.functional.softmax(model.forward(xb.flip(3)), 1)) / 2;
+            }
+            if (labels is not null && lossFn is not null)
+            {
+                var yb = tensor(labels.Skip((int)start).Take((int)len).Select(l => (long)l).ToArray(), device: device);
+                lossSum += lossFn(logits, yb).item<float>() * len;
+            }
+            var arr = p.to(ScalarType.Float64).cpu().data<double>().ToArray();
+            int k = (int)p.shape[1];
+            for (int i = 0; i < len; i++) probs[start + i] = arr.AsSpan(i * k, k).ToArray();
+        }
+        return (lossSum / Math.Max(n, 1), probs);
+    }
+
+    /// <summary>Normalised input tensor [N,C,S,S] on the CPU.</summary>
+    public static Tensor ToTensor(ImageSet set, Preprocessing pre)
+    {
+        using var scope = NewDisposeScope();
+        var t = tensor(set.Pixels, [set.Count, set.Channels, set.Size, set.Size]);
+        var mean = tensor(pre.Mean).view(1, -1, 1, 1);
+        var std = tensor(pre.Std).view(1, -1, 1, 1);
+        return ((t - mean) / std).MoveToOuterDisposeScope();
+    }
+
+    /// <summary>Per-channel mean and standard deviation of the training images.</summary>
+    public static Preprocessing ComputePreprocessing(ImageSet train, IReadOnlyList<string> classes)
+    {
+        int c = train.Channels, plane = train.Size * train.Size;
+        var mean = new float[c];
+        var std = new float[c];
+        for (int ch = 0; ch < c; ch++)
+        {
+            double s = 0, s2 = 0; long count = 0;
+            for (int i = 0; i < train.Count; i++)
+            {
+                var span = train.Pixels.AsSpan((i * c + ch) * plane, plane);
+                foreach (var v in span) { s += v; s2 += (double)v * v; }
+                count += plane;
+            }
+            double m = s / count;
+            mean[ch] = (float)m;
+            std[ch] = (float)Math.Max(Math.Sqrt(Math.Max(s2 / count - m * m, 0)), 1e-3);
+        }
+        return new Preprocessing(train.Size, c, mean, std, classes);
+    }
+
+    private static optim.Optimizer CreateOptimizer(Module<Tensor, Tensor> model, OptimizerSpec spec) => spec.Name switch
+    {
+        // AdamW (Loshchilov & Hutter 2019): decoupled weight decay.
+        "adamw" => optim.AdamW(model.parameters(), spec.LearningRate, weight_decay: spec.WeightDecay),
+        // SGD with Nesterov momentum, the classic ResNet recipe (He et al. 2016).
+        "sgd" => optim.SGD(model.parameters(), spec.LearningRate, momentum: spec.Momentum, weight_decay: spec.WeightDecay, nesterov: true),
+        _ => throw new ClinforgeException($"recipe.json: unknown optimizer '{spec.Name}' (adamw, sgd)."),
+    };
+
+    /// <summary>Linear warm-up then cosine decay to zero (Loshchilov and Hutter 2017, SGDR without restarts).</summary>
+    private static void SetLearningRate(optim.Optimizer optimizer, OptimizerSpec spec, double epochProgress, int planned)
+    {
+        double lr = spec.LearningRate;
+        if (spec.WarmupEpochs > 0 && epochProgress < spec.WarmupEpochs)
+            lr *= (epochProgress + 1e-3) / spec.WarmupEpochs;
+        else if (spec.Schedule == "cosine" && planned > 1)
+            lr *= 0.5 * (1 + Math.Cos(Math.PI * Math.Min(epochProgress / planned, 1.0)));
+        foreach (var g in optimizer.ParamGroups) g.LearningRate = lr;
+    }
+
+    private static double CurrentLr(optim.Optimizer optimizer) => optimizer.ParamGroups.First().LearningRate;
+
+    private static void SaveAtomically(Module<Tensor, Tensor> model, string path)
+    {
+        var temp = path + ".tmp";
+        model.save(temp);
+        File.Move(temp, path, overwrite: true);
+    }
+
+    private static TrainingOutcome Failed(List<EpochLog> curve, int epoch, double seconds, long seen, string error, string diagnosis) =>
+        new(new TrialMetrics
+        {
+            Status = TrialStatus.Failed, Curve = curve, Epochs = epoch, TrainSeconds = seconds,
+            ImagesPerSecond = seen / Math.Max(seconds, 1e-9), Error = error, Diagnosis = diagnosis,
+        }, []);
+}

@@ -1,0 +1,77 @@
+using System.Globalization;
+using System.Text;
+using Clinforge.Core;
+using Clinforge.Data;
+using static TorchSharp.torch;
+
+namespace Clinforge.Training;
+
+/// <summary>Images for items of a dataset, decoded and resized once at the recipe's resolution.</summary>
+public static class ImageSets
+{
+    /// <summary>Loads the items' pixels into one array.</summary>
+    public static ImageSet Load(Dataset ds, IReadOnlyList<DataItem> items, InputSpec input)
+    {
+        var (pixels, labels) = TensorLoader.Load(ds, items, input.Size, input.Channels);
+        return new ImageSet(pixels, labels, input.Channels, input.Size, items.Select(i => i.Id).ToArray());
+    }
+}
+
+/// <summary>
+/// Everything one trial process does (the body of <c>clinforge trial</c>): read the recipe and the
+/// development splits from the run folder, load the images once, train under the deadline, write
+/// metrics.json, val_predictions.csv and log.txt. Never sees the test split.
+/// </summary>
+public static class TrialWorker
+{
+    /// <summary>Runs the trial; returns its metrics (also written to metrics.json).</summary>
+    public static TrialMetrics Run(RunPaths run, int number, IReadOnlyList<DataItem> train, IReadOnlyList<DataItem> val,
+        ValidationScorer scorer, DateTime deadlineUtc, int threads, Action<string> stdout)
+    {
+        var paths = run.Trial(number);
+        Directory.CreateDirectory(paths.Root);
+        using var log = new StreamWriter(paths.Log, append: true, Encoding.UTF8) { AutoFlush = true };
+        void Log(string line)
+        {
+            log.WriteLine($"[{DateTime.UtcNow:HH:mm:ss}] {line}");
+        }
+
+        var recipe = Json.Read<Recipe>(paths.Recipe);
+        var card = Json.Read<DataCard>(run.DataCard);
+        NativeRuntime.Initialize(threads, recipe.Seed);
+        Log($"trial {number}: {recipe.Model.Name} w{recipe.Model.Width} d{recipe.Model.Depth}, {recipe.Input.Size}px, {recipe.Loss.Name}, {recipe.Optimizer.Name} lr {recipe.Optimizer.LearningRate:G3}, threads {get_num_threads()}, seed {recipe.Seed}");
+
+        var ds = DatasetReader.Open(card.Source);
+        var trainSet = ImageSets.Load(ds, train, recipe.Input);
+        var valSet = ImageSets.Load(ds, val, recipe.Input);
+        Log($"loaded {trainSet.Count} training and {valSet.Count} validation images at {recipe.Input.Size}px");
+
+        var trainer = new Trainer(Log);
+        var outcome = trainer.Train(recipe, trainSet, valSet, card.Classes, scorer, deadlineUtc, paths, p =>
+            stdout(string.Create(CultureInfo.InvariantCulture,
+                $"@progress {p.Epoch} {p.PlannedEpochs} {p.Fraction:F3} {(p.BestObjective is { } b ? b.ToString("F4", CultureInfo.InvariantCulture) : "-")}")));
+        if (outcome.BestValProbabilities.Length > 0)
+            PredictionTable.Write(paths.ValPredictions, valSet.Ids, valSet.Labels, outcome.BestValProbabilities, card.Classes);
+        Json.Write(paths.Metrics, outcome.Metrics);
+        Log($"finished: {outcome.Metrics.Status}, best epoch {outcome.Metrics.BestEpoch}, objective {outcome.Metrics.Best?.Objective:F4}, {outcome.Metrics.ImagesPerSecond:F0} images/s");
+        return outcome.Metrics;
+    }
+}
+
+/// <summary>Scores items with a trial's saved model: the recipe, preprocessing and weights from its folder.</summary>
+public sealed class TorchModelScorer(Dataset dataset) : IModelScorer
+{
+    /// <inheritdoc />
+    public double[][] Predict(TrialPaths trial, IReadOnlyList<DataItem> items)
+    {
+        var recipe = Json.Read<Recipe>(trial.Recipe);
+        var pre = Json.Read<Preprocessing>(Path.Combine(trial.Root, "preprocessing.json"));
+        using var model = ModelRegistry.Create(recipe.Model, pre.Channels, pre.Classes.Count);
+        model.load(trial.Model);
+        var device = NativeRuntime.PreferredDevice();
+        model.to(device);
+        var set = ImageSets.Load(dataset, items, recipe.Input);
+        using var x = Trainer.ToTensor(set, pre);
+        return Trainer.Predict(model, x, null, recipe.TestTimeAugmentation, device).Probabilities;
+    }
+}

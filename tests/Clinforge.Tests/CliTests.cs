@@ -1,0 +1,101 @@
+using Clinforge.Core;
+using Clinforge.Data;
+using Clinforge.Development;
+
+namespace Clinforge.Tests;
+
+/// <summary>The clinforge command as a user runs it: a real process, real data on disk, real trial child processes.</summary>
+public sealed class CliTests
+{
+    [Fact]
+    public void Should_LeaveACompleteReadableRunFolder_When_DevelopingOnSyntheticLesions()
+    {
+        // Given a generated lesion dataset
+        using var tmp = new TempDir();
+        var data = SyntheticLesions.Generate(tmp.Combine("data"), count: 240, seed: 3, positiveShare: 0.35, size: 32);
+        var runDir = tmp.Combine("run");
+
+        // When the clinician's request is developed for one refinement round
+        var (code, stdout, stderr) = Repo.RunCli(TimeSpan.FromMinutes(4), "develop",
+            "--request", "Tell melanoma from nevus; please don't miss a melanoma.",
+            "--data", data, "--rounds", "1", "--trial-minutes", "0.2", "--run", runDir, "--threads", "2");
+
+        // Then it succeeds and the run folder of DESIGN.md is there
+        Assert.True(code == 0, $"exit {code}\n{stdout}\n{stderr}");
+        var run = new RunPaths(runDir);
+        foreach (var f in new[] { run.Request, run.TaskSpec, run.DataCard, run.Splits, run.Journal, run.Evaluation, run.TestPredictions, Path.Combine(run.ReportDir, "report.md") })
+            Assert.True(File.Exists(f), f);
+        foreach (var n in new[] { 0, 1 })
+        {
+            var t = run.Trial(n);
+            foreach (var f in new[] { t.Recipe, t.Metrics, t.Log, t.Model, t.ValPredictions })
+                Assert.True(File.Exists(f), f);
+        }
+
+        // The spec matched the request to the data's class names and the clinician's preference
+        var spec = Json.Read<TaskSpec>(run.TaskSpec);
+        Assert.Equal("melanoma_like", spec.PositiveClass);
+        Assert.Equal(ErrorPreference.Sensitivity, spec.ErrorPreference);
+
+        // The test split was opened exactly once, by the final evaluation, and the predictions cover exactly it
+        using var journal = new Journal(run.Journal);
+        Assert.Equal(1, journal.TestLookCount);
+        var splits = Json.Read<Splits>(run.Splits);
+        var predictions = PredictionTable.Read(run.TestPredictions);
+        Assert.Equal(splits.Test.Select(i => i.Id).Order(), predictions.Ids.Order());
+        Assert.DoesNotContain(PredictionTable.Read(run.Trial(0).ValPredictions).Ids, id => splits.Test.Any(t => t.Id == id));
+
+        // Every test number has a CI around it, and the model learned something
+        var evaluation = Json.Read<FinalEvaluation>(run.Evaluation);
+        Assert.All(evaluation.Final.Metrics.Values, m => Assert.True(m.Lower <= m.Value + 1e-9 && m.Value <= m.Upper + 1e-9, $"{m}"));
+        Assert.True(evaluation.Final.Metrics["auc"].Value > 0.6, $"test AUC {evaluation.Final.Metrics["auc"].Value}");
+        Assert.Equal(FinalEvaluator.Resamples, evaluation.BootstrapResamples);
+
+        // The report tells the story: request, understanding, rounds, test results with CIs, protocol
+        var report = File.ReadAllText(Path.Combine(run.ReportDir, "report.md"));
+        Assert.Contains("Tell melanoma from nevus", report);
+        Assert.Contains("## Development rounds", report);
+        Assert.Contains("recipe v0", report);
+        Assert.Contains("95% stratified percentile bootstrap", report);
+        Assert.Contains("looked at 1 time(s)", report);
+
+        // And a second evaluation is refused by the journal when asked directly
+        Assert.Throws<ClinforgeException>(() => SplitStore.OpenTest(run, journal, "peek", allowRepeat: false));
+    }
+
+    [Fact]
+    public void Should_ExitNonZeroNamingThePath_When_TheDataFolderIsMissing()
+    {
+        // Given a path that does not exist / When developing / Then a clear error and no stack trace
+        using var tmp = new TempDir();
+        var missing = tmp.Combine("nope");
+        var (code, _, stderr) = Repo.RunCli(TimeSpan.FromMinutes(1), "develop", "--request", "find pneumonia", "--data", missing, "--run", tmp.Combine("run"));
+        Assert.NotEqual(0, code);
+        Assert.Contains(missing, stderr);
+        Assert.DoesNotContain("   at ", stderr);
+        Assert.False(File.Exists(Path.Combine(tmp.Combine("run"), "task_spec.json")));
+    }
+
+    [Fact]
+    public void Should_ExitNonZeroAndWriteNoSpec_When_TheRequestNamesAClassTheDataLacks()
+    {
+        // Given lesion data and a request about pneumothorax
+        using var tmp = new TempDir();
+        var data = SyntheticLesions.Generate(tmp.Combine("data"), count: 30, seed: 1, positiveShare: 0.5, size: 16);
+        // When developing
+        var (code, _, stderr) = Repo.RunCli(TimeSpan.FromMinutes(1), "develop", "--request", "Detect pneumothorax on these images", "--data", data, "--run", tmp.Combine("run"));
+        // Then it refuses, says which word and which classes exist, and leaves no spec that looks complete
+        Assert.NotEqual(0, code);
+        Assert.Contains("pneumothorax", stderr, StringComparison.OrdinalIgnoreCase);
+        Assert.Contains("melanoma_like", stderr);
+        Assert.False(File.Exists(Path.Combine(tmp.Combine("run"), "task_spec.json")));
+    }
+
+    [Fact]
+    public void Should_RejectATypo_When_AnOptionIsUnknown()
+    {
+        var (code, _, stderr) = Repo.RunCli(TimeSpan.FromMinutes(1), "develop", "--request", "x", "--data", "y", "--rondus", "3");
+        Assert.Equal(2, code);
+        Assert.Contains("--rondus", stderr);
+    }
+}

@@ -1,0 +1,70 @@
+using Clinforge.Core;
+using Clinforge.Development;
+
+namespace Clinforge.Tests;
+
+public sealed class LoopTests
+{
+    /// <summary>A runner that returns scripted results: it stands in for training, which other tests run for real.</summary>
+    private sealed class ScriptedRunner(params double?[] objectives) : ITrialRunner
+    {
+        public TrialMetrics Run(RunPaths run, int number, TimeSpan budget, Action<TrialProgressReport>? progress, CancellationToken cancel)
+        {
+            var value = objectives[number];
+            var m = value is { } v
+                ? new TrialMetrics { Status = TrialStatus.Succeeded, Best = new ValidationMetrics(v, "auc", v, v, v, v, v, 0.5), BestEpoch = 1, Curve = [new EpochLog(1, 0.5, 0.5, v, v, 1)] }
+                : new TrialMetrics { Status = TrialStatus.Failed, Error = "exit code 139", Diagnosis = "native crash in the training library" };
+            Json.Write(run.Trial(number).Metrics, m);
+            return m;
+        }
+    }
+
+    [Fact]
+    public void Should_KeepOnlyImprovementsAndCarryOnAfterAFailure_When_RunningRounds()
+    {
+        // Given scripted validation results: 0.80, better 0.85, worse 0.84, a crash, better 0.90
+        using var tmp = new TempDir();
+        var run = new RunPaths(tmp.Path);
+        using var journal = new Journal(run.Journal);
+        var spec = DevelopmentTests.Spec(ErrorPreference.Balanced);
+        var card = DevelopmentTests.Card(50, 450);
+        var loop = new DeveloperLoop(run, journal, new PlaybookProposer(), new ScriptedRunner(0.80, 0.85, 0.84, null, 0.90), new SilentMonitor());
+
+        // When the loop runs four rounds after the initial trial
+        loop.Run(spec, card, Initializer.Plan(spec, card, 1), rounds: 4, TimeSpan.FromSeconds(5), CancellationToken.None);
+
+        // Then every trial is journaled, only improvements are kept, the failure is recorded and the loop went on
+        var trials = journal.Trials();
+        Assert.Equal([0, 1, 2, 3, 4], trials.Select(t => t.Number));
+        Assert.Equal([true, true, false, false, true], trials.Select(t => t.Accepted));
+        Assert.Equal(TrialStatus.Failed, trials[3].Status);
+        Assert.Equal("native crash in the training library", trials[3].Diagnosis);
+        Assert.Equal(0.85, trials[2].BestBefore);
+        Assert.Equal(4, DeveloperLoop.BestTrial(journal)!.Number);
+        // the round after the crash is the playbook's repair move
+        Assert.Equal("lower_learning_rate", trials[4].Move);
+        // each trial folder holds its recipe and the proposal with its reason
+        Assert.All(trials, t => Assert.True(File.Exists(run.Trial(t.Number).Recipe)));
+        Assert.All(trials.Skip(1), t => Assert.False(string.IsNullOrWhiteSpace(t.Reason)));
+    }
+
+    [Fact]
+    public void Should_ContinueWhereItStopped_When_RunAgainOnTheSameFolder()
+    {
+        // Given a loop that ran two rounds
+        using var tmp = new TempDir();
+        var run = new RunPaths(tmp.Path);
+        var spec = DevelopmentTests.Spec(ErrorPreference.Balanced);
+        var card = DevelopmentTests.Card(50, 450);
+        var runner = new ScriptedRunner(0.80, 0.81, 0.86, 0.87);
+        using (var journal = new Journal(run.Journal))
+            new DeveloperLoop(run, journal, new PlaybookProposer(), runner, new SilentMonitor()).Run(spec, card, Initializer.Plan(spec, card, 1), 1, TimeSpan.FromSeconds(5), CancellationToken.None);
+
+        // When it is started again with a larger round count
+        using var again = new Journal(run.Journal);
+        new DeveloperLoop(run, again, new PlaybookProposer(), runner, new SilentMonitor()).Run(spec, card, Initializer.Plan(spec, card, 1), 3, TimeSpan.FromSeconds(5), CancellationToken.None);
+
+        // Then earlier trials are kept and numbering continues
+        Assert.Equal([0, 1, 2, 3], again.Trials().Select(t => t.Number));
+    }
+}

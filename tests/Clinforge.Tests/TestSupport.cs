@@ -1,0 +1,54 @@
+using System.Diagnostics;
+
+namespace Clinforge.Tests;
+
+/// <summary>A temporary folder deleted after the test.</summary>
+public sealed class TempDir : IDisposable
+{
+    public string Path { get; } = Directory.CreateTempSubdirectory("clinforge-test-").FullName;
+
+    public string Combine(params string[] parts) => System.IO.Path.Combine([Path, .. parts]);
+
+    public void Dispose()
+    {
+        try { Directory.Delete(Path, recursive: true); } catch (IOException) { } catch (UnauthorizedAccessException) { }
+    }
+}
+
+/// <summary>Locations of the repository, ../shared/data and the built CLI.</summary>
+public static class Repo
+{
+    public static string Root { get; } = FindRoot();
+
+    /// <summary>../shared/data beside the checkout, or null when absent (tests that need it skip).</summary>
+    public static string? SharedData =>
+        Directory.Exists(System.IO.Path.Combine(Root, "..", "shared", "data")) ? System.IO.Path.GetFullPath(System.IO.Path.Combine(Root, "..", "shared", "data")) : null;
+
+    /// <summary>clinforge.dll, copied to the test output by the project reference.</summary>
+    public static string CliDll => System.IO.Path.Combine(AppContext.BaseDirectory, "clinforge.dll");
+
+    private static string FindRoot()
+    {
+        var dir = new DirectoryInfo(AppContext.BaseDirectory);
+        while (dir is not null && !File.Exists(System.IO.Path.Combine(dir.FullName, "Clinforge.sln"))) dir = dir.Parent;
+        return dir?.FullName ?? throw new InvalidOperationException("Clinforge.sln not found above " + AppContext.BaseDirectory);
+    }
+
+    /// <summary>Runs the CLI as a real child process; returns exit code and output.</summary>
+    public static (int ExitCode, string Stdout, string Stderr) RunCli(TimeSpan timeout, params string[] args)
+    {
+        var psi = new ProcessStartInfo("dotnet") { RedirectStandardOutput = true, RedirectStandardError = true, UseShellExecute = false };
+        psi.ArgumentList.Add(CliDll);
+        foreach (var a in args) psi.ArgumentList.Add(a);
+        using var p = Process.Start(psi)!;
+        var stdout = p.StandardOutput.ReadToEndAsync();
+        var stderr = p.StandardError.ReadToEndAsync();
+        if (!p.WaitForExit(timeout))
+        {
+            p.Kill(entireProcessTree: true);
+            throw new TimeoutException($"clinforge {string.Join(' ', args)} did not finish in {timeout}");
+        }
+        p.WaitForExit();
+        return (p.ExitCode, stdout.Result, stderr.Result);
+    }
+}

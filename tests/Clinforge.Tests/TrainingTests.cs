@@ -1,0 +1,139 @@
+using Clinforge.Core;
+using Clinforge.Training;
+using TorchSharp;
+using static TorchSharp.torch;
+
+namespace Clinforge.Tests;
+
+public sealed class TrainingTests
+{
+    [Fact]
+    public void Should_ForwardAndBackward_When_WalkingTheWholeModelAndLossRegistry()
+    {
+        // Given every registered model and loss
+        random.manual_seed(1);
+        foreach (var name in ModelRegistry.Names)
+        foreach (var channels in new[] { 1, 3 })
+        foreach (var loss in LossRegistry.Names)
+        {
+            using var scope = NewDisposeScope();
+            using var model = ModelRegistry.Create(new ModelSpec(name, 8, 1, 0.1), channels, 3);
+            var lossFn = LossRegistry.Create(new LossSpec(loss, LabelSmoothing: 0.1), [1f, 2f, 0.5f]);
+            var x = randn(4, channels, 28, 28);
+            var y = tensor(new long[] { 0, 1, 2, 1 });
+
+            // When a batch goes forward and backward
+            var logits = model.forward(x);
+            var l = lossFn(logits, y);
+            l.backward();
+
+            // Then the output has one logit per class, the loss is finite and every parameter gets a gradient
+            Assert.Equal(new long[] { 4, 3 }, logits.shape);
+            Assert.True(float.IsFinite(l.item<float>()), $"{name}/{loss}");
+            Assert.All(model.parameters(), p => Assert.NotNull(p.grad));
+        }
+    }
+
+    [Fact]
+    public void Should_EqualCrossEntropy_When_FocalGammaIsZero()
+    {
+        // Given logits and targets
+        random.manual_seed(2);
+        using var logits = randn(16, 2);
+        using var targets = randint(0, 2, [16]);
+        // When focal loss with γ = 0 and cross-entropy are computed
+        var focal = LossRegistry.Create(new LossSpec("focal", FocalGamma: 0), null)(logits, targets).item<float>();
+        var ce = LossRegistry.Create(new LossSpec("cross_entropy"), null)(logits, targets).item<float>();
+        // Then they agree (Lin et al. 2017: FL with γ=0 is CE)
+        Assert.Equal(ce, focal, 4);
+    }
+
+    [Fact]
+    public void Should_WeightTheRareClassMore_When_InverseFrequencyIsAsked()
+    {
+        // Given 90 vs 10 training images / When weights are computed
+        var w = LossRegistry.ClassWeights("inverse_frequency", [90, 10])!;
+        // Then the rare class weighs 9x the common one and the mean weight is 1
+        Assert.Equal(9.0, w[1] / w[0], 3);
+        Assert.Equal(1.0, w.Average(), 5);
+        Assert.Null(LossRegistry.ClassWeights("none", [90, 10]));
+        Assert.Throws<ClinforgeException>(() => LossRegistry.ClassWeights("magic", [1, 1]));
+    }
+
+    [Fact]
+    public void Should_FlipEveryImage_When_FlipProbabilityIsOne()
+    {
+        // Given a batch and a certain horizontal flip
+        using var x = arange(2 * 1 * 4 * 4, dtype: ScalarType.Float32).view(2, 1, 4, 4);
+        var gen = new Generator(3);
+        // When augmented
+        using var y = Augmenter.Apply(x, new AugmentationSpec(HorizontalFlip: 1.0), gen);
+        // Then it equals the flipped batch
+        Assert.True(y.equal(x.flip(3)));
+    }
+
+    [Fact]
+    public void Should_KeepShapeAndBeReproducible_When_AllAugmentationsAreOn()
+    {
+        // Given all augmentations and the same seed twice
+        var spec = new AugmentationSpec(0.5, 0.5, 0.5, 0.1, 0.2);
+        using var x = rand(8, 3, 16, 16, generator: new Generator(4));
+        // When applied
+        using var a = Augmenter.Apply(x, spec, new Generator(5));
+        using var b = Augmenter.Apply(x, spec, new Generator(5));
+        // Then shape is kept, results repeat for a seed, and something changed
+        Assert.Equal(x.shape, a.shape);
+        Assert.True(a.equal(b));
+        Assert.False(a.equal(x));
+    }
+
+    [Fact]
+    public void Should_RefuseClearly_When_RecipeNamesAnUnknownModel()
+    {
+        // Given a recipe naming a model that does not exist / When built / Then the message lists the known ones
+        var e = Assert.Throws<ClinforgeException>(() => ModelRegistry.Create(new ModelSpec("transformer9000", 16, 1), 1, 2));
+        Assert.Contains("resnet", e.Message);
+    }
+
+    [Fact]
+    public void Should_LearnASeparableTask_When_TrainedBriefly()
+    {
+        // Given a tiny task: bright centre = class 1, dark centre = class 0
+        using var tmp = new TempDir();
+        var paths = new TrialPaths(tmp.Path);
+        ImageSet Make(int n, int seed)
+        {
+            var rng = new Random(seed);
+            var px = new float[n * 16 * 16];
+            var labels = new int[n];
+            for (int i = 0; i < n; i++)
+            {
+                labels[i] = i % 2;
+                for (int p = 0; p < 256; p++)
+                {
+                    int r = p / 16, c = p % 16;
+                    bool centre = r is > 4 and < 11 && c is > 4 and < 11;
+                    px[i * 256 + p] = (float)(rng.NextDouble() * 0.3 + (centre && labels[i] == 1 ? 0.6 : 0));
+                }
+            }
+            return new ImageSet(px, labels, 1, 16, Enumerable.Range(0, n).Select(i => $"{seed}/{i}").ToArray());
+        }
+        var recipe = new Recipe { Input = new InputSpec(16, 1), Model = new ModelSpec("resnet", 8, 1), MaxEpochs = 4, BatchSize = 16 };
+        var trainer = new Trainer(_ => { });
+
+        // When trained with a scorer that reports accuracy
+        var outcome = trainer.Train(recipe, Make(96, 1), Make(32, 2), ["dark", "bright"],
+            (labels, probs) =>
+            {
+                double acc = labels.Select((l, i) => (probs[i][1] >= 0.5 ? 1 : 0) == l ? 1.0 : 0).Average();
+                return new ValidationMetrics(acc, "accuracy", double.NaN, acc, acc, double.NaN, double.NaN, 0.5);
+            }, DateTime.UtcNow.AddSeconds(60), paths);
+
+        // Then it learns the rule, saves the best checkpoint and logs a curve
+        Assert.Equal(TrialStatus.Succeeded, outcome.Metrics.Status);
+        Assert.True(outcome.Metrics.Best!.Objective >= 0.9, $"accuracy {outcome.Metrics.Best.Objective}");
+        Assert.True(File.Exists(paths.Model));
+        Assert.Equal(outcome.Metrics.Epochs, outcome.Metrics.Curve.Count);
+        Assert.Equal(32, outcome.BestValProbabilities.Length);
+    }
+}
