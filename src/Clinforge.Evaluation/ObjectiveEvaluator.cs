@@ -1,0 +1,190 @@
+using System.Globalization;
+using Clinforge.Core;
+
+namespace Clinforge.Evaluation;
+
+/// <summary>
+/// Turns model outputs into the <see cref="ValidationMetrics"/> the developer loop compares: the
+/// objective the clinician asked for plus the standard companions, at an operating threshold.
+/// <para>
+/// Threshold rule (<see cref="ChooseThreshold"/>): when the objective has an
+/// <see cref="OperatingPoint"/> (sensitivity at specificity ≥ v, or specificity at sensitivity ≥ v) the
+/// threshold that achieves it on the given data; otherwise the Youden threshold (Youden 1950). The
+/// threshold chosen on validation can be applied unchanged to test with
+/// <see cref="EvaluateAtThreshold"/>.
+/// </para>
+/// <para>
+/// Binary tasks (2 columns): the score is the positive column, and Accuracy, BalancedAccuracy,
+/// Sensitivity and Specificity are measured at the threshold; the "accuracy" and "balanced_accuracy"
+/// objectives therefore use the Youden threshold too (for balanced accuracy it is the optimum).
+/// Multiclass tasks (more columns): AUC is the macro one-vs-rest AUC, accuracies are by argmax,
+/// sensitivity and specificity are those of the positive class against the rest — by argmax, or at
+/// a threshold on its probability when the objective has an operating point.
+/// </para>
+/// Any NaN probability (a diverged model) makes every metric NaN, which
+/// <see cref="Objective.Better"/> never accepts.
+/// </summary>
+public static class ObjectiveEvaluator
+{
+    /// <summary>A decision threshold on the positive score and the rule that chose it, in words.</summary>
+    public sealed record OperatingThreshold(double Threshold, string Rule);
+
+    /// <summary>Rule name of the Youden threshold.</summary>
+    public const string YoudenRule = "Youden's J (maximum sensitivity + specificity − 1)";
+
+    /// <summary>
+    /// Metrics of <paramref name="probs"/> against <paramref name="labels"/> for <paramref name="objective"/>,
+    /// with the operating threshold chosen on these data. <paramref name="positiveIndex"/> is the
+    /// column of the positive class; for binary tasks a negative value means column 1, for multiclass
+    /// tasks it means "no positive class" (sensitivity and specificity are then NaN).
+    /// </summary>
+    public static ValidationMetrics Evaluate(Objective objective, IReadOnlyList<int> labels, IReadOnlyList<double[]> probs, int positiveIndex) =>
+        Compute(objective, labels, probs, positiveIndex, fixedThreshold: null);
+
+    /// <summary>
+    /// As <see cref="Evaluate"/>, but at a threshold fixed in advance (e.g. chosen on validation and
+    /// applied to test). For an operating-point objective the objective value is then the maximised
+    /// rate at that threshold (which may miss the constraint on new data: check the other rate).
+    /// For multiclass tasks without an operating point the threshold is ignored.
+    /// </summary>
+    public static ValidationMetrics EvaluateAtThreshold(Objective objective, IReadOnlyList<int> labels, IReadOnlyList<double[]> probs, int positiveIndex, double threshold) =>
+        Compute(objective, labels, probs, positiveIndex, threshold);
+
+    /// <summary>
+    /// The operating threshold for <paramref name="objective"/> on binary labels and positive scores:
+    /// the threshold achieving the objective's operating point, else Youden's. Threshold NaN when a
+    /// class is absent.
+    /// </summary>
+    public static OperatingThreshold ChooseThreshold(Objective objective, IReadOnlyList<int> binaryLabels, IReadOnlyList<double> scores)
+    {
+        ArgumentNullException.ThrowIfNull(objective);
+        var point = ParseOperatingPoint(objective);
+        if (point is { } p)
+        {
+            var value = p.Value.ToString("0.00##", CultureInfo.InvariantCulture);
+            return p.MaximizeSensitivity
+                ? new(BinaryMetrics.SensitivityAtSpecificity(binaryLabels, scores, p.Value).Threshold,
+                      $"highest sensitivity with specificity ≥ {value}")
+                : new(BinaryMetrics.SpecificityAtSensitivity(binaryLabels, scores, p.Value).Threshold,
+                      $"highest specificity with sensitivity ≥ {value}");
+        }
+        return new(BinaryMetrics.YoudenThreshold(binaryLabels, scores), YoudenRule);
+    }
+
+    private static ValidationMetrics Compute(Objective objective, IReadOnlyList<int> labels, IReadOnlyList<double[]> probs, int positiveIndex, double? fixedThreshold)
+    {
+        ArgumentNullException.ThrowIfNull(objective);
+        var metric = NormalizeMetric(objective.Metric);
+        var point = ParseOperatingPoint(objective);
+        var width = Check.Multiclass(labels, probs);
+        if (probs.Count == 0) throw new ArgumentException("No predictions to evaluate.", nameof(probs));
+        if (positiveIndex >= width)
+            throw new ArgumentOutOfRangeException(nameof(positiveIndex), positiveIndex, $"The positive class index must lie in [0, {width - 1}].");
+        var name = objective.Describe();
+        if (Check.AnyNaN(probs))
+            return new ValidationMetrics(double.NaN, name, double.NaN, double.NaN, double.NaN, double.NaN, double.NaN, double.NaN);
+
+        var binary = width == 2;
+        if (binary && positiveIndex < 0) positiveIndex = 1;
+        if (point is not null && positiveIndex < 0)
+            throw new ClinforgeException($"The objective '{name}' is measured for one class against the rest, but no positive class was given. Name the class whose detection matters (positive_class in task_spec.json).");
+
+        double auc = binary ? double.NaN : MulticlassMetrics.MacroAuc(labels, probs);
+        double accuracy = double.NaN, balanced = double.NaN, sensitivity = double.NaN, specificity = double.NaN, threshold = double.NaN;
+
+        if (positiveIndex >= 0 && (binary || point is not null))
+        {
+            // Thresholded decisions on the positive column.
+            var binaryLabels = new int[labels.Count];
+            var scores = new double[labels.Count];
+            for (var i = 0; i < labels.Count; i++)
+            {
+                binaryLabels[i] = labels[i] == positiveIndex ? 1 : 0;
+                scores[i] = probs[i][positiveIndex];
+            }
+            if (binary) auc = BinaryMetrics.Auc(binaryLabels, scores);
+            threshold = fixedThreshold ?? ChooseThreshold(objective, binaryLabels, scores).Threshold;
+            if (!double.IsNaN(threshold))
+            {
+                var c = BinaryMetrics.ConfusionAt(binaryLabels, scores, threshold);
+                sensitivity = c.Sensitivity;
+                specificity = c.Specificity;
+                if (binary)
+                {
+                    accuracy = c.Accuracy;
+                    balanced = c.BalancedAccuracy;
+                }
+            }
+        }
+        else if (positiveIndex >= 0)
+        {
+            var c = MulticlassMetrics.OneVsRest(labels, probs, positiveIndex);
+            sensitivity = c.Sensitivity;
+            specificity = c.Specificity;
+        }
+
+        if (!binary)
+        {
+            accuracy = MulticlassMetrics.Accuracy(labels, probs);
+            balanced = MulticlassMetrics.BalancedAccuracy(labels, probs);
+        }
+
+        var value = metric switch
+        {
+            Metrics.Auc or Metrics.MacroAuc => auc,
+            Metrics.Accuracy => accuracy,
+            Metrics.BalancedAccuracy => balanced,
+            Metrics.SensitivityAtSpecificity => sensitivity,
+            Metrics.SpecificityAtSensitivity => specificity,
+            _ => throw new InvalidOperationException("unreachable: metric was validated"),
+        };
+        return new ValidationMetrics(value, name, auc, accuracy, balanced, sensitivity, specificity, threshold);
+    }
+
+    private static string NormalizeMetric(string? metric)
+    {
+        var m = (metric ?? "").Trim().ToLowerInvariant();
+        return m switch
+        {
+            Metrics.Auc or Metrics.MacroAuc or Metrics.Accuracy or Metrics.BalancedAccuracy
+                or Metrics.SensitivityAtSpecificity or Metrics.SpecificityAtSensitivity => m,
+            _ => throw new ClinforgeException(
+                $"Unknown objective metric '{metric}'. Use one of: {Metrics.Auc}, {Metrics.MacroAuc}, {Metrics.SensitivityAtSpecificity}, " +
+                $"{Metrics.SpecificityAtSensitivity}, {Metrics.BalancedAccuracy}, {Metrics.Accuracy}."),
+        };
+    }
+
+    /// <summary>
+    /// The objective's operating point as (maximise sensitivity?, constraint value), or null. Checks
+    /// that operating-point metrics have one and that it agrees with the metric.
+    /// </summary>
+    private static (bool MaximizeSensitivity, double Value)? ParseOperatingPoint(Objective objective)
+    {
+        var metric = NormalizeMetric(objective.Metric);
+        var op = objective.OperatingPoint;
+        if (op is null)
+        {
+            if (metric is Metrics.SensitivityAtSpecificity or Metrics.SpecificityAtSensitivity)
+                throw new ClinforgeException(
+                    $"The objective '{metric}' needs an operating point (e.g. specificity ≥ 0.80); set operating_point in task_spec.json.");
+            return null;
+        }
+
+        var maximize = (op.Maximize ?? "").Trim().ToLowerInvariant();
+        var constraint = (op.Constraint ?? "").Trim().ToLowerInvariant();
+        bool maximizeSensitivity = (maximize, constraint) switch
+        {
+            ("sensitivity", "specificity") => true,
+            ("specificity", "sensitivity") => false,
+            _ => throw new ClinforgeException(
+                $"Operating point '{op.Maximize} at {op.Constraint}' is not supported; use maximize 'sensitivity' with constraint 'specificity', or the reverse."),
+        };
+        if (double.IsNaN(op.ConstraintValue) || op.ConstraintValue < 0 || op.ConstraintValue > 1)
+            throw new ClinforgeException($"Operating point constraint {op.Constraint} ≥ {op.ConstraintValue} must lie between 0 and 1.");
+        if ((metric == Metrics.SensitivityAtSpecificity && !maximizeSensitivity) ||
+            (metric == Metrics.SpecificityAtSensitivity && maximizeSensitivity))
+            throw new ClinforgeException(
+                $"The objective metric '{metric}' disagrees with its operating point ('{op.Maximize} at {op.Constraint}'); make them match in task_spec.json.");
+        return (maximizeSensitivity, op.ConstraintValue);
+    }
+}
