@@ -1,0 +1,455 @@
+using System.Globalization;
+using System.Text.RegularExpressions;
+using Clinforge.Core;
+
+namespace Clinforge.Intent;
+
+/// <summary>
+/// The offline semantic parser (v0, classification first): matches the request against a clinical
+/// lexicon (<see cref="ClinicalLexicon"/>) and phrase rules (<see cref="IntentRules"/>), both data,
+/// and records for every field the words it came from. It never needs a network or an LLM.
+/// </summary>
+public sealed class RuleBasedParser : IIntentParser
+{
+    /// <summary>Provenance of a field that no words of the request set.</summary>
+    public const string DefaultProvenance = "default";
+
+    /// <summary>Joins several excerpts of the request in one provenance entry.</summary>
+    public const string ExcerptSeparator = " … ";
+
+    // Text between two class mentions that continues a list ("melanoma, BCC and SCC").
+    private static readonly Regex _listGap = IntentRules.Compile(@"^\s*(?:,|,?\s*(?:and|or|&))\s*$");
+
+    private readonly ClinicalLexicon _lexicon;
+    private readonly IntentRules _rules;
+
+    /// <summary>Creates a parser with the built-in lexicon and rules.</summary>
+    public RuleBasedParser()
+        : this(ClinicalLexicon.Default, IntentRules.Default)
+    {
+    }
+
+    /// <summary>Creates a parser with a custom lexicon and rules (e.g. extended for another specialty).</summary>
+    public RuleBasedParser(ClinicalLexicon lexicon, IntentRules rules)
+    {
+        ArgumentNullException.ThrowIfNull(lexicon);
+        ArgumentNullException.ThrowIfNull(rules);
+        _lexicon = lexicon;
+        _rules = rules;
+    }
+
+    /// <inheritdoc/>
+    public TaskSpec Parse(string request, IReadOnlyList<string> datasetClasses)
+    {
+        ArgumentNullException.ThrowIfNull(request);
+        ArgumentNullException.ThrowIfNull(datasetClasses);
+        if (string.IsNullOrWhiteSpace(request))
+        {
+            throw new ClinforgeException(
+                "The request is empty. Describe in a sentence or two what the model should do, e.g. \"Tell melanoma from nevus; don't miss melanoma.\"");
+        }
+        if (datasetClasses.Count == 0)
+        {
+            throw new ClinforgeException(
+                "The dataset has no classes, so there is nothing to predict. Point Clinforge at a folder with one sub-folder per class (e.g. normal/ and pneumonia/).");
+        }
+
+        var text = new RequestText(request, _lexicon, _rules.ClauseBoundary);
+        var classes = new DatasetClasses(datasetClasses, _lexicon);
+        var confounders = FindConfounders(text);
+        // Words inside a confounder ("don't be fooled by old fractures") are not targets.
+        var mentions = classes.FindMentions(text, confounders.Spans);
+        ThrowOnUnknownConditions(text, mentions, classes, datasetClasses);
+
+        var task = FindTask(text);
+        if (datasetClasses.Count < 2 && task.Value == TaskKind.Classification)
+        {
+            throw new ClinforgeException(
+                $"The dataset has one class ('{datasetClasses[0]}'), and a classifier needs at least two (e.g. normal and {datasetClasses[0]}). Add images of the other class, or ask for detection or segmentation.");
+        }
+
+        var binary = datasetClasses.Count <= 2;
+        var priority = FindPriorities(text, mentions, classes);
+        var threshold = binary ? FindThreshold(text) : null;
+        var preference = FindPreference(text, threshold);
+        var positive = binary ? ChoosePositive(text, classes, mentions, priority) : null;
+        var objective = ChooseObjective(binary, preference, threshold);
+
+        var questions = Questions(datasetClasses, positive, preference, objective, binary ? null : FindThreshold(text));
+        var classWords = Join(text, mentions.Where(m => m.Classes.Count > 0).Select(m => (m.Start, m.End)));
+
+        var spec = new TaskSpec
+        {
+            Request = request,
+            Task = task.Value,
+            Classes = datasetClasses.ToList(),
+            PositiveClass = positive?.Name,
+            PriorityClasses = priority.Classes,
+            ErrorPreference = preference.Value,
+            PrimaryMetric = objective.Metric,
+            OperatingPoint = objective.Point,
+            Localize = task.Value != TaskKind.Classification,
+            Confounders = confounders.Items.Select(c => new Confounder(c, "unknown")).ToList(),
+            Supervision = null,
+            Provenance = new Dictionary<string, string>
+            {
+                ["task"] = task.Words,
+                ["localize"] = task.Words,
+                ["classes"] = classWords,
+                ["positive_class"] = positive?.Words ?? DefaultProvenance,
+                ["priority_classes"] = priority.Words,
+                ["error_preference"] = preference.Words,
+                ["primary_metric"] = objective.MetricWords,
+                ["operating_point"] = objective.PointWords,
+                ["confounders"] = confounders.Words,
+            },
+            Questions = questions,
+        };
+        return spec with { Restatement = Restatement.For(spec) };
+    }
+
+    private Found<TaskKind> FindTask(RequestText text)
+    {
+        var hits = new List<(TaskKind Kind, int Start, int End)>();
+        foreach (var rule in _rules.Task)
+        {
+            foreach (Match m in rule.Regex.Matches(text.Normalized))
+            {
+                if (rule.Negatable && IsNegated(text, m.Index, m.Index + m.Length)) continue;
+                hits.Add((rule.Effect, m.Index, m.Index + m.Length));
+            }
+        }
+        // Outlining implies locating, so segmentation wins over detection; classification is the default.
+        var kind = hits.Any(h => h.Kind == TaskKind.Segmentation) ? TaskKind.Segmentation
+            : hits.Any(h => h.Kind == TaskKind.Detection) ? TaskKind.Detection
+            : TaskKind.Classification;
+        return new Found<TaskKind>(kind, Join(text, hits.Where(h => h.Kind == kind).Select(h => (h.Start, h.End))));
+    }
+
+    private PreferenceFinding FindPreference(RequestText text, Threshold? threshold)
+    {
+        var hits = new Dictionary<PreferenceEffect, List<(int Start, int End)>>();
+        foreach (var rule in _rules.ErrorPreference)
+        {
+            foreach (Match m in rule.Regex.Matches(text.Normalized))
+            {
+                if (rule.Negatable && IsNegated(text, m.Index, m.Index + m.Length)) continue;
+                if (!hits.TryGetValue(rule.Effect, out var list)) hits[rule.Effect] = list = [];
+                list.Add((m.Index, m.Index + m.Length));
+            }
+        }
+        var sensitivity = Merge(hits.GetValueOrDefault(PreferenceEffect.Sensitivity) ?? []);
+        var specificity = Merge(hits.GetValueOrDefault(PreferenceEffect.Specificity) ?? []);
+        var balanced = Merge(hits.GetValueOrDefault(PreferenceEffect.Balanced) ?? []);
+        var tolerates = Merge(hits.GetValueOrDefault(PreferenceEffect.ToleratesMisses) ?? []);
+
+        // "I don't care about missing a few" outweighs any wish to catch everything in the same request.
+        if (tolerates.Count > 0) sensitivity = [];
+
+        if (sensitivity.Count > specificity.Count)
+            return new(ErrorPreference.Sensitivity, Join(text, sensitivity), PreferenceBasis.Stated);
+        if (specificity.Count > sensitivity.Count)
+            return new(ErrorPreference.Specificity, Join(text, specificity), PreferenceBasis.Stated);
+        if (sensitivity.Count > 0)
+            return new(ErrorPreference.Balanced, Join(text, sensitivity.Concat(specificity)), PreferenceBasis.Conflict);
+        if (balanced.Count > 0)
+            return new(ErrorPreference.Balanced, Join(text, balanced), PreferenceBasis.Stated);
+        if (tolerates.Count > 0)
+            return new(ErrorPreference.Balanced, Join(text, tolerates), PreferenceBasis.ToleratesMisses);
+        if (threshold is not null)
+        {
+            // A floor names the error the clinician fears ("sensitivity of at least 95%"); "at 90%
+            // specificity" instead fixes the constraint under which the other metric is the goal.
+            var feared = threshold.Form == ThresholdForm.AtValue ? Other(threshold.Metric) : threshold.Metric;
+            var value = feared == "sensitivity" ? ErrorPreference.Sensitivity : ErrorPreference.Specificity;
+            return new(value, threshold.Words, PreferenceBasis.Threshold);
+        }
+        return new(ErrorPreference.Balanced, DefaultProvenance, PreferenceBasis.Default);
+    }
+
+    private Threshold? FindThreshold(RequestText text)
+    {
+        var found = new List<(Threshold Threshold, int Start)>();
+        foreach (var rule in _rules.Threshold)
+        {
+            foreach (Match m in rule.Regex.Matches(text.Normalized))
+            {
+                if (ParseFraction(m.Groups["value"].Value) is not { } value) continue;
+                var metric = m.Groups["metric"].Value == "recall" ? "sensitivity" : m.Groups["metric"].Value;
+                found.Add((new Threshold(metric, value, rule.Effect, text.Words(m.Index, m.Index + m.Length)), m.Index));
+            }
+        }
+        return found.OrderBy(f => f.Threshold.Form).ThenBy(f => f.Start).Select(f => f.Threshold).FirstOrDefault();
+    }
+
+    private static double? ParseFraction(string raw)
+    {
+        var digits = Regex.Match(raw, @"\d*\.?\d+", RegexOptions.None, TimeSpan.FromSeconds(1));
+        if (!digits.Success || !double.TryParse(digits.Value, NumberStyles.Float, CultureInfo.InvariantCulture, out var value)) return null;
+        var percent = raw.Contains('%') || raw.Contains("cent", StringComparison.Ordinal);
+        if (percent || value > 1) value /= 100;
+        return value is > 0 and < 1 ? Math.Round(value, 4) : null;
+    }
+
+    private PriorityFinding FindPriorities(RequestText text, List<Mention> mentions, DatasetClasses classes)
+    {
+        var picked = new List<(int At, int Class)>();
+        var spans = new List<(int Start, int End)>();
+        foreach (var rule in _rules.Priority)
+        {
+            foreach (Match m in rule.Regex.Matches(text.Normalized))
+            {
+                var cueStart = m.Index;
+                var cueEnd = m.Index + m.Length;
+                if (rule.Negatable && IsNegated(text, cueStart, cueEnd)) continue;
+                var chosen = rule.Effect == MentionSide.After
+                    ? MentionsAfter(text, mentions, cueEnd)
+                    : MentionBefore(text, mentions, cueStart);
+                if (chosen.Count == 0) continue;
+                foreach (var mention in chosen)
+                {
+                    picked.AddRange(mention.Classes.Select(c => (mention.Start, c)));
+                }
+                spans.Add(rule.Effect == MentionSide.After ? (cueStart, chosen[^1].End) : (chosen[0].Start, cueEnd));
+            }
+        }
+        var names = picked.OrderBy(p => p.At).Select(p => classes.Entries[p.Class].Name).Distinct().ToList();
+        return new PriorityFinding(names, names.Count > 0 ? Join(text, spans) : DefaultProvenance);
+    }
+
+    // The class mentions a cue points forward to: the first one close behind it in the same
+    // sentence, plus any that continue it as a list.
+    private List<Mention> MentionsAfter(RequestText text, List<Mention> mentions, int cueEnd)
+    {
+        var sentenceEnd = text.SentenceEnd(cueEnd);
+        var first = mentions.FindIndex(x => x.Start >= cueEnd && x.End <= sentenceEnd && x.Classes.Count > 0
+                                            && text.TokensBetween(cueEnd, x.Start) <= _rules.PriorityWindow);
+        if (first < 0) return [];
+        var chosen = new List<Mention> { mentions[first] };
+        for (var i = first + 1; i < mentions.Count; i++)
+        {
+            var next = mentions[i];
+            if (next.End > sentenceEnd || next.Classes.Count == 0
+                || !_listGap.IsMatch(text.Normalized[chosen[^1].End..next.Start])) break;
+            chosen.Add(next);
+        }
+        return chosen;
+    }
+
+    private static List<Mention> MentionBefore(RequestText text, List<Mention> mentions, int cueStart)
+    {
+        var sentenceStart = text.SentenceStart(cueStart);
+        var last = mentions.LastOrDefault(x => x.End <= cueStart && x.Start >= sentenceStart && x.Classes.Count > 0
+                                               && text.TokensBetween(x.End, cueStart) <= 1);
+        return last is null ? [] : [last];
+    }
+
+    private ConfounderFinding FindConfounders(RequestText text)
+    {
+        var names = new List<string>();
+        var nameSpans = new List<(int Start, int End)>();
+        var cueSpans = new List<(int Start, int End)>();
+        foreach (var rule in _rules.Confounder)
+        {
+            foreach (Match m in rule.Regex.Matches(text.Normalized))
+            {
+                if (rule.Negatable && IsNegated(text, m.Index, m.Index + m.Length)) continue;
+                var np = m.Groups["np"];
+                if (!np.Success) continue;
+                var found = new List<(int Start, int End)>();
+                var searchFrom = np.Index;
+                foreach (var name in rule.Effect == MentionSide.After ? SplitAfter(np.Value) : SplitBefore(np.Value))
+                {
+                    var at = text.Normalized.IndexOf(name, searchFrom, np.Index + np.Length - searchFrom, StringComparison.Ordinal);
+                    if (at < 0) continue;
+                    searchFrom = at + name.Length;
+                    found.Add((at, at + name.Length));
+                    if (!names.Contains(name, StringComparer.Ordinal)) names.Add(name);
+                }
+                if (found.Count == 0) continue;
+                nameSpans.AddRange(found);
+                cueSpans.Add(rule.Effect == MentionSide.After
+                    ? (m.Index, found[^1].End)
+                    : (found[0].Start, m.Index + m.Length));
+            }
+        }
+        return new ConfounderFinding(names, nameSpans, names.Count > 0 ? Join(text, cueSpans) : DefaultProvenance);
+    }
+
+    private IEnumerable<string> SplitAfter(string phrase)
+    {
+        var end = _rules.NounPhraseEnd.Match(phrase);
+        var s = end.Success ? phrase[..end.Index] : phrase;
+        var parts = s.Split(',');
+        // A comma continues the list only when an "and"/"or" closes it ("rulers, pen marks or hair");
+        // otherwise what follows the comma is a new clause ("chest drains, focus on the lungs").
+        if (parts.Length > 1 && !_rules.ListJoiner.IsMatch(parts[^1])) parts = [parts[0]];
+        return parts.SelectMany(p => _rules.ListJoiner.Split(p)).Select(CleanNounPhrase).Where(IsNounPhrase);
+    }
+
+    private IEnumerable<string> SplitBefore(string phrase)
+    {
+        var starts = _rules.NounPhraseStart.Matches(phrase);
+        var s = starts.Count > 0 ? phrase[(starts[^1].Index + starts[^1].Length)..] : phrase;
+        return _rules.ListJoiner.Split(s).Select(CleanNounPhrase).Where(IsNounPhrase);
+    }
+
+    private string CleanNounPhrase(string phrase) =>
+        _rules.NounPhraseLead.Replace(phrase.Trim(), "").Trim(' ', '\'', '"');
+
+    private bool IsNounPhrase(string phrase)
+    {
+        var words = phrase.Split(' ', StringSplitOptions.RemoveEmptyEntries).Length;
+        return words > 0 && words <= _rules.MaxConfounderWords;
+    }
+
+    private void ThrowOnUnknownConditions(RequestText text, List<Mention> mentions, DatasetClasses classes, IReadOnlyList<string> names)
+    {
+        if (classes.AreOpaque) return;
+        var unknown = mentions
+            .Where(m => m.Classes.Count == 0
+                        && m.Concept is { IsConditionWord: true } concept
+                        && !classes.KnowsAbsenceOf(concept.Id)
+                        && !_rules.ExcludedBefore.IsMatch(text.Normalized[text.ClauseStart(m.Start)..m.Start]))
+            .Select(m => text.Words(m.Start, m.End))
+            .Distinct(StringComparer.OrdinalIgnoreCase)
+            .ToList();
+        if (unknown.Count == 0) return;
+        var quoted = string.Join(", ", unknown.Select(w => $"'{w}'"));
+        var pronoun = unknown.Count == 1 ? "it" : "them";
+        throw new ClinforgeException(
+            $"The request names {quoted}, but no class in the dataset matches {pronoun}. "
+            + $"The dataset's classes are: {string.Join(", ", names)}. "
+            + $"Rephrase the request in terms of these classes, or point Clinforge at a dataset whose classes include {quoted}.");
+    }
+
+    private static PositiveFinding ChoosePositive(RequestText text, DatasetClasses classes, List<Mention> mentions, PriorityFinding priority)
+    {
+        var entries = classes.Entries;
+        string WordsFor(int index) =>
+            mentions.FirstOrDefault(m => m.Classes.Contains(index)) is { } m ? text.Words(m.Start, m.End) : DefaultProvenance;
+
+        if (entries.Count == 1) return new(entries[0].Name, WordsFor(0), Guessed: false);
+        if (priority.Classes.Count == 1) return new(priority.Classes[0], priority.Words, Guessed: false);
+
+        var mentioned = mentions.SelectMany(m => m.Classes).Distinct().ToList();
+        var mentionedPositive = mentioned.Where(i => !entries[i].IsNegativeLike).ToList();
+        if (mentionedPositive.Count == 1) return new(entries[mentionedPositive[0]].Name, WordsFor(mentionedPositive[0]), Guessed: false);
+
+        // The class that is not normal/benign/other is the one a clinician wants found.
+        var findings = entries.Where(e => !e.IsNegativeLike).ToList();
+        if (findings.Count == 1) return new(findings[0].Name, WordsFor(findings[0].Index), Guessed: false);
+        if (mentioned.Count == 1) return new(entries[mentioned[0]].Name, WordsFor(mentioned[0]), Guessed: false);
+
+        // Nothing decides it: "tell A from B" usually names the target first; else take the second
+        // class (the usual "positive" label 1) and ask.
+        if (mentionedPositive.Count > 1) return new(entries[mentionedPositive[0]].Name, WordsFor(mentionedPositive[0]), Guessed: true);
+        return new(entries[1].Name, DefaultProvenance, Guessed: true);
+    }
+
+    private ObjectiveChoice ChooseObjective(bool binary, PreferenceFinding preference, Threshold? threshold)
+    {
+        if (!binary) return new(Metrics.MacroAuc, null, DefaultProvenance, DefaultProvenance);
+        if (threshold is not null)
+        {
+            var point = new OperatingPoint(Other(threshold.Metric), threshold.Metric, threshold.Value);
+            var metric = threshold.Metric == "specificity" ? Metrics.SensitivityAtSpecificity : Metrics.SpecificityAtSensitivity;
+            return new(metric, point, threshold.Words, threshold.Words);
+        }
+        return preference.Value switch
+        {
+            ErrorPreference.Sensitivity => new(Metrics.SensitivityAtSpecificity,
+                new OperatingPoint("sensitivity", "specificity", _rules.DefaultSpecificityFloor), preference.Words, DefaultProvenance),
+            ErrorPreference.Specificity => new(Metrics.SpecificityAtSensitivity,
+                new OperatingPoint("specificity", "sensitivity", _rules.DefaultSensitivityFloor), preference.Words, DefaultProvenance),
+            _ => new(Metrics.Auc, null, preference.Basis == PreferenceBasis.Stated ? preference.Words : DefaultProvenance, DefaultProvenance),
+        };
+    }
+
+    private static List<OpenQuestion> Questions(
+        IReadOnlyList<string> classes, PositiveFinding? positive, PreferenceFinding preference, ObjectiveChoice objective, Threshold? ignoredThreshold)
+    {
+        var questions = new List<OpenQuestion>();
+        if (positive is { Guessed: true })
+        {
+            questions.Add(new OpenQuestion("positive_class",
+                $"Which class must the model find (the positive class): {Restatement.List(classes, "or")}? I assumed {positive.Name}.",
+                positive.Name));
+        }
+
+        var target = positive?.Name ?? "a case";
+        var preferenceQuestion = preference.Basis switch
+        {
+            PreferenceBasis.Default when positive is not null =>
+                $"Which error costs more: missing {target}, or a false alarm? Until you say, I treat both the same.",
+            PreferenceBasis.Conflict =>
+                "You asked both to catch every case and to avoid false alarms; which matters more? Until you say, I treat both the same.",
+            PreferenceBasis.ToleratesMisses =>
+                "You can accept missing a few cases: should I favour specificity (fewer false alarms) rather than treat both errors the same?",
+            _ => null,
+        };
+        if (preferenceQuestion is not null) questions.Add(new OpenQuestion("error_preference", preferenceQuestion, "balanced"));
+
+        if (objective.Point is { } point && objective.PointWords == DefaultProvenance)
+        {
+            var value = point.ConstraintValue.ToString("0.00", CultureInfo.InvariantCulture);
+            questions.Add(new OpenQuestion("operating_point",
+                $"Is {Restatement.Percent(point.ConstraintValue)} {point.Constraint} the right constraint? I will maximise {point.Maximize} while keeping {point.Constraint} at or above it.",
+                value));
+        }
+        if (ignoredThreshold is not null)
+        {
+            questions.Add(new OpenQuestion("operating_point",
+                $"\"{ignoredThreshold.Words}\" needs one positive class, but this task has {classes.Count} classes, so I will maximise macro AUC. Which class should the figure apply to?",
+                "none"));
+        }
+        return questions;
+    }
+
+    private bool IsNegated(RequestText text, int start, int end)
+    {
+        var before = text.Normalized[text.ClauseStart(start)..start];
+        var after = text.Normalized[end..text.ClauseEnd(end)];
+        return _rules.NegationBefore.IsMatch(before) || _rules.NegationAfter.IsMatch(after);
+    }
+
+    private static string Other(string metric) => metric == "sensitivity" ? "specificity" : "sensitivity";
+
+    // Overlapping matches of different rules ("do not miss" and "not miss a single case") are one cue.
+    private static List<(int Start, int End)> Merge(IEnumerable<(int Start, int End)> spans)
+    {
+        var merged = new List<(int Start, int End)>();
+        foreach (var span in spans.OrderBy(s => s.Start).ThenByDescending(s => s.End))
+        {
+            if (merged.Count > 0 && span.Start < merged[^1].End)
+            {
+                merged[^1] = (merged[^1].Start, Math.Max(merged[^1].End, span.End));
+                continue;
+            }
+            merged.Add(span);
+        }
+        return merged;
+    }
+
+    private static string Join(RequestText text, IEnumerable<(int Start, int End)> spans)
+    {
+        var words = Merge(spans).Select(s => text.Words(s.Start, s.End)).Distinct(StringComparer.OrdinalIgnoreCase).ToList();
+        return words.Count == 0 ? DefaultProvenance : string.Join(ExcerptSeparator, words);
+    }
+
+    private sealed record Found<T>(T Value, string Words);
+
+    private enum PreferenceBasis { Stated, Default, Conflict, ToleratesMisses, Threshold }
+
+    private sealed record PreferenceFinding(ErrorPreference Value, string Words, PreferenceBasis Basis);
+
+    private sealed record Threshold(string Metric, double Value, ThresholdForm Form, string Words);
+
+    private sealed record PriorityFinding(IReadOnlyList<string> Classes, string Words);
+
+    private sealed record PositiveFinding(string Name, string Words, bool Guessed);
+
+    private sealed record ObjectiveChoice(string Metric, OperatingPoint? Point, string MetricWords, string PointWords);
+
+    private sealed record ConfounderFinding(IReadOnlyList<string> Items, IReadOnlyList<(int Start, int End)> Spans, string Words);
+}

@@ -1,0 +1,3 @@
+global using Clinforge.Core;
+global using Clinforge.Intent;
+global using Xunit;
