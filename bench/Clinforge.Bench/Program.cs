@@ -25,9 +25,10 @@ internal static class Program
 
     private static int Main(string[] args)
     {
+        if (args.Length > 0 && args[0] == "throughput") return Throughput.Run(args);
         if (args.Length == 0 || args[0] != "medmnist")
         {
-            Console.Error.WriteLine("usage: dotnet run --project bench/Clinforge.Bench -- medmnist [--only NAME] [--rounds N] [--trial-minutes M]");
+            Console.Error.WriteLine("usage: dotnet run --project bench/Clinforge.Bench -- medmnist [--only NAME] [--rounds N] [--trial-minutes M]\n       dotnet run --project bench/Clinforge.Bench -- throughput [THREADS]");
             return 2;
         }
         var shared = FindShared() ?? throw new InvalidOperationException("../shared/data/medmnist not found beside the checkout: the benchmark needs the real MedMNIST files.");

@@ -27,6 +27,8 @@ internal static class Commands
               refines for N rounds, evaluates initial and final once on the test split, writes a report.
               PATH: a folder per class, a folder with images + one CSV, a CSV, or a MedMNIST .npz.
               Running it again with --run on an existing run folder continues that run.
+          clinforge parse "REQUEST" (--data PATH | --classes "a,b,c") [--json]
+              Shows how a request is understood against a dataset's classes.
           clinforge report RUN
               Rewrites RUN/report/report.md from the run folder.
           clinforge trial --run DIR --trial N --budget-seconds S [--threads T]
@@ -100,7 +102,8 @@ internal static class Commands
             journal.Event("seal", $"test split sealed: {newSplits.Test.Count} images; only the final evaluation opens it (method {newSplits.Method}, seed {newSplits.Seed})");
         }
 
-        ShowUnderstanding(spec, card);
+        ShowSpec(spec);
+        ShowData(card);
         var initial = Initializer.Plan(spec, card, seed);
         var launcher = TrialLauncher.ForAssembly(typeof(Commands).Assembly.Location);
         var runner = new LocalProcessTrialRunner(launcher, threads);
@@ -146,6 +149,38 @@ internal static class Commands
         return metrics.Status == TrialStatus.Succeeded ? 0 : 4;
     }
 
+    public static int Parse(string[] argv)
+    {
+        var a = new Args(argv, new HashSet<string> { "json" });
+        if (a.Positional.Count != 1) throw new ClinforgeException("usage: clinforge parse \"REQUEST\" (--data PATH | --classes \"a,b\") [--json]");
+        var classes = a.Get("classes") is { } list
+            ? list.Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries)
+            : DatasetReader.Open(Path.GetFullPath(a.Require("data", "the dataset whose class names the request refers to"))).Classes.ToArray();
+        bool json = a.Flag("json");
+        a.RejectUnknown();
+        var spec = new RuleBasedParser().Parse(a.Positional[0], classes);
+        if (json) Console.WriteLine(Json.Serialize(spec));
+        else ShowSpec(spec);
+        return 0;
+    }
+
+    private static void ShowSpec(TaskSpec spec)
+    {
+        AnsiConsole.Write(new Panel(Markup.Escape(spec.Restatement)).Header("I understood").BorderColor(Color.Green));
+        var t = new Table().AddColumns("field", "value", "from the words");
+        void Row(string field, string value) => t.AddRow(field, Markup.Escape(value), Markup.Escape(spec.Provenance.TryGetValue(field, out var p) ? p : "default"));
+        Row("task", spec.Task.ToString().ToLowerInvariant());
+        Row("classes", string.Join(", ", spec.Classes));
+        Row("positive_class", spec.PositiveClass ?? "—");
+        Row("priority_classes", string.Join(", ", spec.PriorityClasses));
+        Row("error_preference", spec.ErrorPreference.ToString().ToLowerInvariant());
+        Row("primary_metric", spec.PrimaryMetric);
+        Row("operating_point", spec.OperatingPoint is { } op ? $"{op.Maximize} at {op.Constraint} ≥ {op.ConstraintValue.ToString("0.00", CultureInfo.InvariantCulture)}" : "—");
+        Row("confounders", string.Join(", ", spec.Confounders.Select(c => c.Name)));
+        AnsiConsole.Write(t);
+        foreach (var q in spec.Questions) AnsiConsole.MarkupLine($"[grey]open question:[/] {Markup.Escape(q.Question)} [grey](default: {Markup.Escape(q.Default)})[/]");
+    }
+
     public static int Report(string[] argv)
     {
         var a = new Args(argv, new HashSet<string>());
@@ -167,16 +202,14 @@ internal static class Commands
         journal.Events("test_look").Select(e => (e.Time, e.Kind, e.Message)).ToList(),
         File.Exists(run.Evaluation) ? Json.Read<FinalEvaluation>(run.Evaluation) : null));
 
-    private static void ShowUnderstanding(TaskSpec spec, DataCard card)
+    private static void ShowData(DataCard card)
     {
-        AnsiConsole.Write(new Panel(Markup.Escape(spec.Restatement)).Header("I understood").BorderColor(Color.Green));
         var t = new Table().AddColumns("split", "images", "per class");
         foreach (var (split, counts) in card.Counts)
             t.AddRow(split, counts.Values.Sum().ToString(CultureInfo.InvariantCulture),
                 Markup.Escape(string.Join(", ", counts.Select(kv => $"{kv.Key} {kv.Value}"))));
         AnsiConsole.Write(t);
         foreach (var note in card.Notes) AnsiConsole.MarkupLine($"[yellow]note:[/] {Markup.Escape(note)}");
-        foreach (var q in spec.Questions) AnsiConsole.MarkupLine($"[grey]open question:[/] {Markup.Escape(q.Question)} [grey](using: {Markup.Escape(q.Default)})[/]");
     }
 
     private static void ShowResultsTable(Journal journal)

@@ -1,3 +1,4 @@
+using System.Text.Encodings.Web;
 using System.Text.Json;
 using System.Text.Json.Serialization;
 
@@ -17,6 +18,8 @@ public static class Json
         var o = new JsonSerializerOptions
         {
             PropertyNamingPolicy = JsonNamingPolicy.SnakeCaseLower,
+            // Files are read by people: keep "≥", "…" and accents as written (no HTML context here).
+            Encoder = JavaScriptEncoder.UnsafeRelaxedJsonEscaping,
             DictionaryKeyPolicy = null,
             WriteIndented = true,
             DefaultIgnoreCondition = JsonIgnoreCondition.Never,

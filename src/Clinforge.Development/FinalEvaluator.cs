@@ -8,7 +8,7 @@ namespace Clinforge.Development;
 /// <summary>
 /// The one look at the sealed test split: the initial (trial 0) and final (best) models are scored
 /// on the same test images; each metric gets a stratified 95% bootstrap CI and final − initial a
-/// paired bootstrap test on the same resamples (Efron & Tibshirani 1993). Thresholds come from
+/// paired bootstrap test on the same resamples (Efron and Tibshirani 1993). Thresholds come from
 /// validation, never from test.
 /// </summary>
 public static class FinalEvaluator

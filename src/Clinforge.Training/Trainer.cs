@@ -27,8 +27,8 @@ public sealed record TrainProgress(int Epoch, int PlannedEpochs, double Fraction
 public sealed record TrainingOutcome(TrialMetrics Metrics, double[][] BestValProbabilities);
 
 /// <summary>
-/// The training loop (one place, fits a screen): time-boxed epochs, cosine schedule planned from the
-/// measured epoch time, validation every epoch, best-on-validation checkpoint saved atomically.
+/// The training loop (one place, fits a screen): time-boxed epochs, a cosine schedule over the time
+/// budget, validation every epoch, best-on-validation checkpoint saved atomically.
 /// </summary>
 public sealed class Trainer(Action<string> log)
 {
@@ -56,15 +56,19 @@ public sealed class Trainer(Action<string> log)
         var curve = new List<EpochLog>();
         ValidationMetrics? best = null;
         double[][] bestProbs = [];
-        int bestEpoch = 0, planned = recipe.MaxEpochs, epoch = 0;
+        int bestEpoch = 0, epoch = 0;
         long seen = 0;
-        var clock = Stopwatch.StartNew();
         double trainSeconds = 0;
-        while (epoch < planned)
+        // The schedule runs on the clock, not on an epoch count: the learning rate follows a cosine
+        // over the fraction of the time budget used, so it anneals by the deadline even when the
+        // machine is busier than when the epoch time was measured.
+        var schedule = new TimeSchedule(DateTime.UtcNow, deadlineUtc);
+        var epochTimes = new List<double>();
+        while (epoch < recipe.MaxEpochs)
         {
             epoch++;
             var epochClock = Stopwatch.StartNew();
-            double trainLoss = RunEpoch(model, optimizer, lossFn, recipe, xTrain, yTrain, sampleWeights, gen, device, epoch, planned);
+            double trainLoss = RunEpoch(model, optimizer, lossFn, recipe, xTrain, yTrain, sampleWeights, gen, device, epoch, schedule);
             trainSeconds += epochClock.Elapsed.TotalSeconds;
             seen += train.Count;
             if (double.IsNaN(trainLoss) || double.IsInfinity(trainLoss))
@@ -74,27 +78,24 @@ public sealed class Trainer(Action<string> log)
             var (valLoss, probs) = Predict(model, xVal, val.Labels, recipe.TestTimeAugmentation, device, lossFn);
             var metrics = scorer(val.Labels, probs);
             double epochSeconds = epochClock.Elapsed.TotalSeconds;
+            epochTimes.Add(epochSeconds);
             curve.Add(new EpochLog(epoch, trainLoss, valLoss, metrics.Objective, metrics.Auc, epochSeconds));
+            double remaining = (deadlineUtc - DateTime.UtcNow).TotalSeconds;
+            double typical = Median(epochTimes);
+            int planned = Math.Min(recipe.MaxEpochs, epoch + (int)Math.Floor(Math.Max(remaining, 0) / typical));
             log(string.Create(CultureInfo.InvariantCulture,
-                $"epoch {epoch}/{planned} train_loss {trainLoss:F4} val_loss {valLoss:F4} val_{metrics.ObjectiveName.Replace(' ', '_')} {metrics.Objective:F4} val_auc {metrics.Auc:F4} lr {CurrentLr(optimizer):G3} {epochSeconds:F1}s"));
+                $"epoch {epoch}/{planned} train_loss {trainLoss:F4} val_loss {valLoss:F4} val_{metrics.ObjectiveName.Replace(' ', '_')} {metrics.Objective:F4}{(metrics.ObjectiveName == "auc" ? "" : $" val_auc {metrics.Auc:F4}")} lr {CurrentLr(optimizer):G3} {epochSeconds:F1}s"));
             if (best is null || metrics.Objective > best.Objective)
             {
                 best = metrics; bestEpoch = epoch; bestProbs = probs;
                 SaveAtomically(model, paths.Model);
             }
-            double remaining = (deadlineUtc - DateTime.UtcNow).TotalSeconds;
-            if (epoch == 1)
+            progress?.Invoke(new TrainProgress(epoch, planned, schedule.Fraction(DateTime.UtcNow), best?.Objective));
+            if (remaining < typical)
             {
-                // Plan the schedule from the measured epoch time so cosine decay ends inside the budget.
-                planned = Math.Clamp(1 + (int)Math.Floor(remaining / epochSeconds), 1, recipe.MaxEpochs);
-                log($"planned {planned} epochs from a measured {epochSeconds:F1}s per epoch and {remaining:F0}s left");
-            }
-            else if (remaining < epochSeconds)
-            {
-                log($"stopping after epoch {epoch}: {remaining:F0}s left, an epoch takes {epochSeconds:F0}s");
+                log($"stopping after epoch {epoch}: {Math.Max(remaining, 0):F0}s of the budget left, an epoch takes {typical:F1}s");
                 break;
             }
-            progress?.Invoke(new TrainProgress(epoch, planned, (double)epoch / planned, best?.Objective));
         }
         var result = new TrialMetrics
         {
@@ -105,7 +106,7 @@ public sealed class Trainer(Action<string> log)
     }
 
     private static double RunEpoch(Module<Tensor, Tensor> model, optim.Optimizer optimizer, LossFunction lossFn, Recipe recipe,
-        Tensor x, Tensor y, Tensor? sampleWeights, Generator gen, Device device, int epoch, int planned)
+        Tensor x, Tensor y, Tensor? sampleWeights, Generator gen, Device device, int epoch, TimeSchedule schedule)
     {
         model.train();
         long n = x.shape[0];
@@ -117,7 +118,7 @@ public sealed class Trainer(Action<string> log)
         for (int b = 0; b < batches; b++)
         {
             using var scope = NewDisposeScope();
-            SetLearningRate(optimizer, recipe.Optimizer, epoch - 1 + (double)b / batches, planned);
+            SetLearningRate(optimizer, recipe.Optimizer, epoch - 1 + (double)b / batches, schedule.Fraction(DateTime.UtcNow));
             var idx = order.narrow(0, (long)b * recipe.BatchSize, Math.Min(recipe.BatchSize, n - (long)b * recipe.BatchSize));
             if (idx.shape[0] < 2) continue; // batch norm needs two samples
             var xb = Augmenter.Apply(x.index_select(0, idx), recipe.Augmentation, gen).to(device);
@@ -206,15 +207,31 @@ public sealed class Trainer(Action<string> log)
         _ => throw new ClinforgeException($"recipe.json: unknown optimizer '{spec.Name}' (adamw, sgd)."),
     };
 
-    /// <summary>Linear warm-up then cosine decay to zero (Loshchilov and Hutter 2017, SGDR without restarts).</summary>
-    private static void SetLearningRate(optim.Optimizer optimizer, OptimizerSpec spec, double epochProgress, int planned)
+    /// <summary>
+    /// Linear warm-up over the first epochs, then cosine decay to zero over the time budget
+    /// (Loshchilov and Hutter 2017, SGDR without restarts; here indexed by budget fraction).
+    /// </summary>
+    private static void SetLearningRate(optim.Optimizer optimizer, OptimizerSpec spec, double epochProgress, double budgetFraction)
     {
         double lr = spec.LearningRate;
         if (spec.WarmupEpochs > 0 && epochProgress < spec.WarmupEpochs)
             lr *= (epochProgress + 1e-3) / spec.WarmupEpochs;
-        else if (spec.Schedule == "cosine" && planned > 1)
-            lr *= 0.5 * (1 + Math.Cos(Math.PI * Math.Min(epochProgress / planned, 1.0)));
+        if (spec.Schedule == "cosine")
+            lr *= 0.5 * (1 + Math.Cos(Math.PI * Math.Clamp(budgetFraction, 0, 1)));
         foreach (var g in optimizer.ParamGroups) g.LearningRate = lr;
+    }
+
+    private static double Median(List<double> xs)
+    {
+        var sorted = xs.Order().ToList();
+        return sorted[sorted.Count / 2];
+    }
+
+    /// <summary>Maps wall-clock time to the fraction of the training budget used.</summary>
+    private sealed record TimeSchedule(DateTime StartUtc, DateTime DeadlineUtc)
+    {
+        public double Fraction(DateTime now) =>
+            Math.Clamp((now - StartUtc).TotalSeconds / Math.Max((DeadlineUtc - StartUtc).TotalSeconds, 1e-3), 0, 1);
     }
 
     private static double CurrentLr(optim.Optimizer optimizer) => optimizer.ParamGroups.First().LearningRate;

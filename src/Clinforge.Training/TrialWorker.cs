@@ -2,6 +2,7 @@ using System.Globalization;
 using System.Text;
 using Clinforge.Core;
 using Clinforge.Data;
+using TorchSharp;
 using static TorchSharp.torch;
 
 namespace Clinforge.Training;
