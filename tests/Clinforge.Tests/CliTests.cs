@@ -18,7 +18,7 @@ public sealed class CliTests
         // When the clinician's request is developed for one refinement round
         var (code, stdout, stderr) = Repo.RunCli(TimeSpan.FromMinutes(4), "develop",
             "--request", "Tell melanoma from nevus; please don't miss a melanoma.",
-            "--data", data, "--rounds", "1", "--trial-minutes", "0.2", "--run", runDir, "--threads", "2");
+            "--data", data, "--rounds", "1", "--trial-minutes", "0.2", "--run", runDir, "--threads", "1");
 
         // Then it succeeds and the run folder of DESIGN.md is there
         Assert.True(code == 0, $"exit {code}\n{stdout}\n{stderr}");

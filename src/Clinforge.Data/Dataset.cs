@@ -1,0 +1,108 @@
+using Clinforge.Core;
+
+namespace Clinforge.Data;
+
+/// <summary>
+/// An opened labelled image dataset: its classes, its items (with stable ids), the official split when
+/// the source has one, the files that could not be read, and a thread-safe way to load an item's pixels.
+/// Open one with <see cref="DatasetReader.Open(string)"/>.
+/// </summary>
+public sealed class Dataset
+{
+    private readonly Func<string, RawImage> _load;
+    private readonly IReadOnlyDictionary<string, string>? _files;
+    private readonly HashSet<string> _ids;
+
+    internal Dataset(
+        string format,
+        string source,
+        IReadOnlyList<string> classes,
+        IReadOnlyList<DataItem> items,
+        Func<string, RawImage> load,
+        IReadOnlyDictionary<string, string>? files = null,
+        IReadOnlyDictionary<string, string>? officialSplit = null,
+        string? groupColumn = null,
+        IReadOnlyList<UnreadableFile>? unreadable = null,
+        IReadOnlyList<string>? notes = null)
+    {
+        Format = format;
+        Source = source;
+        Classes = classes;
+        Items = items;
+        _load = load;
+        _files = files;
+        OfficialSplit = officialSplit;
+        GroupColumn = groupColumn;
+        Unreadable = unreadable ?? [];
+        Notes = notes ?? [];
+        var known = new HashSet<string>(StringComparer.Ordinal);
+        foreach (var item in items)
+        {
+            if (!known.Add(item.Id)) throw new InvalidOperationException($"duplicate item id '{item.Id}'");
+            if (item.Label < 0 || item.Label >= classes.Count) throw new InvalidOperationException($"item '{item.Id}' has label {item.Label}, outside 0..{classes.Count - 1}");
+        }
+        _ids = known;
+    }
+
+    /// <summary>folder | csv | npz | memory.</summary>
+    public string Format { get; }
+
+    /// <summary>Absolute path of the folder, CSV file or .npz file.</summary>
+    public string Source { get; }
+
+    /// <summary>Class names; a label is an index into this list.</summary>
+    public IReadOnlyList<string> Classes { get; }
+
+    /// <summary>Readable items in a stable order (ordinal by id for files; split then index for npz).</summary>
+    public IReadOnlyList<DataItem> Items { get; }
+
+    /// <summary>Item id → train | val | test, when the source comes split (npz, or train/val/test folders); else null.</summary>
+    public IReadOnlyDictionary<string, string>? OfficialSplit { get; }
+
+    /// <summary>CSV column whose value groups items (patient, lesion); items of a group never straddle splits.</summary>
+    public string? GroupColumn { get; }
+
+    /// <summary>Files skipped when the dataset was opened because they could not be decoded; not in <see cref="Items"/>.</summary>
+    public IReadOnlyList<UnreadableFile> Unreadable { get; }
+
+    /// <summary>What the reader decided or skipped that a person should know (e.g. which CSV column is the label).</summary>
+    public IReadOnlyList<string> Notes { get; }
+
+    /// <summary>Decodes an item's pixels. Safe to call from many threads at once.</summary>
+    public RawImage Load(DataItem item)
+    {
+        ArgumentNullException.ThrowIfNull(item);
+        if (!_ids.Contains(item.Id))
+        {
+            throw new ClinforgeException($"{Source}: no item '{item.Id}' in this dataset. The splits may belong to another version of the data; rerun the data step.");
+        }
+        return _load(item.Id);
+    }
+
+    /// <summary>The absolute file behind an item, or null when the pixels live inside an array file (npz) or memory.</summary>
+    public string? FilePath(DataItem item)
+    {
+        ArgumentNullException.ThrowIfNull(item);
+        return _files is not null && _files.TryGetValue(item.Id, out var path) ? path : null;
+    }
+
+    /// <summary>
+    /// A dataset over images already in memory (Format "memory"): for tests and generated data. Items and
+    /// images correspond by position.
+    /// </summary>
+    public static Dataset InMemory(
+        string source,
+        IReadOnlyList<string> classes,
+        IReadOnlyList<DataItem> items,
+        IReadOnlyList<RawImage> images,
+        IReadOnlyDictionary<string, string>? officialSplit = null,
+        string? groupColumn = null)
+    {
+        ArgumentNullException.ThrowIfNull(items);
+        ArgumentNullException.ThrowIfNull(images);
+        if (items.Count != images.Count) throw new ArgumentException($"{items.Count} items but {images.Count} images", nameof(images));
+        var byId = new Dictionary<string, RawImage>(StringComparer.Ordinal);
+        for (var i = 0; i < items.Count; i++) byId[items[i].Id] = images[i];
+        return new Dataset("memory", source, classes, items, id => byId[id], officialSplit: officialSplit, groupColumn: groupColumn);
+    }
+}

@@ -1,0 +1,3 @@
+global using Clinforge.Core;
+global using Xunit;
+global using Xunit.Abstractions;
