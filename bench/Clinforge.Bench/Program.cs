@@ -56,12 +56,12 @@ internal static class Program
             var lines = new List<string>
             {
                 $"{c.Name} (test n={e.TestCases}; 95% bootstrap CI, {e.BootstrapResamples} resamples)",
-                $"  {"method",-28} {"AUC",-24} {"ACC (0.5)",-24} {"ACC (val-chosen threshold)",-24}",
-                $"  {"Clinforge initial (trial 0)",-28} {Fmt(e.Initial.Metrics["auc"]),-24} {Fmt(e.Initial.Metrics["accuracy_at_0.5"]),-24} {Fmt(e.Initial.Metrics["accuracy"]),-24}",
-                $"  {"Clinforge final (trial " + e.Final.Trial + ")",-28} {Fmt(e.Final.Metrics["auc"]),-24} {Fmt(e.Final.Metrics["accuracy_at_0.5"]),-24} {Fmt(e.Final.Metrics["accuracy"]),-24}",
+                $"  {"method",-36} {"AUC",-24} {"ACC (0.5)",-24} {"ACC (val-chosen threshold)",-24}",
+                $"  {"Clinforge initial (trial 0)",-36} {Fmt(e.Initial.Metrics["auc"]),-24} {Fmt(e.Initial.Metrics["accuracy_at_0.5"]),-24} {Fmt(e.Initial.Metrics["accuracy"]),-24}",
+                $"  {"Clinforge final (trial " + e.Final.Trial + ")",-36} {Fmt(e.Final.Metrics["auc"]),-24} {Fmt(e.Final.Metrics["accuracy_at_0.5"]),-24} {Fmt(e.Final.Metrics["accuracy"]),-24}",
             };
             foreach (var (method, auc, acc) in c.Reference)
-                lines.Add($"  {method + " [MedMNIST v2]",-28} {auc.ToString("0.000", inv),-24} {acc.ToString("0.000", inv),-24}");
+                lines.Add($"  {method + " [MedMNIST v2]",-36} {auc.ToString("0.000", inv),-24} {acc.ToString("0.000", inv),-24}");
             lines.Add($"  training throughput: {speeds.DefaultIfEmpty().Average():F0} images/s (mean over trials; min {speeds.DefaultIfEmpty().Min():F0}, max {speeds.DefaultIfEmpty().Max():F0}); wall time {wall.TotalMinutes:F1} min");
             foreach (var l in lines) Console.WriteLine(l);
             results.AddRange(lines);

@@ -73,7 +73,7 @@ public sealed class CliTests
         Assert.NotEqual(0, code);
         Assert.Contains(missing, stderr);
         Assert.DoesNotContain("   at ", stderr);
-        Assert.False(File.Exists(Path.Combine(tmp.Combine("run"), "task_spec.json")));
+        Assert.False(Directory.Exists(tmp.Combine("run")));
     }
 
     [Fact]
@@ -88,7 +88,38 @@ public sealed class CliTests
         Assert.NotEqual(0, code);
         Assert.Contains("pneumothorax", stderr, StringComparison.OrdinalIgnoreCase);
         Assert.Contains("melanoma_like", stderr);
-        Assert.False(File.Exists(Path.Combine(tmp.Combine("run"), "task_spec.json")));
+        Assert.False(Directory.Exists(tmp.Combine("run")));
+    }
+
+    [Fact]
+    public void Should_ExitNonZeroNamingTheFolder_When_TheDataFolderIsEmpty()
+    {
+        // Given an empty folder / When developing / Then a clear error naming it
+        using var tmp = new TempDir();
+        var empty = Directory.CreateDirectory(tmp.Combine("empty")).FullName;
+        var (code, _, stderr) = Repo.RunCli(TimeSpan.FromMinutes(1), "develop", "--request", "find pneumonia", "--data", empty, "--run", tmp.Combine("run"));
+        Assert.NotEqual(0, code);
+        Assert.Contains(empty, stderr);
+        Assert.False(Directory.Exists(tmp.Combine("run")));
+    }
+
+    [Fact]
+    public void Should_ExitNonZeroNamingTheCsv_When_ItHasNoUsableLabelColumn()
+    {
+        // Given images and a CSV that lists them with nothing but free text per row
+        using var tmp = new TempDir();
+        var data = SyntheticLesions.Generate(tmp.Combine("data"), count: 12, seed: 2, positiveShare: 0.5, size: 16);
+        var files = Directory.GetFiles(data, "*.png", SearchOption.AllDirectories);
+        var csv = tmp.Combine("data", "labels.csv");
+        File.WriteAllLines(csv, new[] { "image,comment" }
+            .Concat(files.Select((f, i) => $"{Path.GetRelativePath(Path.GetDirectoryName(csv)!, f)},free text number {i} that is unique")));
+        // When developing on the CSV
+        var (code, _, stderr) = Repo.RunCli(TimeSpan.FromMinutes(1), "develop", "--request", "tell melanoma from nevus", "--data", csv, "--run", tmp.Combine("run"));
+        // Then it refuses, naming the CSV
+        Assert.NotEqual(0, code);
+        Assert.Contains("labels.csv", stderr);
+        Assert.Contains("label", stderr, StringComparison.OrdinalIgnoreCase);
+        Assert.False(Directory.Exists(tmp.Combine("run")));
     }
 
     [Fact]
