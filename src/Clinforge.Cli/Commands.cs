@@ -29,6 +29,9 @@ internal static class Commands
               Running it again with --run on an existing run folder continues that run.
           clinforge parse "REQUEST" (--data PATH | --classes "a,b,c") [--json]
               Shows how a request is understood against a dataset's classes.
+          clinforge resume RUN [--rounds N]
+              Continues a run after an interruption (even kill -9): no finished trial is lost and
+              the interrupted one runs again.
           clinforge report RUN
               Rewrites RUN/report/report.md from the run folder.
           clinforge trial --run DIR --trial N --budget-seconds S [--threads T]
@@ -88,12 +91,13 @@ internal static class Commands
         if (newSplits is null)
         {
             AnsiConsole.MarkupLine($"Continuing run [blue]{Markup.Escape(run.Root)}[/] ({journal.Trials().Count} trials recorded).");
-            journal.Event("resume", "run continued");
+            journal.Event("resume", $"run continued ({journal.Trials().Count} trials were recorded; an interrupted trial is run again)");
         }
         else
         {
             // The spec is written last: its presence is what marks a prepared run.
             AtomicFile.WriteAllText(run.Request, request + "\n");
+            Json.Write(run.Settings, new RunSettings(Path.GetFullPath(dataPath), rounds, budget.TotalSeconds, seed, threads));
             Json.Write(run.Splits, newSplits);
             Json.Write(run.DataCard, card);
             Json.Write(run.TaskSpec, spec);
@@ -119,7 +123,11 @@ internal static class Commands
         else
         {
             var dataset = DatasetReader.Open(card.Source);
-            var evaluation = FinalEvaluator.Evaluate(run, journal, new TorchModelScorer(dataset), spec, card, seed, allowRepeat: false);
+            // A recorded look without evaluation.json means the process died during the evaluation:
+            // the look is repeated, and the journal and report say so.
+            bool interruptedLook = journal.TestLookCount > 0;
+            if (interruptedLook) journal.Event("note", "the previous test evaluation was interrupted before its results were written; evaluating again");
+            var evaluation = FinalEvaluator.Evaluate(run, journal, new TorchModelScorer(dataset), spec, card, seed, allowRepeat: interruptedLook);
             ShowEvaluation(evaluation);
         }
         var report = WriteReport(run, journal);

@@ -16,6 +16,7 @@ try
         "develop" => Commands.Develop(args[1..]),
         "trial" => Commands.Trial(args[1..]),
         "report" => Commands.Report(args[1..]),
+        "resume" => ResumeCommand.Run(args[1..]),
         "parse" => Commands.Parse(args[1..]),
         _ => throw new ClinforgeException($"unknown command '{args[0]}'. Run 'clinforge help'."),
     };

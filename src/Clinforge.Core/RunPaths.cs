@@ -4,6 +4,7 @@ namespace Clinforge.Core;
 public sealed record RunPaths(string Root)
 {
     public string Request => Path.Combine(Root, "request.txt");
+    public string Settings => Path.Combine(Root, "run.json");
     public string TaskSpec => Path.Combine(Root, "task_spec.json");
     public string DataCard => Path.Combine(Root, "datacard.json");
     public string Splits => Path.Combine(Root, "splits.json");
@@ -26,3 +27,6 @@ public sealed record TrialPaths(string Root)
     public string Model => Path.Combine(Root, "model.bin");
     public string ValPredictions => Path.Combine(Root, "val_predictions.csv");
 }
+
+/// <summary>run.json: how a run was started, so <c>clinforge resume</c> continues it with the same settings.</summary>
+public sealed record RunSettings(string Data, int Rounds, double TrialSeconds, int Seed, int Threads);

@@ -1,0 +1,25 @@
+using Clinforge.Core;
+
+namespace Clinforge.Cli;
+
+/// <summary>
+/// <c>clinforge resume RUN</c>: continues a run after a crash or <c>kill -9</c>. Everything is read
+/// from the run folder: finished trials come from the journal, a trial without a journal row is run
+/// again, and the final evaluation happens only if it has not.
+/// </summary>
+internal static class ResumeCommand
+{
+    public static int Run(string[] argv)
+    {
+        var a = new Args(argv, new HashSet<string>());
+        if (a.Positional.Count != 1) throw new ClinforgeException("usage: clinforge resume RUN [--rounds N]");
+        var run = new RunPaths(Path.GetFullPath(a.Positional[0]));
+        if (!File.Exists(run.TaskSpec) || !File.Exists(run.Settings))
+            throw new ClinforgeException($"{run.Root}: not a resumable run folder (task_spec.json or run.json missing). Start it again with 'clinforge develop'.");
+        var settings = Json.Read<RunSettings>(run.Settings);
+        int rounds = a.Int("rounds", settings.Rounds);
+        a.RejectUnknown();
+        var request = File.Exists(run.Request) ? File.ReadAllText(run.Request).Trim() : Json.Read<TaskSpec>(run.TaskSpec).Request;
+        return Commands.RunWorkflow(request, settings.Data, run.Root, rounds, TimeSpan.FromSeconds(settings.TrialSeconds), settings.Seed, settings.Threads);
+    }
+}
