@@ -32,6 +32,8 @@ internal static class Commands
           clinforge resume RUN [--rounds N]
               Continues a run after an interruption (even kill -9): no finished trial is lost and
               the interrupted one runs again.
+          clinforge explain RUN [--round N] ["question"]
+              Answers from the journal: "why did you add focal loss?", "why was round 3 discarded?".
           clinforge report RUN
               Rewrites RUN/report/report.md from the run folder.
           clinforge trial --run DIR --trial N --budget-seconds S [--threads T]

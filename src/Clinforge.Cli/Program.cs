@@ -17,6 +17,7 @@ try
         "trial" => Commands.Trial(args[1..]),
         "report" => Commands.Report(args[1..]),
         "resume" => ResumeCommand.Run(args[1..]),
+        "explain" => ExplainCommand.Run(args[1..]),
         "parse" => Commands.Parse(args[1..]),
         _ => throw new ClinforgeException($"unknown command '{args[0]}'. Run 'clinforge help'."),
     };

@@ -1,0 +1,22 @@
+using Clinforge.Core;
+using Clinforge.Development;
+
+namespace Clinforge.Cli;
+
+/// <summary><c>clinforge explain RUN [--round N] ["question"]</c>: answers from the journal (offline templates).</summary>
+internal static class ExplainCommand
+{
+    public static int Run(string[] argv)
+    {
+        var a = new Args(argv, new HashSet<string>());
+        if (a.Positional.Count is < 1 or > 2) throw new ClinforgeException("usage: clinforge explain RUN [--round N] [\"question\"]");
+        var run = new RunPaths(Path.GetFullPath(a.Positional[0]));
+        int? round = a.Get("round") is null ? null : a.Int("round", 0);
+        a.RejectUnknown();
+        if (!File.Exists(run.Journal) || !File.Exists(run.TaskSpec)) throw new ClinforgeException($"{run.Root}: not a run folder (journal.db or task_spec.json missing).");
+        using var journal = new Journal(run.Journal);
+        var objective = Objective.From(Json.Read<TaskSpec>(run.TaskSpec));
+        Console.WriteLine(Explainer.Answer(journal.Trials(), objective, round, a.Positional.Count == 2 ? a.Positional[1] : null));
+        return 0;
+    }
+}

@@ -1,0 +1,66 @@
+using Clinforge.Core;
+using Clinforge.Development;
+
+namespace Clinforge.Tests;
+
+public sealed class ExplainerTests
+{
+    private static readonly Objective s_auc = new(Metrics.Auc, null, "pneumonia");
+
+    private static IReadOnlyList<TrialRecord> Trials() =>
+    [
+        new(0, "initial", "recipe v0 from the initializer", "start", null, TrialStatus.Succeeded, 0.90, true, null, null, DateTimeOffset.UnixEpoch),
+        new(1, "class_balanced_sampling", "sampler uniform → class-balanced", "The classes are imbalanced (3.0:1 in training).", "Buda et al. 2018", TrialStatus.Succeeded, 0.899, false, 0.90, null, DateTimeOffset.UnixEpoch),
+        new(2, "focal_loss", "loss cross-entropy → focal (γ = 2)", "Most training images are easy.", "Lin et al. 2017 (focal loss)", TrialStatus.Succeeded, 0.93, true, 0.90, null, DateTimeOffset.UnixEpoch),
+        new(3, "wider_network", "width 16 → 32", "Under-fitting.", "Zagoruyko & Komodakis 2016", TrialStatus.TimedOut, null, false, 0.93, "The trial did not finish in time.", DateTimeOffset.UnixEpoch),
+    ];
+
+    [Fact]
+    public void Should_ExplainTheKeptChangeWithNumbers_When_AskedWhyFocalLossWasAdded()
+    {
+        // Given the journal's trials / When asked about focal loss
+        var answer = Explainer.Answer(Trials(), s_auc, null, "why did you add focal loss?");
+        // Then the answer is about round 2: its reason, source, the before/after values and the decision
+        Assert.Contains("Round 2", answer);
+        Assert.Contains("Most training images are easy.", answer);
+        Assert.Contains("Lin et al. 2017", answer);
+        Assert.Contains("0.9000", answer);
+        Assert.Contains("0.9300", answer);
+        Assert.Contains("kept", answer);
+    }
+
+    [Fact]
+    public void Should_SayWhyItWasDiscarded_When_AskedAboutARoundByNumber()
+    {
+        var answer = Explainer.Answer(Trials(), s_auc, null, "Why was round 1 discarded?");
+        Assert.Contains("Round 1 tried: sampler uniform → class-balanced", answer);
+        Assert.Contains("0.8990", answer);
+        Assert.Contains("discarded", answer);
+    }
+
+    [Fact]
+    public void Should_ReportTheFailureDiagnosis_When_TheRoundTimedOut()
+    {
+        var answer = Explainer.Answer(Trials(), s_auc, 3, null);
+        Assert.Contains("ran out of time", answer);
+        Assert.Contains("did not finish in time", answer);
+    }
+
+    [Fact]
+    public void Should_SummariseAndNameTheFinalModel_When_NoQuestionIsGiven()
+    {
+        var answer = Explainer.Answer(Trials(), s_auc, null, null);
+        Assert.Contains("4 trial(s)", answer);
+        Assert.Contains("final model is round 2", answer);
+        Assert.Contains("1 failed", answer);
+    }
+
+    [Fact]
+    public void Should_SayItCannotTell_When_TheQuestionMatchesNoRecordedChange()
+    {
+        var answer = Explainer.Answer(Trials(), s_auc, null, "why did you use a transformer?");
+        Assert.Contains("could not tie", answer);
+        Assert.Contains("No trial", Explainer.Answer([], s_auc, null, null));
+        Assert.Contains("no round 12", Explainer.Answer(Trials(), s_auc, 12, null));
+    }
+}
