@@ -22,9 +22,10 @@ internal static class Commands
           clinforge demo [--out DIR] [--rounds N] [--trial-seconds S]
               Generates a synthetic lesion dataset and runs the whole workflow on it.
           clinforge develop --request "TEXT" --data PATH [--rounds N] [--trial-minutes M]
-                            [--run DIR] [--seed S] [--threads T]
+                            [--budget-minutes B] [--patience P] [--run DIR] [--seed S] [--threads T]
               Parses the request, inspects and splits the data (test split sealed), trains and
-              refines for N rounds, evaluates initial and final once on the test split, writes a report.
+              refines for N rounds (stopping early when the total budget B would be exceeded, or
+              after P rounds in a row without improvement), evaluates initial and final once on the test split, writes a report.
               PATH: a folder per class, a folder with images + one CSV, a CSV, or a MedMNIST .npz.
               Running it again with --run on an existing run folder continues that run.
           clinforge parse "REQUEST" (--data PATH | --classes "a,b,c") [--json]
@@ -50,7 +51,7 @@ internal static class Commands
         var data = Path.Combine(outDir, "data");
         AnsiConsole.MarkupLine($"[bold]Clinforge demo[/]: generating 600 synthetic skin-lesion images (melanoma-like vs nevus-like) in [blue]{Markup.Escape(data)}[/]");
         SyntheticLesions.Generate(data, count: 600, seed: 7, positiveShare: 0.3, size: 64);
-        return RunWorkflow(DemoRequest, data, Path.Combine(outDir, "run"), rounds, TimeSpan.FromSeconds(trialSeconds), seed: 17, threads: 0);
+        return RunWorkflow(DemoRequest, Path.Combine(outDir, "run"), new RunSettings(data, rounds, trialSeconds, Seed: 17, Threads: 0));
     }
 
     public static int Develop(string[] argv)
@@ -62,14 +63,19 @@ internal static class Commands
         double minutes = a.Double("trial-minutes", 1.5);
         int seed = a.Int("seed", 17);
         int threads = a.Int("threads", 0);
+        double? total = a.Get("budget-minutes") is null ? null : a.Double("budget-minutes", 60);
+        int patience = a.Int("patience", 0);
         string run = a.Get("run") ?? Path.Combine("runs", Stamp() + "-" + Slug(request));
         a.RejectUnknown();
-        return RunWorkflow(request, data, Path.GetFullPath(run), rounds, TimeSpan.FromMinutes(minutes), seed, threads);
+        return RunWorkflow(request, Path.GetFullPath(run), new RunSettings(Path.GetFullPath(data), rounds, minutes * 60, seed, threads, total, patience));
     }
 
     /// <summary>The walk of one run (DESIGN.md): spec → data card and sealed splits → recipe v0 → loop → one test look → report.</summary>
-    public static int RunWorkflow(string request, string dataPath, string runDir, int rounds, TimeSpan budget, int seed, int threads)
+    public static int RunWorkflow(string request, string runDir, RunSettings settings)
     {
+        string dataPath = settings.Data;
+        int rounds = settings.Rounds, seed = settings.Seed, threads = settings.Threads;
+        var budget = TimeSpan.FromSeconds(settings.TrialSeconds);
         var run = new RunPaths(runDir);
         bool resuming = File.Exists(run.TaskSpec) && File.Exists(run.Splits) && File.Exists(run.DataCard);
         TaskSpec spec;
@@ -99,7 +105,7 @@ internal static class Commands
         {
             // The spec is written last: its presence is what marks a prepared run.
             AtomicFile.WriteAllText(run.Request, request + "\n");
-            Json.Write(run.Settings, new RunSettings(Path.GetFullPath(dataPath), rounds, budget.TotalSeconds, seed, threads));
+            Json.Write(run.Settings, settings with { Data = Path.GetFullPath(dataPath) });
             Json.Write(run.Splits, newSplits);
             Json.Write(run.DataCard, card);
             Json.Write(run.TaskSpec, spec);
@@ -115,7 +121,8 @@ internal static class Commands
         var runner = new LocalProcessTrialRunner(launcher, threads);
         var loop = new DeveloperLoop(run, journal, new PlaybookProposer(), runner, new ConsoleMonitor(Objective.From(spec)));
         AnsiConsole.MarkupLine($"[bold]Developing[/]: 1 initial trial + up to {rounds} refinement rounds, {budget.TotalSeconds:F0}s each; objective on validation: [green]{Markup.Escape(Objective.From(spec).Describe())}[/]");
-        loop.Run(spec, card, initial, rounds, budget, CancellationToken.None);
+        var stop = new StopPolicy(rounds, settings.BudgetMinutes is { } m ? TimeSpan.FromMinutes(m) : null, settings.PlateauPatience);
+        loop.Run(spec, card, initial, stop, budget, CancellationToken.None);
         ShowResultsTable(journal);
 
         if (File.Exists(run.Evaluation))
@@ -278,6 +285,8 @@ internal sealed class ConsoleMonitor(Objective objective) : IMonitor
         AnsiConsole.MarkupLine(string.Create(CultureInfo.InvariantCulture,
             $"  [[{new string('#', filled)}{new string('.', 20 - filled)}]] epoch {report.Epoch}/{report.PlannedEpochs}  trial best {(report.Best is { } b ? b.ToString("F4", CultureInfo.InvariantCulture) : "-")}"));
     }
+
+    public void Stopped(string reason) => AnsiConsole.MarkupLine($"[bold]Stopping[/]: {Markup.Escape(reason)}.");
 
     public void TrialFinished(int round, TrialRecord record, double? best)
     {

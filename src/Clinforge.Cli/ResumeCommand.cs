@@ -20,6 +20,6 @@ internal static class ResumeCommand
         int rounds = a.Int("rounds", settings.Rounds);
         a.RejectUnknown();
         var request = File.Exists(run.Request) ? File.ReadAllText(run.Request).Trim() : Json.Read<TaskSpec>(run.TaskSpec).Request;
-        return Commands.RunWorkflow(request, settings.Data, run.Root, rounds, TimeSpan.FromSeconds(settings.TrialSeconds), settings.Seed, settings.Threads);
+        return Commands.RunWorkflow(request, run.Root, settings with { Rounds = rounds });
     }
 }

@@ -68,3 +68,37 @@ public sealed class LoopTests
         Assert.Equal([0, 1, 2, 3], again.Trials().Select(t => t.Number));
     }
 }
+
+public sealed class StopPolicyTests
+{
+    private static TrialRecord T(int n, bool accepted) => new(n, "m", "c", "r", null, TrialStatus.Succeeded, 0.5, accepted, 0.5, null, DateTimeOffset.UnixEpoch);
+
+    [Fact]
+    public void Should_StopOnAPlateau_When_TheLastRoundsAllFailedToImprove()
+    {
+        // Given patience 3 and rounds 1-3 discarded / When asked / Then stop, saying why
+        var policy = new StopPolicy(Rounds: 10, PlateauPatience: 3);
+        var reason = policy.Reason([T(0, true), T(1, false), T(2, false), T(3, false)], TimeSpan.Zero, TimeSpan.FromMinutes(1));
+        Assert.Contains("plateau", reason);
+        // but one improvement among them keeps the search going
+        Assert.Null(policy.Reason([T(0, true), T(1, false), T(2, true), T(3, false)], TimeSpan.Zero, TimeSpan.FromMinutes(1)));
+    }
+
+    [Fact]
+    public void Should_StopBeforeOverrunning_When_AnotherTrialWouldExceedTheTotalBudget()
+    {
+        var policy = new StopPolicy(Rounds: 10, TotalBudget: TimeSpan.FromMinutes(5));
+        Assert.Null(policy.Reason([T(0, true)], TimeSpan.FromMinutes(3), TimeSpan.FromMinutes(1.5)));
+        Assert.Contains("total budget", policy.Reason([T(0, true)], TimeSpan.FromMinutes(4), TimeSpan.FromMinutes(1.5)));
+        // the initial trial always runs, whatever the budget
+        Assert.Null(policy.Reason([], TimeSpan.FromMinutes(9), TimeSpan.FromMinutes(1.5)));
+    }
+
+    [Fact]
+    public void Should_StopAfterTheRequestedRounds_When_NoOtherLimitApplies()
+    {
+        var policy = new StopPolicy(Rounds: 2);
+        Assert.Null(policy.Reason([T(0, true), T(1, true)], TimeSpan.Zero, TimeSpan.Zero));
+        Assert.Contains("2 refinement rounds", policy.Reason([T(0, true), T(1, true), T(2, false)], TimeSpan.Zero, TimeSpan.Zero));
+    }
+}
