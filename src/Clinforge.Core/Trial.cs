@@ -46,4 +46,9 @@ public sealed record TrialRecord(
     bool Accepted,
     double? BestBefore,
     string? Diagnosis,
-    DateTimeOffset Finished);
+    DateTimeOffset Finished)
+{
+    /// <summary>The accepted trial with the highest objective (ties: the earliest), or null.</summary>
+    public static TrialRecord? Best(IEnumerable<TrialRecord> trials) =>
+        trials.Where(t => t.Accepted).OrderByDescending(t => t.Objective ?? double.NegativeInfinity).ThenBy(t => t.Number).FirstOrDefault();
+}

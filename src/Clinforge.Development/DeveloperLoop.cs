@@ -44,11 +44,16 @@ public sealed record StopPolicy(int Rounds, TimeSpan? TotalBudget = null, int Pl
 /// <summary>
 /// Algorithm 1 of Zhao et al. 2026: propose a change to the best recipe, run it under a budget,
 /// record it, keep it only if the clinician's objective improved on validation. Trial 0 is the
-/// initializer's recipe. All state lives in the run folder and the journal, so a second call
-/// continues where a previous one stopped (an interrupted trial is run again).
+/// initializer's recipe. With <c>parallel</c> &gt; 1 a round proposes that many different changes to
+/// the same best recipe and runs them at once; each is judged against the best at the moment it
+/// finishes. All state lives in the run folder and the journal, so a second call continues where a
+/// previous one stopped: a trial folder without a journal row (interrupted) is run again with its
+/// recorded recipe.
 /// </summary>
-public sealed class DeveloperLoop(RunPaths run, Journal journal, IProposer proposer, ITrialRunner runner, IMonitor monitor)
+public sealed class DeveloperLoop(RunPaths run, Journal journal, IProposer proposer, ITrialRunner runner, IMonitor monitor, int parallel = 1)
 {
+    private readonly Lock _gate = new();
+
     /// <summary>Runs until <paramref name="rounds"/> refinement rounds (after trial 0) are recorded or the proposer has nothing left.</summary>
     public void Run(TaskSpec spec, DataCard card, Recipe initial, int rounds, TimeSpan budget, CancellationToken cancel) =>
         Run(spec, card, initial, new StopPolicy(rounds), budget, cancel);
@@ -61,39 +66,98 @@ public sealed class DeveloperLoop(RunPaths run, Journal journal, IProposer propo
         while (!cancel.IsCancellationRequested)
         {
             var history = LoadHistory();
-            int number = history.Count;
-            if (stop.Reason(history.Select(h => h.Record).ToList(), DateTime.UtcNow - started, budget) is { } reason)
+            var batch = Interrupted(history);
+            if (batch.Count == 0)
             {
-                journal.Event("stop", reason);
-                monitor.Stopped(reason);
-                break;
+                if (stop.Reason(history.Select(h => h.Record).ToList(), DateTime.UtcNow - started, budget) is { } reason)
+                {
+                    journal.Event("stop", reason);
+                    monitor.Stopped(reason);
+                    break;
+                }
+                batch = Propose(spec, card, initial, history, stop);
+                if (batch.Count == 0)
+                {
+                    journal.Event("stop", $"the playbook has no further move after {history.Count - 1} rounds");
+                    monitor.Stopped("the playbook has no further move");
+                    break;
+                }
             }
-            var best = history.Where(h => h.Record.Accepted).LastOrDefault();
-            Proposal? proposal = number == 0
-                ? new Proposal("initial", "recipe v0 from the initializer", "The starting pipeline planned from the task spec and data card.", null, initial)
-                : proposer.Propose(new DevelopmentState(spec, card, history, best.Recipe ?? initial, best.Metrics));
-            if (proposal is null)
+            Parallel.ForEach(batch, new ParallelOptions { MaxDegreeOfParallelism = Math.Max(1, parallel) }, item =>
             {
-                journal.Event("stop", $"the playbook has no further move after {number - 1} rounds");
-                break;
-            }
-            var paths = run.Trial(number);
-            Directory.CreateDirectory(paths.Root);
-            Json.Write(paths.Recipe, proposal.Recipe);
-            Json.Write(Path.Combine(paths.Root, "proposal.json"), proposal with { Recipe = null! });
-            journal.Event("proposal", $"{proposal.Move}: {proposal.Change}. {proposal.Reason}", number);
-            monitor.RoundStarted(number, stop.Rounds, proposal);
-
-            var metrics = runner.Run(run, number, budget, r => monitor.TrialProgress(number, r), cancel);
-            if (cancel.IsCancellationRequested && metrics.Status != TrialStatus.Succeeded) break; // re-run on resume
-            double? bestBefore = best.Record?.Objective;
-            double? value = metrics.Best?.Objective;
-            bool accepted = metrics.Status == TrialStatus.Succeeded && value is { } v && objective.Better(v, bestBefore);
-            var record = new TrialRecord(number, proposal.Move, proposal.Change, proposal.Reason, proposal.Source,
-                metrics.Status, value, accepted, bestBefore, metrics.Diagnosis ?? metrics.Error, DateTimeOffset.UtcNow);
-            journal.AppendTrial(record);
-            monitor.TrialFinished(number, record, accepted ? value : bestBefore);
+                var (number, proposal) = item;
+                monitor.RoundStarted(number, stop.Rounds, proposal);
+                var metrics = runner.Run(run, number, budget, r => monitor.TrialProgress(number, r), cancel);
+                if (cancel.IsCancellationRequested && metrics.Status != TrialStatus.Succeeded) return; // re-run on resume
+                lock (_gate) Decide(objective, number, proposal, metrics);
+            });
         }
+    }
+
+    /// <summary>Accept-if-better against the best recorded at this moment; the decision is journaled with the trial.</summary>
+    private void Decide(Objective objective, int number, Proposal proposal, TrialMetrics metrics)
+    {
+        double? bestBefore = BestTrial(journal)?.Objective;
+        double? value = metrics.Best?.Objective;
+        bool accepted = metrics.Status == TrialStatus.Succeeded && value is { } v && objective.Better(v, bestBefore);
+        var record = new TrialRecord(number, proposal.Move, proposal.Change, proposal.Reason, proposal.Source,
+            metrics.Status, value, accepted, bestBefore, metrics.Diagnosis ?? metrics.Error, DateTimeOffset.UtcNow);
+        journal.AppendTrial(record);
+        monitor.TrialFinished(number, record, accepted ? value : bestBefore);
+    }
+
+    /// <summary>The next trials: the initial recipe alone, or up to <c>parallel</c> different proposals from the current best.</summary>
+    private List<(int Number, Proposal Proposal)> Propose(TaskSpec spec, DataCard card, Recipe initial,
+        IReadOnlyList<(TrialRecord Record, Recipe Recipe, TrialMetrics? Metrics)> history, StopPolicy stop)
+    {
+        var batch = new List<(int, Proposal)>();
+        int next = history.Count == 0 ? 0 : history.Max(h => h.Record.Number) + 1;
+        if (next == 0)
+        {
+            batch.Add((0, Write(0, new Proposal("initial", "recipe v0 from the initializer", "The starting pipeline planned from the task spec and data card.", null, initial))));
+            return batch;
+        }
+        var bestRecord = BestTrial(journal);
+        var best = history.FirstOrDefault(h => h.Record.Number == bestRecord?.Number);
+        int room = Math.Min(Math.Max(1, parallel), stop.Rounds - (history.Count - 1));
+        var pending = new List<Proposal>();
+        for (int i = 0; i < room; i++)
+        {
+            var proposal = proposer.Propose(new DevelopmentState(spec, card, history, best.Recipe ?? initial, best.Metrics) { Pending = pending });
+            if (proposal is null) break;
+            pending.Add(proposal);
+            batch.Add((next + i, Write(next + i, proposal)));
+        }
+        return batch;
+    }
+
+    private Proposal Write(int number, Proposal proposal)
+    {
+        var paths = run.Trial(number);
+        Directory.CreateDirectory(paths.Root);
+        Json.Write(paths.Recipe, proposal.Recipe);
+        Json.Write(Path.Combine(paths.Root, "proposal.json"), proposal with { Recipe = null! });
+        journal.Event("proposal", $"{proposal.Move}: {proposal.Change}. {proposal.Reason}", number);
+        return proposal;
+    }
+
+    /// <summary>Trial folders with a recipe but no journal row: started, never finished (killed). They run again as they were.</summary>
+    private List<(int Number, Proposal Proposal)> Interrupted(IReadOnlyList<(TrialRecord Record, Recipe Recipe, TrialMetrics? Metrics)> history)
+    {
+        if (!Directory.Exists(run.TrialsDir)) return [];
+        var recorded = history.Select(h => h.Record.Number).ToHashSet();
+        var list = new List<(int, Proposal)>();
+        foreach (var dir in Directory.GetDirectories(run.TrialsDir).Order(StringComparer.Ordinal))
+        {
+            if (!int.TryParse(Path.GetFileName(dir), System.Globalization.NumberStyles.None, System.Globalization.CultureInfo.InvariantCulture, out int n) || recorded.Contains(n)) continue;
+            var paths = run.Trial(n);
+            var proposalFile = Path.Combine(paths.Root, "proposal.json");
+            if (!File.Exists(paths.Recipe) || !File.Exists(proposalFile)) continue;
+            var proposal = Json.Read<Proposal>(proposalFile) with { Recipe = Json.Read<Recipe>(paths.Recipe) };
+            journal.Event("rerun", $"trial {n} was interrupted before it finished; running it again with its recorded recipe", n);
+            list.Add((n, proposal));
+        }
+        return list;
     }
 
     /// <summary>Finished trials with their recipes and metrics, from the journal and trial folders.</summary>
@@ -105,6 +169,6 @@ public sealed class DeveloperLoop(RunPaths run, Journal journal, IProposer propo
             return (t, Json.Read<Recipe>(p.Recipe), metrics);
         }).ToList();
 
-    /// <summary>The accepted trial with the best objective (the last accepted one, by construction).</summary>
-    public static TrialRecord? BestTrial(Journal journal) => journal.Trials().Where(t => t.Accepted).LastOrDefault();
+    /// <summary>The accepted trial with the best objective (with parallel trials, not necessarily the highest number).</summary>
+    public static TrialRecord? BestTrial(Journal journal) => TrialRecord.Best(journal.Trials());
 }

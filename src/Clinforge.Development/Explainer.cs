@@ -64,7 +64,7 @@ public static partial class Explainer
     private static string Summary(IReadOnlyList<TrialRecord> trials, Objective objective)
     {
         var kept = trials.Where(t => t.Accepted).ToList();
-        var best = kept.LastOrDefault();
+        var best = TrialRecord.Best(trials);
         var sb = new StringBuilder($"{trials.Count} trial(s) were run; {kept.Count} kept, {trials.Count(t => !t.Accepted && t.Status == TrialStatus.Succeeded)} discarded, {trials.Count(t => t.Status != TrialStatus.Succeeded)} failed. ");
         if (best is not null)
             sb.Append($"The final model is round {best.Number} with {objective.Describe()} = {best.Objective?.ToString("0.0000", CultureInfo.InvariantCulture)} on validation. ");

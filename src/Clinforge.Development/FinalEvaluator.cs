@@ -22,7 +22,7 @@ public static class FinalEvaluator
         var trials = journal.Trials();
         if (trials.Count == 0 || !trials[0].Accepted)
             throw new ClinforgeException($"{run.Journal}: the initial trial did not succeed, so there is no model to evaluate. See {run.Trial(0).Log}.");
-        var best = trials.Where(t => t.Accepted).Last();
+        var best = TrialRecord.Best(trials)!;
 
         var test = SplitStore.OpenTest(run, journal, $"final evaluation of trial 0 (initial) and trial {best.Number} (final)", allowRepeat);
         var lookedAt = DateTimeOffset.UtcNow;

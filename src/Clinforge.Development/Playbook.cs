@@ -8,7 +8,11 @@ public sealed record DevelopmentState(
     DataCard Card,
     IReadOnlyList<(TrialRecord Record, Recipe Recipe, TrialMetrics? Metrics)> History,
     Recipe BestRecipe,
-    TrialMetrics? BestMetrics);
+    TrialMetrics? BestMetrics)
+{
+    /// <summary>Proposals already chosen for this round of parallel trials (not to be proposed twice).</summary>
+    public IReadOnlyList<Proposal> Pending { get; init; } = [];
+}
 
 /// <summary>Proposes the next recipe change (ML.NET AutoML-style contract).</summary>
 public interface IProposer
@@ -118,10 +122,13 @@ public sealed class PlaybookProposer : IProposer
             if (past.Any(t => !t.Accepted && t.Status == TrialStatus.Succeeded)) continue;
             if (past.Count > 0 && !move.Repeatable) continue;
             if (past.Count >= 3) continue;
+            if (state.Pending.Any(p => p.Move == move.Name)) continue;
             if (!move.When(state, facts)) continue;
             var (recipe, change, reason) = move.Apply(state.BestRecipe, facts);
-            if (recipe == state.BestRecipe) continue;
-            if (state.History.Any(h => h.Recipe == recipe)) continue;
+            if (Same(recipe, state.BestRecipe)) continue;
+            if (state.History.Any(h => Same(h.Recipe, recipe)) || state.Pending.Any(p => Same(p.Recipe, recipe))) continue;
+            // The recipe keeps a record of why it differs from v0.
+            recipe = recipe with { Origins = new Dictionary<string, string>(recipe.Origins) { [$"round:{move.Name}"] = change + " — " + move.Source } };
             var diag = facts.Curve switch
             {
                 CurveDiagnosis.Overfitting => "over-fitting",
@@ -133,6 +140,10 @@ public sealed class PlaybookProposer : IProposer
         }
         return null;
     }
+
+    /// <summary>Two recipes train the same pipeline (their explanations aside).</summary>
+    public static bool Same(Recipe a, Recipe b) =>
+        Json.Serialize(a with { Origins = new Dictionary<string, string>() }) == Json.Serialize(b with { Origins = new Dictionary<string, string>() });
 
     /// <summary>Reads the evidence from the best trial's learning curve, the data card and the last trial.</summary>
     public static Facts Evidence(DevelopmentState state)

@@ -49,6 +49,30 @@ public sealed class LoopTests
     }
 
     [Fact]
+    public void Should_RunDifferentChangesTogetherAndKeepTheBest_When_TrialsRunInParallel()
+    {
+        // Given two trials at a time and scripted results where the later-numbered trial of a pair is better
+        using var tmp = new TempDir();
+        var run = new RunPaths(tmp.Path);
+        using var journal = new Journal(run.Journal);
+        var spec = DevelopmentTests.Spec(ErrorPreference.Balanced);
+        var card = DevelopmentTests.Card(50, 450);
+        var loop = new DeveloperLoop(run, journal, new PlaybookProposer(), new ScriptedRunner(0.80, 0.82, 0.86, 0.85, 0.84), new SilentMonitor(), parallel: 2);
+
+        // When four refinement rounds run, two at a time
+        loop.Run(spec, card, Initializer.Plan(spec, card, 1), rounds: 4, TimeSpan.FromSeconds(5), CancellationToken.None);
+
+        // Then every trial is recorded once, each pair tried two different moves, and the best is the highest kept
+        var trials = journal.Trials();
+        Assert.Equal([0, 1, 2, 3, 4], trials.Select(t => t.Number));
+        Assert.NotEqual(trials[1].Move, trials[2].Move);
+        Assert.NotEqual(trials[3].Move, trials[4].Move);
+        Assert.Equal(2, DeveloperLoop.BestTrial(journal)!.Number);
+        Assert.False(trials[3].Accepted);
+        Assert.False(trials[4].Accepted);
+    }
+
+    [Fact]
     public void Should_ContinueWhereItStopped_When_RunAgainOnTheSameFolder()
     {
         // Given a loop that ran two rounds
