@@ -249,7 +249,7 @@ internal static class Commands
         {
             var ini = e.Initial.Metrics[name];
             var cmp = e.Comparisons.FirstOrDefault(c => c.Metric == name);
-            t.AddRow(name, Fmt(ini), Fmt(fin), cmp is null ? "" : string.Create(CultureInfo.InvariantCulture, $"{cmp.Difference:+0.000;-0.000} (p={cmp.PValue:0.000})"));
+            t.AddRow(name, Fmt(ini), Fmt(fin), cmp is null ? "" : string.Create(CultureInfo.InvariantCulture, $"{cmp.Difference:+0.000;-0.000} (p{(cmp.PValue < 0.001 ? "<0.001" : "=" + cmp.PValue.ToString("0.000", CultureInfo.InvariantCulture))})"));
         }
         AnsiConsole.Write(t);
         static string Fmt(Estimate x) => string.Create(CultureInfo.InvariantCulture, $"{x.Value:0.000} [[{x.Lower:0.000}, {x.Upper:0.000}]]");

@@ -38,6 +38,8 @@ public static class TrialWorker
         }
 
         var recipe = Json.Read<Recipe>(paths.Recipe);
+        if (RecipeSchema.Problems(recipe) is { Count: > 0 } problems)
+            throw new ClinforgeException($"{paths.Recipe}: invalid recipe: {string.Join("; ", problems)}. Fix the file or let the developer loop propose again.");
         var card = Json.Read<DataCard>(run.DataCard);
         NativeRuntime.Initialize(threads, recipe.Seed);
         Log($"trial {number}: {recipe.Model.Name} w{recipe.Model.Width} d{recipe.Model.Depth}, {recipe.Input.Size}px, {recipe.Loss.Name}, {recipe.Optimizer.Name} lr {recipe.Optimizer.LearningRate:G3}, threads {get_num_threads()}, seed {recipe.Seed}");

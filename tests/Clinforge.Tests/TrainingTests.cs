@@ -137,3 +137,28 @@ public sealed class TrainingTests
         Assert.Equal(32, outcome.BestValProbabilities.Length);
     }
 }
+
+public sealed class RecipeSchemaTests
+{
+    [Fact]
+    public void Should_KnowExactlyTheRegisteredNames_When_ComparedWithTheTrainingRegistries()
+    {
+        // Given the schema used to validate recipes from outside the playbook / Then it names what Training can build
+        Assert.Equal(Clinforge.Training.ModelRegistry.Names.Order(), RecipeSchema.Models.Order());
+        Assert.Equal(Clinforge.Training.LossRegistry.Names.Order(), RecipeSchema.Losses.Order());
+    }
+
+    [Fact]
+    public void Should_ListEveryProblem_When_ARecipeIsOutOfRange()
+    {
+        // Given a valid recipe and a broken copy
+        var ok = Clinforge.Development.Initializer.Plan(DevelopmentTests.Spec(), DevelopmentTests.Card(), 1);
+        var bad = ok with { Model = ok.Model with { Name = "vit_huge", Width = 10000 }, Optimizer = ok.Optimizer with { LearningRate = 5 } };
+        // When checked / Then the valid one passes and each problem of the broken one is named
+        Assert.Empty(RecipeSchema.Problems(ok));
+        var problems = RecipeSchema.Problems(bad);
+        Assert.Contains(problems, p => p.Contains("vit_huge"));
+        Assert.Contains(problems, p => p.Contains("model.width"));
+        Assert.Contains(problems, p => p.Contains("learning_rate"));
+    }
+}

@@ -1,0 +1,58 @@
+namespace Clinforge.Core;
+
+/// <summary>
+/// What a valid recipe may contain: the names the registries know and the ranges that make sense.
+/// A recipe that comes from outside the playbook (an LLM, a hand edit) is checked here before it
+/// runs. A test keeps the name lists equal to the Training registries.
+/// </summary>
+public static class RecipeSchema
+{
+    public static readonly IReadOnlyList<string> Models = ["resnet", "simple_cnn"];
+    public static readonly IReadOnlyList<string> Losses = ["cross_entropy", "focal"];
+    public static readonly IReadOnlyList<string> ClassWeights = ["none", "inverse_frequency", "sqrt_inverse_frequency"];
+    public static readonly IReadOnlyList<string> Optimizers = ["adamw", "sgd"];
+    public static readonly IReadOnlyList<string> Schedules = ["cosine", "constant"];
+    public static readonly IReadOnlyList<string> Samplers = ["uniform", "class_balanced"];
+
+    /// <summary>Every problem with the recipe, in plain words; empty when it is valid.</summary>
+    public static IReadOnlyList<string> Problems(Recipe r)
+    {
+        var p = new List<string>();
+        void Name(string field, string value, IReadOnlyList<string> allowed)
+        {
+            if (!allowed.Contains(value)) p.Add($"{field} '{value}' is not one of {string.Join(", ", allowed)}");
+        }
+        void Range(string field, double value, double min, double max)
+        {
+            if (double.IsNaN(value) || value < min || value > max) p.Add($"{field} {value} is outside [{min}, {max}]");
+        }
+        if (r.Input is null || r.Model is null) { p.Add("input and model are required"); return p; }
+        Range("input.size", r.Input.Size, 8, 512);
+        if (r.Input.Channels is not (1 or 3)) p.Add($"input.channels {r.Input.Channels} must be 1 or 3");
+        Name("model.name", r.Model.Name, Models);
+        Range("model.width", r.Model.Width, 4, 256);
+        Range("model.depth", r.Model.Depth, 1, 8);
+        Range("model.dropout", r.Model.Dropout, 0, 0.9);
+        Name("loss.name", r.Loss.Name, Losses);
+        Name("loss.class_weights", r.Loss.ClassWeights, ClassWeights);
+        Range("loss.label_smoothing", r.Loss.LabelSmoothing, 0, 0.5);
+        Range("loss.focal_gamma", r.Loss.FocalGamma, 0, 5);
+        Name("optimizer.name", r.Optimizer.Name, Optimizers);
+        Name("optimizer.schedule", r.Optimizer.Schedule, Schedules);
+        Range("optimizer.learning_rate", r.Optimizer.LearningRate, 1e-6, 1.0);
+        Range("optimizer.weight_decay", r.Optimizer.WeightDecay, 0, 0.5);
+        Range("optimizer.momentum", r.Optimizer.Momentum, 0, 0.999);
+        Range("optimizer.grad_clip", r.Optimizer.GradClip, 0, 100);
+        Range("optimizer.warmup_epochs", r.Optimizer.WarmupEpochs, 0, 20);
+        Name("sampler.name", r.Sampler.Name, Samplers);
+        Range("augmentation.horizontal_flip", r.Augmentation.HorizontalFlip, 0, 1);
+        Range("augmentation.vertical_flip", r.Augmentation.VerticalFlip, 0, 1);
+        Range("augmentation.rotate90", r.Augmentation.Rotate90, 0, 1);
+        Range("augmentation.crop_padding", r.Augmentation.CropPadding, 0, 0.5);
+        Range("augmentation.brightness", r.Augmentation.Brightness, 0, 1);
+        Range("batch_size", r.BatchSize, 2, 1024);
+        Range("max_epochs", r.MaxEpochs, 1, 1000);
+        Range("train_budget_fraction", r.TrainBudgetFraction, 0.1, 0.95);
+        return p;
+    }
+}

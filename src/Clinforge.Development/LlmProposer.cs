@@ -1,0 +1,111 @@
+using System.Globalization;
+using System.Text;
+using System.Text.Json;
+using Clinforge.Core;
+using Microsoft.Extensions.AI;
+
+namespace Clinforge.Development;
+
+/// <summary>
+/// A proposer backed by a chat model (any <see cref="IChatClient"/>): it sees the task spec, the
+/// data card's counts and the results table — never an image, a file name or an identifier — and
+/// answers with a recipe change and its reason as JSON. The answer is parsed and validated against
+/// <see cref="RecipeSchema"/> before anything runs; anything unusable (no answer, malformed JSON, an
+/// unknown model, a value out of range, a repeat of a tried recipe) falls back to the playbook, and
+/// the proposal says so.
+/// </summary>
+public sealed class LlmProposer(IChatClient client, IProposer fallback, TimeSpan? timeout = null) : IProposer
+{
+    private readonly TimeSpan _timeout = timeout ?? TimeSpan.FromSeconds(60);
+
+    /// <summary>The JSON the model must answer with.</summary>
+    private sealed record Answer(string? Move, string? Change, string? Reason, string? Source, Recipe? Recipe);
+
+    /// <inheritdoc />
+    public Proposal? Propose(DevelopmentState state)
+    {
+        string? why;
+        try
+        {
+            using var cts = new CancellationTokenSource(_timeout);
+            // The loop is synchronous (one trial process at a time per slot); no torch scope is open here.
+            var response = client.GetResponseAsync(Messages(state), new ChatOptions { ResponseFormat = ChatResponseFormat.Json, Temperature = 0 }, cts.Token)
+                .GetAwaiter().GetResult();
+            var proposal = Parse(response.Text, state, out why);
+            if (proposal is not null) return proposal;
+        }
+        catch (Exception e) when (e is OperationCanceledException or HttpRequestException or InvalidOperationException or TimeoutException)
+        {
+            why = $"the language model did not answer ({e.GetType().Name})";
+        }
+        var fb = fallback.Propose(state);
+        return fb is null ? null : fb with { Reason = $"{fb.Reason} [LLM proposal not used: {why}; the playbook chose this move.]" };
+    }
+
+    /// <summary>Parses and validates an answer; null with <paramref name="why"/> when it cannot be used.</summary>
+    public static Proposal? Parse(string text, DevelopmentState state, out string why)
+    {
+        Answer? a;
+        try
+        {
+            a = JsonSerializer.Deserialize<Answer>(StripFences(text), Json.Options);
+        }
+        catch (JsonException e)
+        {
+            why = $"its answer was not valid JSON ({e.Message.Split('.')[0]})";
+            return null;
+        }
+        if (a?.Recipe is null || string.IsNullOrWhiteSpace(a.Reason) || string.IsNullOrWhiteSpace(a.Change))
+        {
+            why = "its answer lacked a recipe, a change or a reason";
+            return null;
+        }
+        var recipe = a.Recipe with { Seed = state.BestRecipe.Seed, Input = a.Recipe.Input with { Channels = state.BestRecipe.Input.Channels } };
+        if (RecipeSchema.Problems(recipe) is { Count: > 0 } problems)
+        {
+            why = "its recipe was invalid: " + string.Join("; ", problems);
+            return null;
+        }
+        if (PlaybookProposer.Same(recipe, state.BestRecipe) || state.History.Any(h => PlaybookProposer.Same(h.Recipe, recipe)) || state.Pending.Any(p => PlaybookProposer.Same(p.Recipe, recipe)))
+        {
+            why = "it proposed a recipe that was already tried";
+            return null;
+        }
+        why = "";
+        string move = string.IsNullOrWhiteSpace(a.Move) ? "llm_change" : "llm:" + a.Move.Trim();
+        recipe = recipe with { Origins = new Dictionary<string, string>(state.BestRecipe.Origins) { [$"round:{move}"] = a.Change + " (proposed by the language model)" } };
+        return new Proposal(move, a.Change!, a.Reason! + " (proposed by the language model)", a.Source, recipe);
+    }
+
+    /// <summary>What is sent: the spec, counts and the results table. No pixels, paths or ids.</summary>
+    public static IList<ChatMessage> Messages(DevelopmentState state)
+    {
+        var inv = CultureInfo.InvariantCulture;
+        var sb = new StringBuilder();
+        sb.AppendLine($"Task: {state.Spec.Task.ToString().ToLowerInvariant()} of {string.Join(", ", state.Spec.Classes)}; objective on validation: {Objective.From(state.Spec).Describe()}.");
+        sb.AppendLine($"Training images per class: {string.Join(", ", state.Card.Counts.TryGetValue(SplitNames.Train, out var t) ? t.Select(kv => $"{kv.Key} {kv.Value}") : [])}; image size {state.Card.ImageSizes.CommonWidth}x{state.Card.ImageSizes.CommonHeight}, {state.Card.Channels} channel(s).");
+        sb.AppendLine("Results so far (trial, change, validation objective, kept):");
+        foreach (var (r, _, m) in state.History)
+            sb.AppendLine(string.Create(inv, $"- {r.Number}: {r.Change} -> {(r.Objective is { } o ? o.ToString("0.0000", inv) : r.Status.ToString())}, {(r.Accepted ? "kept" : "discarded")}{(m?.Curve.Count > 0 ? $", {m.Curve.Count} epochs, last train loss {m.Curve[^1].TrainLoss:0.000}, last val loss {m.Curve[^1].ValLoss:0.000}" : "")}"));
+        sb.AppendLine("Current best recipe (JSON):");
+        sb.AppendLine(Json.Serialize(state.BestRecipe with { Origins = new Dictionary<string, string>() }));
+        return
+        [
+            new(ChatRole.System,
+                "You are a careful machine-learning engineer improving a medical image classifier under a fixed time budget per trial. " +
+                "Propose ONE change to the current best recipe that is likely to improve the validation objective, given the results. " +
+                $"Allowed models: {string.Join(", ", RecipeSchema.Models)}; losses: {string.Join(", ", RecipeSchema.Losses)}; optimizers: {string.Join(", ", RecipeSchema.Optimizers)}; samplers: {string.Join(", ", RecipeSchema.Samplers)}. " +
+                "Answer with JSON only: {\"move\": short_snake_case_name, \"change\": what changes, \"reason\": why, in plain language for a clinician, \"source\": the technique's reference or null, \"recipe\": the complete new recipe in the same JSON shape}."),
+            new(ChatRole.User, sb.ToString()),
+        ];
+    }
+
+    private static string StripFences(string text)
+    {
+        var t = text.Trim();
+        if (!t.StartsWith("```", StringComparison.Ordinal)) return t;
+        int first = t.IndexOf('\n');
+        int last = t.LastIndexOf("```", StringComparison.Ordinal);
+        return first >= 0 && last > first ? t[(first + 1)..last] : t;
+    }
+}
