@@ -26,9 +26,10 @@ internal static class Program
     private static int Main(string[] args)
     {
         if (args.Length > 0 && args[0] == "throughput") return Throughput.Run(args);
+        if (args.Length > 0 && args[0] == "search") return Search(args);
         if (args.Length == 0 || args[0] != "medmnist")
         {
-            Console.Error.WriteLine("usage: dotnet run --project bench/Clinforge.Bench -- medmnist [--only NAME] [--rounds N] [--trial-minutes M]\n       dotnet run --project bench/Clinforge.Bench -- throughput [THREADS]");
+            Console.Error.WriteLine("usage: dotnet run --project bench/Clinforge.Bench -- medmnist [--only NAME] [--rounds N] [--trial-minutes M]\n       dotnet run --project bench/Clinforge.Bench -- throughput [THREADS]\n       dotnet run --project bench/Clinforge.Bench -- search [--only NAME] [--rounds N] [--trial-minutes M]");
             return 2;
         }
         var shared = FindShared() ?? throw new InvalidOperationException("../shared/data/medmnist not found beside the checkout: the benchmark needs the real MedMNIST files.");
@@ -72,6 +73,40 @@ internal static class Program
         return 0;
 
         string Fmt(Estimate x) => $"{x.Value.ToString("0.000", inv)} [{x.Lower.ToString("0.000", inv)}, {x.Upper.ToString("0.000", inv)}]";
+    }
+
+    /// <summary>
+    /// Playbook vs random search at the same rounds and per-trial budget, and 1 vs 2 parallel trials
+    /// (wall-clock compared), on the same data and seed; prints the best validation objective, the
+    /// test AUC of the final model, and their ratios to the playbook's.
+    /// </summary>
+    private static int Search(string[] args)
+    {
+        var inv = CultureInfo.InvariantCulture;
+        var shared = FindShared() ?? throw new InvalidOperationException("../shared/data not found: the benchmark needs the real MedMNIST files.");
+        string only = Option(args, "--only") ?? "BreastMNIST";
+        var c = s_cases.Single(x => x.Name.Equals(only, StringComparison.OrdinalIgnoreCase));
+        int rounds = Option(args, "--rounds") is { } r ? int.Parse(r, inv) : 6;
+        double minutes = Option(args, "--trial-minutes") is { } m ? double.Parse(m, inv) : 0.75;
+        var rows = new List<(string Name, double Val, double TestAuc, double Wall)>();
+        foreach (var (name, extra) in new[] { ("playbook, 1 at a time", new[] { "--proposer", "playbook" }), ("random search, 1 at a time", new[] { "--proposer", "random" }), ("playbook, 2 in parallel", new[] { "--proposer", "playbook", "--parallel", "2" }) })
+        {
+            var runDir = Path.Combine(Path.GetTempPath(), $"clinforge-search-{c.Name.ToLowerInvariant()}-{rows.Count}-{DateTime.Now:yyyyMMddHHmmss}");
+            Console.WriteLine($"== {c.Name}, {name}: {rounds} rounds x {minutes} min -> {runDir}");
+            var clock = Stopwatch.StartNew();
+            int code = RunCli(["develop", "--request", c.Request, "--data", Path.Combine(shared, "medmnist", c.File), "--rounds", rounds.ToString(inv),
+                "--trial-minutes", minutes.ToString(inv), "--run", runDir, .. extra]);
+            if (code != 0) throw new InvalidOperationException($"{name}: clinforge develop exited with {code}");
+            var e = Json.Read<FinalEvaluation>(new RunPaths(runDir).Evaluation);
+            var best = Directory.GetDirectories(new RunPaths(runDir).TrialsDir).Select(d => Path.Combine(d, "metrics.json")).Where(File.Exists)
+                .Select(Json.Read<TrialMetrics>).Where(x => x.Best is not null).Max(x => x.Best!.Objective);
+            rows.Add((name, best, e.Final.Metrics["auc"].Value, clock.Elapsed.TotalMinutes));
+        }
+        Console.WriteLine($"\n{c.Name}: {rounds} rounds x {minutes} min per trial, same seed");
+        Console.WriteLine($"  {"configuration",-30} {"best val objective",-20} {"test AUC (final)",-18} {"wall min",-9} ratios to playbook (val, test, wall)");
+        foreach (var row in rows)
+            Console.WriteLine($"  {row.Name,-30} {row.Val,-20:F4} {row.TestAuc,-18:F3} {row.Wall,-9:F1} {row.Val / rows[0].Val:F3}, {row.TestAuc / rows[0].TestAuc:F3}, {row.Wall / rows[0].Wall:F2}");
+        return 0;
     }
 
     private static string? Option(string[] args, string name)

@@ -22,7 +22,8 @@ internal static class Commands
           clinforge demo [--out DIR] [--rounds N] [--trial-seconds S]
               Generates a synthetic lesion dataset and runs the whole workflow on it.
           clinforge develop --request "TEXT" --data PATH [--rounds N] [--trial-minutes M]
-                            [--budget-minutes B] [--patience P] [--parallel K] [--run DIR] [--seed S] [--threads T]
+                            [--budget-minutes B] [--patience P] [--parallel K] [--proposer playbook|random]
+                            [--run DIR] [--seed S] [--threads T]
               Parses the request, inspects and splits the data (test split sealed), trains and
               refines for N rounds (stopping early when the total budget B would be exceeded, or
               after P rounds in a row without improvement; K trials at a time, cores split), evaluates initial and final once on the test split, writes a report.
@@ -66,9 +67,11 @@ internal static class Commands
         double? total = a.Get("budget-minutes") is null ? null : a.Double("budget-minutes", 60);
         int patience = a.Int("patience", 0);
         int parallel = Math.Max(1, a.Int("parallel", 1));
+        string proposer = a.Get("proposer") ?? "playbook";
+        if (proposer is not ("playbook" or "random")) throw new ClinforgeException($"--proposer must be 'playbook' or 'random' (got '{proposer}').");
         string run = a.Get("run") ?? Path.Combine("runs", Stamp() + "-" + Slug(request));
         a.RejectUnknown();
-        return RunWorkflow(request, Path.GetFullPath(run), new RunSettings(Path.GetFullPath(data), rounds, minutes * 60, seed, threads, total, patience, parallel));
+        return RunWorkflow(request, Path.GetFullPath(run), new RunSettings(Path.GetFullPath(data), rounds, minutes * 60, seed, threads, total, patience, parallel, proposer));
     }
 
     /// <summary>The walk of one run (DESIGN.md): spec → data card and sealed splits → recipe v0 → loop → one test look → report.</summary>
@@ -122,7 +125,8 @@ internal static class Commands
         // Cores are split between parallel trials (torch threads per trial), so K trials keep the machine busy without oversubscription.
         int parallel = Math.Max(1, settings.Parallel);
         var runner = new LocalProcessTrialRunner(launcher, threads > 0 ? threads : Math.Max(1, Environment.ProcessorCount / parallel));
-        var loop = new DeveloperLoop(run, journal, new PlaybookProposer(), runner, new ConsoleMonitor(Objective.From(spec)), parallel);
+        IProposer proposer = settings.Proposer == "random" ? new RandomSearchProposer(seed) : new PlaybookProposer();
+        var loop = new DeveloperLoop(run, journal, proposer, runner, new ConsoleMonitor(Objective.From(spec)), parallel);
         AnsiConsole.MarkupLine($"[bold]Developing[/]: 1 initial trial + up to {rounds} refinement rounds, {budget.TotalSeconds:F0}s each; objective on validation: [green]{Markup.Escape(Objective.From(spec).Describe())}[/]");
         var stop = new StopPolicy(rounds, settings.BudgetMinutes is { } m ? TimeSpan.FromMinutes(m) : null, settings.PlateauPatience);
         loop.Run(spec, card, initial, stop, budget, CancellationToken.None);

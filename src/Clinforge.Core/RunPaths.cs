@@ -29,4 +29,4 @@ public sealed record TrialPaths(string Root)
 }
 
 /// <summary>run.json: how a run was started, so <c>clinforge resume</c> continues it with the same settings.</summary>
-public sealed record RunSettings(string Data, int Rounds, double TrialSeconds, int Seed, int Threads, double? BudgetMinutes = null, int PlateauPatience = 0, int Parallel = 1);
+public sealed record RunSettings(string Data, int Rounds, double TrialSeconds, int Seed, int Threads, double? BudgetMinutes = null, int PlateauPatience = 0, int Parallel = 1, string Proposer = "playbook");
