@@ -122,9 +122,9 @@ internal static class Commands
         ShowData(card);
         var initial = Initializer.Plan(spec, card, seed);
         var launcher = TrialLauncher.ForAssembly(typeof(Commands).Assembly.Location);
-        // Cores are split between parallel trials (torch threads per trial), so K trials keep the machine busy without oversubscription.
+        // With --threads 0 the runner splits the cores between the trials running at once (see LocalProcessTrialRunner).
         int parallel = Math.Max(1, settings.Parallel);
-        var runner = new LocalProcessTrialRunner(launcher, threads > 0 ? threads : Math.Max(1, Environment.ProcessorCount / parallel));
+        var runner = new LocalProcessTrialRunner(launcher, threads);
         IProposer proposer = settings.Proposer == "random" ? new RandomSearchProposer(seed) : new PlaybookProposer();
         var loop = new DeveloperLoop(run, journal, proposer, runner, new ConsoleMonitor(Objective.From(spec)), parallel);
         AnsiConsole.MarkupLine($"[bold]Developing[/]: 1 initial trial + up to {rounds} refinement rounds, {budget.TotalSeconds:F0}s each; objective on validation: [green]{Markup.Escape(Objective.From(spec).Describe())}[/]");
@@ -217,14 +217,24 @@ internal static class Commands
         return 0;
     }
 
-    private static string WriteReport(RunPaths run, Journal journal) => MarkdownReport.Write(new ReportInput(
-        run,
-        File.Exists(run.Request) ? File.ReadAllText(run.Request) : "",
-        Json.Read<TaskSpec>(run.TaskSpec),
-        Json.Read<DataCard>(run.DataCard),
-        journal.Trials(),
-        journal.Events("test_look").Select(e => (e.Time, e.Kind, e.Message)).ToList(),
-        File.Exists(run.Evaluation) ? Json.Read<FinalEvaluation>(run.Evaluation) : null));
+    /// <summary>Writes report.md, report.html and model_card.md from the run folder and journal; returns the HTML path.</summary>
+    private static string WriteReport(RunPaths run, Journal journal)
+    {
+        var initialPredictions = Path.Combine(run.FinalDir, "test_predictions_initial.csv");
+        var input = new ReportInput(
+            run,
+            File.Exists(run.Request) ? File.ReadAllText(run.Request) : "",
+            Json.Read<TaskSpec>(run.TaskSpec),
+            Json.Read<DataCard>(run.DataCard),
+            journal.Trials(),
+            journal.Events("test_look").Select(e => (e.Time, e.Kind, e.Message)).ToList(),
+            File.Exists(run.Evaluation) ? Json.Read<FinalEvaluation>(run.Evaluation) : null,
+            File.Exists(run.TestPredictions) ? PredictionTable.Read(run.TestPredictions) : null,
+            File.Exists(initialPredictions) ? PredictionTable.Read(initialPredictions) : null);
+        MarkdownReport.Write(input);
+        ModelCard.Write(input);
+        return HtmlReport.Write(input);
+    }
 
     private static void ShowData(DataCard card)
     {

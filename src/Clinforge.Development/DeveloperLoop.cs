@@ -87,7 +87,7 @@ public sealed class DeveloperLoop(RunPaths run, Journal journal, IProposer propo
             {
                 var (number, proposal) = item;
                 monitor.RoundStarted(number, stop.Rounds, proposal);
-                var metrics = runner.Run(run, number, budget, r => monitor.TrialProgress(number, r), cancel);
+                var metrics = runner.Run(run, number, budget, r => monitor.TrialProgress(number, r), cancel, Math.Min(batch.Count, Math.Max(1, parallel)));
                 if (cancel.IsCancellationRequested && metrics.Status != TrialStatus.Succeeded) return; // re-run on resume
                 lock (_gate) Decide(objective, number, proposal, metrics);
             });

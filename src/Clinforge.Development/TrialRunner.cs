@@ -24,8 +24,12 @@ public sealed record TrialProgressReport(int Epoch, int PlannedEpochs, double Fr
 /// <summary>Runs a trial under a time budget (ML.NET AutoML-style contract).</summary>
 public interface ITrialRunner
 {
-    /// <summary>Runs trial <paramref name="number"/> whose recipe is already in its folder; never throws for a failed trial.</summary>
-    TrialMetrics Run(RunPaths run, int number, TimeSpan budget, Action<TrialProgressReport>? progress, CancellationToken cancel);
+    /// <summary>
+    /// Runs trial <paramref name="number"/> whose recipe is already in its folder; never throws for a
+    /// failed trial. <paramref name="concurrent"/> is how many trials run at the same time, so the
+    /// runner can share the cores between them.
+    /// </summary>
+    TrialMetrics Run(RunPaths run, int number, TimeSpan budget, Action<TrialProgressReport>? progress, CancellationToken cancel, int concurrent = 1);
 }
 
 /// <summary>
@@ -33,14 +37,20 @@ public interface ITrialRunner
 /// kill or a hang cannot take the loop down. The child is killed after the budget plus a grace
 /// period; whatever it left (best checkpoint so far) stays in the trial folder.
 /// </summary>
+/// <param name="launcher">how to start the clinforge program</param>
+/// <param name="threads">torch threads per trial; 0 splits the cores evenly between the trials running at once.</param>
+/// <param name="graceFraction">extra time after the budget, as a fraction of it, before the child is killed</param>
+/// <param name="minGraceSeconds">the smallest grace period</param>
 public sealed class LocalProcessTrialRunner(TrialLauncher launcher, int threads, double graceFraction = 0.25, double minGraceSeconds = 20) : ITrialRunner
 {
     /// <summary>Line prefix the child prints for progress.</summary>
     public const string ProgressPrefix = "@progress ";
 
     /// <inheritdoc />
-    public TrialMetrics Run(RunPaths run, int number, TimeSpan budget, Action<TrialProgressReport>? progress, CancellationToken cancel)
+    public TrialMetrics Run(RunPaths run, int number, TimeSpan budget, Action<TrialProgressReport>? progress, CancellationToken cancel, int concurrent = 1)
     {
+        // Compute-bound training: more threads than cores per trial only adds contention.
+        int torchThreads = threads > 0 ? threads : Math.Max(1, Environment.ProcessorCount / Math.Max(1, concurrent));
         var paths = run.Trial(number);
         if (File.Exists(paths.Metrics)) File.Delete(paths.Metrics); // a re-run replaces an interrupted attempt
         var psi = new ProcessStartInfo(launcher.FileName)
@@ -52,7 +62,7 @@ public sealed class LocalProcessTrialRunner(TrialLauncher launcher, int threads,
         foreach (var a in launcher.PrefixArguments) psi.ArgumentList.Add(a);
         foreach (var a in new[] { "trial", "--run", run.Root, "--trial", number.ToString(CultureInfo.InvariantCulture),
                      "--budget-seconds", budget.TotalSeconds.ToString("F0", CultureInfo.InvariantCulture),
-                     "--threads", threads.ToString(CultureInfo.InvariantCulture) })
+                     "--threads", torchThreads.ToString(CultureInfo.InvariantCulture) })
             psi.ArgumentList.Add(a);
 
         var stderr = new System.Text.StringBuilder();

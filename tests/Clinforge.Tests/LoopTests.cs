@@ -8,7 +8,7 @@ public sealed class LoopTests
     /// <summary>A runner that returns scripted results: it stands in for training, which other tests run for real.</summary>
     private sealed class ScriptedRunner(params double?[] objectives) : ITrialRunner
     {
-        public TrialMetrics Run(RunPaths run, int number, TimeSpan budget, Action<TrialProgressReport>? progress, CancellationToken cancel)
+        public TrialMetrics Run(RunPaths run, int number, TimeSpan budget, Action<TrialProgressReport>? progress, CancellationToken cancel, int concurrent = 1)
         {
             var value = objectives[number];
             var m = value is { } v
