@@ -76,7 +76,7 @@ public sealed class PlaybookProposer : IProposer
         new("weight_decay", (s, f) => f.Curve == CurveDiagnosis.Overfitting,
             (r, f) => (r with { Optimizer = r.Optimizer with { WeightDecay = r.Optimizer.WeightDecay * 5 } }, $"weight decay {r.Optimizer.WeightDecay:G3} → {r.Optimizer.WeightDecay * 5:G3}",
                 "Over-fitting: stronger decoupled weight decay shrinks the weights toward simpler functions."),
-            "Loshchilov & Hutter 2019 (AdamW)"),
+            "Loshchilov & Hutter 2019 (AdamW)", Repeatable: true),
         new("test_time_augmentation", (s, f) => !s.BestRecipe.TestTimeAugmentation && s.BestRecipe.Augmentation.HorizontalFlip > 0,
             (r, f) => (r with { TestTimeAugmentation = true }, "test-time augmentation on (average over horizontal flip)",
                 "Averaging the prediction over a flipped copy reduces variance at no training cost."),
@@ -88,7 +88,7 @@ public sealed class PlaybookProposer : IProposer
         new("higher_learning_rate", (s, f) => f.Curve is CurveDiagnosis.Underfitting or CurveDiagnosis.StillImproving,
             (r, f) => (r with { Optimizer = r.Optimizer with { LearningRate = r.Optimizer.LearningRate * 2 } }, $"learning rate {r.Optimizer.LearningRate:G3} → {r.Optimizer.LearningRate * 2:G3}",
                 "Validation was still improving when the budget ended: a larger step size gets further in the same time."),
-            "Smith 2017 (learning-rate range)"),
+            "Smith 2017 (learning-rate range)", Repeatable: true),
         new("dropout", (s, f) => f.Curve == CurveDiagnosis.Overfitting && s.BestRecipe.Model.Dropout < 0.3,
             (r, f) => (r with { Model = r.Model with { Dropout = 0.3 } }, "dropout before the classifier 0 → 0.3",
                 "Over-fitting: dropout on the pooled features discourages reliance on a few activations."),
@@ -100,7 +100,7 @@ public sealed class PlaybookProposer : IProposer
         new("lower_learning_rate_plateau", (s, f) => f.Curve is CurveDiagnosis.Plateau or CurveDiagnosis.Overfitting,
             (r, f) => (r with { Optimizer = r.Optimizer with { LearningRate = r.Optimizer.LearningRate / 2 } }, $"learning rate {r.Optimizer.LearningRate:G3} → {r.Optimizer.LearningRate / 2:G3}",
                 "Validation peaked early and then wandered: a smaller step size settles into a better minimum."),
-            "Bengio 2012 (practical recommendations)"),
+            "Bengio 2012 (practical recommendations)", Repeatable: true),
         new("vertical_flip_rotation", (s, f) => f.Curve == CurveDiagnosis.Overfitting && s.BestRecipe.Augmentation.Rotate90 == 0 && s.Card.Channels == 3,
             (r, f) => (r with { Augmentation = r.Augmentation with { VerticalFlip = 0.5, Rotate90 = 0.5 } }, "vertical flips and 90° rotations on",
                 "Colour images with no canonical orientation (dermoscopy, histology) can be rotated and flipped freely, multiplying the effective data."),
@@ -110,13 +110,19 @@ public sealed class PlaybookProposer : IProposer
     /// <summary>All move names, for documentation and tests.</summary>
     public static IReadOnlyList<string> MoveNames => s_moves.Select(m => m.Name).ToArray();
 
+    // Moves whose opposite direction must not follow once one of them was kept (no oscillation).
+    private static readonly (string, string)[] s_opposites = [("higher_learning_rate", "lower_learning_rate_plateau")];
+
     /// <inheritdoc />
     public Proposal? Propose(DevelopmentState state)
     {
         var facts = Evidence(state);
         var tried = state.History.Select(h => h.Record).ToList();
+        if (Extend(state, facts, tried) is { } extended) return extended;
         foreach (var move in s_moves)
         {
+            if (s_opposites.Any(o => (o.Item1 == move.Name && tried.Any(t => t.Accepted && t.Move == o.Item2))
+                                  || (o.Item2 == move.Name && tried.Any(t => t.Accepted && t.Move == o.Item1)))) continue;
             var past = tried.Where(t => t.Move == move.Name).ToList();
             // Never repeat a discarded move; extend an accepted one only when the move is repeatable.
             if (past.Any(t => !t.Accepted && t.Status == TrialStatus.Succeeded)) continue;
@@ -139,6 +145,28 @@ public sealed class PlaybookProposer : IProposer
             return new Proposal(move.Name, change, $"{reason} (Best trial so far: {diag}.)", move.Source, recipe);
         }
         return null;
+    }
+
+    /// <summary>
+    /// Extends what worked: when the best trial came from a repeatable move (a learning-rate
+    /// direction, more weight decay, more width...), the next proposal takes one more step the same
+    /// way, before any new idea, until a step fails (then that move is never repeated).
+    /// </summary>
+    private static Proposal? Extend(DevelopmentState state, Facts facts, IReadOnlyList<TrialRecord> tried)
+    {
+        var best = TrialRecord.Best(tried);
+        if (best is null || best.Number == 0 || facts.LastFailed) return null;
+        var move = s_moves.FirstOrDefault(m => m.Name == best.Move && m.Repeatable && m.Name != "lower_learning_rate");
+        if (move is null) return null;
+        var past = tried.Where(t => t.Move == move.Name).ToList();
+        if (past.Count >= 3 || past.Any(t => !t.Accepted && t.Status == TrialStatus.Succeeded)) return null;
+        if (state.Pending.Any(p => p.Move == move.Name)) return null;
+        var (recipe, change, _) = move.Apply(state.BestRecipe, facts);
+        if (Same(recipe, state.BestRecipe) || state.History.Any(h => Same(h.Recipe, recipe))) return null;
+        recipe = recipe with { Origins = new Dictionary<string, string>(recipe.Origins) { [$"round:{move.Name}"] = change + " — " + move.Source } };
+        return new Proposal(move.Name, change,
+            $"Round {best.Number} ({best.Change}) improved the objective; this takes one more step in the same direction, and stops at the first step that does not help.",
+            move.Source, recipe);
     }
 
     /// <summary>Two recipes train the same pipeline (their explanations aside).</summary>

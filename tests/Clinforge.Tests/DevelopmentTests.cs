@@ -112,6 +112,29 @@ public sealed class DevelopmentTests
     }
 
     [Fact]
+    public void Should_TakeAnotherStepTheSameWay_When_ALearningRateChangeWasKept()
+    {
+        // Given a kept halving of the learning rate
+        var r0 = Initializer.Plan(Spec(), Card(), 1);
+        var r1 = r0 with { Optimizer = r0.Optimizer with { LearningRate = r0.Optimizer.LearningRate / 2 } };
+        var kept = Done(1, "lower_learning_rate_plateau", r1, true);
+        kept.Item1 = kept.Item1 with { Objective = 0.6 };
+        var history = new List<(TrialRecord, Recipe, TrialMetrics?)> { Done(0, "initial", r0, true), kept };
+        // When the playbook proposes
+        var p = new PlaybookProposer().Propose(new DevelopmentState(Spec(), Card(100, 120), history, r1, null))!;
+        // Then it halves again, saying it extends what worked
+        Assert.Equal("lower_learning_rate_plateau", p.Move);
+        Assert.Equal(r0.Optimizer.LearningRate / 4, p.Recipe.Optimizer.LearningRate, 10);
+        Assert.Contains("same direction", p.Reason);
+        // and once a further step failed, it neither repeats it nor turns to the opposite direction
+        var r2 = r1 with { Optimizer = r1.Optimizer with { LearningRate = r1.Optimizer.LearningRate / 2 } };
+        history.Add(Done(2, "lower_learning_rate_plateau", r2, false));
+        var next = new PlaybookProposer().Propose(new DevelopmentState(Spec(), Card(100, 120), history, r1, null))!;
+        Assert.NotEqual("lower_learning_rate_plateau", next.Move);
+        Assert.NotEqual("higher_learning_rate", next.Move);
+    }
+
+    [Fact]
     public void Should_DiagnoseOverfitting_When_ValidationLossRisesWhileTrainingLossFalls()
     {
         var curve = new[] { (1.0, 0.8), (0.7, 0.6), (0.5, 0.55), (0.3, 0.65), (0.2, 0.75) }
