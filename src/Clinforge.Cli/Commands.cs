@@ -217,24 +217,14 @@ internal static class Commands
         return 0;
     }
 
-    /// <summary>Writes report.md, report.html and model_card.md from the run folder and journal; returns the HTML path.</summary>
-    private static string WriteReport(RunPaths run, Journal journal)
-    {
-        var initialPredictions = Path.Combine(run.FinalDir, "test_predictions_initial.csv");
-        var input = new ReportInput(
-            run,
-            File.Exists(run.Request) ? File.ReadAllText(run.Request) : "",
-            Json.Read<TaskSpec>(run.TaskSpec),
-            Json.Read<DataCard>(run.DataCard),
-            journal.Trials(),
-            journal.Events("test_look").Select(e => (e.Time, e.Kind, e.Message)).ToList(),
-            File.Exists(run.Evaluation) ? Json.Read<FinalEvaluation>(run.Evaluation) : null,
-            File.Exists(run.TestPredictions) ? PredictionTable.Read(run.TestPredictions) : null,
-            File.Exists(initialPredictions) ? PredictionTable.Read(initialPredictions) : null);
-        MarkdownReport.Write(input);
-        ModelCard.Write(input);
-        return HtmlReport.Write(input);
-    }
+    private static string WriteReport(RunPaths run, Journal journal) => MarkdownReport.Write(new ReportInput(
+        run,
+        File.Exists(run.Request) ? File.ReadAllText(run.Request) : "",
+        Json.Read<TaskSpec>(run.TaskSpec),
+        Json.Read<DataCard>(run.DataCard),
+        journal.Trials(),
+        journal.Events("test_look").Select(e => (e.Time, e.Kind, e.Message)).ToList(),
+        File.Exists(run.Evaluation) ? Json.Read<FinalEvaluation>(run.Evaluation) : null));
 
     private static void ShowData(DataCard card)
     {
