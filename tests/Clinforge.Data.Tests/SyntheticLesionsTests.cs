@@ -59,19 +59,18 @@ public sealed class SyntheticLesionsTests(ITestOutputHelper output) : IDisposabl
     }
 
     [Fact]
-    public void Should_Generate600ImagesQuickly_When_Size64()
+    public void Should_WriteEveryImage_When_GeneratingTheDemoSize()
     {
-        // given the demo size
+        // given the demo size (timing belongs to benchmarks, not unit tests; it is printed for information)
         var watch = Stopwatch.StartNew();
 
         // when 600 images of 64 px are drawn
         SyntheticLesions.Generate(_dir["big"], 600, seed: 3);
-        watch.Stop();
         output.WriteLine($"600 images in {watch.ElapsedMilliseconds} ms");
 
-        // then it takes well under 10 s, and all files exist
-        Assert.True(watch.Elapsed < TimeSpan.FromSeconds(8), $"took {watch.Elapsed}");
+        // then all files exist, split 30/70 between the classes
         Assert.Equal(600, Directory.EnumerateFiles(_dir["big"], "*.png", SearchOption.AllDirectories).Count());
+        Assert.Equal(180, Directory.EnumerateFiles(Path.Combine(_dir["big"], SyntheticLesions.PositiveClass), "*.png").Count());
     }
 
     [Fact]
