@@ -105,7 +105,7 @@ public sealed class NpzReaderTests(ITestOutputHelper output) : IDisposable
     }
 
     [Fact]
-    public void Should_InspectFiveThousandImagesQuickly_When_PneumoniaMnistIsPresent()
+    public void Should_ReadTheOfficialSplitAndLoadTensors_When_PneumoniaMnistIsPresent()
     {
         // given the real PneumoniaMNIST file, 5856 images (skipped without ../shared/data)
         var path = Fixtures.SharedFile(output, "medmnist/pneumoniamnist.npz");
@@ -120,8 +120,7 @@ public sealed class NpzReaderTests(ITestOutputHelper output) : IDisposable
         var (pixels, labels) = TensorLoader.Load(ds, splits.Train, 28, 1);
         output.WriteLine($"open+split+inspect {inspected.TotalMilliseconds:0} ms, tensor {watch.Elapsed.TotalMilliseconds:0} ms");
 
-        // then it is well under 5 s and the counts are the official ones
-        Assert.True(inspected < TimeSpan.FromSeconds(5), $"took {inspected}");
+        // then the counts are the official ones (the timing above is printed, not asserted: benchmarks judge speed)
         Assert.Equal(new[] { "normal", "pneumonia" }, ds.Classes);
         Assert.Equal((4708, 524, 624), (splits.Train.Count, splits.Val.Count, splits.Test.Count));
         Assert.Equal(5856, card.TotalItems);
