@@ -57,7 +57,7 @@ internal static class Commands
 
     public static int Develop(string[] argv)
     {
-        var a = new Args(argv, new HashSet<string>());
+        var a = new Args(argv, new HashSet<string> { "non-interactive" });
         string request = a.Require("request", "what the model should do, in your words");
         string data = a.Require("data", "the dataset folder, CSV or .npz");
         int rounds = a.Int("rounds", 8);
@@ -70,12 +70,17 @@ internal static class Commands
         string proposer = a.Get("proposer") ?? "playbook";
         if (proposer is not ("playbook" or "random")) throw new ClinforgeException($"--proposer must be 'playbook' or 'random' (got '{proposer}').");
         string run = a.Get("run") ?? Path.Combine("runs", Stamp() + "-" + Slug(request));
+        // Review of the parsed spec (IntentCommands.Review): answers file, defaults, or questions on a terminal.
+        string? answers = a.Get("answers");
+        bool nonInteractive = a.Flag("non-interactive");
+        if (answers is not null && nonInteractive) throw new ClinforgeException("give either --answers FILE or --non-interactive, not both.");
         a.RejectUnknown();
-        return RunWorkflow(request, Path.GetFullPath(run), new RunSettings(Path.GetFullPath(data), rounds, minutes * 60, seed, threads, total, patience, parallel, proposer));
+        return RunWorkflow(request, Path.GetFullPath(run), new RunSettings(Path.GetFullPath(data), rounds, minutes * 60, seed, threads, total, patience, parallel, proposer),
+            spec => IntentCommands.Review(spec, answers, nonInteractive));
     }
 
     /// <summary>The walk of one run (DESIGN.md): spec → data card and sealed splits → recipe v0 → loop → one test look → report.</summary>
-    public static int RunWorkflow(string request, string runDir, RunSettings settings)
+    public static int RunWorkflow(string request, string runDir, RunSettings settings, Func<TaskSpec, TaskSpec>? reviewSpec = null)
     {
         string dataPath = settings.Data;
         int rounds = settings.Rounds, seed = settings.Seed, threads = settings.Threads;
@@ -94,7 +99,8 @@ internal static class Commands
         {
             // Everything that can fail on bad input happens before the run folder is created.
             var dataset = DatasetReader.Open(Path.GetFullPath(dataPath));
-            spec = new RuleBasedParser().Parse(request, dataset.Classes);
+            spec = IntentParsers.FromEnvironment(say: Console.Error.WriteLine).Parse(request, dataset.Classes);
+            if (reviewSpec is not null) spec = reviewSpec(spec);
             newSplits = Splitter.Split(dataset, seed);
             card = Inspector.Inspect(dataset, newSplits, seed);
         }
@@ -148,6 +154,8 @@ internal static class Commands
         }
         var report = WriteReport(run, journal);
         AnsiConsole.MarkupLine($"Report: [blue]{Markup.Escape(report)}[/]");
+        // Model package for `clinforge predict` (issue 6).
+        AnsiConsole.MarkupLine($"Package: [blue]{Markup.Escape(ModelPackage.Write(run, Json.Read<FinalEvaluation>(run.Evaluation), DateTimeOffset.UtcNow))}[/]");
         return 0;
     }
 
@@ -176,13 +184,21 @@ internal static class Commands
     public static int Parse(string[] argv)
     {
         var a = new Args(argv, new HashSet<string> { "json" });
-        if (a.Positional.Count != 1) throw new ClinforgeException("usage: clinforge parse \"REQUEST\" (--data PATH | --classes \"a,b\") [--json]");
+        // parse --eval: measure the parser on a corpus (IntentCommands) instead of parsing one request.
+        if (a.Get("eval") is { } corpus)
+        {
+            a.RejectUnknown();
+            if (a.Positional.Count != 0) throw new ClinforgeException("usage: clinforge parse --eval corpus.jsonl");
+            return IntentCommands.Eval(corpus);
+        }
+        if (a.Positional.Count != 1) throw new ClinforgeException("usage: clinforge parse \"REQUEST\" (--data PATH | --classes \"a,b\") [--json]  |  clinforge parse --eval corpus.jsonl");
         var classes = a.Get("classes") is { } list
             ? list.Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries)
             : DatasetReader.Open(Path.GetFullPath(a.Require("data", "the dataset whose class names the request refers to"))).Classes.ToArray();
         bool json = a.Flag("json");
         a.RejectUnknown();
-        var spec = new RuleBasedParser().Parse(a.Positional[0], classes);
+        // CLINFORGE_LLM selects the LLM backend; the note on which parser runs goes to stderr so --json stays clean.
+        var spec = IntentParsers.FromEnvironment(say: Console.Error.WriteLine).Parse(a.Positional[0], classes);
         if (json) Console.WriteLine(Json.Serialize(spec));
         else ShowSpec(spec);
         return 0;
@@ -207,24 +223,22 @@ internal static class Commands
 
     public static int Report(string[] argv)
     {
-        var a = new Args(argv, new HashSet<string>());
-        if (a.Positional.Count != 1) throw new ClinforgeException("usage: clinforge report RUN");
+        var a = new Args(argv, new HashSet<string> { "pdf" });
+        if (a.Positional.Count != 1) throw new ClinforgeException("usage: clinforge report RUN [--pdf]");
+        bool pdf = a.Flag("pdf");
         a.RejectUnknown();
         var run = new RunPaths(Path.GetFullPath(a.Positional[0]));
         if (!File.Exists(run.TaskSpec)) throw new ClinforgeException($"{run.Root}: not a run folder (no task_spec.json).");
         using var journal = new Journal(run.Journal);
-        Console.WriteLine(WriteReport(run, journal));
+        var html = WriteReport(run, journal);
+        Console.WriteLine(html);
+        if (pdf) Console.WriteLine(PdfPrinter.Print(html, Path.Combine(run.ReportDir, "report.pdf"), TimeSpan.FromMinutes(2)));
         return 0;
     }
 
-    private static string WriteReport(RunPaths run, Journal journal) => MarkdownReport.Write(new ReportInput(
-        run,
-        File.Exists(run.Request) ? File.ReadAllText(run.Request) : "",
-        Json.Read<TaskSpec>(run.TaskSpec),
-        Json.Read<DataCard>(run.DataCard),
-        journal.Trials(),
-        journal.Events("test_look").Select(e => (e.Time, e.Kind, e.Message)).ToList(),
-        File.Exists(run.Evaluation) ? Json.Read<FinalEvaluation>(run.Evaluation) : null));
+    /// <summary>Writes report.md, report.html and model_card.md from the run folder and journal; returns the HTML path.</summary>
+    private static string WriteReport(RunPaths run, Journal journal) => RunReport.WriteAll(RunReport.Load(
+        run, journal.Trials(), journal.Events("test_look").Select(e => (e.Time, e.Kind, e.Message)).ToList()));
 
     private static void ShowData(DataCard card)
     {

@@ -18,6 +18,7 @@ try
         "report" => Commands.Report(args[1..]),
         "resume" => ResumeCommand.Run(args[1..]),
         "explain" => ExplainCommand.Run(args[1..]),
+        "predict" => PredictCommand.Run(args[1..]),
         "parse" => Commands.Parse(args[1..]),
         _ => throw new ClinforgeException($"unknown command '{args[0]}'. Run 'clinforge help'."),
     };

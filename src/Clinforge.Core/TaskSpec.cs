@@ -40,6 +40,8 @@ public sealed record TaskSpec
     public bool Localize { get; init; }
     public IReadOnlyList<Confounder> Confounders { get; init; } = [];
     public string? Supervision { get; init; }
+    /// <summary>The compute budget the clinician hinted at (quick, overnight, thorough), or null when unsaid.</summary>
+    public string? Budget { get; init; }
     /// <summary>Field name → the words of the request it came from, or "default".</summary>
     public IReadOnlyDictionary<string, string> Provenance { get; init; } = new Dictionary<string, string>();
     public IReadOnlyList<OpenQuestion> Questions { get; init; } = [];

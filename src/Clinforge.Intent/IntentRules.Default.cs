@@ -7,7 +7,7 @@ public sealed partial class IntentRules
     // Shared fragments. "miss" cues appear both as a sensitivity preference and as a priority cue
     // (the class after "don't miss" is the one the clinician singles out).
     private const string NotMiss =
-        @"(?:\b(?:not|never|dont)|n't)\s+(?:(?:want|wish|like)\s+(?:you\s+)?(?:to\s+)?|to\s+|ever\s+)?miss(?:ing)?(?:\s+(?:a\s+single|any|one)(?:\s+(?:case|one|patient|lesion|tumou?r)s?)?)?\b";
+        @"(?:\b(?:not|never|dont)|n't)\s+(?:(?:want|wish|like)\s+(?:you\s+)?(?:to\s+)?|to\s+|ever\s+)?miss(?:es|ing)?(?:\s+(?:a\s+single|any|one)(?:\s+(?:case|one|patient|lesion|tumou?r)s?)?)?\b";
     private const string WithoutMissing = @"\bwithout\s+missing\b";
     private const string CannotAffordToMiss = @"\bcan(?:not|'t|\s+not)\s+afford\s+to\s+miss\b";
     private const string CatchEvery = @"\bcatch(?:es|ing)?\s+(?:every|all|each)\b";
@@ -29,7 +29,7 @@ public sealed partial class IntentRules
         Task =
         [
             // Detection: the clinician wants to see where the finding is.
-            new(@"(?<!\b(?:pen|ink|skin|surgical)\s)\bmark(?:ing)?(?=\s+(?:the|where|it|them|each|every|all|any|out|up|its|their)\b)", TaskKind.Detection),
+            new(@"(?<!\b(?:pen|ink|skin|surgical)\s)\bmark(?:ing)?(?=\s+(?:the|where|it|them|each|every|all|any|out|up|its|their|suspicious|suspected|possible|potential|likely|abnormal)\b)", TaskKind.Detection),
             new(@"(?<!\bblack\s)\b(?:bounding\s+)?box(?:es|ed|ing)?\b", TaskKind.Detection),
             new(@"\b(?:show|tell)(?:s|ing)?\s+(?:me\s+|us\s+)?where\b", TaskKind.Detection),
             new(@"\bhighlight(?:s|ed|ing)?\b", TaskKind.Detection),
@@ -46,6 +46,7 @@ public sealed partial class IntentRules
             new(@"\bdelineat(?:e|es|ed|ing|ion)\b", TaskKind.Segmentation),
             new(@"\bsegment(?:s|ed|ing|ation)?\b", TaskKind.Segmentation),
             new(@"\bmeasur(?:e|es|ed|ing)\s+(?:the\s+|its\s+|their\s+)?(?:[a-z]+\s+){0,2}?(?:area|volume|extent)s?\b", TaskKind.Segmentation),
+            new(@"\b(?:area|volume|extent)s?\s+of\b[^.;!?]{1,40}?\bmeasured\b", TaskKind.Segmentation),
             new(@"\bpixel\s+(?:level|wise|by\s+pixel)\b", TaskKind.Segmentation),
             new(@"\bcontour(?:s|ed|ing)?\b", TaskKind.Segmentation),
 
@@ -81,7 +82,7 @@ public sealed partial class IntentRules
 
             // "Unnecessary" already says the procedure should be avoided, so a nearby negation
             // ("we would rather not send people for unnecessary excisions") does not flip it.
-            new(@"\b(?:(?:avoid|prevent|reduce|minimi[sz]e|fewer|no)\s+(?:[a-z]+\s+){0,2}?)?unnecessary\s+(?:[a-z]+\s+)?(?:biops(?:y|ies)|operations?|surger(?:y|ies)|procedures?|excisions?|referrals?|treatments?|interventions?|recalls?)\b", PreferenceEffect.Specificity, negatable: false),
+            new(@"(?<!\bnot\s+(?:worried|concerned|bothered|fussed)\s+(?:about|by)\s+)\b(?:(?:avoid|prevent|reduce|minimi[sz]e|fewer|no)\s+(?:[a-z]+\s+){0,2}?)?unnecessary\s+(?:[a-z]+\s+)?(?:biops(?:y|ies)|operations?|surger(?:y|ies)|procedures?|excisions?|referrals?|treatments?|interventions?|recalls?|drains?|admissions?|scans?|tests?|antibiotics?)\b", PreferenceEffect.Specificity, negatable: false),
             new(@"\bconfirm\w*\s+(?:[a-z]+\s+){0,4}?before\s+(?:surgery|operating|operation|treatment|treating|biopsy|excision|intervention)\b", PreferenceEffect.Specificity),
             new(@"\bprecision\s+(?:matters|is\s+(?:key|important|critical|essential|crucial))\b", PreferenceEffect.Specificity),
             new(@"\b(?:high|higher|highest|maximum|maximal)\s+(?:precision|specificity|positive\s+predictive\s+value|ppv)\b", PreferenceEffect.Specificity),
@@ -105,6 +106,7 @@ public sealed partial class IntentRules
             new(@"\bpriority\s*(?::|is\b)", MentionSide.After),
             new(@"\bprioriti[sz](?:e|es|ed|ing)\b", MentionSide.After),
             new(@"\bespecially\b", MentionSide.After),
+            new(@"\b(?:particular|special|extra|close|careful)\s+attention\s+(?:to|on|for)\b", MentionSide.After),
             new(@"\babove\s+all\b", MentionSide.After),
             new(@"\bparticularly\b", MentionSide.After),
             new(@"\bin\s+particular\b", MentionSide.After),
@@ -123,7 +125,7 @@ public sealed partial class IntentRules
         ],
         Confounder =
         [
-            new(@"(?:\b(?:not|never|dont|without)|n't)\s+(?:be\s+)?(?:(?:too|overly|solely|only|just)\s+)?(?:rely|relying|relies|depend|depending|base|based|basing|look|looking)\s+(?:(?:solely|only|too\s+much)\s+)?(?:on|at)\s+" + NounPhraseAfter, MentionSide.After, negatable: false),
+            new(@"(?:\b(?:not|never|dont|without)|n't)\s+(?:be\s+)?(?:(?:too|overly|solely|only|just)\s+)?(?:rely|relying|relies|depend|depending|base|based|basing|look|looking)\s+(?:(?:the|its|your|their|a)\s+(?:decisions?|predictions?|diagnos[ie]s|calls?|answers?)\s+)?(?:(?:solely|only|too\s+much)\s+)?(?:on|at)\s+" + NounPhraseAfter, MentionSide.After, negatable: false),
             new(@"(?:\b(?:not|never)|n't)\s+(?:be\s+|get\s+)?(?:fooled|confused|misled|tricked|distracted|biased|influenced)\s+by\s+" + NounPhraseAfter, MentionSide.After, negatable: false),
             new(@"\bignor(?:e|es|ing)\s+" + NounPhraseAfter, MentionSide.After),
             new(@"(?:\bnot|n't)\s+use\s+(?<np>[^.;!?\n]+?)\s+as\s+(?:a\s+)?(?:shortcut|cue|clue|signal|proxy)", MentionSide.After, negatable: false),
@@ -131,6 +133,28 @@ public sealed partial class IntentRules
             new(NounPhraseBefore + @"\s+(?:should|must|shall)\s*(?:not|n't)\s+be\s+what\s+(?:the\s+)?(?:model|ai|algorithm|network|system)\s+(?:looks|focuses|relies)\s+(?:at|on)\b", MentionSide.Before, negatable: false),
             new(NounPhraseBefore + @"\s+(?:should|must|shall)\s*(?:not|n't)\s+(?:matter|influence|affect|drive|change)\b", MentionSide.Before, negatable: false),
             new(NounPhraseBefore + @"\s+(?:is|are)\s+(?:a\s+)?(?:confounders?|confounding|shortcuts?|spurious)\b", MentionSide.Before),
+            // Things added because of the diagnosis give the answer away: "drains are placed after diagnosis".
+            new(NounPhraseBefore + @"\s+(?:is|are|get|gets|was|were)\s+(?:usually\s+|often\s+|only\s+|typically\s+)?(?:placed|inserted|put\s+in|added|applied|drawn|made)\s+(?:only\s+)?(?:after|because\s+of|once)\s+(?:the\s+)?(?:diagnosis|it\s+is\s+diagnosed|treatment)\b", MentionSide.Before, negatable: false),
+            new(@"\b(?:regardless\s+of|independent(?:ly)?\s+of|irrespective\s+of)\s+" + NounPhraseAfter, MentionSide.After),
+        ],
+        OneVsRest =
+        [
+            Compile(@"\b(?:vs|versus|from|against|or)\s+(?:everything|anything|all)\s+(?:else|other(?:\s+[a-z]+)?)\b"),
+            Compile(@"\b(?:vs|versus|from|against)\s+(?:all\s+)?(?:the\s+)?(?:rest|others|other\s+(?:classes|lesions|diagnoses|findings|types|categories|conditions))\b"),
+            Compile(@"\bone\s+(?:vs|versus|against)\s+(?:the\s+)?(?:rest|all|others)\b"),
+        ],
+        Supervision =
+        [
+            new(@"\b(?:only\s+)?(?:a\s+(?:handful|few|small\s+(?:number|fraction|subset))|some|few|\d{1,2}(?:\.\d+)?\s*(?:%|percent\b))\s+(?:of\s+(?:the\s+|them\s+|the\s+images\s+|images\s+)?)?(?:images?\s+|films?\s+|cases?\s+|scans?\s+)?(?:have|has|with|come\s+with|are\s+annotated\s+with)\s+(?:bounding\s+)?box(?:es)?\b", "boxes on a subset of the images"),
+            new(@"\b(?:only\s+)?(?:a\s+(?:handful|few|small\s+(?:number|fraction|subset))|some|few|\d{1,2}(?:\.\d+)?\s*(?:%|percent\b))\s+(?:of\s+(?:the\s+|them\s+|the\s+images\s+|images\s+)?)?(?:images?\s+|films?\s+|cases?\s+|scans?\s+)?(?:have|has|with|come\s+with|are\s+annotated\s+with)\s+(?:masks?|outlines?|contours?|segmentations?)\b", "masks on a subset of the images"),
+            new(@"\bbox(?:es)?\s+(?:on|for)\s+(?:only\s+)?(?:a\s+(?:subset|few|handful|fraction)|some|few|\d{1,2}(?:\.\d+)?\s*(?:%|percent\b))", "boxes on a subset of the images"),
+            new(@"\b(?:no|without(?:\s+any)?)\s+(?:bounding\s+)?box(?:es)?\b|\b(?:only|just)\s+(?:image\s+level\s+)?labels\b", "image-level labels only"),
+        ],
+        Budget =
+        [
+            new(@"\b(?:quick(?:ly)?|in\s+(?:a\s+few|\d+)\s+minutes?|within\s+(?:the|an|one)\s+hour|in\s+an\s+hour|rough\s+(?:first\s+)?(?:try|model|version)|first\s+pass)\b", "quick"),
+            new(@"\b(?:overnight|over\s+night|by\s+(?:tomorrow|the\s+morning|morning))\b", "overnight"),
+            new(@"\b(?:over\s+the\s+weekend|take\s+(?:as\s+long\s+as\s+(?:needed|it\s+takes|you\s+need)|your\s+time)|no\s+(?:rush|hurry)|best\s+possible\s+model)\b", "thorough"),
         ],
         Threshold =
         [

@@ -98,6 +98,24 @@ public sealed partial class IntentRules
     /// <summary>Cues that name something the model must not rely on, captured in the group "np".</summary>
     public required IReadOnlyList<PhraseRule<MentionSide>> Confounder { get; init; }
 
+    /// <summary>
+    /// Cues that set one class against all the others ("melanoma vs everything else"); the class is the
+    /// mention just before the cue. Optional: none by default.
+    /// </summary>
+    public IReadOnlyList<Regex> OneVsRest { get; init; } = [];
+
+    /// <summary>
+    /// Hints about how much supervision the data carries ("only a handful have boxes"); the effect is
+    /// the plain-language note written to the spec's supervision field. Optional: none by default.
+    /// </summary>
+    public IReadOnlyList<PhraseRule<string>> Supervision { get; init; } = [];
+
+    /// <summary>
+    /// Hints about how much compute time the clinician grants ("quick", "overnight"); the effect is the
+    /// budget word written to the spec (quick, hours, overnight, thorough). Optional: none by default.
+    /// </summary>
+    public IReadOnlyList<PhraseRule<string>> Budget { get; init; } = [];
+
     /// <summary>Explicit operating points, with groups "metric" and "value".</summary>
     public required IReadOnlyList<PhraseRule<ThresholdForm>> Threshold { get; init; }
 

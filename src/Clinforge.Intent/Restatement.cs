@@ -30,6 +30,8 @@ public static class Restatement
                 : $"a model that outlines {List(allClasses, "or")} on each image",
             _ => negative is not null
                 ? $"a model that tells {positive} from {negative}"
+                : positive is not null
+                ? $"a model that tells {positive} from all the other classes ({List(allClasses.Where(c => c != positive).ToList(), "and")})"
                 : $"a model that sorts each image into one of {spec.Classes.Count} classes ({List(allClasses, "and")})",
         };
 
@@ -42,6 +44,8 @@ public static class Restatement
         {
             sentence += $" It must not rely on {List(spec.Confounders.Select(c => c.Name).ToList(), "or")}.";
         }
+        if (spec.Supervision is { } supervision) sentence += $" Supervision: {supervision}.";
+        if (spec.Budget is { } budget) sentence += $" Time budget: {budget}.";
         return sentence;
     }
 

@@ -68,14 +68,19 @@ public sealed class RuleBasedParser : IIntentParser
                 $"The dataset has one class ('{datasetClasses[0]}'), and a classifier needs at least two (e.g. normal and {datasetClasses[0]}). Add images of the other class, or ask for detection or segmentation.");
         }
 
-        var binary = datasetClasses.Count <= 2;
         var priority = FindPriorities(text, mentions, classes);
+        // "Melanoma vs everything else" turns a multi-class dataset into a one-vs-rest task: one
+        // positive class and a binary objective measured for it against the rest.
+        var oneVsRest = datasetClasses.Count > 2 ? FindOneVsRest(text, mentions, classes) : null;
+        var binary = datasetClasses.Count <= 2 || oneVsRest is not null;
         var threshold = binary ? FindThreshold(text) : null;
         var preference = FindPreference(text, threshold);
-        var positive = binary ? ChoosePositive(text, classes, mentions, priority) : null;
+        var positive = oneVsRest ?? (binary ? ChoosePositive(text, classes, mentions, priority) : null);
         var objective = ChooseObjective(binary, preference, threshold);
 
         var questions = Questions(datasetClasses, positive, preference, objective, binary ? null : FindThreshold(text));
+        var supervision = FindHint(text, _rules.Supervision);
+        var budget = FindHint(text, _rules.Budget);
         var classWords = Join(text, mentions.Where(m => m.Classes.Count > 0).Select(m => (m.Start, m.End)));
 
         var spec = new TaskSpec
@@ -90,7 +95,8 @@ public sealed class RuleBasedParser : IIntentParser
             OperatingPoint = objective.Point,
             Localize = task.Value != TaskKind.Classification,
             Confounders = confounders.Items.Select(c => new Confounder(c, "unknown")).ToList(),
-            Supervision = null,
+            Supervision = supervision?.Value,
+            Budget = budget?.Value,
             Provenance = new Dictionary<string, string>
             {
                 ["task"] = task.Words,
@@ -102,6 +108,8 @@ public sealed class RuleBasedParser : IIntentParser
                 ["primary_metric"] = objective.MetricWords,
                 ["operating_point"] = objective.PointWords,
                 ["confounders"] = confounders.Words,
+                ["supervision"] = supervision?.Words ?? DefaultProvenance,
+                ["budget"] = budget?.Words ?? DefaultProvenance,
             },
             Questions = questions,
         };
@@ -124,6 +132,44 @@ public sealed class RuleBasedParser : IIntentParser
             : hits.Any(h => h.Kind == TaskKind.Detection) ? TaskKind.Detection
             : TaskKind.Classification;
         return new Found<TaskKind>(kind, Join(text, hits.Where(h => h.Kind == kind).Select(h => (h.Start, h.End))));
+    }
+
+    private PositiveFinding? FindOneVsRest(RequestText text, List<Mention> mentions, DatasetClasses classes)
+    {
+        foreach (var cue in _rules.OneVsRest)
+        {
+            foreach (Match m in cue.Matches(text.Normalized))
+            {
+                var sentenceStart = text.SentenceStart(m.Index);
+                var cueEnd = m.Index + m.Length;
+                var before = mentions.LastOrDefault(x => x.End <= m.Index && x.Start >= sentenceStart && x.Classes.Count == 1);
+                if (before is not null)
+                    return new PositiveFinding(classes.Entries[before.Classes[0]].Name, text.Words(before.Start, cueEnd), Guessed: false);
+                // "One vs rest for CNV": the class follows the cue.
+                var after = mentions.FirstOrDefault(x => x.Start >= cueEnd && x.End <= text.SentenceEnd(cueEnd) && x.Classes.Count == 1
+                                                         && text.TokensBetween(cueEnd, x.Start) <= _rules.PriorityWindow);
+                if (after is not null)
+                    return new PositiveFinding(classes.Entries[after.Classes[0]].Name, text.Words(m.Index, after.End), Guessed: false);
+            }
+        }
+        return null;
+    }
+
+    // The first hint the request gives, in order of appearance; a negated one ("not quick") says nothing.
+    private Found<string>? FindHint(RequestText text, IReadOnlyList<PhraseRule<string>> rules)
+    {
+        var hits = new List<(string Effect, int Start, int End)>();
+        foreach (var rule in rules)
+        {
+            foreach (Match m in rule.Regex.Matches(text.Normalized))
+            {
+                if (rule.Negatable && IsNegated(text, m.Index, m.Index + m.Length)) continue;
+                hits.Add((rule.Effect, m.Index, m.Index + m.Length));
+            }
+        }
+        if (hits.Count == 0) return null;
+        var first = hits.MinBy(h => h.Start);
+        return new Found<string>(first.Effect, text.Words(first.Start, first.End));
     }
 
     private PreferenceFinding FindPreference(RequestText text, Threshold? threshold)
@@ -273,6 +319,8 @@ public sealed class RuleBasedParser : IIntentParser
                     : (found[0].Start, m.Index + m.Length));
             }
         }
+        // "chest drains ... because drains are placed after diagnosis" names one thing twice: keep the fuller name.
+        names.RemoveAll(n => names.Any(other => other.EndsWith(" " + n, StringComparison.Ordinal)));
         return new ConfounderFinding(names, nameSpans, names.Count > 0 ? Join(text, cueSpans) : DefaultProvenance);
     }
 

@@ -12,7 +12,9 @@ public sealed record ReportInput(
     DataCard Card,
     IReadOnlyList<TrialRecord> Trials,
     IReadOnlyList<(DateTimeOffset Time, string Kind, string Message)> TestLooks,
-    FinalEvaluation? Evaluation);
+    FinalEvaluation? Evaluation,
+    PredictionTable? TestPredictions = null,
+    PredictionTable? InitialTestPredictions = null);
 
 /// <summary>
 /// report/report.md: the request, the spec as understood (with provenance), the data card, every

@@ -1,0 +1,82 @@
+using Clinforge.Core;
+using Clinforge.Intent;
+using Spectre.Console;
+
+namespace Clinforge.Cli;
+
+/// <summary>
+/// Parser commands beyond a single parse: measuring the parser on a corpus, and the review step of
+/// <c>develop</c> where the clinician confirms the spec or answers its open questions.
+/// </summary>
+internal static class IntentCommands
+{
+    /// <summary>
+    /// <c>clinforge parse --eval corpus.jsonl</c>: per-field accuracy and every failure. Exit 0 when
+    /// every field reaches 95%, 1 otherwise, so CI can gate on it.
+    /// </summary>
+    public static int Eval(string corpusPath)
+    {
+        var path = Path.GetFullPath(corpusPath);
+        var report = CorpusEvaluator.Evaluate(CorpusEvaluator.Load(path), new RuleBasedParser());
+        Console.WriteLine(CorpusEvaluator.Format(report));
+        return report.Fields.All(f => f.Accuracy >= 0.95) ? 0 : 1;
+    }
+
+    /// <summary>
+    /// The review of a freshly parsed spec: answers from a file (<c>--answers</c>), else the defaults
+    /// (<c>--non-interactive</c>, or no terminal to ask on: CI must never block), else the clinician
+    /// is asked each open question and may correct any field before the run starts.
+    /// </summary>
+    public static TaskSpec Review(TaskSpec spec, string? answersPath, bool nonInteractive)
+    {
+        if (answersPath is not null)
+        {
+            var path = Path.GetFullPath(answersPath);
+            var answered = SpecAnswers.Apply(spec, SpecAnswers.Load(path), path);
+            AnsiConsole.MarkupLine($"[grey]answers applied from[/] {Markup.Escape(path)}");
+            return SpecAnswers.AcceptDefaults(answered);
+        }
+        if (nonInteractive || Console.IsInputRedirected || !AnsiConsole.Profile.Capabilities.Interactive)
+        {
+            if (spec.Questions.Count > 0)
+                AnsiConsole.MarkupLine("[grey]non-interactive: open questions keep their defaults (recorded in the spec's provenance)[/]");
+            return SpecAnswers.AcceptDefaults(spec);
+        }
+        return Ask(spec);
+    }
+
+    private static TaskSpec Ask(TaskSpec spec)
+    {
+        AnsiConsole.Write(new Panel(Markup.Escape(spec.Restatement)).Header("I understood").BorderColor(Color.Green));
+        foreach (var q in spec.Questions.ToList())
+        {
+            spec = AskUntilValid(spec, q.Field, q.Question, q.Default);
+        }
+        while (!AnsiConsole.Confirm($"{Markup.Escape(spec.Restatement)}\nIs this right?"))
+        {
+            var field = AnsiConsole.Prompt(new SelectionPrompt<string>().Title("Which field should change?").AddChoices(SpecAnswers.Fields));
+            spec = AskUntilValid(spec, field, $"New value for {field}:", null);
+        }
+        return SpecAnswers.AcceptDefaults(spec);
+    }
+
+    private static TaskSpec AskUntilValid(TaskSpec spec, string field, string question, string? defaultValue)
+    {
+        while (true)
+        {
+            var prompt = new TextPrompt<string>(Markup.Escape(question));
+            if (defaultValue is not null) prompt.DefaultValue(defaultValue);
+            var answer = AnsiConsole.Prompt(prompt);
+            // Taking the default is not an answer: the provenance then says the default was kept.
+            if (answer == defaultValue) return spec;
+            try
+            {
+                return SpecAnswers.Apply(spec, new Dictionary<string, string> { [field] = answer }, "your answer");
+            }
+            catch (ClinforgeException e)
+            {
+                AnsiConsole.MarkupLine($"[red]{Markup.Escape(e.Message)}[/]");
+            }
+        }
+    }
+}

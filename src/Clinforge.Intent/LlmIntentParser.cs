@@ -1,0 +1,167 @@
+using System.Text.Json;
+using System.Text.Json.Nodes;
+using Clinforge.Core;
+using Microsoft.Extensions.AI;
+
+namespace Clinforge.Intent;
+
+/// <summary>
+/// The optional LLM backend of the semantic parser, over any Microsoft.Extensions.AI
+/// <see cref="IChatClient"/>. It sends only the request text and the class names, asks for JSON in
+/// the task_spec.json field names, and validates the reply against the dataset's vocabulary with
+/// <see cref="SpecAnswers.Apply"/>. The rule parser runs first (it also refuses requests naming
+/// conditions the data lacks); when the LLM is unreachable, slow, or replies with anything invalid,
+/// the rule reading is returned with a note saying why, so the workflow never depends on the LLM.
+/// </summary>
+public sealed class LlmIntentParser : IIntentParser
+{
+    /// <summary>Provenance prefix of a field the LLM set.</summary>
+    public const string LlmProvenance = "llm: ";
+
+    /// <summary>Provenance key that says which parser produced the spec.</summary>
+    public const string ParserField = "parser";
+
+    private static readonly string _instructions = """
+        You turn a clinician's request about a medical image dataset into a task specification.
+        Reply with one JSON object and nothing else, with exactly these fields:
+          "task": "classification" | "detection" | "segmentation"  (detection when findings must be marked or boxed, segmentation when outlined or measured)
+          "positive_class": one of the given class names, or null for a multi-class task with no single target
+          "priority_classes": list of given class names the clinician singled out
+          "error_preference": "sensitivity" (missing a case costs more) | "specificity" (false alarms cost more) | "balanced"
+          "operating_point": null, or {"constraint": "sensitivity" | "specificity", "value": number between 0 and 1} when a figure is stated
+          "localize": true when findings must be shown on the image
+          "confounders": list of things the model must not rely on (e.g. "chest drains", "rulers")
+          "supervision": null, or a short note on annotations the clinician mentions (e.g. "boxes on a subset of the images")
+          "budget": null, or "quick" | "overnight" | "thorough"
+          "evidence": object mapping each field you set from the request to the exact words of the request it came from
+        Use only the given class names, spelled exactly as given.
+        """;
+
+    private readonly IChatClient _client;
+    private readonly IIntentParser _rules;
+    private readonly TimeSpan _timeout;
+
+    /// <summary>Creates the parser.</summary>
+    /// <param name="client">The chat client (OpenAI, an OpenAI-compatible server, Ollama, ...).</param>
+    /// <param name="rules">The offline parser used first and as the fallback.</param>
+    /// <param name="timeout">How long to wait for the LLM before falling back.</param>
+    public LlmIntentParser(IChatClient client, IIntentParser rules, TimeSpan timeout)
+    {
+        ArgumentNullException.ThrowIfNull(client);
+        ArgumentNullException.ThrowIfNull(rules);
+        _client = client;
+        _rules = rules;
+        _timeout = timeout;
+    }
+
+    /// <inheritdoc/>
+    public TaskSpec Parse(string request, IReadOnlyList<string> datasetClasses)
+    {
+        var byRules = _rules.Parse(request, datasetClasses);
+        string reply;
+        try
+        {
+            reply = Ask(request, datasetClasses);
+        }
+        catch (Exception e) when (e is not (OutOfMemoryException or StackOverflowException))
+        {
+            // Any failure of the backend (network, timeout, provider error) leaves the rules in charge.
+            var why = e is OperationCanceledException or TimeoutException ? $"no reply within {_timeout.TotalSeconds:0} s" : $"unavailable ({e.GetBaseException().GetType().Name})";
+            return Fallback(byRules, why);
+        }
+        try
+        {
+            return FromReply(byRules, reply);
+        }
+        catch (Exception e) when (e is ClinforgeException or JsonException or InvalidOperationException or FormatException)
+        {
+            return Fallback(byRules, "invalid reply: " + e.Message);
+        }
+    }
+
+    private string Ask(string request, IReadOnlyList<string> classes)
+    {
+        // Only the request and the class names leave the machine: no image, path or identifier.
+        var user = new JsonObject
+        {
+            ["request"] = request,
+            ["classes"] = new JsonArray(classes.Select(c => (JsonNode?)JsonValue.Create(c)).ToArray()),
+        };
+        List<ChatMessage> messages = [new(ChatRole.System, _instructions), new(ChatRole.User, user.ToJsonString())];
+        using var cts = new CancellationTokenSource(_timeout);
+        var task = _client.GetResponseAsync(messages, new ChatOptions { ResponseFormat = ChatResponseFormat.Json, Temperature = 0 }, cts.Token);
+        return task.WaitAsync(_timeout, cts.Token).GetAwaiter().GetResult().Text;
+    }
+
+    private static TaskSpec FromReply(TaskSpec byRules, string reply)
+    {
+        var json = StripFence(reply);
+        var node = JsonNode.Parse(json) as JsonObject ?? throw new JsonException("not a JSON object");
+        var answers = new Dictionary<string, string>(StringComparer.Ordinal);
+        foreach (var (field, value) in node)
+        {
+            if (field == "evidence") continue;
+            if (!SpecAnswers.Fields.Contains(field, StringComparer.Ordinal) || field == "primary_metric")
+                throw new ClinforgeException($"unexpected field '{field}'");
+            answers[field] = field == "operating_point" ? OperatingPointText(value) : Text(value);
+        }
+        if (!answers.ContainsKey("task") || !answers.ContainsKey("error_preference"))
+            throw new ClinforgeException("the reply lacks task or error_preference");
+        if (answers.TryGetValue("operating_point", out var opText) && opText == "none") answers.Remove("operating_point");
+        // A binary task always has a positive class; a null here means the LLM left it to the rules.
+        if (answers.TryGetValue("positive_class", out var positive) && positive == "none" && byRules.Classes.Count == 2) answers.Remove("positive_class");
+        var spec = SpecAnswers.Apply(byRules, answers, "LLM reply");
+
+        // Provenance quotes the request only where the LLM's evidence really is in it.
+        var evidence = node["evidence"] as JsonObject;
+        var provenance = new Dictionary<string, string>(spec.Provenance, StringComparer.Ordinal);
+        foreach (var field in answers.Keys)
+        {
+            var words = evidence?[field] is JsonValue v && v.GetValueKind() == JsonValueKind.String ? v.GetValue<string>() : null;
+            provenance[field] = words is not null && byRules.Request.Contains(words, StringComparison.OrdinalIgnoreCase)
+                ? LlmProvenance + words
+                : LlmProvenance.TrimEnd(' ', ':');
+            if (field == "task" && !answers.ContainsKey("localize")) provenance["localize"] = provenance["task"];
+        }
+        provenance[ParserField] = "llm";
+        spec = spec with { Provenance = provenance };
+        return spec with { Restatement = Restatement.For(spec) };
+    }
+
+    private static TaskSpec Fallback(TaskSpec byRules, string why)
+    {
+        var provenance = new Dictionary<string, string>(byRules.Provenance, StringComparer.Ordinal)
+        {
+            [ParserField] = $"rules (LLM not used: {why})",
+        };
+        var note = new OpenQuestion(ParserField,
+            $"The LLM parser was not used ({why}); this is the offline rule-based reading. Check it before the run starts.", "rules");
+        return byRules with { Provenance = provenance, Questions = [.. byRules.Questions, note] };
+    }
+
+    private static string Text(JsonNode? value) => value switch
+    {
+        null => "none",
+        JsonArray list => list.Count == 0 ? "none" : string.Join(",", list.Select(x => x?.GetValue<string>() ?? "")),
+        JsonValue v when v.GetValueKind() == JsonValueKind.String => v.GetValue<string>(),
+        JsonValue v when v.GetValueKind() is JsonValueKind.True or JsonValueKind.False or JsonValueKind.Number => v.ToJsonString(),
+        _ => throw new ClinforgeException($"unexpected value {value.ToJsonString()}"),
+    };
+
+    private static string OperatingPointText(JsonNode? value) => value switch
+    {
+        null => "none",
+        JsonObject o => $"{o["constraint"]?.GetValue<string>()}={o["value"]?.ToJsonString()}",
+        _ => throw new ClinforgeException("operating_point must be null or {\"constraint\": ..., \"value\": ...}"),
+    };
+
+    // Some models wrap JSON in a Markdown code fence even when asked not to.
+    private static string StripFence(string reply)
+    {
+        var s = reply.Trim();
+        if (!s.StartsWith("```", StringComparison.Ordinal)) return s;
+        var start = s.IndexOf('\n');
+        var end = s.LastIndexOf("```", StringComparison.Ordinal);
+        return start >= 0 && end > start ? s[(start + 1)..end] : s;
+    }
+}

@@ -1,0 +1,243 @@
+using System.Globalization;
+using System.Net;
+using System.Text;
+using Clinforge.Core;
+using Clinforge.Evaluation;
+
+namespace Clinforge.Reporting;
+
+/// <summary>
+/// report/report.html: one self-contained file (inline CSS and SVG figures, nothing fetched) with the
+/// same facts as report.md plus the figures: validation trajectory, ROC and precision–recall curves
+/// with the operating point, confusion matrix and calibration. Test figures are drawn only from
+/// final/test_predictions*.csv, i.e. only after the one look.
+/// </summary>
+public static class HtmlReport
+{
+    private static readonly CultureInfo Inv = CultureInfo.InvariantCulture;
+    private const string FinalColor = "#1f77b4", InitialColor = "#ff7f0e", GreyColor = "#999";
+
+    /// <summary>Writes the report and returns its path.</summary>
+    public static string Write(ReportInput input)
+    {
+        var path = Path.Combine(input.Run.ReportDir, "report.html");
+        AtomicFile.WriteAllText(path, Render(input));
+        return path;
+    }
+
+    /// <summary>The HTML document.</summary>
+    public static string Render(ReportInput r)
+    {
+        var sb = new StringBuilder();
+        void L(string s) => sb.Append(s).Append('\n');
+        var spec = r.Spec;
+        var card = r.Card;
+        L("<!DOCTYPE html><html lang=\"en\"><head><meta charset=\"utf-8\"><title>Clinforge report</title><style>");
+        L("body{font-family:sans-serif;max-width:60em;margin:1em auto;padding:0 1em;color:#222;line-height:1.4}table{border-collapse:collapse;margin:.5em 0}td,th{border:1px solid #ccc;padding:3px 7px;text-align:left;vertical-align:top;font-size:.92em}th{background:#f3f3f3}td.n{text-align:right;font-variant-numeric:tabular-nums;white-space:nowrap}blockquote{border-left:4px solid #ccc;margin:0;padding:.3em 1em;background:#fafafa}.figs{display:flex;flex-wrap:wrap;gap:1em;align-items:flex-start}.figs>*{flex:1 1 300px;max-width:420px}.keep{break-inside:avoid;page-break-inside:avoid}h2,h3{break-after:avoid}.note{color:#555;font-size:.9em}.kept{color:#080;font-weight:bold}.warn{color:#b00;font-weight:bold}h2{border-bottom:1px solid #ddd;page-break-after:avoid}figure{margin:0;page-break-inside:avoid}@media print{body{max-width:none}}");
+        L("</style></head><body>");
+        L("<h1>Clinforge report</h1>");
+        L($"<p class=\"note\">Run folder: <code>{H(r.Run.Root)}</code></p>");
+
+        L("<h2 id=\"request\">The request</h2>");
+        L($"<blockquote>{H(r.Request.Trim()).Replace("\n", "<br>")}</blockquote>");
+
+        L("<h2 id=\"spec\">What the system understood</h2>");
+        L($"<p>{H(spec.Restatement)}</p>");
+        L("<table><tr><th>field</th><th>value</th><th>from the words</th></tr>");
+        void F(string field, string value) => L($"<tr><td>{field}</td><td>{H(value)}</td><td>{H(spec.Provenance.TryGetValue(field, out var p) ? p : "default")}</td></tr>");
+        F("task", spec.Task.ToString().ToLowerInvariant());
+        F("classes", string.Join(", ", spec.Classes));
+        F("positive_class", spec.PositiveClass ?? "—");
+        F("priority_classes", spec.PriorityClasses.Count == 0 ? "—" : string.Join(", ", spec.PriorityClasses));
+        F("error_preference", spec.ErrorPreference.ToString().ToLowerInvariant());
+        F("primary_metric", spec.PrimaryMetric);
+        F("operating_point", spec.OperatingPoint is { } op ? $"{op.Maximize} at {op.Constraint} ≥ {op.ConstraintValue.ToString("0.00", Inv)}" : "—");
+        F("confounders", spec.Confounders.Count == 0 ? "—" : string.Join(", ", spec.Confounders.Select(c => c.Name)));
+        L("</table>");
+        if (spec.Questions.Count > 0)
+        {
+            L("<p>Open questions (answered with the default shown):</p><ul>");
+            foreach (var q in spec.Questions) L($"<li>{H(q.Question)} — default used: <b>{H(q.Default)}</b></li>");
+            L("</ul>");
+        }
+
+        L("<h2 id=\"data\">The data</h2>");
+        L($"<p>Source: <code>{H(card.Source)}</code> ({H(card.Format)}), {card.TotalItems} images, {card.Channels} channel(s), sizes {card.ImageSizes.MinWidth}–{card.ImageSizes.MaxWidth} × {card.ImageSizes.MinHeight}–{card.ImageSizes.MaxHeight} px (most often {card.ImageSizes.CommonWidth} × {card.ImageSizes.CommonHeight}). Splits: {H(card.SplitMethod.Replace('_', ' '))} (seed {card.SplitSeed}){(card.GroupColumn is null ? "" : $", grouped by <code>{H(card.GroupColumn)}</code>")}.</p>");
+        L("<table><tr><th>split</th>" + string.Concat(card.Classes.Select(c => $"<th>{H(c)}</th>")) + "<th>total</th></tr>");
+        foreach (var (split, counts) in card.Counts)
+            L($"<tr><td>{H(split)}</td>" + string.Concat(card.Classes.Select(c => $"<td class=\"n\">{(counts.TryGetValue(c, out var n) ? n : 0)}</td>")) + $"<td class=\"n\">{counts.Values.Sum()}</td></tr>");
+        L("</table>");
+        L($"<p>Identical images across splits: {(card.CrossSplitDuplicates.Count == 0 ? "none found" : $"<span class=\"warn\">{card.CrossSplitDuplicates.Count} group(s) — possible leakage</span>")}. Unreadable files: {(card.Unreadable.Count == 0 ? "none" : H(string.Join(", ", card.Unreadable.Select(u => $"{u.Path} ({u.Reason})"))))}.</p>");
+        if (card.Notes.Count > 0) L("<ul>" + string.Concat(card.Notes.Select(n => $"<li>{H(n)}</li>")) + "</ul>");
+
+        L("<h2 id=\"rounds\">Development rounds (validation split only)</h2>");
+        L($"<p>Objective on validation: <b>{H(Objective.From(spec).Describe())}</b>. A change is kept only if it improves the objective of the best trial so far.</p>");
+        var trajectory = Trajectory(r.Trials);
+        if (trajectory is not null) L($"<figure id=\"fig-trajectory\" class=\"keep\" style=\"max-width:420px\">{trajectory}</figure>");
+        L("<table><tr><th>#</th><th>change</th><th>why</th><th>source</th><th>validation objective</th><th>decision</th></tr>");
+        foreach (var t in r.Trials)
+        {
+            string result = t.Status == TrialStatus.Succeeded && t.Objective is { } o ? o.ToString("0.0000", Inv) : $"{t.Status.ToString().ToLowerInvariant()}: {t.Diagnosis}";
+            string decision = t.Accepted ? "<span class=\"kept\">kept</span>" : t.Status == TrialStatus.Succeeded ? $"discarded (best was {t.BestBefore?.ToString("0.0000", Inv) ?? "—"})" : "failed";
+            L($"<tr><td class=\"n\">{t.Number}</td><td>{H(t.Change)}</td><td>{H(t.Reason)}</td><td>{H(t.Source ?? "—")}</td><td class=\"n\">{H(result)}</td><td>{decision}</td></tr>");
+        }
+        L("</table>");
+
+        L("<h2 id=\"test\">Test results</h2>");
+        if (r.Evaluation is not { } e)
+        {
+            L("<p>The sealed test split has not been evaluated for this run yet: no test numbers exist.</p>");
+        }
+        else
+        {
+            L($"<p>The test split ({e.TestCases} images: {H(string.Join(", ", e.TestCounts.Select(kv => $"{kv.Key} {kv.Value}")))}) was sealed when the data were split and opened once, on {e.LookedAt.ToString("u", Inv)}, to score the initial model (trial {e.Initial.Trial}) and the final model (trial {e.Final.Trial}).</p>");
+            if (!double.IsNaN(e.Final.Threshold))
+                L($"<p>Decisions use thresholds chosen on validation ({H(e.Final.ThresholdRule)}): initial {e.Initial.Threshold.ToString("0.000", Inv)}, final {e.Final.Threshold.ToString("0.000", Inv)}; positive class: {H(e.PositiveClass)}. <code>accuracy_at_0.5</code> uses the fixed 0.5 threshold, as the MedMNIST benchmarks do.</p>");
+            L($"<p>Intervals are 95% stratified percentile bootstrap CIs ({e.BootstrapResamples} resamples, seed {e.BootstrapSeed}); differences are final − initial with a paired test on the same test cases.</p>");
+            var methods = e.Comparisons.Select(c => c.Method).Distinct().ToList();
+            bool methodColumn = methods.Count > 1;
+            if (!methodColumn && methods.Count == 1) L($"<p>Test of the difference: {H(methods[0])}.</p>");
+            L("<table id=\"test-table\"><tr><th>metric</th><th>initial</th><th>final</th><th>difference [95% CI]</th><th>p</th>" + (methodColumn ? "<th>method</th>" : "") + "</tr>");
+            foreach (var (name, fin) in e.Final.Metrics)
+            {
+                var ini = e.Initial.Metrics.TryGetValue(name, out var x) ? Fmt(x) : "—";
+                var c = e.Comparisons.FirstOrDefault(k => k.Metric == name);
+                L($"<tr><td>{H(name)}</td><td class=\"n\">{ini}</td><td class=\"n\">{Fmt(fin)}</td><td class=\"n\">{(c is null ? "" : $"{c.Difference.ToString("+0.000;-0.000;0.000", Inv)} [{c.Lower.ToString("0.000", Inv)}, {c.Upper.ToString("0.000", Inv)}]")}</td><td class=\"n\">{(c is null ? "" : P(c.PValue))}</td>{(methodColumn ? $"<td>{H(c?.Method ?? "")}</td>" : "")}</tr>");
+            }
+            L("</table>");
+            if (e.Initial.Trial == e.Final.Trial) L("<p>No refinement improved the validation objective, so the final model is the initial one.</p>");
+            TestFigures(sb, r, e);
+        }
+
+        L("<h2 id=\"limitations\">Limitations</h2><ul>");
+        L("<li>The validation objective of the final model is the best of several trials and therefore optimistic; the test results are the unbiased estimate.</li>");
+        L("<li>Results hold for data like these; a different site, scanner or population needs its own validation before clinical use.</li>");
+        if (card.CrossSplitDuplicates.Count > 0) L($"<li>{card.CrossSplitDuplicates.Count} group(s) of identical images appear in more than one split; metrics may be optimistic.</li>");
+        if (r.Evaluation is { } ev && ev.TestCounts.Values.Any(n => n < 50)) L("<li>At least one class has fewer than 50 test images; its intervals are wide.</li>");
+        if (spec.Questions.Count > 0) L("<li>Some choices were defaults, not stated in the request (see the open questions above).</li>");
+        L("</ul>");
+
+        L("<h2 id=\"protocol\">Protocol</h2><ul>");
+        L($"<li>The test split was sealed when the data were split and looked at {r.TestLooks.Count} time(s){(r.TestLooks.Count > 1 ? " — <span class=\"warn\">MORE THAN ONCE (explicitly allowed); the test results are optimistic</span>" : "")}.</li>");
+        foreach (var look in r.TestLooks) L($"<li>{look.Time.ToString("u", Inv)}: {H(look.Message)}</li>");
+        L("<li>Every decision during development used the validation split only; the table of rounds shows each trial whether kept or discarded.</li>");
+        L("</ul>");
+        L("</body></html>");
+        return sb.ToString();
+    }
+
+    /// <summary>Every succeeded trial as a point (kept filled, discarded hollow) and the best-so-far step line; null with no succeeded trial.</summary>
+    private static string? Trajectory(IReadOnlyList<TrialRecord> trials)
+    {
+        var done = trials.Where(t => t.Status == TrialStatus.Succeeded && t.Objective is { } o && double.IsFinite(o)).OrderBy(t => t.Number).ToList();
+        if (done.Count == 0) return null;
+        var best = new List<(double, double)>();
+        double running = double.NegativeInfinity;
+        foreach (var t in done)
+        {
+            if (t.Accepted && t.Objective!.Value > running) running = t.Objective.Value;
+            if (double.IsFinite(running)) best.Add((t.Number, running));
+        }
+        double lo = done.Min(t => t.Objective!.Value), hi = done.Max(t => t.Objective!.Value);
+        double pad = Math.Max((hi - lo) * 0.15, 0.005);
+        double below = Math.Max((hi - lo) * 0.6, 0.02); // room for the legend under the points
+        int maxN = Math.Max(1, done.Max(t => t.Number));
+        var plot = new SvgPlot("Validation objective per trial", "trial", "validation objective", -0.5, maxN + 0.5, lo - below, hi + pad)
+            .Line(best, FinalColor, "best so far", step: true)
+            .Points(done.Where(t => t.Accepted).Select(t => ((double)t.Number, t.Objective!.Value, (string?)$"trial {t.Number}: {t.Change} (kept)")), FinalColor, label: "kept")
+            .Points(done.Where(t => !t.Accepted).Select(t => ((double)t.Number, t.Objective!.Value, (string?)$"trial {t.Number}: {t.Change} (discarded)")), GreyColor, label: "discarded", hollow: true);
+        return plot.Render(xTicks: Math.Min(maxN + 1, 10), integerX: true, legendBottom: true);
+    }
+
+    private static void TestFigures(StringBuilder sb, ReportInput r, FinalEvaluation e)
+    {
+        if (r.TestPredictions is not { } fin) { sb.Append("<p class=\"note\">final/test_predictions.csv is missing, so the test figures cannot be drawn.</p>\n"); return; }
+        int positive = -1;
+        for (int i = 0; i < r.Card.Classes.Count; i++) if (r.Card.Classes[i] == e.PositiveClass) positive = i;
+        if (positive < 0 || r.Card.Classes.Count < 2) { sb.Append("<p class=\"note\">No positive class, so ROC, precision–recall and calibration figures are not drawn.</p>\n"); }
+        var ini = e.Initial.Trial == e.Final.Trial ? null : r.InitialTestPredictions;
+        if (positive >= 0)
+        {
+            sb.Append("<section class=\"keep\"><h3 id=\"curves\">ROC and precision–recall curves (test split)</h3>\n<div class=\"figs\">");
+            var (labels, scores) = Binary(fin, positive);
+            var roc = BinaryMetrics.RocCurve(labels, scores);
+            var pr = PrecisionRecall.Curve(labels, scores);
+            var rocPlot = new SvgPlot("ROC curve", "1 − specificity", "sensitivity", 0, 1, 0, 1)
+                .Line([(0, 0), (1, 1)], GreyColor, dashed: true)
+                .Line(roc.Select(p => (p.Fpr, p.Tpr)), FinalColor, $"final (AUC {BinaryMetrics.Auc(labels, scores).ToString("0.000", Inv)})");
+            double prevalence = labels.Average();
+            var prPlot = new SvgPlot("Precision–recall curve", "recall (sensitivity)", "precision (PPV)", 0, 1, 0, 1)
+                .Line([(0, prevalence), (1, prevalence)], GreyColor, dashed: true)
+                .Line(pr.Select(p => (p.Recall, p.Precision)), FinalColor, $"final (AP {PrecisionRecall.AveragePrecision(labels, scores).ToString("0.000", Inv)})");
+            if (ini is not null)
+            {
+                var (il, isc) = Binary(ini, positive);
+                rocPlot.Line(BinaryMetrics.RocCurve(il, isc).Select(p => (p.Fpr, p.Tpr)), InitialColor, $"initial (AUC {BinaryMetrics.Auc(il, isc).ToString("0.000", Inv)})", dashed: true);
+                prPlot.Line(PrecisionRecall.Curve(il, isc).Select(p => (p.Recall, p.Precision)), InitialColor, $"initial (AP {PrecisionRecall.AveragePrecision(il, isc).ToString("0.000", Inv)})", dashed: true);
+            }
+            if (!double.IsNaN(e.Final.Threshold))
+            {
+                var c = BinaryMetrics.ConfusionAt(labels, scores, e.Final.Threshold);
+                string tip = $"operating point: threshold {e.Final.Threshold.ToString("0.000", Inv)}, sensitivity {c.Sensitivity.ToString("0.000", Inv)}, specificity {c.Specificity.ToString("0.000", Inv)}, PPV {c.Ppv.ToString("0.000", Inv)}";
+                rocPlot.Points([(1 - c.Specificity, c.Sensitivity, tip)], "#d62728", 6, "operating point");
+                if (c.Tp + c.Fp > 0) prPlot.Points([(c.Sensitivity, c.Ppv, tip)], "#d62728", 6, "operating point");
+            }
+            sb.Append($"<figure id=\"fig-roc\">{rocPlot.Render(legendBottom: true)}</figure><figure id=\"fig-pr\">{prPlot.Render(legendBottom: true)}</figure>");
+            sb.Append("</div></section>\n");
+        }
+        ConfusionMatrix(sb, r.Card.Classes, fin, positive, e.Final.Threshold);
+        if (positive >= 0) CalibrationFigure(sb, fin, positive, e.PositiveClass);
+    }
+
+    private static void ConfusionMatrix(StringBuilder sb, IReadOnlyList<string> classes, PredictionTable t, int positive, double threshold)
+    {
+        int k = classes.Count;
+        bool binaryRule = k == 2 && positive >= 0 && !double.IsNaN(threshold);
+        var m = new int[k, k];
+        for (int i = 0; i < t.Labels.Length; i++)
+        {
+            int pred;
+            if (binaryRule) pred = t.Probabilities[i][positive] >= threshold ? positive : 1 - positive;
+            else { pred = 0; for (int j = 1; j < k; j++) if (t.Probabilities[i][j] > t.Probabilities[i][pred]) pred = j; }
+            m[t.Labels[i], pred]++;
+        }
+        sb.Append($"<section class=\"keep\"><h3 id=\"confusion\">Confusion matrix (test split, final model, {(binaryRule ? $"threshold {threshold.ToString("0.000", Inv)}" : "most probable class")})</h3>\n");
+        sb.Append("<table id=\"confusion-table\"><tr><th>true \\ predicted</th>" + string.Concat(classes.Select(c => $"<th>{H(c)}</th>")) + "<th>total</th></tr>");
+        for (int a = 0; a < k; a++)
+        {
+            int row = 0; for (int b = 0; b < k; b++) row += m[a, b];
+            sb.Append($"<tr><th>{H(classes[a])}</th>");
+            for (int b = 0; b < k; b++)
+            {
+                double share = row == 0 ? 0 : (double)m[a, b] / row;
+                string bg = a == b ? $"rgba(31,119,180,{(0.1 + 0.6 * share).ToString("0.00", Inv)})" : $"rgba(214,39,40,{(0.1 + 0.6 * share).ToString("0.00", Inv)})";
+                sb.Append($"<td class=\"n\" style=\"background:{bg}\">{m[a, b]} ({share.ToString("0.0%", Inv)})</td>");
+            }
+            sb.Append($"<td class=\"n\">{row}</td></tr>");
+        }
+        sb.Append("</table></section>\n");
+    }
+
+    private static void CalibrationFigure(StringBuilder sb, PredictionTable t, int positive, string positiveName)
+    {
+        var (labels, scores) = Binary(t, positive);
+        var bins = Calibration.ReliabilityBins(labels, scores);
+        double ece = Calibration.ExpectedCalibrationError(labels, scores), brier = Calibration.Brier(labels, scores);
+        var plot = new SvgPlot($"Calibration ({positiveName}): ECE {ece.ToString("0.000", Inv)}, Brier {brier.ToString("0.000", Inv)}", "predicted probability", "observed fraction positive", 0, 1, 0, 1)
+            .Line([(0, 0), (1, 1)], GreyColor, "perfect calibration", dashed: true)
+            .Line(bins.Where(b => b.Count > 0).Select(b => (b.MeanScore, b.FractionPositive)), FinalColor, "final model")
+            .Points(bins.Where(b => b.Count > 0).Select(b => (b.MeanScore, b.FractionPositive, (string?)$"{b.Lower.ToString("0.0", Inv)}–{b.Upper.ToString("0.0", Inv)}: {b.Count} images, mean p {b.MeanScore.ToString("0.000", Inv)}, observed {b.FractionPositive.ToString("0.000", Inv)}")), FinalColor);
+        sb.Append($"<section class=\"keep\"><h3 id=\"calibration\">Calibration (test split, final model)</h3>\n<div class=\"figs\"><figure id=\"fig-calibration\">{plot.Render(legendLeft: true)}</figure>");
+        sb.Append("<table><tr><th>bin</th><th>images</th><th>mean predicted</th><th>observed</th></tr>");
+        foreach (var b in bins.Where(b => b.Count > 0))
+            sb.Append($"<tr><td>{b.Lower.ToString("0.0", Inv)}–{b.Upper.ToString("0.0", Inv)}</td><td class=\"n\">{b.Count}</td><td class=\"n\">{b.MeanScore.ToString("0.000", Inv)}</td><td class=\"n\">{b.FractionPositive.ToString("0.000", Inv)}</td></tr>");
+        sb.Append($"</table></div>\n<p>Expected calibration error (10 equal-width bins): {ece.ToString("0.000", Inv)}; Brier score: {brier.ToString("0.000", Inv)} (lower is better for both).</p></section>\n");
+    }
+
+    internal static (int[] Labels, double[] Scores) Binary(PredictionTable t, int positive) =>
+        (t.Labels.Select(l => l == positive ? 1 : 0).ToArray(), t.Probabilities.Select(p => p[positive]).ToArray());
+
+    private static string H(string s) => WebUtility.HtmlEncode(s);
+    private static string Fmt(Estimate x) => $"{x.Value.ToString("0.000", Inv)} [{x.Lower.ToString("0.000", Inv)}, {x.Upper.ToString("0.000", Inv)}]";
+    private static string P(double p) => double.IsNaN(p) ? "—" : p < 0.001 ? "&lt;0.001" : p.ToString("0.000", Inv);
+}

@@ -1,0 +1,88 @@
+using System.Globalization;
+using System.Text;
+using Clinforge.Core;
+
+namespace Clinforge.Reporting;
+
+/// <summary>
+/// report/model_card.md after Mitchell et al. 2019 ("Model Cards for Model Reporting"): intended use
+/// (from the request and spec), data, test metrics with 95% CIs, the operating point and limitations.
+/// </summary>
+public static class ModelCard
+{
+    private static readonly CultureInfo Inv = CultureInfo.InvariantCulture;
+
+    /// <summary>Writes the card and returns its path.</summary>
+    public static string Write(ReportInput input)
+    {
+        var path = Path.Combine(input.Run.ReportDir, "model_card.md");
+        AtomicFile.WriteAllText(path, Render(input));
+        return path;
+    }
+
+    /// <summary>The card text.</summary>
+    public static string Render(ReportInput r)
+    {
+        var sb = new StringBuilder();
+        void L(string s = "") => sb.Append(s).Append('\n');
+        var spec = r.Spec;
+        var card = r.Card;
+        var e = r.Evaluation;
+        var final = e is null ? TrialRecord.Best(r.Trials) : r.Trials.FirstOrDefault(t => t.Number == e.Final.Trial);
+        L("# Model card");
+        L();
+        L("## Model");
+        L();
+        L($"- Final model: trial {(e?.Final.Trial ?? final?.Number)?.ToString(Inv) ?? "—"}{(final is null ? "" : $" ({final.Change})")}, chosen on the validation split by {Objective.From(spec).Describe()}.");
+        L($"- Classes: {string.Join(", ", card.Classes)}; positive class: {e?.PositiveClass ?? spec.PositiveClass ?? "—"}.");
+        L();
+        L("## Intended use");
+        L();
+        L($"Requested as: \"{r.Request.Trim().Replace("\n", " ")}\"");
+        L();
+        L(spec.Restatement);
+        L();
+        L($"Error preference: {spec.ErrorPreference.ToString().ToLowerInvariant()}. Decision support for a clinician on images like those described below; not for use on other populations, sites or imaging devices without local validation, and not as a stand-alone diagnosis.");
+        L();
+        L("## Data");
+        L();
+        L($"{card.TotalItems} images from `{card.Source}` ({card.Format}); split {card.SplitMethod.Replace('_', ' ')} (seed {card.SplitSeed}).");
+        L();
+        L("| split | " + string.Join(" | ", card.Classes) + " | total |");
+        L("|---|" + string.Concat(card.Classes.Select(_ => "---|")) + "---|");
+        foreach (var (split, counts) in card.Counts)
+            L($"| {split} | " + string.Join(" | ", card.Classes.Select(c => counts.TryGetValue(c, out var n) ? n : 0)) + $" | {counts.Values.Sum()} |");
+        L();
+        L("## Metrics (sealed test split, looked at once)");
+        L();
+        if (e is null)
+        {
+            L("Not evaluated yet: the sealed test split has not been opened for this run.");
+        }
+        else
+        {
+            L($"{e.TestCases} test images, evaluated {e.LookedAt.ToString("u", Inv)}; 95% stratified bootstrap CIs ({e.BootstrapResamples} resamples, seed {e.BootstrapSeed}).");
+            L();
+            L("| metric | value [95% CI] |");
+            L("|---|---|");
+            foreach (var (name, x) in e.Final.Metrics)
+                L($"| {name} | {x.Value.ToString("0.000", Inv)} [{x.Lower.ToString("0.000", Inv)}, {x.Upper.ToString("0.000", Inv)}] |");
+        }
+        L();
+        L("## Operating point");
+        L();
+        if (e is null || double.IsNaN(e.Final.Threshold))
+            L("The most probable class is the decision (no threshold).");
+        else
+            L($"Call **{e.PositiveClass}** when its probability is ≥ {e.Final.Threshold.ToString("0.0000", Inv)} ({e.Final.ThresholdRule}, chosen on the validation split).");
+        L();
+        L("## Limitations");
+        L();
+        L("- Trained and tested on one dataset; performance on other sites, scanners or populations is unknown.");
+        if (card.CrossSplitDuplicates.Count > 0) L($"- {card.CrossSplitDuplicates.Count} group(s) of identical images span splits: the test metrics may be optimistic.");
+        if (spec.Confounders.Count > 0) L($"- Named confounders ({string.Join(", ", spec.Confounders.Select(c => c.Name))}) may still influence predictions; see the report.");
+        if (e is not null && e.TestLooks > 1) L($"- The test split was looked at {e.TestLooks} times; the test results are optimistic.");
+        foreach (var q in spec.Questions) L($"- Assumed, not stated: {q.Question} (default: {q.Default}).");
+        return sb.ToString();
+    }
+}

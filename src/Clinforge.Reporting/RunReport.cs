@@ -1,0 +1,40 @@
+using Clinforge.Core;
+
+namespace Clinforge.Reporting;
+
+/// <summary>Builds a <see cref="ReportInput"/> from the run folder's files and writes every report file.</summary>
+public static class RunReport
+{
+    /// <summary>final/test_predictions_initial.csv: the initial model's test predictions (written only when it differs from the final one).</summary>
+    public static string InitialTestPredictions(RunPaths run) => Path.Combine(run.FinalDir, "test_predictions_initial.csv");
+
+    /// <summary>
+    /// Reads request, spec, card, evaluation and test predictions from <paramref name="run"/>; the
+    /// trials and test looks come from the journal, which the caller reads (Reporting does not see
+    /// Development).
+    /// </summary>
+    public static ReportInput Load(RunPaths run, IReadOnlyList<TrialRecord> trials, IReadOnlyList<(DateTimeOffset Time, string Kind, string Message)> testLooks)
+    {
+        if (!File.Exists(run.TaskSpec)) throw new ClinforgeException($"{run.Root}: not a run folder (no task_spec.json).");
+        if (!File.Exists(run.DataCard)) throw new ClinforgeException($"{run.DataCard}: missing; run 'clinforge develop' first.");
+        var initial = InitialTestPredictions(run);
+        return new ReportInput(
+            run,
+            File.Exists(run.Request) ? File.ReadAllText(run.Request) : "",
+            Json.Read<TaskSpec>(run.TaskSpec),
+            Json.Read<DataCard>(run.DataCard),
+            trials,
+            testLooks,
+            File.Exists(run.Evaluation) ? Json.Read<FinalEvaluation>(run.Evaluation) : null,
+            File.Exists(run.TestPredictions) ? PredictionTable.Read(run.TestPredictions) : null,
+            File.Exists(initial) ? PredictionTable.Read(initial) : null);
+    }
+
+    /// <summary>Writes report/report.md, report/report.html and report/model_card.md; returns the HTML path.</summary>
+    public static string WriteAll(ReportInput input)
+    {
+        MarkdownReport.Write(input);
+        ModelCard.Write(input);
+        return HtmlReport.Write(input);
+    }
+}

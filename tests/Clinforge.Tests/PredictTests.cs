@@ -1,0 +1,103 @@
+using System.Globalization;
+using Clinforge.Core;
+using Clinforge.Data;
+using Clinforge.Reporting;
+
+namespace Clinforge.Tests;
+
+/// <summary>The model package and <c>clinforge predict</c>, run as a user runs them (real processes, real files).</summary>
+public sealed class PredictTests
+{
+    [Fact]
+    public void Should_ReproduceTestPredictions_When_PredictingTheTestImagesWithThePackage()
+    {
+        // Given a finished run on generated lesion images
+        using var tmp = new TempDir();
+        var data = SyntheticLesions.Generate(tmp.Combine("data"), count: 80, seed: 5, positiveShare: 0.4, size: 16);
+        var runDir = tmp.Combine("run");
+        var (code, stdout, stderr) = Repo.RunCli(TimeSpan.FromMinutes(4), "develop",
+            "--request", "Tell melanoma from nevus.", "--data", data, "--rounds", "0", "--trial-minutes", "0.1", "--run", runDir, "--threads", "1");
+        Assert.True(code == 0, $"exit {code}\n{stdout}\n{stderr}");
+        var run = new RunPaths(runDir);
+
+        // Then the package holds weights, recipe, preprocessing, spec and the operating point of evaluation.json
+        var manifest = ModelPackage.ReadManifest(run.PackageDir);
+        var evaluation = Json.Read<FinalEvaluation>(run.Evaluation);
+        Assert.Equal(evaluation.Final.Trial, manifest.Trial);
+        Assert.Equal(evaluation.Final.Threshold, manifest.Threshold);
+        Assert.Equal("melanoma_like", manifest.PositiveClass);
+        foreach (var f in new[] { "model.bin", "recipe.json", "preprocessing.json", "task_spec.json" })
+            Assert.True(File.Exists(Path.Combine(run.PackageDir, f)), f);
+        Assert.True(File.Exists(Path.Combine(run.ReportDir, "report.html")));
+        Assert.True(File.Exists(Path.Combine(run.ReportDir, "model_card.md")));
+
+        // When the test images are scored with the package, in the order of final/test_predictions.csv
+        var expected = PredictionTable.Read(run.TestPredictions);
+        var files = expected.Ids.Select(id => Path.Combine(data, id)).ToArray();
+        var outDir = tmp.Combine("out");
+        (code, stdout, stderr) = Repo.RunCli(TimeSpan.FromMinutes(2), ["predict", run.PackageDir, .. files, "--out", outDir, "--threads", "1"]);
+        Assert.True(code == 0, $"exit {code}\n{stdout}\n{stderr}");
+
+        // Then every probability equals the final evaluation's, and the decision follows the threshold
+        var rows = File.ReadAllLines(Path.Combine(outDir, "predictions.csv"));
+        Assert.Equal($"path,p_{manifest.Classes[0]},p_{manifest.Classes[1]},decision", rows[0]);
+        Assert.Equal(files.Length + 1, rows.Length);
+        int positive = manifest.Classes.ToList().IndexOf("melanoma_like");
+        for (int i = 0; i < files.Length; i++)
+        {
+            var cells = rows[i + 1].Split(',');
+            Assert.Equal(files[i], cells[0]);
+            for (int c = 0; c < 2; c++)
+                Assert.Equal(expected.Probabilities[i][c], double.Parse(cells[1 + c], CultureInfo.InvariantCulture)); // bit for bit: same decoder, preprocessing, batch
+            var decision = expected.Probabilities[i][positive] >= manifest.Threshold ? "melanoma_like" : manifest.Classes[1 - positive];
+            Assert.Equal(decision, cells[3]);
+        }
+    }
+
+    [Fact]
+    public void Should_PrintPdfOrSayChromiumIsMissing_When_ReportAskedForPdf()
+    {
+        // Given a finished run
+        using var tmp = new TempDir();
+        var data = SyntheticLesions.Generate(tmp.Combine("data"), count: 40, seed: 6, positiveShare: 0.5, size: 16);
+        var runDir = tmp.Combine("run");
+        var (code, stdout, stderr) = Repo.RunCli(TimeSpan.FromMinutes(3), "develop",
+            "--request", "Tell melanoma from nevus.", "--data", data, "--rounds", "0", "--trial-minutes", "0.05", "--run", runDir, "--threads", "1");
+        Assert.True(code == 0, $"exit {code}\n{stdout}\n{stderr}");
+
+        // When the report is printed to PDF
+        (code, stdout, stderr) = Repo.RunCli(TimeSpan.FromMinutes(3), "report", runDir, "--pdf");
+
+        // Then with Chromium a PDF exists (signature "%PDF"); without it, a clear error naming the package
+        var pdf = Path.Combine(runDir, "report", "report.pdf");
+        if (File.Exists("/usr/bin/chromium"))
+        {
+            Assert.True(code == 0, $"exit {code}\n{stdout}\n{stderr}");
+            Assert.Equal("%PDF"u8.ToArray(), File.ReadAllBytes(pdf)[..4]);
+        }
+        else
+        {
+            Assert.NotEqual(0, code);
+            Assert.Contains("apt-get install chromium", stderr);
+            Assert.False(File.Exists(pdf));
+        }
+        Assert.True(File.Exists(Path.Combine(runDir, "report", "report.html")));
+    }
+
+    [Fact]
+    public void Should_FailNamingTheFolder_When_PackageHasNoManifest()
+    {
+        // Given a folder that is not a package
+        using var tmp = new TempDir();
+        Directory.CreateDirectory(tmp.Combine("notapackage"));
+        File.WriteAllBytes(tmp.Combine("x.png"), []);
+
+        // When predicting with it
+        var (code, _, stderr) = Repo.RunCli(TimeSpan.FromMinutes(1), "predict", tmp.Combine("notapackage"), tmp.Combine("x.png"));
+
+        // Then a clear error, no stack trace
+        Assert.NotEqual(0, code);
+        Assert.Contains("not a Clinforge model package", stderr);
+        Assert.DoesNotContain("   at ", stderr);
+    }
+}
