@@ -23,23 +23,32 @@ internal static class Commands
               Generates a synthetic lesion dataset and runs the whole workflow on it.
           clinforge develop --request "TEXT" --data PATH [--rounds N] [--trial-minutes M]
                             [--budget-minutes B] [--patience P] [--parallel K] [--proposer playbook|random]
-                            [--run DIR] [--seed S] [--threads T]
+                            [--answers FILE | --non-interactive] [--run DIR] [--seed S] [--threads T]
               Parses the request, inspects and splits the data (test split sealed), trains and
               refines for N rounds (stopping early when the total budget B would be exceeded, or
-              after P rounds in a row without improvement; K trials at a time, cores split), evaluates initial and final once on the test split, writes a report.
+              after P rounds in a row without improvement; K trials at a time, cores split), evaluates
+              initial and final once on the test split, writes the report and the model package.
               PATH: a folder per class, a folder with images + one CSV, a CSV, or a MedMNIST .npz.
-              Running it again with --run on an existing run folder continues that run.
-          clinforge parse "REQUEST" (--data PATH | --classes "a,b,c") [--json]
-              Shows how a request is understood against a dataset's classes.
+              On a terminal it asks the open questions; --answers FILE (JSON field -> value) or
+              --non-interactive answer them for scripts. Running it again with --run continues a run.
           clinforge resume RUN [--rounds N]
               Continues a run after an interruption (even kill -9): no finished trial is lost and
               the interrupted one runs again.
           clinforge explain RUN [--round N] ["question"]
               Answers from the journal: "why did you add focal loss?", "why was round 3 discarded?".
-          clinforge report RUN
-              Rewrites RUN/report/report.md from the run folder.
+          clinforge report RUN [--pdf]
+              Rewrites report.md, report.html and model_card.md; --pdf prints report.pdf with Chromium.
+          clinforge predict PACKAGE IMAGE_OR_DIR... [--out DIR] [--threads N]
+              Scores new images with a run's package/: predictions.csv with probabilities and the
+              decision at the operating point chosen on validation.
+          clinforge parse "REQUEST" (--data PATH | --classes "a,b,c") [--json]
+          clinforge parse --eval corpus.jsonl
+              Shows how a request is understood, or measures the parser on a corpus.
           clinforge trial --run DIR --trial N --budget-seconds S [--threads T]
               (internal) trains one trial; started by the developer loop as a child process.
+
+        Environment: CLINFORGE_LLM=openai:MODEL | openai-compatible:URL:MODEL | ollama:MODEL makes the
+        parser and the proposer use a language model (validated, with the offline rules as fallback).
         """);
 
     public static int Demo(string[] argv)
@@ -131,7 +140,7 @@ internal static class Commands
         // With --threads 0 the runner splits the cores between the trials running at once (see LocalProcessTrialRunner).
         int parallel = Math.Max(1, settings.Parallel);
         var runner = new LocalProcessTrialRunner(launcher, threads);
-        IProposer proposer = settings.Proposer == "random" ? new RandomSearchProposer(seed) : new PlaybookProposer();
+        IProposer proposer = settings.Proposer == "random" ? new RandomSearchProposer(seed) : WithLlm(new PlaybookProposer());
         var loop = new DeveloperLoop(run, journal, proposer, runner, new ConsoleMonitor(Objective.From(spec)), parallel);
         AnsiConsole.MarkupLine($"[bold]Developing[/]: 1 initial trial + up to {rounds} refinement rounds, {budget.TotalSeconds:F0}s each; objective on validation: [green]{Markup.Escape(Objective.From(spec).Describe())}[/]");
         var stop = new StopPolicy(rounds, settings.BudgetMinutes is { } m ? TimeSpan.FromMinutes(m) : null, settings.PlateauPatience);
@@ -157,6 +166,24 @@ internal static class Commands
         // Model package for `clinforge predict` (issue 6).
         AnsiConsole.MarkupLine($"Package: [blue]{Markup.Escape(ModelPackage.Write(run, Json.Read<FinalEvaluation>(run.Evaluation), DateTimeOffset.UtcNow))}[/]");
         return 0;
+    }
+
+    /// <summary>
+    /// With CLINFORGE_LLM set and usable, proposals come from the language model, validated against the
+    /// recipe schema, with the playbook as fallback; otherwise the playbook alone (offline default).
+    /// </summary>
+    private static IProposer WithLlm(IProposer playbook)
+    {
+        var config = LlmConfig.Parse(Environment.GetEnvironmentVariable(LlmConfig.Variable));
+        if (config is null) return playbook;
+        var client = config.CreateClient(Environment.GetEnvironmentVariable, out var reason);
+        if (client is null)
+        {
+            AnsiConsole.MarkupLine($"[yellow]proposer:[/] {Markup.Escape($"{LlmConfig.Variable} is set but {reason}; using the playbook")}");
+            return playbook;
+        }
+        AnsiConsole.MarkupLine($"proposer: {Markup.Escape($"{config.Provider} {config.Model}, validated against the recipe schema, with the playbook as fallback")}");
+        return new LlmProposer(client, playbook);
     }
 
     public static int Trial(string[] argv)
@@ -217,6 +244,8 @@ internal static class Commands
         Row("primary_metric", spec.PrimaryMetric);
         Row("operating_point", spec.OperatingPoint is { } op ? $"{op.Maximize} at {op.Constraint} ≥ {op.ConstraintValue.ToString("0.00", CultureInfo.InvariantCulture)}" : "—");
         Row("confounders", string.Join(", ", spec.Confounders.Select(c => c.Name)));
+        Row("supervision", spec.Supervision ?? "—");
+        Row("budget", spec.Budget ?? "—");
         AnsiConsole.Write(t);
         foreach (var q in spec.Questions) AnsiConsole.MarkupLine($"[grey]open question:[/] {Markup.Escape(q.Question)} [grey](default: {Markup.Escape(q.Default)})[/]");
     }
