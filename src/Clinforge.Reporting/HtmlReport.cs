@@ -111,6 +111,7 @@ public static class HtmlReport
 
         L("<h2 id=\"limitations\">Limitations</h2><ul>");
         L("<li>The validation objective of the final model is the best of several trials and therefore optimistic; the test results are the unbiased estimate.</li>");
+        L("<li>Each p-value tests one metric on its own; with several metrics compared, read them without a multiple-comparison correction as descriptive, and the clinician's objective as the primary comparison.</li>");
         L("<li>Results hold for data like these; a different site, scanner or population needs its own validation before clinical use.</li>");
         if (card.CrossSplitDuplicates.Count > 0) L($"<li>{card.CrossSplitDuplicates.Count} group(s) of identical images appear in more than one split; metrics may be optimistic.</li>");
         if (r.Evaluation is { } ev && ev.TestCounts.Values.Any(n => n < 50)) L("<li>At least one class has fewer than 50 test images; its intervals are wide.</li>");

@@ -116,7 +116,7 @@ public static class MarkdownReport
             {
                 var ini = e.Initial.Metrics[name];
                 var c = e.Comparisons.FirstOrDefault(x => x.Metric == name);
-                L($"| {name} | {Fmt(ini)} | {Fmt(fin)} | {(c is null ? "" : $"{c.Difference.ToString("+0.000;-0.000", inv)} [{c.Lower.ToString("0.000", inv)}, {c.Upper.ToString("0.000", inv)}]")} | {(c is null ? "" : c.PValue.ToString("0.000", inv))} |");
+                L($"| {name} | {Fmt(ini)} | {Fmt(fin)} | {(c is null ? "" : $"{c.Difference.ToString("+0.000;-0.000", inv)} [{c.Lower.ToString("0.000", inv)}, {c.Upper.ToString("0.000", inv)}]")} | {(c is null ? "" : c.PValue < 0.001 ? "<0.001" : c.PValue.ToString("0.000", inv))} |");
             }
             if (e.Initial.Trial == e.Final.Trial)
             {
@@ -131,6 +131,7 @@ public static class MarkdownReport
         foreach (var look in r.TestLooks) L($"  - {look.Time.ToString("u", inv)}: {look.Message}");
         L("- Every decision during development used the validation split only; the report shows each trial whether kept or discarded.");
         L("- The validation objective of the final model is selected over several trials and is therefore optimistic; the test results are the unbiased estimate.");
+        L("- Each p-value tests one metric on its own; with several metrics compared, read them without a multiple-comparison correction as descriptive, and the clinician's objective as the primary comparison.");
         L("- Results hold for data like these; a different site, scanner or population needs its own validation before clinical use.");
         return sb.ToString();
 
