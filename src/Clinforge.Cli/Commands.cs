@@ -159,6 +159,7 @@ internal static class Commands
             bool interruptedLook = journal.TestLookCount > 0;
             if (interruptedLook) journal.Event("note", "the previous test evaluation was interrupted before its results were written; evaluating again");
             var evaluation = FinalEvaluator.Evaluate(run, journal, new TorchModelScorer(dataset), spec, card, seed, allowRepeat: interruptedLook);
+            WriteExamples(run, dataset, card, evaluation);
             ShowEvaluation(evaluation);
         }
         var report = WriteReport(run, journal);
@@ -166,6 +167,30 @@ internal static class Commands
         // Model package for `clinforge predict` (issue 6).
         AnsiConsole.MarkupLine($"Package: [blue]{Markup.Escape(ModelPackage.Write(run, Json.Read<FinalEvaluation>(run.Evaluation), DateTimeOffset.UtcNow))}[/]");
         return 0;
+    }
+
+    /// <summary>
+    /// Part of the one test look: saves the most confident true/false positives/negatives of the final
+    /// model (binary tasks) as PNGs under report/examples, so the report can show them without ever
+    /// reading test pixels again.
+    /// </summary>
+    private static void WriteExamples(RunPaths run, Dataset dataset, DataCard card, FinalEvaluation evaluation, int perKind = 4)
+    {
+        if (card.Classes.Count != 2 || double.IsNaN(evaluation.Final.Threshold)) return;
+        int positive = card.Classes.ToList().IndexOf(evaluation.PositiveClass);
+        if (positive < 0) return;
+        var test = PredictionTable.Read(run.TestPredictions);
+        var picks = Examples.Select(test.Labels.Select(l => l == positive ? 1 : 0).ToArray(), test.Probabilities.Select(p => p[positive]).ToArray(),
+            evaluation.Final.Threshold, perKind);
+        Directory.CreateDirectory(run.ExamplesDir);
+        var list = new List<ExampleImage>();
+        foreach (var (kind, i) in picks)
+        {
+            var file = $"{kind.Replace(' ', '_')}_{list.Count(e => e.Kind == kind) + 1}.png";
+            AtomicFile.WriteAllBytes(Path.Combine(run.ExamplesDir, file), ImageExport.ToPng(dataset.Load(new DataItem(test.Ids[i], test.Labels[i])), 128));
+            list.Add(new ExampleImage(kind, test.Ids[i], card.Classes[test.Labels[i]], test.Probabilities[i][positive], file));
+        }
+        Json.Write(Path.Combine(run.ExamplesDir, "examples.json"), list);
     }
 
     /// <summary>

@@ -36,3 +36,9 @@ public sealed record FinalEvaluation
     public required int BootstrapSeed { get; init; }
     public int TestLooks { get; init; } = 1;
 }
+
+/// <summary>
+/// An example test image shown in the report (report/examples/examples.json): a true or false
+/// positive or negative of the final model at the operating point, with its file under report/examples.
+/// </summary>
+public sealed record ExampleImage(string Kind, string Id, string Label, double Probability, string File);

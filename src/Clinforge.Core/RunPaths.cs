@@ -13,6 +13,7 @@ public sealed record RunPaths(string Root)
     public string FinalDir => Path.Combine(Root, "final");
     public string ReportDir => Path.Combine(Root, "report");
     public string PackageDir => Path.Combine(Root, "package");
+    public string ExamplesDir => Path.Combine(ReportDir, "examples");
     public string Evaluation => Path.Combine(FinalDir, "evaluation.json");
     public string TestPredictions => Path.Combine(FinalDir, "test_predictions.csv");
     public TrialPaths Trial(int n) => new(Path.Combine(TrialsDir, n.ToString("D3", System.Globalization.CultureInfo.InvariantCulture)));

@@ -187,3 +187,23 @@ public static class ImageOps
         }
     }
 }
+
+/// <summary>Encodes images for people to look at (report examples), never for training.</summary>
+public static class ImageExport
+{
+    /// <summary>PNG bytes of <paramref name="img"/>, shrunk (never enlarged beyond 4x) so its longer side is about <paramref name="side"/> px.</summary>
+    public static byte[] ToPng(RawImage img, int side)
+    {
+        using var image = img.Channels == 1
+            ? (SixLabors.ImageSharp.Image)SixLabors.ImageSharp.Image.LoadPixelData<SixLabors.ImageSharp.PixelFormats.L8>(img.Pixels, img.Width, img.Height)
+            : SixLabors.ImageSharp.Image.LoadPixelData<SixLabors.ImageSharp.PixelFormats.Rgb24>(img.Pixels, img.Width, img.Height);
+        double scale = Math.Min((double)side / Math.Max(img.Width, img.Height), 4.0);
+        int w = Math.Max(1, (int)Math.Round(img.Width * scale)), h = Math.Max(1, (int)Math.Round(img.Height * scale));
+        // Nearest neighbour when enlarging keeps small images (28 px MedMNIST) crisp instead of blurred.
+        var sampler = scale > 1 ? SixLabors.ImageSharp.Processing.KnownResamplers.NearestNeighbor : SixLabors.ImageSharp.Processing.KnownResamplers.Bicubic;
+        SixLabors.ImageSharp.Processing.ProcessingExtensions.Mutate(image, x => SixLabors.ImageSharp.Processing.ResizeExtensions.Resize(x, w, h, sampler));
+        using var ms = new MemoryStream();
+        SixLabors.ImageSharp.ImageExtensions.SaveAsPng(image, ms);
+        return ms.ToArray();
+    }
+}

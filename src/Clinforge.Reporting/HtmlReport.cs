@@ -188,6 +188,28 @@ public static class HtmlReport
         }
         ConfusionMatrix(sb, r.Card.Classes, fin, positive, e.Final.Threshold);
         if (positive >= 0) CalibrationFigure(sb, fin, positive, e.PositiveClass);
+        ExampleImages(sb, r);
+    }
+
+    /// <summary>The saved example test images, embedded as data URIs so the file stays self-contained.</summary>
+    private static void ExampleImages(StringBuilder sb, ReportInput r)
+    {
+        if (r.Examples is not { Count: > 0 } examples) return;
+        sb.Append("<section><h3 id=\"examples\">Example test images (final model, at the operating point)</h3>\n");
+        sb.Append("<p class=\"note\">For each outcome, the cases the model was most sure about: its most confident correct calls and its most confident mistakes.</p>\n");
+        foreach (var group in examples.GroupBy(x => x.Kind))
+        {
+            sb.Append($"<div class=\"keep\"><h4>{H(group.Key)}</h4><div class=\"figs\" style=\"gap:.5em\">");
+            foreach (var x in group)
+            {
+                var path = Path.Combine(r.Run.ExamplesDir, x.File);
+                if (!File.Exists(path)) continue;
+                sb.Append($"<figure style=\"flex:0 0 auto;max-width:140px\"><img alt=\"{H(x.Kind)}: {H(x.Id)}\" src=\"data:image/png;base64,{Convert.ToBase64String(File.ReadAllBytes(path))}\" style=\"width:128px;image-rendering:pixelated\">");
+                sb.Append($"<figcaption class=\"note\">{H(x.Label)}; p = {x.Probability.ToString("0.000", Inv)}<br><code>{H(x.Id)}</code></figcaption></figure>");
+            }
+            sb.Append("</div></div>\n");
+        }
+        sb.Append("</section>\n");
     }
 
     private static void ConfusionMatrix(StringBuilder sb, IReadOnlyList<string> classes, PredictionTable t, int positive, double threshold)

@@ -14,7 +14,8 @@ public sealed record ReportInput(
     IReadOnlyList<(DateTimeOffset Time, string Kind, string Message)> TestLooks,
     FinalEvaluation? Evaluation,
     PredictionTable? TestPredictions = null,
-    PredictionTable? InitialTestPredictions = null);
+    PredictionTable? InitialTestPredictions = null,
+    IReadOnlyList<ExampleImage>? Examples = null);
 
 /// <summary>
 /// report/report.md: the request, the spec as understood (with provenance), the data card, every

@@ -59,6 +59,15 @@ public sealed class CliTests
         Assert.Contains("95% stratified percentile bootstrap", report);
         Assert.Contains("looked at 1 time(s)", report);
 
+        // Example test images were saved during the one look and are embedded in the HTML report
+        var examples = Json.Read<List<ExampleImage>>(Path.Combine(run.ExamplesDir, "examples.json"));
+        Assert.NotEmpty(examples);
+        Assert.All(examples, x => Assert.True(File.Exists(Path.Combine(run.ExamplesDir, x.File)), x.File));
+        Assert.All(examples, x => Assert.Contains(x.Id, splits.Test.Select(t => t.Id)));
+        var html = File.ReadAllText(Path.Combine(run.ReportDir, "report.html"));
+        Assert.Contains("Example test images", html);
+        Assert.Contains("data:image/png;base64,", html);
+
         // And a second evaluation is refused by the journal when asked directly
         Assert.Throws<ClinforgeException>(() => SplitStore.OpenTest(run, journal, "peek", allowRepeat: false));
     }
