@@ -205,7 +205,7 @@ public static class HtmlReport
                 var path = Path.Combine(r.Run.ExamplesDir, x.File);
                 if (!File.Exists(path)) continue;
                 sb.Append($"<figure style=\"flex:0 0 auto;max-width:140px\"><img alt=\"{H(x.Kind)}: {H(x.Id)}\" src=\"data:image/png;base64,{Convert.ToBase64String(File.ReadAllBytes(path))}\" style=\"width:128px;image-rendering:pixelated\">");
-                sb.Append($"<figcaption class=\"note\">{H(x.Label)}; p = {x.Probability.ToString("0.000", Inv)}<br><code>{H(x.Id)}</code></figcaption></figure>");
+                sb.Append($"<figcaption class=\"note\">{H(x.Label)}; p = {x.Probability.ToString("0.000", Inv)}<br><code style=\"word-break:break-all;font-size:.8em\">{H(x.Id)}</code></figcaption></figure>");
             }
             sb.Append("</div></div>\n");
         }
