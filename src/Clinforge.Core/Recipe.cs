@@ -63,4 +63,11 @@ public sealed record Recipe
     public int Seed { get; init; } = 17;
     // Why each field has the value it has (field path → reason and source).
     public IReadOnlyDictionary<string, string> Origins { get; init; } = new Dictionary<string, string>();
+
+    /// <summary>This recipe with one more explanation in <see cref="Origins"/>.</summary>
+    public Recipe WithOrigin(string key, string why) =>
+        this with { Origins = new Dictionary<string, string>(Origins) { [key] = why } };
+
+    /// <summary>This recipe without its explanations: what is actually trained.</summary>
+    public Recipe WithoutOrigins() => this with { Origins = new Dictionary<string, string>() };
 }

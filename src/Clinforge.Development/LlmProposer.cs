@@ -66,14 +66,14 @@ public sealed class LlmProposer(IChatClient client, IProposer fallback, TimeSpan
             why = "its recipe was invalid: " + string.Join("; ", problems);
             return null;
         }
-        if (PlaybookProposer.Same(recipe, state.BestRecipe) || state.History.Any(h => PlaybookProposer.Same(h.Recipe, recipe)) || state.Pending.Any(p => PlaybookProposer.Same(p.Recipe, recipe)))
+        if (state.AlreadyTried(recipe))
         {
             why = "it proposed a recipe that was already tried";
             return null;
         }
         why = "";
         string move = string.IsNullOrWhiteSpace(a.Move) ? "llm_change" : "llm:" + a.Move.Trim();
-        recipe = recipe with { Origins = new Dictionary<string, string>(state.BestRecipe.Origins) { [$"round:{move}"] = a.Change + " (proposed by the language model)" } };
+        recipe = (recipe with { Origins = state.BestRecipe.Origins }).WithOrigin($"round:{move}", a.Change + " (proposed by the language model)");
         return new Proposal(move, a.Change!, a.Reason! + " (proposed by the language model)", a.Source, recipe);
     }
 
@@ -88,7 +88,7 @@ public sealed class LlmProposer(IChatClient client, IProposer fallback, TimeSpan
         foreach (var (r, _, m) in state.History)
             sb.AppendLine(string.Create(inv, $"- {r.Number}: {r.Change} -> {(r.Objective is { } o ? o.ToString("0.0000", inv) : r.Status.ToString())}, {(r.Accepted ? "kept" : "discarded")}{(m?.Curve.Count > 0 ? $", {m.Curve.Count} epochs, last train loss {m.Curve[^1].TrainLoss:0.000}, last val loss {m.Curve[^1].ValLoss:0.000}" : "")}"));
         sb.AppendLine("Current best recipe (JSON):");
-        sb.AppendLine(Json.Serialize(state.BestRecipe with { Origins = new Dictionary<string, string>() }));
+        sb.AppendLine(Json.Serialize(state.BestRecipe.WithoutOrigins()));
         return
         [
             new(ChatRole.System,

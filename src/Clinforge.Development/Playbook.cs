@@ -12,6 +12,10 @@ public sealed record DevelopmentState(
 {
     /// <summary>Proposals already chosen for this round of parallel trials (not to be proposed twice).</summary>
     public IReadOnlyList<Proposal> Pending { get; init; } = [];
+
+    /// <summary>Whether <paramref name="recipe"/> trains the same pipeline as the best, a finished or a pending trial.</summary>
+    public bool AlreadyTried(Recipe recipe) =>
+        PlaybookProposer.Same(recipe, BestRecipe) || History.Any(h => PlaybookProposer.Same(h.Recipe, recipe)) || Pending.Any(p => PlaybookProposer.Same(p.Recipe, recipe));
 }
 
 /// <summary>Proposes the next recipe change (ML.NET AutoML-style contract).</summary>
@@ -131,10 +135,9 @@ public sealed class PlaybookProposer : IProposer
             if (state.Pending.Any(p => p.Move == move.Name)) continue;
             if (!move.When(state, facts)) continue;
             var (recipe, change, reason) = move.Apply(state.BestRecipe, facts);
-            if (Same(recipe, state.BestRecipe)) continue;
-            if (state.History.Any(h => Same(h.Recipe, recipe)) || state.Pending.Any(p => Same(p.Recipe, recipe))) continue;
+            if (state.AlreadyTried(recipe)) continue;
             // The recipe keeps a record of why it differs from v0.
-            recipe = recipe with { Origins = new Dictionary<string, string>(recipe.Origins) { [$"round:{move.Name}"] = change + " — " + move.Source } };
+            recipe = recipe.WithOrigin($"round:{move.Name}", change + " — " + move.Source);
             var diag = facts.Curve switch
             {
                 CurveDiagnosis.Overfitting => "over-fitting",
@@ -162,8 +165,8 @@ public sealed class PlaybookProposer : IProposer
         if (past.Count >= 3 || past.Any(t => !t.Accepted && t.Status == TrialStatus.Succeeded)) return null;
         if (state.Pending.Any(p => p.Move == move.Name)) return null;
         var (recipe, change, _) = move.Apply(state.BestRecipe, facts);
-        if (Same(recipe, state.BestRecipe) || state.History.Any(h => Same(h.Recipe, recipe))) return null;
-        recipe = recipe with { Origins = new Dictionary<string, string>(recipe.Origins) { [$"round:{move.Name}"] = change + " — " + move.Source } };
+        if (state.AlreadyTried(recipe)) return null;
+        recipe = recipe.WithOrigin($"round:{move.Name}", change + " — " + move.Source);
         return new Proposal(move.Name, change,
             $"Round {best.Number} ({best.Change}) improved the objective; this takes one more step in the same direction, and stops at the first step that does not help.",
             move.Source, recipe);
@@ -171,7 +174,7 @@ public sealed class PlaybookProposer : IProposer
 
     /// <summary>Two recipes train the same pipeline (their explanations aside).</summary>
     public static bool Same(Recipe a, Recipe b) =>
-        Json.Serialize(a with { Origins = new Dictionary<string, string>() }) == Json.Serialize(b with { Origins = new Dictionary<string, string>() });
+        Json.Serialize(a.WithoutOrigins()) == Json.Serialize(b.WithoutOrigins());
 
     /// <summary>Reads the evidence from the best trial's learning curve, the data card and the last trial.</summary>
     public static Facts Evidence(DevelopmentState state)

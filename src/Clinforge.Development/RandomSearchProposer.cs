@@ -20,7 +20,7 @@ public sealed class RandomSearchProposer(int seed) : IProposer
         var b = state.BestRecipe;
         int native = Math.Min(state.Card.ImageSizes.CommonWidth, state.Card.ImageSizes.CommonHeight);
         string optimizer = Pick("adamw", "sgd");
-        var recipe = b with
+        var recipe = (b with
         {
             Input = b.Input with { Size = Math.Min(native, Pick(b.Input.Size, (int)(b.Input.Size * 1.5))) },
             Model = b.Model with { Width = Pick(8, 16, 32), Depth = Pick(1, 2), Dropout = Pick(0.0, 0.3) },
@@ -34,8 +34,7 @@ public sealed class RandomSearchProposer(int seed) : IProposer
             },
             Augmentation = b.Augmentation with { CropPadding = Pick(0.0, 0.08, 0.14), Brightness = Pick(0.0, 0.1, 0.2) },
             TestTimeAugmentation = Pick(false, true),
-            Origins = new Dictionary<string, string>(b.Origins) { ["round:random_search"] = "all knobs redrawn at random (baseline)" },
-        };
+        }).WithOrigin("round:random_search", "all knobs redrawn at random (baseline)");
         return new Proposal("random_search", "all knobs redrawn at random",
             "Random search baseline: every knob drawn independently of the evidence, to measure what the playbook's reasoning adds.",
             "Bergstra & Bengio 2012", recipe);
