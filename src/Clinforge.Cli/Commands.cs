@@ -183,14 +183,35 @@ internal static class Commands
         var picks = Examples.Select(test.Labels.Select(l => l == positive ? 1 : 0).ToArray(), test.Probabilities.Select(p => p[positive]).ToArray(),
             evaluation.Final.Threshold, perKind);
         Directory.CreateDirectory(run.ExamplesDir);
+        var items = picks.Select(p => new DataItem(test.Ids[p.Index], test.Labels[p.Index])).ToList();
+        var (maps, mapSize) = Saliency(run.Trial(evaluation.Final.Trial), dataset, items, positive);
         var list = new List<ExampleImage>();
-        foreach (var (kind, i) in picks)
+        for (int k = 0; k < picks.Count; k++)
         {
-            var file = $"{kind.Replace(' ', '_')}_{list.Count(e => e.Kind == kind) + 1}.png";
-            AtomicFile.WriteAllBytes(Path.Combine(run.ExamplesDir, file), ImageExport.ToPng(dataset.Load(new DataItem(test.Ids[i], test.Labels[i])), 128));
-            list.Add(new ExampleImage(kind, test.Ids[i], card.Classes[test.Labels[i]], test.Probabilities[i][positive], file));
+            var (kind, i) = picks[k];
+            var stem = $"{kind.Replace(' ', '_')}_{list.Count(e => e.Kind == kind) + 1}";
+            var image = dataset.Load(items[k]);
+            AtomicFile.WriteAllBytes(Path.Combine(run.ExamplesDir, stem + ".png"), ImageExport.ToPng(image, 128));
+            string? cam = null;
+            if (maps is not null)
+            {
+                cam = stem + "_gradcam.png";
+                AtomicFile.WriteAllBytes(Path.Combine(run.ExamplesDir, cam), ImageExport.ToPng(SaliencyOverlay.Render(image, maps[k], mapSize, 128), 128));
+            }
+            list.Add(new ExampleImage(kind, test.Ids[i], card.Classes[test.Labels[i]], test.Probabilities[i][positive], stem + ".png", cam));
         }
         Json.Write(Path.Combine(run.ExamplesDir, "examples.json"), list);
+    }
+
+    /// <summary>Grad-CAM maps for the examples, or none (with a note) when the model has no convolutional feature map.</summary>
+    private static (float[][]? Maps, int Size) Saliency(TrialPaths trial, Dataset dataset, IReadOnlyList<DataItem> items, int positive)
+    {
+        try { return GradCam.ForTrial(trial, dataset, items, positive); }
+        catch (ClinforgeException e)
+        {
+            AnsiConsole.MarkupLine($"[yellow]saliency:[/] {Markup.Escape(e.Message)}");
+            return (null, 0);
+        }
     }
 
     /// <summary>

@@ -39,6 +39,7 @@ public sealed record FinalEvaluation
 
 /// <summary>
 /// An example test image shown in the report (report/examples/examples.json): a true or false
-/// positive or negative of the final model at the operating point, with its file under report/examples.
+/// positive or negative of the final model at the operating point, with its file under report/examples
+/// and, when one could be computed, a Grad-CAM overlay for the positive class (<see cref="Saliency"/>).
 /// </summary>
-public sealed record ExampleImage(string Kind, string Id, string Label, double Probability, string File);
+public sealed record ExampleImage(string Kind, string Id, string Label, double Probability, string File, string? Saliency = null);

@@ -196,7 +196,10 @@ public static class HtmlReport
     {
         if (r.Examples is not { Count: > 0 } examples) return;
         sb.Append("<section><h3 id=\"examples\">Example test images (final model, at the operating point)</h3>\n");
-        sb.Append("<p class=\"note\">For each outcome, the cases the model was most sure about: its most confident correct calls and its most confident mistakes.</p>\n");
+        sb.Append("<p class=\"note\">For each outcome, the cases the model was most sure about: its most confident correct calls and its most confident mistakes.");
+        if (examples.Any(x => x.Saliency is not null))
+            sb.Append(" Beside each image, the region the model saw (the centre square) with a Grad-CAM heat map (Selvaraju et al. 2017): yellow and red mark where the evidence for the positive class lies. Each map is scaled to its own maximum, so even a confident negative shows a hottest spot; read the colour together with p. It shows where the model looks, not whether that is clinically right, and it is coarse (the resolution of the model's last feature map).");
+        sb.Append("</p>\n");
         foreach (var group in examples.GroupBy(x => x.Kind))
         {
             sb.Append($"<div class=\"keep\"><h4>{H(group.Key)}</h4><div class=\"figs\" style=\"gap:.5em\">");
@@ -204,7 +207,11 @@ public static class HtmlReport
             {
                 var path = Path.Combine(r.Run.ExamplesDir, x.File);
                 if (!File.Exists(path)) continue;
-                sb.Append($"<figure style=\"flex:0 0 auto;max-width:140px\"><img alt=\"{H(x.Kind)}: {H(x.Id)}\" src=\"data:image/png;base64,{Convert.ToBase64String(File.ReadAllBytes(path))}\" style=\"width:128px;image-rendering:pixelated\">");
+                var cam = x.Saliency is null ? null : Path.Combine(r.Run.ExamplesDir, x.Saliency);
+                bool withCam = cam is not null && File.Exists(cam);
+                sb.Append($"<figure style=\"flex:0 0 auto;max-width:{(withCam ? 272 : 140)}px\"><img alt=\"{H(x.Kind)}: {H(x.Id)}\" src=\"data:image/png;base64,{Convert.ToBase64String(File.ReadAllBytes(path))}\" style=\"width:128px;image-rendering:pixelated\">");
+                if (withCam)
+                    sb.Append($" <img class=\"gradcam\" alt=\"Grad-CAM: {H(x.Id)}\" src=\"data:image/png;base64,{Convert.ToBase64String(File.ReadAllBytes(cam!))}\" style=\"width:128px\">");
                 sb.Append($"<figcaption class=\"note\">{H(x.Label)}; p = {x.Probability.ToString("0.000", Inv)}<br><code style=\"word-break:break-all;font-size:.8em\">{H(x.Id)}</code></figcaption></figure>");
             }
             sb.Append("</div></div>\n");

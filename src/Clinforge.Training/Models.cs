@@ -36,6 +36,19 @@ public static class ModelRegistry
     }
 }
 
+/// <summary>
+/// A CNN classifier split at its last convolutional feature map, so saliency methods (Grad-CAM) can
+/// take gradients with respect to it: <c>forward(x) == Classify(Features(x))</c>.
+/// </summary>
+public interface IConvClassifier
+{
+    /// <summary>The last convolutional feature map, [N, K, h, w].</summary>
+    Tensor Features(Tensor x);
+
+    /// <summary>Logits from a feature map, [N, classes].</summary>
+    Tensor Classify(Tensor features);
+}
+
 /// <summary>Basic residual block: two 3×3 convolutions with batch norm and an identity or 1×1 shortcut.</summary>
 internal sealed class BasicBlock : Module<Tensor, Tensor>
 {
@@ -68,7 +81,7 @@ internal sealed class BasicBlock : Module<Tensor, Tensor>
 /// A ResNet with three stages (widths w, 2w, 4w; <c>depth</c> blocks each), global average pooling
 /// and a linear head. Three stages suit 28–64 px inputs (He et al. 2016, CIFAR variant).
 /// </summary>
-public sealed class SmallResNet : Module<Tensor, Tensor>
+public sealed class SmallResNet : Module<Tensor, Tensor>, IConvClassifier
 {
     private readonly Sequential _stem;
     private readonly Sequential _stages;
@@ -98,14 +111,19 @@ public sealed class SmallResNet : Module<Tensor, Tensor>
     public override Tensor forward(Tensor x)
     {
         using var scope = NewDisposeScope();
-        var y = _stages.forward(_stem.forward(x));
-        y = functional.adaptive_avg_pool2d(y, 1).flatten(1);
-        return _head.forward(_dropout.forward(y)).MoveToOuterDisposeScope();
+        return Classify(Features(x)).MoveToOuterDisposeScope();
     }
+
+    /// <inheritdoc />
+    public Tensor Features(Tensor x) => _stages.forward(_stem.forward(x));
+
+    /// <inheritdoc />
+    public Tensor Classify(Tensor features) =>
+        _head.forward(_dropout.forward(functional.adaptive_avg_pool2d(features, 1).flatten(1)));
 }
 
 /// <summary>Conv–BN–ReLU blocks with max pooling between stages; a cheap baseline.</summary>
-public sealed class SimpleCnn : Module<Tensor, Tensor>
+public sealed class SimpleCnn : Module<Tensor, Tensor>, IConvClassifier
 {
     private readonly Sequential _features;
     private readonly Dropout _dropout;
@@ -136,7 +154,13 @@ public sealed class SimpleCnn : Module<Tensor, Tensor>
     public override Tensor forward(Tensor x)
     {
         using var scope = NewDisposeScope();
-        var y = functional.adaptive_avg_pool2d(_features.forward(x), 1).flatten(1);
-        return _head.forward(_dropout.forward(y)).MoveToOuterDisposeScope();
+        return Classify(Features(x)).MoveToOuterDisposeScope();
     }
+
+    /// <inheritdoc />
+    public Tensor Features(Tensor x) => _features.forward(x);
+
+    /// <inheritdoc />
+    public Tensor Classify(Tensor features) =>
+        _head.forward(_dropout.forward(functional.adaptive_avg_pool2d(features, 1).flatten(1)));
 }

@@ -67,6 +67,9 @@ public sealed class CliTests
         var html = File.ReadAllText(Path.Combine(run.ReportDir, "report.html"));
         Assert.Contains("Example test images", html);
         Assert.Contains("data:image/png;base64,", html);
+        // each with its Grad-CAM overlay, saved during the same look and embedded beside it
+        Assert.All(examples, x => Assert.True(x.Saliency is not null && File.Exists(Path.Combine(run.ExamplesDir, x.Saliency)), x.Saliency));
+        Assert.Equal(examples.Count, System.Text.RegularExpressions.Regex.Matches(html, "class=\"gradcam\"").Count);
 
         // And a second evaluation is refused by the journal when asked directly
         Assert.Throws<ClinforgeException>(() => SplitStore.OpenTest(run, journal, "peek", allowRepeat: false));
