@@ -85,11 +85,12 @@ internal static class Commands
         if (answers is not null && nonInteractive) throw new ClinforgeException("give either --answers FILE or --non-interactive, not both.");
         a.RejectUnknown();
         return RunWorkflow(request, Path.GetFullPath(run), new RunSettings(Path.GetFullPath(data), rounds, minutes * 60, seed, threads, total, patience, parallel, proposer),
-            spec => IntentCommands.Review(spec, answers, nonInteractive));
+            spec => IntentCommands.Review(spec, answers, nonInteractive), IntentCommands.TradeOffAsker(answers, nonInteractive));
     }
 
     /// <summary>The walk of one run (DESIGN.md): spec → data card and sealed splits → recipe v0 → loop → one test look → report.</summary>
-    public static int RunWorkflow(string request, string runDir, RunSettings settings, Func<TaskSpec, TaskSpec>? reviewSpec = null)
+    public static int RunWorkflow(string request, string runDir, RunSettings settings, Func<TaskSpec, TaskSpec>? reviewSpec = null,
+        Func<IReadOnlyList<OperatingOption>, OperatingOption?>? askTradeOff = null)
     {
         string dataPath = settings.Data;
         int rounds = settings.Rounds, seed = settings.Seed, threads = settings.Threads;
@@ -153,6 +154,9 @@ internal static class Commands
         }
         else
         {
+            // Stated floors that cannot all be met on validation are settled before the test look.
+            if (TradeOffs.Negotiate(run, journal, spec, card, askTradeOff) is { } decision)
+                AnsiConsole.MarkupLine($"[yellow]trade-off[/] ({Markup.Escape(decision.ChosenBy)}): {Markup.Escape(decision.Reason)}");
             var dataset = DatasetReader.Open(card.Source);
             // A recorded look without evaluation.json means the process died during the evaluation:
             // the look is repeated, and the journal and report say so.

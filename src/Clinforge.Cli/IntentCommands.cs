@@ -1,3 +1,4 @@
+using System.Globalization;
 using Clinforge.Core;
 using Clinforge.Intent;
 using Spectre.Console;
@@ -43,6 +44,24 @@ internal static class IntentCommands
             return SpecAnswers.AcceptDefaults(spec);
         }
         return Ask(spec);
+    }
+
+    /// <summary>
+    /// The trade-off question on a terminal (null when the run is unattended: the stated priority
+    /// decides). The clinician sees every achievable point with its validation rates and picks one.
+    /// </summary>
+    public static Func<IReadOnlyList<OperatingOption>, OperatingOption?>? TradeOffAsker(string? answersPath, bool nonInteractive)
+    {
+        if (answersPath is not null || nonInteractive || Console.IsInputRedirected || !AnsiConsole.Profile.Capabilities.Interactive) return null;
+        return options =>
+        {
+            var table = new Table().AddColumns("option", "sensitivity", "specificity", "what it means");
+            foreach (var o in options)
+                table.AddRow(o.Key, o.Sensitivity.ToString("0.000", CultureInfo.InvariantCulture), o.Specificity.ToString("0.000", CultureInfo.InvariantCulture), Markup.Escape(o.Description));
+            AnsiConsole.Write(new Panel(table).Header("Your floors cannot all be met on validation").BorderColor(Color.Yellow));
+            var key = AnsiConsole.Prompt(new SelectionPrompt<string>().Title("Which operating point should the final model use?").AddChoices(options.Select(o => o.Key)));
+            return options.First(o => o.Key == key);
+        };
     }
 
     private static TaskSpec Ask(TaskSpec spec)

@@ -16,6 +16,8 @@ public sealed record RunPaths(string Root)
     public string ExamplesDir => Path.Combine(ReportDir, "examples");
     public string Evaluation => Path.Combine(FinalDir, "evaluation.json");
     public string TestPredictions => Path.Combine(FinalDir, "test_predictions.csv");
+    /// <summary>final/trade_off.json: the operating point negotiated on validation when the stated floors conflict.</summary>
+    public string TradeOff => Path.Combine(FinalDir, "trade_off.json");
     public TrialPaths Trial(int n) => new(Path.Combine(TrialsDir, n.ToString("D3", System.Globalization.CultureInfo.InvariantCulture)));
 }
 

@@ -13,6 +13,13 @@ public enum ErrorPreference { Sensitivity, Specificity, Balanced }
 /// </summary>
 public sealed record OperatingPoint(string Maximize, string Constraint, double ConstraintValue);
 
+/// <summary>
+/// A floor the clinician stated for one rate ("sensitivity of at least 95%"): <see cref="Metric"/> is
+/// sensitivity or specificity. Two floors can conflict; the developer then shows what is achievable
+/// and asks (issue 5, trade-off negotiation).
+/// </summary>
+public sealed record Requirement(string Metric, double Minimum);
+
 /// <summary>A variable the model must not rely on.</summary>
 public sealed record Confounder(string Name, string Source);
 
@@ -37,6 +44,8 @@ public sealed record TaskSpec
     /// <summary>One of the names in <see cref="Metrics"/>.</summary>
     public required string PrimaryMetric { get; init; }
     public OperatingPoint? OperatingPoint { get; init; }
+    /// <summary>Every rate floor the request stated; the first is also <see cref="OperatingPoint"/>'s constraint.</summary>
+    public IReadOnlyList<Requirement> Requirements { get; init; } = [];
     public bool Localize { get; init; }
     public IReadOnlyList<Confounder> Confounders { get; init; } = [];
     public string? Supervision { get; init; }

@@ -27,7 +27,8 @@ public static class FinalEvaluator
         var test = SplitStore.OpenTest(run, journal, $"final evaluation of trial 0 (initial) and trial {best.Number} (final)", allowRepeat);
         var lookedAt = DateTimeOffset.UtcNow;
         var labels = test.Select(i => i.Label).ToArray();
-        var objective = Objective.From(spec);
+        // The negotiated operating point (final/trade_off.json) when the stated floors conflicted.
+        var objective = TradeOffs.ObjectiveFor(run, spec);
         int positive = spec.ReportedClassIndex(card.Classes);
 
         var initialProbs = scorer.Predict(run.Trial(0), test);

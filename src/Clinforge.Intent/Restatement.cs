@@ -40,6 +40,11 @@ public static class Restatement
         var priority = priorities.Count > 0 ? $", paying most attention to {List(priorities, "and")}" : "";
 
         var sentence = $"I understood: {what}{priority}; {Objective(spec, positive)}.";
+        if (spec.Requirements.Count > 1)
+        {
+            var floors = List(spec.Requirements.Select(r => $"{r.Metric} at least {Percent(r.Minimum)}").ToList(), "and");
+            sentence += $" You asked for {floors}; if validation shows that both cannot be met, I will show you what is achievable and ask (or, unattended, follow your stated priority).";
+        }
         if (spec.Confounders.Count > 0)
         {
             sentence += $" It must not rely on {List(spec.Confounders.Select(c => c.Name).ToList(), "or")}.";

@@ -78,6 +78,7 @@ public sealed class RuleBasedParser : IIntentParser
         var positive = oneVsRest ?? (binary ? ChoosePositive(text, classes, mentions, priority) : null);
         var objective = ChooseObjective(binary, preference, threshold);
 
+        var requirements = binary ? FindRequirements(text) : [];
         var questions = Questions(datasetClasses, positive, preference, objective, binary ? null : FindThreshold(text));
         var supervision = FindHint(text, _rules.Supervision);
         var budget = FindHint(text, _rules.Budget);
@@ -93,6 +94,7 @@ public sealed class RuleBasedParser : IIntentParser
             ErrorPreference = preference.Value,
             PrimaryMetric = objective.Metric,
             OperatingPoint = objective.Point,
+            Requirements = requirements.Select(r => new Requirement(r.Metric, r.Value)).ToList(),
             Localize = task.Value != TaskKind.Classification,
             Confounders = confounders.Items.Select(c => new Confounder(c, "unknown")).ToList(),
             Supervision = supervision?.Value,
@@ -107,6 +109,7 @@ public sealed class RuleBasedParser : IIntentParser
                 ["error_preference"] = preference.Words,
                 ["primary_metric"] = objective.MetricWords,
                 ["operating_point"] = objective.PointWords,
+                ["requirements"] = requirements.Count > 0 ? string.Join(ExcerptSeparator, requirements.Select(r => r.Words)) : DefaultProvenance,
                 ["confounders"] = confounders.Words,
                 ["supervision"] = supervision?.Words ?? DefaultProvenance,
                 ["budget"] = budget?.Words ?? DefaultProvenance,
@@ -213,7 +216,15 @@ public sealed class RuleBasedParser : IIntentParser
         return new(ErrorPreference.Balanced, DefaultProvenance, PreferenceBasis.Default);
     }
 
-    private Threshold? FindThreshold(RequestText text)
+    // The earliest-ranked threshold (by form, then position) fixes the operating point.
+    private Threshold? FindThreshold(RequestText text) => FindRequirements(text).FirstOrDefault();
+
+    /// <summary>
+    /// Every rate the request puts a number on, first mention per metric ("sensitivity of at least 95%
+    /// and specificity of at least 90%" → two floors). "At 90% specificity" is a floor too: the
+    /// operating point holds that rate at or above the value.
+    /// </summary>
+    private List<Threshold> FindRequirements(RequestText text)
     {
         var found = new List<(Threshold Threshold, int Start)>();
         foreach (var rule in _rules.Threshold)
@@ -225,7 +236,9 @@ public sealed class RuleBasedParser : IIntentParser
                 found.Add((new Threshold(metric, value, rule.Effect, text.Words(m.Index, m.Index + m.Length)), m.Index));
             }
         }
-        return found.OrderBy(f => f.Threshold.Form).ThenBy(f => f.Start).Select(f => f.Threshold).FirstOrDefault();
+        // The primary threshold's metric first, so Requirements[0] matches the operating point.
+        return found.OrderBy(f => f.Threshold.Form).ThenBy(f => f.Start)
+            .GroupBy(f => f.Threshold.Metric).Select(g => g.First().Threshold).ToList();
     }
 
     private static double? ParseFraction(string raw)

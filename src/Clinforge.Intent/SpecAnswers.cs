@@ -215,9 +215,14 @@ public static class SpecAnswers
         if (number.EndsWith('%') || v > 1) v /= 100;
         if (v is <= 0 or >= 1) throw bad("must lie strictly between 0 and 1 (or 0% and 100%).");
         var maximize = constraint == "specificity" ? "sensitivity" : "specificity";
+        // The answered floor replaces any stated floor on the same rate and becomes the first requirement.
+        var requirements = spec.Requirements.Count == 0
+            ? spec.Requirements
+            : [new Requirement(constraint, Math.Round(v, 4)), .. spec.Requirements.Where(r => r.Metric != constraint)];
         return spec with
         {
             OperatingPoint = new OperatingPoint(maximize, constraint, Math.Round(v, 4)),
+            Requirements = requirements,
             PrimaryMetric = constraint == "specificity" ? Metrics.SensitivityAtSpecificity : Metrics.SpecificityAtSensitivity,
         };
     }

@@ -52,6 +52,7 @@ public static class HtmlReport
         F("error_preference", spec.ErrorPreference.ToString().ToLowerInvariant());
         F("primary_metric", spec.PrimaryMetric);
         F("operating_point", spec.OperatingPoint is { } op ? $"{op.Maximize} at {op.Constraint} ≥ {op.ConstraintValue.ToString("0.00", Inv)}" : "—");
+        if (spec.Requirements.Count > 0) F("requirements", string.Join("; ", spec.Requirements.Select(q => $"{q.Metric} ≥ {q.Minimum.ToString("0.00", Inv)}")));
         F("confounders", spec.Confounders.Count == 0 ? "—" : string.Join(", ", spec.Confounders.Select(c => c.Name)));
         L("</table>");
         if (spec.Questions.Count > 0)
@@ -83,6 +84,16 @@ public static class HtmlReport
         }
         L("</table>");
 
+        if (r.TradeOff is { } to)
+        {
+            L("<h2 id=\"trade-off\">Trade-off: the stated floors could not all be met</h2>");
+            L($"<p>On validation, the best model (trial {to.Trial}) reaches no threshold with {H(string.Join(" and ", to.Requirements.Select(q => $"{q.Metric} ≥ {q.Minimum.ToString("0.00", Inv)}")))}. The achievable operating points were:</p>");
+            L("<table id=\"trade-off-table\"><tr><th>option</th><th>validation sensitivity</th><th>validation specificity</th><th>what it means</th></tr>");
+            foreach (var o in to.Options)
+                L($"<tr><td>{(o.Key == to.Chosen.Key ? $"<b>{H(o.Key)}</b> (chosen)" : H(o.Key))}</td><td class=\"n\">{o.Sensitivity.ToString("0.000", Inv)}</td><td class=\"n\">{o.Specificity.ToString("0.000", Inv)}</td><td>{H(o.Description)}</td></tr>");
+            L("</table>");
+            L($"<p>Decided by the {H(to.ChosenBy)} ({to.DecidedAt.ToString("yyyy-MM-dd HH:mm", Inv)}Z, before the test look): {H(to.Reason)}. Both models' test thresholds follow this rule on their own validation predictions.</p>");
+        }
         L("<h2 id=\"test\">Test results</h2>");
         if (r.Evaluation is not { } e)
         {

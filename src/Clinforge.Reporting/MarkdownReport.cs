@@ -15,7 +15,8 @@ public sealed record ReportInput(
     FinalEvaluation? Evaluation,
     PredictionTable? TestPredictions = null,
     PredictionTable? InitialTestPredictions = null,
-    IReadOnlyList<ExampleImage>? Examples = null);
+    IReadOnlyList<ExampleImage>? Examples = null,
+    TradeOffDecision? TradeOff = null);
 
 /// <summary>
 /// report/report.md: the request, the spec as understood (with provenance), the data card, every
@@ -63,6 +64,7 @@ public static class MarkdownReport
         F("error_preference", spec.ErrorPreference.ToString().ToLowerInvariant());
         F("primary_metric", spec.PrimaryMetric);
         F("operating_point", spec.OperatingPoint is { } op ? $"{op.Maximize} at {op.Constraint} ≥ {op.ConstraintValue.ToString("0.00", inv)}" : "—");
+        if (spec.Requirements.Count > 0) F("requirements", string.Join("; ", spec.Requirements.Select(q => $"{q.Metric} ≥ {q.Minimum.ToString("0.00", inv)}")));
         F("confounders", spec.Confounders.Count == 0 ? "—" : string.Join(", ", spec.Confounders.Select(c => c.Name)));
         if (spec.Questions.Count > 0)
         {
@@ -98,6 +100,20 @@ public static class MarkdownReport
             L($"| {t.Number} | {Esc(t.Change)} | {Esc(t.Reason)} | {Esc(t.Source ?? "—")} | {result} | {decision} |");
         }
         L();
+        if (r.TradeOff is { } to)
+        {
+            L("## Trade-off: the stated floors could not all be met");
+            L();
+            L($"On validation, the best model (trial {to.Trial}) reaches no threshold with {string.Join(" and ", to.Requirements.Select(q => $"{q.Metric} ≥ {q.Minimum.ToString("0.00", inv)}"))}. The achievable operating points were:");
+            L();
+            L("| option | validation sensitivity | validation specificity | what it means |");
+            L("|---|---|---|---|");
+            foreach (var o in to.Options)
+                L($"| {(o.Key == to.Chosen.Key ? $"**{o.Key}** (chosen)" : o.Key)} | {o.Sensitivity.ToString("0.000", inv)} | {o.Specificity.ToString("0.000", inv)} | {Esc(o.Description)} |");
+            L();
+            L($"Decided by the {to.ChosenBy} ({to.DecidedAt:yyyy-MM-dd HH:mm}Z, before the test look): {Esc(to.Reason)}. Both models' test thresholds follow this rule on their own validation predictions.");
+            L();
+        }
         L("## Test results");
         L();
         if (r.Evaluation is not { } e)

@@ -28,7 +28,8 @@ public static class RunReport
             File.Exists(run.Evaluation) ? Json.Read<FinalEvaluation>(run.Evaluation) : null,
             File.Exists(run.TestPredictions) ? PredictionTable.Read(run.TestPredictions) : null,
             File.Exists(initial) ? PredictionTable.Read(initial) : null,
-            File.Exists(Path.Combine(run.ExamplesDir, "examples.json")) ? Json.Read<List<ExampleImage>>(Path.Combine(run.ExamplesDir, "examples.json")) : null);
+            File.Exists(Path.Combine(run.ExamplesDir, "examples.json")) ? Json.Read<List<ExampleImage>>(Path.Combine(run.ExamplesDir, "examples.json")) : null,
+            File.Exists(run.TradeOff) ? Json.Read<TradeOffDecision>(run.TradeOff) : null);
     }
 
     /// <summary>Writes report/report.md, report/report.html and report/model_card.md; returns the HTML path.</summary>

@@ -172,3 +172,43 @@ public sealed class HtmlReportTests
         Assert.Equal(new byte[] { 0x89, 0x50, 0x4E, 0x47 }, bytes[..4]);
     }
 }
+
+public sealed class TradeOffReportTests
+{
+    [Fact]
+    public void Should_ShowTheAchievablePointsAndWhoChose_When_TheFloorsConflicted()
+    {
+        // given an evaluated run whose stated floors could not both be met on validation
+        using var run = new SyntheticRun();
+        var decision = new TradeOffDecision
+        {
+            Requirements = [new Requirement("sensitivity", 0.95), new Requirement("specificity", 0.9)],
+            Trial = 2,
+            Options =
+            [
+                new OperatingOption("sensitivity_first", "keep sensitivity ≥ 95%: specificity falls to 61%", 0.3, 0.95, 0.61, new OperatingPoint("specificity", "sensitivity", 0.95)),
+                new OperatingOption("specificity_first", "keep specificity ≥ 90%: sensitivity falls to 72%", 0.7, 0.72, 0.90, new OperatingPoint("sensitivity", "specificity", 0.9)),
+                new OperatingOption("balanced", "balance the two (Youden)", 0.5, 0.85, 0.80, null),
+            ],
+            Chosen = new OperatingOption("sensitivity_first", "keep sensitivity ≥ 95%: specificity falls to 61%", 0.3, 0.95, 0.61, new OperatingPoint("specificity", "sensitivity", 0.95)),
+            ChosenBy = "stated priority",
+            Reason = "unattended run: the request's priority is sensitivity",
+            DecidedAt = new DateTimeOffset(2026, 11, 26, 12, 0, 0, TimeSpan.Zero),
+        };
+        Json.Write(run.Run.TradeOff, decision);
+
+        // when both reports are rendered
+        var input = RunReport.Load(run.Run, run.Trials, run.Looks);
+        var html = HtmlReport.Render(input);
+        var md = MarkdownReport.Render(input);
+
+        // then each shows every option with its validation rates, marks the chosen one and says who chose it
+        Assert.Contains("id=\"trade-off-table\"", html);
+        Assert.Contains("<b>sensitivity_first</b> (chosen)", html);
+        Assert.Contains("<td class=\"n\">0.720</td><td class=\"n\">0.900</td>", html);
+        Assert.Contains("Decided by the stated priority", html);
+        Assert.Contains("| **sensitivity_first** (chosen) | 0.950 | 0.610 |", md);
+        Assert.Contains("before the test look", md);
+        Assert.True(html.IndexOf("id=\"trade-off\"", StringComparison.Ordinal) < html.IndexOf("id=\"test\"", StringComparison.Ordinal), "the decision precedes the test results");
+    }
+}

@@ -1,0 +1,116 @@
+using Clinforge.Core;
+using Clinforge.Development;
+
+namespace Clinforge.Tests;
+
+public sealed class TradeOffTests
+{
+    // 10 positives and 10 negatives whose score distributions overlap, worked by hand:
+    // sensitivity ≥ 0.9 needs threshold 0.30, where 4 negatives are called (specificity 0.6);
+    // specificity ≥ 0.9 needs threshold 0.70, where 5 positives are caught (sensitivity 0.5);
+    // Youden's J is highest (0.5) at 0.50 (sensitivity 0.7, specificity 0.8) and at 0.40; ties go to the higher threshold.
+    private static readonly double[] s_positives = [0.95, 0.9, 0.85, 0.8, 0.7, 0.6, 0.5, 0.4, 0.3, 0.1];
+    private static readonly double[] s_negatives = [0.75, 0.65, 0.45, 0.35, 0.25, 0.2, 0.15, 0.12, 0.08, 0.05];
+
+    private static (int[] Labels, double[] Scores) Validation() =>
+        (s_positives.Select(_ => 1).Concat(s_negatives.Select(_ => 0)).ToArray(), s_positives.Concat(s_negatives).ToArray());
+
+    private static TaskSpec Spec(double sensitivity, double specificity, ErrorPreference preference) => DevelopmentTests.Spec() with
+    {
+        ErrorPreference = preference,
+        PrimaryMetric = Metrics.SpecificityAtSensitivity,
+        OperatingPoint = new OperatingPoint("specificity", "sensitivity", sensitivity),
+        Requirements = [new Requirement("sensitivity", sensitivity), new Requirement("specificity", specificity)],
+        Provenance = new Dictionary<string, string> { ["error_preference"] = "never miss" },
+    };
+
+    [Fact]
+    public void Should_LayOutTheAchievablePoints_When_BothFloorsCannotBeMet()
+    {
+        // Given floors of 90% sensitivity and 90% specificity that no threshold meets on validation
+        var (labels, scores) = Validation();
+        // When the conflict is analysed
+        var options = TradeOffs.Conflict(Spec(0.9, 0.9, ErrorPreference.Sensitivity), labels, scores)!;
+        // Then three options carry the hand-computed rates and thresholds
+        Assert.Equal([TradeOffs.SensitivityFirst, TradeOffs.SpecificityFirst, TradeOffs.Balanced], options.Select(o => o.Key));
+        Assert.Equal((0.9, 0.6, 0.3), (options[0].Sensitivity, options[0].Specificity, options[0].Threshold));
+        Assert.Equal((0.5, 0.9, 0.7), (options[1].Sensitivity, options[1].Specificity, options[1].Threshold));
+        Assert.Equal((0.7, 0.8, 0.5), (options[2].Sensitivity, options[2].Specificity, options[2].Threshold));
+        Assert.Contains("specificity falls to 60%", options[0].Description);
+        Assert.Equal(new OperatingPoint("specificity", "sensitivity", 0.9), options[0].OperatingPoint);
+        Assert.Null(options[2].OperatingPoint);
+    }
+
+    [Fact]
+    public void Should_NotAsk_When_OneThresholdMeetsBothFloors()
+    {
+        // Given floors of 50% sensitivity and 90% specificity (threshold 0.70 meets both)
+        var (labels, scores) = Validation();
+        // When analysed / Then there is nothing to negotiate
+        Assert.Null(TradeOffs.Conflict(Spec(0.5, 0.9, ErrorPreference.Sensitivity), labels, scores));
+        // and a single floor never needs negotiation
+        Assert.Null(TradeOffs.Conflict(Spec(0.9, 0.9, ErrorPreference.Sensitivity) with { Requirements = [new Requirement("sensitivity", 0.9)] }, labels, scores));
+    }
+
+    private static RunPaths PreparedRun(TempDir tmp)
+    {
+        var run = new RunPaths(tmp.Combine("run"));
+        Directory.CreateDirectory(run.Trial(0).Root);
+        var (labels, scores) = Validation();
+        // Class 0 is melanoma (the positive class), so the positive-class label is 0 in the table.
+        PredictionTable.Write(run.Trial(0).ValPredictions, labels.Select((_, i) => $"v{i}").ToArray(),
+            labels.Select(l => l == 1 ? 0 : 1).ToArray(), scores.Select(s => new[] { s, 1 - s }).ToArray(), ["melanoma", "nevus"]);
+        return run;
+    }
+
+    [Fact]
+    public void Should_FollowTheStatedPriorityAndJournalIt_When_TheRunIsUnattended()
+    {
+        // Given a run whose best model cannot meet both floors, and a clinician who fears missed cases
+        using var tmp = new TempDir();
+        var run = PreparedRun(tmp);
+        using var journal = new Journal(run.Journal);
+        journal.AppendTrial(new TrialRecord(0, "initial", "v0", "start", null, TrialStatus.Succeeded, 0.6, true, null, null, DateTimeOffset.UtcNow));
+        var spec = Spec(0.9, 0.9, ErrorPreference.Sensitivity);
+
+        // When negotiated without anyone to ask
+        var decision = TradeOffs.Negotiate(run, journal, spec, DevelopmentTests.Card(), ask: null)!;
+
+        // Then the sensitivity floor is kept, the decision is on disk and in the journal with the question before it
+        Assert.Equal(TradeOffs.SensitivityFirst, decision.Chosen.Key);
+        Assert.Equal("stated priority", decision.ChosenBy);
+        Assert.Contains("never miss", decision.Reason);
+        Assert.Equal(decision.Chosen, Json.Read<TradeOffDecision>(run.TradeOff).Chosen);
+        var events = journal.Events().Select(e => e.Kind).ToList();
+        Assert.True(events.IndexOf("question") >= 0 && events.IndexOf("question") < events.LastIndexOf("decision"), string.Join(",", events));
+        Assert.Contains(journal.Events("decision"), e => e.Message.StartsWith("operating point:", StringComparison.Ordinal));
+        // and the final evaluation's threshold rule is the negotiated one
+        var objective = TradeOffs.ObjectiveFor(run, spec);
+        Assert.Equal(new OperatingPoint("specificity", "sensitivity", 0.9), objective.OperatingPoint);
+
+        // When asked again (a resumed run) / Then the recorded decision stands and nobody is asked twice
+        var again = TradeOffs.Negotiate(run, journal, spec, DevelopmentTests.Card(), ask: _ => throw new InvalidOperationException("asked twice"));
+        Assert.Equal(decision.Chosen.Key, again!.Chosen.Key);
+    }
+
+    [Fact]
+    public void Should_UseTheClinicianChoice_When_Asked()
+    {
+        // Given the same conflict and a clinician who picks the balanced point
+        using var tmp = new TempDir();
+        var run = PreparedRun(tmp);
+        using var journal = new Journal(run.Journal);
+        journal.AppendTrial(new TrialRecord(0, "initial", "v0", "start", null, TrialStatus.Succeeded, 0.6, true, null, null, DateTimeOffset.UtcNow));
+        IReadOnlyList<OperatingOption>? shown = null;
+
+        // When negotiated
+        var decision = TradeOffs.Negotiate(run, journal, Spec(0.9, 0.9, ErrorPreference.Specificity), DevelopmentTests.Card(),
+            options => { shown = options; return options.Single(o => o.Key == TradeOffs.Balanced); })!;
+
+        // Then the clinician saw all three options, the choice is recorded as theirs, and Youden's rule sets the threshold
+        Assert.Equal(3, shown!.Count);
+        Assert.Equal(("clinician", TradeOffs.Balanced), (decision.ChosenBy, decision.Chosen.Key));
+        Assert.Contains(journal.Events(), e => e.Kind == "answer");
+        Assert.Null(TradeOffs.ObjectiveFor(run, DevelopmentTests.Spec()).OperatingPoint);
+    }
+}
