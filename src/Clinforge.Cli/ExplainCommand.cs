@@ -16,7 +16,8 @@ internal static class ExplainCommand
         if (!File.Exists(run.Journal) || !File.Exists(run.TaskSpec)) throw new ClinforgeException($"{run.Root}: not a run folder (journal.db or task_spec.json missing).");
         using var journal = new Journal(run.Journal);
         var objective = Objective.From(Json.Read<TaskSpec>(run.TaskSpec));
-        Console.WriteLine(Explainer.Answer(journal.Trials(), objective, round, a.Positional.Count == 2 ? a.Positional[1] : null));
+        var tradeOff = File.Exists(run.TradeOff) ? Json.Read<TradeOffDecision>(run.TradeOff) : null;
+        Console.WriteLine(Explainer.Answer(journal.Trials(), objective, round, a.Positional.Count == 2 ? a.Positional[1] : null, tradeOff));
         return 0;
     }
 }

@@ -13,9 +13,10 @@ namespace Clinforge.Development;
 public static partial class Explainer
 {
     /// <summary>The answer to <paramref name="question"/> (or about <paramref name="round"/>, or a summary when both are null).</summary>
-    public static string Answer(IReadOnlyList<TrialRecord> trials, Objective objective, int? round, string? question)
+    public static string Answer(IReadOnlyList<TrialRecord> trials, Objective objective, int? round, string? question, TradeOffDecision? tradeOff = null)
     {
         if (trials.Count == 0) return "No trial has finished in this run yet, so there is nothing to explain.";
+        if (question is not null && tradeOff is not null && TradeOffPattern().IsMatch(question)) return Explain(tradeOff);
         round ??= question is null ? null : RoundIn(question);
         if (round is { } n)
         {
@@ -61,6 +62,17 @@ public static partial class Explainer
         return sb.ToString();
     }
 
+    /// <summary>The operating-point decision in plain words: the conflict, the options, who chose and why.</summary>
+    public static string Explain(TradeOffDecision d)
+    {
+        var inv = CultureInfo.InvariantCulture;
+        var floors = string.Join(" and ", d.Requirements.Select(r => $"{r.Metric} of at least {r.Minimum.ToString("0.##", inv)}"));
+        var options = string.Join("; ", d.Options.Select(o => $"{o.Key} (sensitivity {o.Sensitivity.ToString("0.000", inv)}, specificity {o.Specificity.ToString("0.000", inv)})"));
+        return $"You asked for {floors}. On validation, the best model (round {d.Trial}) could not meet both at any threshold. " +
+               $"The achievable points were: {options}. The {(d.ChosenBy == "clinician" ? "choice was yours" : "run was unattended, so your stated priority decided")}: {d.Chosen.Description}. " +
+               "This was settled on validation, before the test split was opened, and the test threshold follows it.";
+    }
+
     private static string Summary(IReadOnlyList<TrialRecord> trials, Objective objective)
     {
         var kept = trials.Where(t => t.Accepted).ToList();
@@ -99,6 +111,9 @@ public static partial class Explainer
 
     [GeneratedRegex(@"(?:round|trial|#)\s*(\d+)", RegexOptions.IgnoreCase)]
     private static partial Regex RoundPattern();
+
+    [GeneratedRegex(@"operating point|threshold|trade-?off|cut-?off|sensitivity|specificity", RegexOptions.IgnoreCase)]
+    private static partial Regex TradeOffPattern();
 
     [GeneratedRegex(@"[a-z0-9]+")]
     private static partial Regex WordPattern();

@@ -63,4 +63,28 @@ public sealed class ExplainerTests
         Assert.Contains("No trial", Explainer.Answer([], s_auc, null, null));
         Assert.Contains("no round 12", Explainer.Answer(Trials(), s_auc, 12, null));
     }
+
+    [Fact]
+    public void Should_ExplainTheOperatingPointDecision_When_AskedAboutTheThreshold()
+    {
+        // Given a run where the stated floors conflicted and the priority decided
+        var chosen = new OperatingOption("sensitivity_first", "keep sensitivity ≥ 95%: specificity falls to 61%", 0.3, 0.95, 0.61, new OperatingPoint("specificity", "sensitivity", 0.95));
+        var decision = new TradeOffDecision
+        {
+            Requirements = [new Requirement("sensitivity", 0.95), new Requirement("specificity", 0.9)],
+            Trial = 2,
+            Options = [chosen, new OperatingOption("balanced", "Youden", 0.5, 0.85, 0.8, null)],
+            Chosen = chosen,
+            ChosenBy = "stated priority",
+            Reason = "unattended",
+            DecidedAt = DateTimeOffset.UtcNow,
+        };
+        // When the clinician asks about the threshold
+        var answer = Explainer.Answer(Trials(), s_auc, null, "why this operating point?", decision);
+        // Then the answer gives the conflict, the options and who decided; other questions still go to the rounds
+        Assert.Contains("sensitivity of at least 0.95 and specificity of at least 0.9", answer);
+        Assert.Contains("balanced (sensitivity 0.850, specificity 0.800)", answer);
+        Assert.Contains("your stated priority decided", answer);
+        Assert.Contains("focal", Explainer.Answer(Trials(), s_auc, null, "why did you add focal loss?", decision));
+    }
 }
