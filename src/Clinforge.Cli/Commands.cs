@@ -111,6 +111,10 @@ internal static class Commands
             var dataset = DatasetReader.Open(Path.GetFullPath(dataPath));
             spec = IntentParsers.FromEnvironment(say: Console.Error.WriteLine).Parse(request, dataset.Classes);
             if (reviewSpec is not null) spec = reviewSpec(spec);
+            // Merged classes ("nevus" = common + atypical) are labels from here on; the pixels stay where they are.
+            if (spec.ClassGroups.Count > 0) dataset = dataset.Grouped(spec.ClassGroups);
+            else if (spec.Classes.Order(StringComparer.Ordinal).SequenceEqual(dataset.Classes.Order(StringComparer.Ordinal)))
+                spec = spec with { Classes = dataset.Classes.ToList() }; // the data's label order, also after an ungrouping answer
             newSplits = Splitter.Split(dataset, seed);
             card = Inspector.Inspect(dataset, newSplits, seed);
         }
@@ -293,6 +297,8 @@ internal static class Commands
         Row("error_preference", spec.ErrorPreference.ToString().ToLowerInvariant());
         Row("primary_metric", spec.PrimaryMetric);
         Row("operating_point", spec.OperatingPoint is { } op ? $"{op.Maximize} at {op.Constraint} ≥ {op.ConstraintValue.ToString("0.00", CultureInfo.InvariantCulture)}" : "—");
+        if (spec.Requirements.Count > 0) Row("requirements", string.Join("; ", spec.Requirements.Select(r => $"{r.Metric} ≥ {r.Minimum.ToString("0.00", CultureInfo.InvariantCulture)}")));
+        if (spec.ClassGroups.Any(g => g.Value.Count > 1)) Row("class_groups", string.Join("; ", spec.ClassGroups.Where(g => g.Value.Count > 1).Select(g => $"{g.Key} = {string.Join(" + ", g.Value)}")));
         Row("confounders", string.Join(", ", spec.Confounders.Select(c => c.Name)));
         Row("supervision", spec.Supervision ?? "—");
         Row("budget", spec.Budget ?? "—");

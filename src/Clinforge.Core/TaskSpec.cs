@@ -37,6 +37,12 @@ public sealed record TaskSpec
     public TaskKind Task { get; init; } = TaskKind.Classification;
     /// <summary>Target classes, named as in the data, in the data's label order.</summary>
     public required IReadOnlyList<string> Classes { get; init; }
+    /// <summary>
+    /// Target classes that merge several of the data's classes (e.g. "nevus" = common_nevus +
+    /// atypical_nevus), target name → data class names; empty when every class is the data's own.
+    /// <see cref="Classes"/> then holds the target names.
+    /// </summary>
+    public IReadOnlyDictionary<string, IReadOnlyList<string>> ClassGroups { get; init; } = new Dictionary<string, IReadOnlyList<string>>();
     /// <summary>For binary tasks the class whose detection matters (the "positive"); else null.</summary>
     public string? PositiveClass { get; init; }
     public IReadOnlyList<string> PriorityClasses { get; init; } = [];

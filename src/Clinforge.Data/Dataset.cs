@@ -87,6 +87,34 @@ public sealed class Dataset
     }
 
     /// <summary>
+    /// This dataset with some classes merged (task_spec.json's class_groups: target name → the data's
+    /// class names). Every class of the data must fall in exactly one target; target classes keep the
+    /// order given. Pixels and ids are unchanged, so later steps can load images through the original.
+    /// </summary>
+    public Dataset Grouped(IReadOnlyDictionary<string, IReadOnlyList<string>> groups)
+    {
+        ArgumentNullException.ThrowIfNull(groups);
+        if (groups.Count == 0) return this;
+        var target = new Dictionary<string, int>(StringComparer.Ordinal);
+        var names = groups.Keys.ToList();
+        for (int t = 0; t < names.Count; t++)
+        foreach (var member in groups[names[t]])
+        {
+            if (!Classes.Contains(member))
+                throw new ClinforgeException($"{Source}: class_groups names '{member}', which is not a class of this data ({string.Join(", ", Classes)}). Fix class_groups in the answers or task_spec.json.");
+            if (!target.TryAdd(member, t))
+                throw new ClinforgeException($"{Source}: class_groups puts '{member}' in two groups ('{names[target[member]]}' and '{names[t]}'); each class belongs to one.");
+        }
+        var missing = Classes.Where(c => !target.ContainsKey(c)).ToList();
+        if (missing.Count > 0)
+            throw new ClinforgeException($"{Source}: class_groups leaves out {string.Join(", ", missing.Select(m => $"'{m}'"))}; every class of the data must belong to one group.");
+        var items = Items.Select(i => i with { Label = target[Classes[i.Label]] }).ToList();
+        var merged = groups.Where(g => g.Value.Count > 1).Select(g => $"{g.Key} = {string.Join(" + ", g.Value)}");
+        return new Dataset(Format, Source, names, items, _load, _files, OfficialSplit, GroupColumn, Unreadable,
+            [.. Notes, $"classes grouped as the request asked: {string.Join("; ", merged)}"]);
+    }
+
+    /// <summary>
     /// A dataset over images already in memory (Format "memory"): for tests and generated data. Items and
     /// images correspond by position.
     /// </summary>

@@ -40,6 +40,9 @@ public static class Restatement
         var priority = priorities.Count > 0 ? $", paying most attention to {List(priorities, "and")}" : "";
 
         var sentence = $"I understood: {what}{priority}; {Objective(spec, positive)}.";
+        var merged = spec.ClassGroups.Where(g => g.Value.Count > 1).ToList();
+        if (merged.Count > 0)
+            sentence += $" {List(merged.Select(g => $"{Display(g.Key)} groups the data's {List(g.Value.Select(Display).ToList(), "and")}").ToList(), "and")}.";
         if (spec.Requirements.Count > 1)
         {
             var floors = List(spec.Requirements.Select(r => $"{r.Metric} at least {Percent(r.Minimum)}").ToList(), "and");

@@ -61,6 +61,8 @@ public sealed class RuleBasedParser : IIntentParser
         var mentions = classes.FindMentions(text, confounders.Spans);
         ThrowOnUnknownConditions(text, mentions, classes, datasetClasses);
 
+        if (FindGrouping(mentions, classes, datasetClasses) is { } grouping) return Grouped(request, datasetClasses, grouping, text);
+
         var task = FindTask(text);
         if (datasetClasses.Count < 2 && task.Value == TaskKind.Classification)
         {
@@ -113,11 +115,70 @@ public sealed class RuleBasedParser : IIntentParser
                 ["confounders"] = confounders.Words,
                 ["supervision"] = supervision?.Words ?? DefaultProvenance,
                 ["budget"] = budget?.Words ?? DefaultProvenance,
+                ["class_groups"] = DefaultProvenance,
             },
             Questions = questions,
         };
         return spec with { Restatement = Restatement.For(spec) };
     }
+
+    /// <summary>
+    /// A class word in the request that names several of the data's classes directly ("nevus" when
+    /// the data has common_nevus and atypical_nevus) asks for those classes as one: groups keyed by
+    /// the word's concept, each data class in at most one group, the others kept as they are. Only
+    /// when the request never names a member on its own (then the distinction matters) and at least
+    /// two target classes remain. Null when there is nothing to group.
+    /// </summary>
+    private static ClassGrouping? FindGrouping(List<Mention> mentions, DatasetClasses classes, IReadOnlyList<string> datasetClasses)
+    {
+        if (datasetClasses.Count <= 2) return null;
+        var groups = new List<(string Name, List<int> Members, Mention Mention)>();
+        foreach (var m in mentions)
+        {
+            if (m.Concept is not { } concept || m.Classes.Count < 2) continue;
+            if (!m.Classes.All(c => classes.Entries[c].Concepts.Contains(concept.Id))) continue; // direct only: "cancer" does not merge MEL and BCC
+            if (groups.Any(g => g.Name == concept.Id)) continue;
+            if (groups.Any(g => g.Members.Intersect(m.Classes).Any())) return null;
+            groups.Add((concept.Id, m.Classes.ToList(), m));
+        }
+        if (groups.Count == 0) return null;
+        var members = groups.SelectMany(g => g.Members).ToHashSet();
+        if (mentions.Any(m => m.Classes.Count == 1 && members.Contains(m.Classes[0]))) return null;
+        if (datasetClasses.Any(c => groups.Any(g => g.Name.Equals(c, StringComparison.OrdinalIgnoreCase)))) return null;
+        // Target classes in the data's order of first appearance.
+        var names = new List<string>();
+        var map = new Dictionary<string, IReadOnlyList<string>>(StringComparer.Ordinal);
+        for (int i = 0; i < datasetClasses.Count; i++)
+        {
+            var group = groups.FirstOrDefault(g => g.Members.Contains(i));
+            var name = group.Members is null ? datasetClasses[i] : group.Name;
+            if (map.ContainsKey(name)) continue;
+            names.Add(name);
+            map[name] = group.Members is null ? [datasetClasses[i]] : group.Members.Order().Select(k => datasetClasses[k]).ToList();
+        }
+        if (names.Count < 2) return null;
+        return new ClassGrouping(names, map, groups.Select(g => (g.Mention.Start, g.Mention.End)).ToList());
+    }
+
+    /// <summary>The request parsed against the grouped classes, with the grouping recorded and put to the clinician as a question.</summary>
+    private TaskSpec Grouped(string request, IReadOnlyList<string> datasetClasses, ClassGrouping grouping, RequestText text)
+    {
+        var inner = Parse(request, grouping.Names);
+        var merged = grouping.Map.Where(g => g.Value.Count > 1).ToList();
+        var described = string.Join("; ", merged.Select(g => $"{g.Key} = {string.Join(" + ", g.Value)}"));
+        var question = new OpenQuestion("class_groups",
+            $"You wrote {string.Join(" and ", merged.Select(g => $"'{g.Key}'"))}; the data has {string.Join(", ", merged.SelectMany(g => g.Value))}. I will treat {(merged.Count == 1 ? "them as one class" : "each group as one class")} ({described}). Answer 'none' to keep the data's {datasetClasses.Count} classes apart.",
+            "grouped: " + described);
+        var spec = inner with
+        {
+            ClassGroups = grouping.Map.ToDictionary(g => g.Key, g => g.Value),
+            Provenance = new Dictionary<string, string>(inner.Provenance) { ["class_groups"] = Join(text, grouping.Spans) },
+            Questions = [.. inner.Questions, question],
+        };
+        return spec with { Restatement = Restatement.For(spec) };
+    }
+
+    private sealed record ClassGrouping(IReadOnlyList<string> Names, IReadOnlyDictionary<string, IReadOnlyList<string>> Map, List<(int Start, int End)> Spans);
 
     private Found<TaskKind> FindTask(RequestText text)
     {

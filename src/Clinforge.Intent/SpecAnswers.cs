@@ -22,7 +22,7 @@ public static class SpecAnswers
     /// <summary>Fields an answer may set.</summary>
     public static readonly IReadOnlyList<string> Fields =
     [
-        "task", "positive_class", "priority_classes", "error_preference", "primary_metric",
+        "class_groups", "task", "positive_class", "priority_classes", "error_preference", "primary_metric",
         "operating_point", "localize", "confounders", "supervision", "budget",
     ];
 
@@ -120,6 +120,10 @@ public static class SpecAnswers
         ClinforgeException Bad(string why) => new($"{source}: field '{field}' = '{value}': {why}");
         switch (field)
         {
+            case "class_groups":
+                if (value.StartsWith("grouped", StringComparison.OrdinalIgnoreCase) || value.Equals("yes", StringComparison.OrdinalIgnoreCase)) return spec;
+                if (!IsNone(value) && !value.Equals("no", StringComparison.OrdinalIgnoreCase)) throw Bad("answer 'grouped' to keep the grouping or 'none' to keep the data's classes apart.");
+                return Ungrouped(spec);
             case "task":
                 var task = value.ToLowerInvariant() switch
                 {
@@ -198,6 +202,31 @@ public static class SpecAnswers
 
     // "0.85" keeps the constraint and sets its value; "specificity=0.85" (or ":") names the constraint
     // too; "none" keeps a multi-class objective without one.
+    /// <summary>
+    /// The spec over the data's own classes: a merged class the clinician named becomes its members (as
+    /// priorities when it was one), the positive class survives only if it was a class of the data, and a
+    /// task that is no longer binary is measured by macro AUC (one-vs-rest for a surviving positive class).
+    /// </summary>
+    private static TaskSpec Ungrouped(TaskSpec spec)
+    {
+        if (spec.ClassGroups.Count == 0) return spec;
+        IEnumerable<string> Members(string c) => spec.ClassGroups.TryGetValue(c, out var m) ? m : [c];
+        var classes = spec.Classes.SelectMany(Members).ToList();
+        bool positiveSurvives = spec.PositiveClass is { } p && Members(p).Count() == 1;
+        var priorities = spec.PriorityClasses.SelectMany(Members).Distinct().ToList();
+        if (spec.PositiveClass is { } merged && !positiveSurvives) priorities = [.. priorities.Union(Members(merged))];
+        return spec with
+        {
+            Classes = classes,
+            ClassGroups = new Dictionary<string, IReadOnlyList<string>>(),
+            PositiveClass = positiveSurvives ? spec.PositiveClass : null,
+            PriorityClasses = priorities,
+            OperatingPoint = positiveSurvives ? spec.OperatingPoint : null,
+            PrimaryMetric = positiveSurvives ? spec.PrimaryMetric : Metrics.MacroAuc,
+            Requirements = positiveSurvives ? spec.Requirements : [],
+        };
+    }
+
     private static TaskSpec WithOperatingPoint(TaskSpec spec, string value, Func<string, ClinforgeException> bad)
     {
         if (IsNone(value))

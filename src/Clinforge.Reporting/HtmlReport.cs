@@ -52,6 +52,7 @@ public static class HtmlReport
         F("error_preference", spec.ErrorPreference.ToString().ToLowerInvariant());
         F("primary_metric", spec.PrimaryMetric);
         F("operating_point", spec.OperatingPoint is { } op ? $"{op.Maximize} at {op.Constraint} ≥ {op.ConstraintValue.ToString("0.00", Inv)}" : "—");
+        if (spec.ClassGroups.Any(g => g.Value.Count > 1)) F("class_groups", string.Join("; ", spec.ClassGroups.Where(g => g.Value.Count > 1).Select(g => $"{g.Key} = {string.Join(" + ", g.Value)}")));
         if (spec.Requirements.Count > 0) F("requirements", string.Join("; ", spec.Requirements.Select(q => $"{q.Metric} ≥ {q.Minimum.ToString("0.00", Inv)}")));
         F("confounders", spec.Confounders.Count == 0 ? "—" : string.Join(", ", spec.Confounders.Select(c => c.Name)));
         L("</table>");

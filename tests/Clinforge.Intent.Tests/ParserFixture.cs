@@ -8,7 +8,7 @@ internal static class ParserFixture
     public static readonly string[] ProvenanceFields =
     [
         "task", "classes", "positive_class", "priority_classes", "error_preference",
-        "primary_metric", "operating_point", "requirements", "localize", "confounders", "supervision", "budget",
+        "primary_metric", "operating_point", "requirements", "localize", "confounders", "supervision", "budget", "class_groups",
     ];
 
     public static TaskSpec Parse(string request, params string[] classes) => Parser.Parse(request, classes);
