@@ -21,7 +21,7 @@ internal static class Commands
 
           clinforge demo [--out DIR] [--rounds N] [--trial-seconds S]
               Generates a synthetic lesion dataset and runs the whole workflow on it.
-          clinforge develop --request "TEXT" --data PATH [--rounds N] [--trial-minutes M]
+          clinforge develop --request "TEXT" [--data PATH | --workspace W] [--rounds N] [--trial-minutes M]
                             [--budget-minutes B] [--patience P] [--parallel K] [--proposer playbook|random]
                             [--answers FILE | --non-interactive] [--run DIR] [--seed S] [--threads T]
               Parses the request, inspects and splits the data (test split sealed), trains and
@@ -29,6 +29,7 @@ internal static class Commands
               after P rounds in a row without improvement; K trials at a time, cores split), evaluates
               initial and final once on the test split, writes the report and the model package.
               PATH: a folder per class, a folder with images + one CSV, a CSV, or a MedMNIST .npz.
+              Without --data, the best-matching dataset of the library (see 'data') is used, with reasons.
               On a terminal it asks the open questions; --answers FILE (JSON field -> value) or
               --non-interactive answer them for scripts. Running it again with --run continues a run.
           clinforge resume RUN [--rounds N]
@@ -44,6 +45,10 @@ internal static class Commands
           clinforge parse "REQUEST" (--data PATH | --classes "a,b,c") [--json]
           clinforge parse --eval corpus.jsonl
               Shows how a request is understood, or measures the parser on a corpus.
+          clinforge data add DIR --name N [--card "free text"] [--workspace W]
+          clinforge data list [--workspace W]
+              Registers datasets (checked, with classes and counts) in the workspace's library
+              (--workspace, else $CLINFORGE_WORKSPACE, else ~/.clinforge).
           clinforge trial --run DIR --trial N --budget-seconds S [--threads T]
               (internal) trains one trial; started by the developer loop as a child process.
 
@@ -68,7 +73,8 @@ internal static class Commands
     {
         var a = new Args(argv, new HashSet<string> { "non-interactive" });
         string request = a.Require("request", "what the model should do, in your words");
-        string data = a.Require("data", "the dataset folder, CSV or .npz");
+        string? data = a.Get("data");
+        string? workspace = a.Get("workspace");
         int rounds = a.Int("rounds", 8);
         double minutes = a.Double("trial-minutes", 1.5);
         int seed = a.Int("seed", 17);
@@ -84,6 +90,10 @@ internal static class Commands
         bool nonInteractive = a.Flag("non-interactive");
         if (answers is not null && nonInteractive) throw new ClinforgeException("give either --answers FILE or --non-interactive, not both.");
         a.RejectUnknown();
+        // Without --data the workspace's dataset library is searched (a run being continued keeps its data).
+        data ??= File.Exists(new RunPaths(Path.GetFullPath(run)).Settings)
+            ? Json.Read<RunSettings>(new RunPaths(Path.GetFullPath(run)).Settings).Data
+            : DataCommand.Choose(request, workspace, canAsk: answers is null && !nonInteractive && !Console.IsInputRedirected && AnsiConsole.Profile.Capabilities.Interactive);
         return RunWorkflow(request, Path.GetFullPath(run), new RunSettings(Path.GetFullPath(data), rounds, minutes * 60, seed, threads, total, patience, parallel, proposer),
             spec => IntentCommands.Review(spec, answers, nonInteractive), IntentCommands.TradeOffAsker(answers, nonInteractive));
     }

@@ -20,6 +20,7 @@ try
         "explain" => ExplainCommand.Run(args[1..]),
         "predict" => PredictCommand.Run(args[1..]),
         "parse" => Commands.Parse(args[1..]),
+        "data" => DataCommand.Run(args[1..]),
         _ => throw new ClinforgeException($"unknown command '{args[0]}'. Run 'clinforge help'."),
     };
 }
