@@ -119,7 +119,7 @@ internal static class Commands
         {
             // Everything that can fail on bad input happens before the run folder is created.
             var dataset = DatasetReader.Open(Path.GetFullPath(dataPath));
-            spec = IntentParsers.FromEnvironment(say: Console.Error.WriteLine).Parse(request, dataset.Classes);
+            spec = IntentParsers.FromEnvironment(say: Console.Error.WriteLine).Parse(request, dataset.Classes, Context(dataset));
             if (reviewSpec is not null) spec = reviewSpec(spec);
             // Merged classes ("nevus" = common + atypical) are labels from here on; the pixels stay where they are.
             if (spec.ClassGroups.Count > 0) dataset = dataset.Grouped(spec.ClassGroups);
@@ -186,6 +186,11 @@ internal static class Commands
         AnsiConsole.MarkupLine($"Package: [blue]{Markup.Escape(ModelPackage.Write(run, Json.Read<FinalEvaluation>(run.Evaluation), DateTimeOffset.UtcNow))}[/]");
         return 0;
     }
+
+    /// <summary>Counts and names a parser may use (and an LLM backend may receive): never pixels, paths or ids.</summary>
+    internal static DatasetContext Context(Dataset dataset) => new(
+        dataset.Classes.Select((c, i) => (c, dataset.Items.Count(x => x.Label == i))).ToDictionary(x => x.c, x => x.Item2),
+        dataset.Columns, dataset.Format);
 
     /// <summary>
     /// Part of the one test look: saves the most confident true/false positives/negatives of the final
@@ -283,13 +288,12 @@ internal static class Commands
             return IntentCommands.Eval(corpus);
         }
         if (a.Positional.Count != 1) throw new ClinforgeException("usage: clinforge parse \"REQUEST\" (--data PATH | --classes \"a,b\") [--json]  |  clinforge parse --eval corpus.jsonl");
-        var classes = a.Get("classes") is { } list
-            ? list.Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries)
-            : DatasetReader.Open(Path.GetFullPath(a.Require("data", "the dataset whose class names the request refers to"))).Classes.ToArray();
+        var dataset = a.Get("classes") is null ? DatasetReader.Open(Path.GetFullPath(a.Require("data", "the dataset whose class names the request refers to"))) : null;
+        var classes = dataset?.Classes.ToArray() ?? a.Get("classes")!.Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries);
         bool json = a.Flag("json");
         a.RejectUnknown();
         // CLINFORGE_LLM selects the LLM backend; the note on which parser runs goes to stderr so --json stays clean.
-        var spec = IntentParsers.FromEnvironment(say: Console.Error.WriteLine).Parse(a.Positional[0], classes);
+        var spec = IntentParsers.FromEnvironment(say: Console.Error.WriteLine).Parse(a.Positional[0], classes, dataset is null ? null : Context(dataset));
         if (json) Console.WriteLine(Json.Serialize(spec));
         else ShowSpec(spec);
         return 0;

@@ -158,7 +158,9 @@ internal static class CsvDatasetReader
             notes.Add($"no patient or lesion column in {Path.GetFileName(csvPath)}: if a patient has several images, they may fall in different splits (leakage risk).");
         }
 
-        return FileDatasetBuilder.Build("csv", csvPath, classes, candidates, groupColumn: groupCol is { } gi ? header[gi] : null, notes: notes);
+        var dataset = FileDatasetBuilder.Build("csv", csvPath, classes, candidates, groupColumn: groupCol is { } gi ? header[gi] : null, notes: notes);
+        dataset.Columns = header.ToList();
+        return dataset;
     }
 
     /// <summary>Lowercase letters and digits only, so "Image ID", "image_id" and "ImageId" compare equal.</summary>

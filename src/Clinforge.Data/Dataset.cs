@@ -68,6 +68,9 @@ public sealed class Dataset
     /// <summary>What the reader decided or skipped that a person should know (e.g. which CSV column is the label).</summary>
     public IReadOnlyList<string> Notes { get; }
 
+    /// <summary>The CSV's column names when the labels came from a CSV; else empty. (Names only: the parser may send them to an LLM.)</summary>
+    public IReadOnlyList<string> Columns { get; internal set; } = [];
+
     /// <summary>Decodes an item's pixels. Safe to call from many threads at once.</summary>
     public RawImage Load(DataItem item)
     {

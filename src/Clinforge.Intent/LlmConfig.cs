@@ -8,6 +8,7 @@ namespace Clinforge.Intent;
 /// <summary>
 /// Which LLM backs the parser, read from <c>CLINFORGE_LLM</c>:
 /// <c>openai:MODEL</c> (key in <c>OPENAI_API_KEY</c>),
+/// <c>anthropic:MODEL</c> (key in <c>ANTHROPIC_API_KEY</c>),
 /// <c>openai-compatible:URL:MODEL</c> (vLLM, llama.cpp server, LM Studio; key in
 /// <c>CLINFORGE_LLM_API_KEY</c> when the server wants one), or <c>ollama:MODEL</c> (local Ollama's
 /// OpenAI-compatible endpoint; <c>OLLAMA_HOST</c> overrides http://localhost:11434). Keys are read
@@ -32,6 +33,7 @@ public sealed record LlmConfig(string Provider, string Model, Uri? Endpoint)
             case "openai":
                 return new LlmConfig(provider, rest, null);
             case "ollama":
+            case "anthropic":
                 return new LlmConfig(provider, rest, null);
             case "openai-compatible":
                 // The URL has colons of its own (scheme, port); the model follows the first colon after its last slash.
@@ -42,7 +44,7 @@ public sealed record LlmConfig(string Provider, string Model, Uri? Endpoint)
                     throw Bad(v, $"'{rest[..split]}' is not an http(s) URL");
                 return new LlmConfig(provider, rest[(split + 1)..], uri);
             default:
-                throw Bad(v, $"unknown provider '{provider}'; use openai, openai-compatible or ollama");
+                throw Bad(v, $"unknown provider '{provider}'; use openai, anthropic, openai-compatible or ollama");
         }
     }
 
@@ -50,6 +52,7 @@ public sealed record LlmConfig(string Provider, string Model, Uri? Endpoint)
     public string? KeyVariable => Provider switch
     {
         "openai" => "OPENAI_API_KEY",
+        "anthropic" => "ANTHROPIC_API_KEY",
         "openai-compatible" => "CLINFORGE_LLM_API_KEY",
         _ => null,
     };
@@ -63,11 +66,13 @@ public sealed record LlmConfig(string Provider, string Model, Uri? Endpoint)
         ArgumentNullException.ThrowIfNull(environment);
         var key = KeyVariable is { } name ? environment(name) : null;
         reason = null;
-        if (Provider == "openai" && string.IsNullOrEmpty(key))
+        if (Provider is "openai" or "anthropic" && string.IsNullOrEmpty(key))
         {
-            reason = "OPENAI_API_KEY is not set";
+            reason = $"{KeyVariable} is not set";
             return null;
         }
+        // Anthropic's own SDK exposes Microsoft.Extensions.AI's IChatClient (AnthropicClientExtensions.AsIChatClient).
+        if (Provider == "anthropic") return new Anthropic.AnthropicClient { ApiKey = key }.AsIChatClient(Model, defaultMaxOutputTokens: 2048);
         var endpoint = Provider switch
         {
             "ollama" => new Uri((environment("OLLAMA_HOST") is { Length: > 0 } host ? host.TrimEnd('/') : "http://localhost:11434") + "/v1"),
@@ -81,7 +86,7 @@ public sealed record LlmConfig(string Provider, string Model, Uri? Endpoint)
     }
 
     private static ClinforgeException Bad(string value, string why) =>
-        new($"{Variable}='{value}': {why}. Examples: openai:gpt-4o-mini, openai-compatible:http://localhost:8000/v1:llama-3.1-8b, ollama:llama3.1.");
+        new($"{Variable}='{value}': {why}. Examples: openai:gpt-4o-mini, anthropic:claude-sonnet-4-5, openai-compatible:http://localhost:8000/v1:llama-3.1-8b, ollama:llama3.1.");
 }
 
 /// <summary>Chooses the parser: the LLM backend when <c>CLINFORGE_LLM</c> is set and usable, else the offline rules.</summary>

@@ -7,8 +7,9 @@ namespace Clinforge.Intent;
 
 /// <summary>
 /// The optional LLM backend of the semantic parser, over any Microsoft.Extensions.AI
-/// <see cref="IChatClient"/>. It sends only the request text and the class names, asks for JSON in
-/// the task_spec.json field names, and validates the reply against the dataset's vocabulary with
+/// <see cref="IChatClient"/>. It sends only the request text, the class names and, when known, images
+/// per class and CSV column names; asks for JSON constrained by a schema in the task_spec.json field
+/// names (<see cref="ReplySchema"/>), and validates the reply against the dataset's vocabulary with
 /// <see cref="SpecAnswers.Apply"/>. The rule parser runs first (it also refuses requests naming
 /// conditions the data lacks); when the LLM is unreachable, slow, or replies with anything invalid,
 /// the rule reading is returned with a note saying why, so the workflow never depends on the LLM.
@@ -55,13 +56,18 @@ public sealed class LlmIntentParser : IIntentParser
     }
 
     /// <inheritdoc/>
-    public TaskSpec Parse(string request, IReadOnlyList<string> datasetClasses)
+    public TaskSpec Parse(string request, IReadOnlyList<string> datasetClasses) => Parse(request, datasetClasses, null);
+
+    /// <inheritdoc/>
+    public TaskSpec Parse(string request, IReadOnlyList<string> datasetClasses, DatasetContext? context)
     {
         var byRules = _rules.Parse(request, datasetClasses);
+        // A grouped reading ("nevus" = common + atypical) names classes the data does not have; the LLM answers about those.
+        var classes = byRules.Classes;
         string reply;
         try
         {
-            reply = Ask(request, datasetClasses);
+            reply = Ask(request, classes, context);
         }
         catch (Exception e) when (e is not (OutOfMemoryException or StackOverflowException))
         {
@@ -79,17 +85,82 @@ public sealed class LlmIntentParser : IIntentParser
         }
     }
 
-    private string Ask(string request, IReadOnlyList<string> classes)
+    /// <summary>
+    /// The message sent to the LLM: the request, the class names and, when known, images per class,
+    /// the CSV's column names and the format. No image, path or identifier leaves the machine.
+    /// </summary>
+    public static string UserMessage(string request, IReadOnlyList<string> classes, DatasetContext? context)
     {
-        // Only the request and the class names leave the machine: no image, path or identifier.
         var user = new JsonObject
         {
             ["request"] = request,
             ["classes"] = new JsonArray(classes.Select(c => (JsonNode?)JsonValue.Create(c)).ToArray()),
         };
-        List<ChatMessage> messages = [new(ChatRole.System, _instructions), new(ChatRole.User, user.ToJsonString())];
+        if (context is not null)
+        {
+            user["images_per_class"] = new JsonObject(context.CountsPerClass.Select(kv => KeyValuePair.Create(kv.Key, (JsonNode?)JsonValue.Create(kv.Value))));
+            if (context.Columns.Count > 0) user["csv_columns"] = new JsonArray(context.Columns.Select(c => (JsonNode?)JsonValue.Create(c)).ToArray());
+            user["format"] = context.Format;
+        }
+        return user.ToJsonString();
+    }
+
+    /// <summary>
+    /// The JSON schema of the reply (structured output): task_spec.json's answerable fields, with the
+    /// class names as an enum so a provider that enforces schemas cannot invent a class. The reply is
+    /// validated again after it arrives, since not every provider enforces the schema.
+    /// </summary>
+    public static JsonElement ReplySchema(IReadOnlyList<string> classes)
+    {
+        JsonArray Enum(IEnumerable<string> values) => new(values.Select(v => (JsonNode?)JsonValue.Create(v)).ToArray());
+        JsonObject Nullable(JsonObject schema) => new() { ["anyOf"] = new JsonArray(schema, new JsonObject { ["type"] = "null" }) };
+        var className = new JsonObject { ["type"] = "string", ["enum"] = Enum(classes) };
+        var text = new JsonObject { ["type"] = "string" };
+        var fields = new[] { "task", "positive_class", "priority_classes", "error_preference", "operating_point", "localize", "confounders", "supervision", "budget" };
+        var schema = new JsonObject
+        {
+            ["type"] = "object",
+            ["properties"] = new JsonObject
+            {
+                ["task"] = new JsonObject { ["type"] = "string", ["enum"] = Enum(["classification", "detection", "segmentation"]) },
+                ["positive_class"] = Nullable(className.DeepClone().AsObject()),
+                ["priority_classes"] = new JsonObject { ["type"] = "array", ["items"] = className.DeepClone() },
+                ["error_preference"] = new JsonObject { ["type"] = "string", ["enum"] = Enum(["sensitivity", "specificity", "balanced"]) },
+                ["operating_point"] = Nullable(new JsonObject
+                {
+                    ["type"] = "object",
+                    ["properties"] = new JsonObject
+                    {
+                        ["constraint"] = new JsonObject { ["type"] = "string", ["enum"] = Enum(["sensitivity", "specificity"]) },
+                        ["value"] = new JsonObject { ["type"] = "number", ["exclusiveMinimum"] = 0, ["exclusiveMaximum"] = 1 },
+                    },
+                    ["required"] = Enum(["constraint", "value"]),
+                }),
+                ["localize"] = new JsonObject { ["type"] = "boolean" },
+                ["confounders"] = new JsonObject { ["type"] = "array", ["items"] = text.DeepClone() },
+                ["supervision"] = Nullable(text.DeepClone().AsObject()),
+                ["budget"] = Nullable(new JsonObject { ["type"] = "string", ["enum"] = Enum(["quick", "overnight", "thorough"]) }),
+                ["evidence"] = new JsonObject
+                {
+                    ["type"] = "object",
+                    ["properties"] = new JsonObject(fields.Select(f => KeyValuePair.Create(f, (JsonNode?)Nullable(text.DeepClone().AsObject())))),
+                },
+            },
+            ["required"] = Enum(["task", "error_preference"]),
+        };
+        return JsonSerializer.SerializeToElement(schema);
+    }
+
+    private string Ask(string request, IReadOnlyList<string> classes, DatasetContext? context)
+    {
+        List<ChatMessage> messages = [new(ChatRole.System, _instructions), new(ChatRole.User, UserMessage(request, classes, context))];
         using var cts = new CancellationTokenSource(_timeout);
-        var task = _client.GetResponseAsync(messages, new ChatOptions { ResponseFormat = ChatResponseFormat.Json, Temperature = 0 }, cts.Token);
+        var options = new ChatOptions
+        {
+            ResponseFormat = ChatResponseFormat.ForJsonSchema(ReplySchema(classes), "task_spec", "The clinician's request as a Clinforge task specification"),
+            Temperature = 0,
+        };
+        var task = _client.GetResponseAsync(messages, options, cts.Token);
         return task.WaitAsync(_timeout, cts.Token).GetAwaiter().GetResult().Text;
     }
 

@@ -99,14 +99,53 @@ public sealed class LlmIntentParserTests
         Assert.Empty(client.Sent);
     }
 
+    [Fact]
+    public void Should_SendCountsAndColumnNamesAndASchema_When_TheDataIsKnown()
+    {
+        // given a recording client and what is known about a CSV dataset
+        var client = new RecordedChatClient("""{"task": "classification", "error_preference": "balanced"}""");
+        var context = new DatasetContext(new Dictionary<string, int> { ["nevus"] = 400, ["melanoma"] = 100 }, ["image", "diagnosis", "patient_id", "scanner"], "csv");
+
+        // when parsed with the context
+        new LlmIntentParser(client, new RuleBasedParser(), TimeSpan.FromSeconds(5)).Parse(Request, _classes, context);
+
+        // then counts and column names are sent (names only), and the reply is constrained by a JSON schema whose class enum is the data's
+        var user = Assert.Single(client.Sent, m => m.Role == ChatRole.User);
+        Assert.Contains("\"images_per_class\":{\"nevus\":400,\"melanoma\":100}", user.Text);
+        Assert.Contains("\"csv_columns\":[\"image\",\"diagnosis\",\"patient_id\",\"scanner\"]", user.Text);
+        var format = Assert.IsType<ChatResponseFormatJson>(client.Options!.ResponseFormat);
+        Assert.Equal("task_spec", format.SchemaName);
+        var schema = format.Schema!.Value;
+        var positive = schema.GetProperty("properties").GetProperty("positive_class").GetProperty("anyOf")[0].GetProperty("enum");
+        Assert.Equal(["nevus", "melanoma"], positive.EnumerateArray().Select(e => e.GetString()));
+        Assert.Equal(["task", "error_preference"], schema.GetProperty("required").EnumerateArray().Select(e => e.GetString()));
+    }
+
+    [Fact]
+    public void Should_ConfigureAnthropic_When_TheVariableNamesIt()
+    {
+        // given CLINFORGE_LLM=anthropic:MODEL
+        var config = LlmConfig.Parse("anthropic:claude-sonnet-4-5")!;
+        Assert.Equal(("anthropic", "claude-sonnet-4-5", "ANTHROPIC_API_KEY"), (config.Provider, config.Model, config.KeyVariable));
+        // when the key is missing, no client and a reason naming the variable (never a key)
+        Assert.Null(config.CreateClient(_ => null, out var reason));
+        Assert.Contains("ANTHROPIC_API_KEY", reason);
+        // when the key is present, an IChatClient is made without any request being sent
+        using var client = config.CreateClient(v => v == "ANTHROPIC_API_KEY" ? "sk-test" : null, out _);
+        Assert.NotNull(client);
+    }
+
     /// <summary>Replays one recorded reply (null: never replies) and records what was sent.</summary>
     private sealed class RecordedChatClient(string? reply) : IChatClient
     {
         public List<ChatMessage> Sent { get; } = [];
 
+        public ChatOptions? Options { get; private set; }
+
         public async Task<ChatResponse> GetResponseAsync(IEnumerable<ChatMessage> messages, ChatOptions? options = null, CancellationToken cancellationToken = default)
         {
             Sent.AddRange(messages);
+            Options = options;
             if (reply is null) await Task.Delay(Timeout.Infinite, cancellationToken);
             return new ChatResponse(new ChatMessage(ChatRole.Assistant, reply));
         }
