@@ -60,6 +60,8 @@ public sealed record Recipe
     public double TrainBudgetFraction { get; init; } = 0.85;
     // Average predictions over flips at inference (test-time augmentation).
     public bool TestTimeAugmentation { get; init; }
+    // Exponential moving average of the weights (0 = off); the average is validated and saved.
+    public double EmaDecay { get; init; }
     public int Seed { get; init; } = 17;
     // Why each field has the value it has (field path → reason and source).
     public IReadOnlyDictionary<string, string> Origins { get; init; } = new Dictionary<string, string>();

@@ -52,6 +52,9 @@ public sealed class Trainer(Action<string> log)
         using var xVal = ToTensor(val, pre);
         var sampleWeights = recipe.Sampler.Name == "class_balanced"
             ? tensor(train.Labels.Select(l => 1.0f / Math.Max(counts[l], 1)).ToArray()) : null;
+        // With weight averaging the averaged copy is validated and saved (the recipe's ema_decay; 0 = off).
+        using var average = recipe.EmaDecay > 0 ? new WeightAverage(model, recipe.Model, train.Channels, classes.Count, recipe.EmaDecay, device) : null;
+        var evaluated = average?.Model ?? model;
 
         var curve = new List<EpochLog>();
         ValidationMetrics? best = null;
@@ -68,14 +71,14 @@ public sealed class Trainer(Action<string> log)
         {
             epoch++;
             var epochClock = Stopwatch.StartNew();
-            double trainLoss = RunEpoch(model, optimizer, lossFn, recipe, xTrain, yTrain, sampleWeights, gen, device, epoch, schedule);
+            double trainLoss = RunEpoch(model, optimizer, lossFn, recipe, xTrain, yTrain, sampleWeights, gen, device, epoch, schedule, average);
             trainSeconds += epochClock.Elapsed.TotalSeconds;
             seen += train.Count;
             if (double.IsNaN(trainLoss) || double.IsInfinity(trainLoss))
                 return Failed(curve, epoch, trainSeconds, seen, "training loss became NaN/inf",
                     "The optimisation diverged: lower the learning rate or add gradient clipping.");
 
-            var (valLoss, probs) = Predict(model, xVal, val.Labels, recipe.TestTimeAugmentation, device, lossFn);
+            var (valLoss, probs) = Predict(evaluated, xVal, val.Labels, recipe.TestTimeAugmentation, device, lossFn);
             var metrics = scorer(val.Labels, probs);
             double epochSeconds = epochClock.Elapsed.TotalSeconds;
             epochTimes.Add(epochSeconds);
@@ -88,7 +91,7 @@ public sealed class Trainer(Action<string> log)
             if (best is null || metrics.Objective > best.Objective)
             {
                 best = metrics; bestEpoch = epoch; bestProbs = probs;
-                SaveAtomically(model, paths.Model);
+                SaveAtomically(evaluated, paths.Model);
             }
             progress?.Invoke(new TrainProgress(epoch, planned, schedule.Fraction(DateTime.UtcNow), best?.Objective));
             if (remaining < typical)
@@ -106,7 +109,7 @@ public sealed class Trainer(Action<string> log)
     }
 
     private static double RunEpoch(Module<Tensor, Tensor> model, optim.Optimizer optimizer, LossFunction lossFn, Recipe recipe,
-        Tensor x, Tensor y, Tensor? sampleWeights, Generator gen, Device device, int epoch, TimeSchedule schedule)
+        Tensor x, Tensor y, Tensor? sampleWeights, Generator gen, Device device, int epoch, TimeSchedule schedule, WeightAverage? average)
     {
         model.train();
         long n = x.shape[0];
@@ -128,6 +131,7 @@ public sealed class Trainer(Action<string> log)
             loss.backward();
             if (recipe.Optimizer.GradClip > 0) nn.utils.clip_grad_norm_(model.parameters(), recipe.Optimizer.GradClip);
             optimizer.step();
+            average?.Update(model);
             total += loss.item<float>();
         }
         return total / batches;

@@ -95,8 +95,10 @@ public sealed class TrainingTests
         Assert.Contains("resnet", e.Message);
     }
 
-    [Fact]
-    public void Should_LearnASeparableTask_When_TrainedBriefly()
+    [Theory]
+    [InlineData(0.0)]
+    [InlineData(0.99)]
+    public void Should_LearnASeparableTask_When_TrainedBriefly(double emaDecay)
     {
         // Given a tiny task: bright centre = class 1, dark centre = class 0
         using var tmp = new TempDir();
@@ -118,7 +120,7 @@ public sealed class TrainingTests
             }
             return new ImageSet(px, labels, 1, 16, Enumerable.Range(0, n).Select(i => $"{seed}/{i}").ToArray());
         }
-        var recipe = new Recipe { Input = new InputSpec(16, 1), Model = new ModelSpec("resnet", 8, 1), MaxEpochs = 4, BatchSize = 16 };
+        var recipe = new Recipe { Input = new InputSpec(16, 1), Model = new ModelSpec("resnet", 8, 1), MaxEpochs = 4, BatchSize = 16, EmaDecay = emaDecay };
         var trainer = new Trainer(_ => { });
 
         // When trained with a scorer that reports accuracy
@@ -135,6 +137,35 @@ public sealed class TrainingTests
         Assert.True(File.Exists(paths.Model));
         Assert.Equal(outcome.Metrics.Epochs, outcome.Metrics.Curve.Count);
         Assert.Equal(32, outcome.BestValProbabilities.Length);
+        // and the saved checkpoint is the model that was validated (with EMA: the average, not the raw weights)
+        var val = Make(32, 2);
+        var pre = Json.Read<Preprocessing>(Path.Combine(paths.Root, "preprocessing.json"));
+        using var saved = ModelRegistry.Create(recipe.Model, 1, 2);
+        saved.load(paths.Model);
+        using var xVal = Trainer.ToTensor(val, pre);
+        var again = Trainer.Predict(saved, xVal, null, false, CPU).Probabilities;
+        for (int i = 0; i < 32; i++) Assert.Equal(outcome.BestValProbabilities[i][1], again[i][1], 5);
+    }
+
+    [Fact]
+    public void Should_MoveTheAverageTowardTheWeights_When_UpdatedWithAWarmedUpDecay()
+    {
+        // Given a model whose weights are all 0, averaged, then set to 1
+        using var model = ModelRegistry.Create(new ModelSpec("simple_cnn", 4, 1), 1, 2);
+        using (no_grad()) foreach (var p in model.parameters()) p.zero_();
+        using var average = new WeightAverage(model, new ModelSpec("simple_cnn", 4, 1), 1, 2, 0.99, CPU);
+        using (no_grad()) foreach (var p in model.parameters()) p.fill_(1);
+
+        // When updated once: the warm-up decay is min(0.99, 2/11)
+        Assert.Equal(2.0 / 11, average.CurrentDecay, 9);
+        average.Update(model);
+
+        // Then every averaged weight is 1 − 2/11, and the raw model is untouched
+        Assert.All(average.Model.parameters(), p => Assert.Equal(9.0 / 11, p.mean().item<float>(), 5));
+        Assert.All(model.parameters(), p => Assert.Equal(1.0, p.mean().item<float>(), 5));
+        // and after many updates the decay reaches the configured one
+        for (int i = 0; i < 2000; i++) average.Update(model);
+        Assert.Equal(0.99, average.CurrentDecay, 9);
     }
 }
 
