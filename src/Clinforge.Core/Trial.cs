@@ -15,7 +15,9 @@ public sealed record ValidationMetrics(
     double BalancedAccuracy,
     double Sensitivity,
     double Specificity,
-    double Threshold);
+    double Threshold,
+    // Top-label expected calibration error (Guo et al. 2017): how far confidence is from accuracy.
+    double Ece = double.NaN);
 
 /// <summary>One row of the learning curve.</summary>
 public sealed record EpochLog(int Epoch, double TrainLoss, double ValLoss, double ValObjective, double ValAuc, double Seconds);

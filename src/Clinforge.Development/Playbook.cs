@@ -39,7 +39,11 @@ public sealed class PlaybookProposer : IProposer
     private sealed record Move(string Name, Func<DevelopmentState, Facts, bool> When, Func<Recipe, Facts, (Recipe Recipe, string Change, string Reason)> Apply, string Source, bool Repeatable = false);
 
     /// <summary>Evidence computed once per proposal.</summary>
-    public sealed record Facts(CurveDiagnosis Curve, double ImbalanceRatio, int NativeSize, bool LastFailed, string? LastFailure);
+    public sealed record Facts(CurveDiagnosis Curve, double ImbalanceRatio, int NativeSize, bool LastFailed, string? LastFailure, double Ece = double.NaN)
+    {
+        /// <summary>Validation confidence is off from accuracy by more than 0.1 on average (Guo et al. 2017 call such networks miscalibrated).</summary>
+        public bool Miscalibrated => Ece > 0.1;
+    }
 
     private static readonly Move[] s_moves =
     [
@@ -61,9 +65,11 @@ public sealed class PlaybookProposer : IProposer
                 "shift and brightness/contrast augmentation increased",
                 "Validation loss rises while training loss keeps falling (over-fitting): stronger label-preserving augmentation widens what the model sees."),
             "Shorten & Khoshgoftaar 2019, J Big Data", Repeatable: true),
-        new("label_smoothing", (s, f) => f.Curve is CurveDiagnosis.Overfitting or CurveDiagnosis.Plateau,
+        new("label_smoothing", (s, f) => f.Curve is CurveDiagnosis.Overfitting or CurveDiagnosis.Plateau || f.Miscalibrated,
             (r, f) => (r with { Loss = r.Loss with { LabelSmoothing = 0.1 } }, "label smoothing 0 → 0.1",
-                "The model grows over-confident on training data; label smoothing keeps its probabilities softer and often generalises better."),
+                f.Miscalibrated
+                    ? $"On validation the model's confidence is off from its accuracy by {f.Ece:0.00} on average (expected calibration error): it is over-confident. Label smoothing keeps probabilities softer, which improves calibration and often generalisation."
+                    : "The model grows over-confident on training data; label smoothing keeps its probabilities softer and often generalises better."),
             "Szegedy et al. 2016; Müller et al. 2019"),
         new("focal_loss", (s, f) => f.ImbalanceRatio >= 1.5 || s.Spec.ErrorPreference != ErrorPreference.Balanced,
             (r, f) => (r with { Loss = r.Loss with { Name = "focal", FocalGamma = 2.0 } }, "loss cross-entropy → focal (γ = 2)",
@@ -189,7 +195,8 @@ public sealed class PlaybookProposer : IProposer
         bool lastFailed = last.Record is { Status: not TrialStatus.Succeeded };
         return new Facts(Diagnose(state.BestMetrics), imbalance,
             Math.Min(state.Card.ImageSizes.CommonWidth, state.Card.ImageSizes.CommonHeight),
-            lastFailed, lastFailed ? last.Record!.Diagnosis ?? last.Record.Status.ToString() : null);
+            lastFailed, lastFailed ? last.Record!.Diagnosis ?? last.Record.Status.ToString() : null,
+            state.BestMetrics?.Best?.Ece ?? double.NaN);
     }
 
     /// <summary>

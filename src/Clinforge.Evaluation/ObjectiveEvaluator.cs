@@ -138,7 +138,11 @@ public static class ObjectiveEvaluator
             Metrics.SpecificityAtSensitivity => specificity,
             _ => throw new InvalidOperationException("unreachable: metric was validated"),
         };
-        return new ValidationMetrics(value, name, auc, accuracy, balanced, sensitivity, specificity, threshold);
+        // Top-label calibration: the predicted class's probability against whether it was right.
+        var confidence = probs.Select(p => p.Max()).ToArray();
+        var correct = probs.Select((p, i) => Array.IndexOf(p, p.Max()) == labels[i] ? 1 : 0).ToArray();
+        double ece = Calibration.ExpectedCalibrationError(correct, confidence);
+        return new ValidationMetrics(value, name, auc, accuracy, balanced, sensitivity, specificity, threshold, ece);
     }
 
     private static string NormalizeMetric(string? metric)

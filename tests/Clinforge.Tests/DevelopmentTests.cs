@@ -135,6 +135,31 @@ public sealed class DevelopmentTests
     }
 
     [Fact]
+    public void Should_ProposeLabelSmoothingNamingTheEce_When_ValidationConfidenceIsMiscalibrated()
+    {
+        // Given a balanced card, a still-improving best trial, but validation confidence far from accuracy
+        var spec = Spec(ErrorPreference.Balanced);
+        var r0 = Initializer.Plan(spec, Card(100, 120), 1) with { TestTimeAugmentation = true };
+        var curve = Enumerable.Range(1, 5).Select(e => new EpochLog(e, 1.0 / e, 1.0 / e, 0.5 + e / 20.0, 0.7, 1)).ToList();
+        TrialMetrics Metrics(double ece) => new()
+        {
+            Status = TrialStatus.Succeeded, Curve = curve, BestEpoch = 5,
+            Best = new ValidationMetrics(0.8, "auc", 0.8, 0.75, 0.75, 0.7, 0.8, 0.5, ece),
+        };
+        var history = new List<(TrialRecord, Recipe, TrialMetrics?)> { Done(0, "initial", r0, true, m: Metrics(0.18)) };
+        // When the playbook proposes, with moves for a still-improving curve ruled out as already tried
+        var tried = new[] { "wider_network", "deeper_network", "higher_learning_rate", "sgd_momentum" }
+            .Select((m, i) => Done(i + 1, m, r0 with { Seed = 100 + i }, false)).ToList();
+        var p = new PlaybookProposer().Propose(new DevelopmentState(spec, Card(100, 120), [.. history, .. tried], r0, Metrics(0.18)))!;
+        // Then label smoothing is proposed because of the calibration error, which the reason quotes
+        Assert.Equal("label_smoothing", p.Move);
+        Assert.Contains("0.18", p.Reason);
+        // and a well-calibrated model gets no such proposal
+        var calm = new PlaybookProposer().Propose(new DevelopmentState(spec, Card(100, 120), [.. history, .. tried], r0, Metrics(0.03)));
+        Assert.NotEqual("label_smoothing", calm?.Move);
+    }
+
+    [Fact]
     public void Should_DiagnoseOverfitting_When_ValidationLossRisesWhileTrainingLossFalls()
     {
         var curve = new[] { (1.0, 0.8), (0.7, 0.6), (0.5, 0.55), (0.3, 0.65), (0.2, 0.75) }
