@@ -178,6 +178,7 @@ internal static class Commands
             if (interruptedLook) journal.Event("note", "the previous test evaluation was interrupted before its results were written; evaluating again");
             var evaluation = FinalEvaluator.Evaluate(run, journal, new TorchModelScorer(dataset), spec, card, seed, allowRepeat: interruptedLook);
             WriteExamples(run, dataset, card, evaluation);
+            WriteSubgroups(run, dataset, card, evaluation, seed);
             ShowEvaluation(evaluation);
         }
         var report = WriteReport(run, journal);
@@ -224,6 +225,16 @@ internal static class Commands
             list.Add(new ExampleImage(kind, test.Ids[i], card.Classes[test.Labels[i]], test.Probabilities[i][positive], stem + ".png", cam));
         }
         Json.Write(Path.Combine(run.ExamplesDir, "examples.json"), list);
+    }
+
+    /// <summary>Subgroup tables from the saved test predictions and the data's metadata columns (none without metadata).</summary>
+    private static void WriteSubgroups(RunPaths run, Dataset dataset, DataCard card, FinalEvaluation evaluation, int seed)
+    {
+        int positive = card.Classes.ToList().IndexOf(evaluation.PositiveClass);
+        var tables = SubgroupAnalysis.Compute(PredictionTable.Read(run.TestPredictions), dataset.Metadata, positive, evaluation.Final.Threshold, seed);
+        if (tables.Count == 0) return;
+        Json.Write(run.Subgroups, tables);
+        AnsiConsole.MarkupLine($"Subgroups: {Markup.Escape(string.Join(", ", tables.Select(t => t.Column)))} ({Markup.Escape(run.Subgroups)})");
     }
 
     /// <summary>Grad-CAM maps for the examples, or none (with a note) when the model has no convolutional feature map.</summary>

@@ -43,3 +43,13 @@ public sealed record FinalEvaluation
 /// and, when one could be computed, a Grad-CAM overlay for the positive class (<see cref="Saliency"/>).
 /// </summary>
 public sealed record ExampleImage(string Kind, string Id, string Label, double Probability, string File, string? Saliency = null);
+
+/// <summary>One subgroup of a metadata column on the test split: the final model's metrics with 95% CIs.</summary>
+public sealed record SubgroupEstimate(string Group, int Count, int Positives, Estimate Auc, Estimate Sensitivity, Estimate Specificity);
+
+/// <summary>
+/// final/subgroups.json: for each metadata column that defines a handful of groups (sex, age band,
+/// site, body part), the final model's test metrics per group, at the operating threshold chosen on
+/// validation. Descriptive: groups are small and several are compared, so intervals are wide.
+/// </summary>
+public sealed record SubgroupTable(string Column, string Grouping, IReadOnlyList<SubgroupEstimate> Rows);

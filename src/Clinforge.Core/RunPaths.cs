@@ -18,6 +18,8 @@ public sealed record RunPaths(string Root)
     public string TestPredictions => Path.Combine(FinalDir, "test_predictions.csv");
     /// <summary>final/trade_off.json: the operating point negotiated on validation when the stated floors conflict.</summary>
     public string TradeOff => Path.Combine(FinalDir, "trade_off.json");
+    /// <summary>final/subgroups.json: the final model's test metrics per metadata group.</summary>
+    public string Subgroups => Path.Combine(FinalDir, "subgroups.json");
     public TrialPaths Trial(int n) => new(Path.Combine(TrialsDir, n.ToString("D3", System.Globalization.CultureInfo.InvariantCulture)));
 }
 

@@ -60,19 +60,23 @@ internal static class CsvDatasetReader
         // Label per row, as text: from a label column or from one-hot columns.
         Func<CsvRecord, string> labelOf;
         string labelDescription;
+        var labelCols = new HashSet<int>();
         if (options.LabelColumn is { } lc)
         {
             var col = ColumnIndex(csvPath, header, lc, "label");
+            labelCols.Add(col);
             labelOf = row => Cell(row, col);
             labelDescription = $"column '{header[col]}'";
         }
         else if (FindByHints(header, LabelHints, excluded) is { } hinted)
         {
+            labelCols.Add(hinted);
             labelOf = row => Cell(row, hinted);
             labelDescription = $"column '{header[hinted]}'";
         }
         else if (DetectOneHot(header, rows, excluded, Cell) is { Count: >= 2 } oneHot)
         {
+            labelCols.UnionWith(oneHot);
             labelOf = row => header[oneHot.First(c => IsOne(Cell(row, c)))];
             labelDescription = $"one-hot columns {string.Join(", ", oneHot.Select(c => header[c]))}";
             notes.Add($"labels read from one-hot columns ({string.Join(", ", oneHot.Select(c => header[c]))}) of {Path.GetFileName(csvPath)}.");
@@ -87,6 +91,7 @@ internal static class CsvDatasetReader
                     $"Name the column that holds the classes 'label' (or class, diagnosis, target), or choose it with the label-column option.");
             }
             var col = guessed[0];
+            labelCols.Add(col);
             labelOf = row => Cell(row, col);
             labelDescription = $"column '{header[col]}'";
             notes.Add($"label column guessed as '{header[col]}'" + (guessed.Count > 1 ? $" (other candidates: {string.Join(", ", guessed.Skip(1).Select(c => header[c]))})" : "") + "; choose another with the label-column option if this is wrong.");
@@ -110,6 +115,10 @@ internal static class CsvDatasetReader
 
         var candidates = new List<FileCandidate>(rows.Count);
         var byId = new Dictionary<string, (int Row, int Label)>(StringComparer.Ordinal);
+        // Every other column (sex, age, site, scanner...) is kept per image for subgroup analysis.
+        var metadataCols = Enumerable.Range(0, header.Length).Where(c => c != imageCol && c != groupCol && !labelCols.Contains(c))
+            .GroupBy(c => header[c].Trim(), StringComparer.Ordinal).Where(g => g.Key.Length > 0).Select(g => g.First()).ToList();
+        var metadata = new Dictionary<string, IReadOnlyDictionary<string, string>>(StringComparer.Ordinal);
         var missing = new List<string>();
         int unlabelled = 0, repeated = 0;
         for (var r = 0; r < rows.Count; r++)
@@ -142,6 +151,7 @@ internal static class CsvDatasetReader
             byId[id] = (r + 1, labelIndex);
             string? group = groupCol is { } gcol && Cell(row, gcol) is { Length: > 0 } gv ? gv : null;
             candidates.Add(new FileCandidate(id, file, labelIndex, group));
+            if (metadataCols.Count > 0) metadata[id] = metadataCols.ToDictionary(c => header[c].Trim(), c => Cell(row, c).Trim(), StringComparer.Ordinal);
         }
 
         if (missing.Count > 0)
@@ -160,6 +170,7 @@ internal static class CsvDatasetReader
 
         var dataset = FileDatasetBuilder.Build("csv", csvPath, classes, candidates, groupColumn: groupCol is { } gi ? header[gi] : null, notes: notes);
         dataset.Columns = header.ToList();
+        dataset.Metadata = metadata;
         return dataset;
     }
 

@@ -71,6 +71,9 @@ public sealed class Dataset
     /// <summary>The CSV's column names when the labels came from a CSV; else empty. (Names only: the parser may send them to an LLM.)</summary>
     public IReadOnlyList<string> Columns { get; internal set; } = [];
 
+    /// <summary>Per item id, the CSV's other columns (not image, label or group) → cell text; empty without a CSV.</summary>
+    public IReadOnlyDictionary<string, IReadOnlyDictionary<string, string>> Metadata { get; internal set; } = new Dictionary<string, IReadOnlyDictionary<string, string>>();
+
     /// <summary>Decodes an item's pixels. Safe to call from many threads at once.</summary>
     public RawImage Load(DataItem item)
     {
@@ -114,7 +117,7 @@ public sealed class Dataset
         var items = Items.Select(i => i with { Label = target[Classes[i.Label]] }).ToList();
         var merged = groups.Where(g => g.Value.Count > 1).Select(g => $"{g.Key} = {string.Join(" + ", g.Value)}");
         return new Dataset(Format, Source, names, items, _load, _files, OfficialSplit, GroupColumn, Unreadable,
-            [.. Notes, $"classes grouped as the request asked: {string.Join("; ", merged)}"]);
+            [.. Notes, $"classes grouped as the request asked: {string.Join("; ", merged)}"]) { Columns = Columns, Metadata = Metadata };
     }
 
     /// <summary>

@@ -121,6 +121,20 @@ public static class HtmlReport
             TestFigures(sb, r, e);
         }
 
+        if (r.Subgroups is { Count: > 0 } subgroups)
+        {
+            L("<h2 id=\"subgroups\">Subgroups (test split, final model)</h2>");
+            L("<p class=\"note\">Metrics within each group of a metadata column, at the operating threshold chosen on validation, with 95% stratified bootstrap intervals. Descriptive only: groups are small and many are compared, so look for large gaps with non-overlapping intervals, not for p-values.</p>");
+            foreach (var t in subgroups)
+            {
+                L($"<section class=\"keep\"><h3>{H(t.Column)} <span class=\"note\">({H(t.Grouping)})</span></h3>");
+                L("<table class=\"subgroup-table\"><tr><th>group</th><th>images</th><th>positives</th><th>AUC [95% CI]</th><th>sensitivity [95% CI]</th><th>specificity [95% CI]</th></tr>");
+                foreach (var g in t.Rows)
+                    L($"<tr><td>{H(g.Group)}</td><td class=\"n\">{g.Count}</td><td class=\"n\">{g.Positives}</td><td class=\"n\">{Fmt(g.Auc)}</td><td class=\"n\">{Fmt(g.Sensitivity)}</td><td class=\"n\">{Fmt(g.Specificity)}</td></tr>");
+                L("</table></section>");
+            }
+        }
+
         L("<h2 id=\"limitations\">Limitations</h2><ul>");
         L("<li>The validation objective of the final model is the best of several trials and therefore optimistic; the test results are the unbiased estimate.</li>");
         L("<li>Each p-value tests one metric on its own; with several metrics compared, read them without a multiple-comparison correction as descriptive, and the clinician's objective as the primary comparison.</li>");
@@ -280,6 +294,6 @@ public static class HtmlReport
         (t.Labels.Select(l => l == positive ? 1 : 0).ToArray(), t.Probabilities.Select(p => p[positive]).ToArray());
 
     private static string H(string s) => WebUtility.HtmlEncode(s);
-    private static string Fmt(Estimate x) => $"{x.Value.ToString("0.000", Inv)} [{x.Lower.ToString("0.000", Inv)}, {x.Upper.ToString("0.000", Inv)}]";
+    private static string Fmt(Estimate x) => double.IsNaN(x.Value) ? "—" : $"{x.Value.ToString("0.000", Inv)} [{x.Lower.ToString("0.000", Inv)}, {x.Upper.ToString("0.000", Inv)}]";
     private static string P(double p) => double.IsNaN(p) ? "—" : p < 0.001 ? "&lt;0.001" : p.ToString("0.000", Inv);
 }

@@ -16,7 +16,8 @@ public sealed record ReportInput(
     PredictionTable? TestPredictions = null,
     PredictionTable? InitialTestPredictions = null,
     IReadOnlyList<ExampleImage>? Examples = null,
-    TradeOffDecision? TradeOff = null);
+    TradeOffDecision? TradeOff = null,
+    IReadOnlyList<SubgroupTable>? Subgroups = null);
 
 /// <summary>
 /// report/report.md: the request, the spec as understood (with provenance), the data card, every
@@ -143,6 +144,23 @@ public static class MarkdownReport
             }
         }
         L();
+        if (r.Subgroups is { Count: > 0 } subgroups)
+        {
+            L("## Subgroups (test split, final model)");
+            L();
+            L("At the operating threshold chosen on validation; 95% stratified bootstrap intervals. Descriptive only: groups are small and many are compared.");
+            foreach (var t in subgroups)
+            {
+                L();
+                L($"**{Esc(t.Column)}** ({t.Grouping})");
+                L();
+                L("| group | images | positives | AUC [95% CI] | sensitivity [95% CI] | specificity [95% CI] |");
+                L("|---|---|---|---|---|---|");
+                foreach (var g in t.Rows)
+                    L($"| {Esc(g.Group)} | {g.Count} | {g.Positives} | {Ci(g.Auc)} | {Ci(g.Sensitivity)} | {Ci(g.Specificity)} |");
+            }
+            L();
+        }
         L("## Protocol and limitations");
         L();
         L($"- The test split was looked at {r.TestLooks.Count} time(s){(r.TestLooks.Count > 1 ? " — MORE THAN ONCE (explicitly allowed); the test results are optimistic" : "")}.");
@@ -157,4 +175,8 @@ public static class MarkdownReport
     }
 
     private static string Esc(string s) => s.Replace("|", "\\|").Replace("\n", " ");
+
+    // A subgroup estimate; "—" when the group lacks a class the metric needs.
+    private static string Ci(Estimate x) => double.IsNaN(x.Value) ? "—"
+        : string.Create(CultureInfo.InvariantCulture, $"{x.Value:0.000} [{x.Lower:0.000}, {x.Upper:0.000}]");
 }

@@ -29,7 +29,8 @@ public static class RunReport
             File.Exists(run.TestPredictions) ? PredictionTable.Read(run.TestPredictions) : null,
             File.Exists(initial) ? PredictionTable.Read(initial) : null,
             File.Exists(Path.Combine(run.ExamplesDir, "examples.json")) ? Json.Read<List<ExampleImage>>(Path.Combine(run.ExamplesDir, "examples.json")) : null,
-            File.Exists(run.TradeOff) ? Json.Read<TradeOffDecision>(run.TradeOff) : null);
+            File.Exists(run.TradeOff) ? Json.Read<TradeOffDecision>(run.TradeOff) : null,
+            File.Exists(run.Subgroups) ? Json.Read<List<SubgroupTable>>(run.Subgroups) : null);
     }
 
     /// <summary>Writes report/report.md, report/report.html and report/model_card.md; returns the HTML path.</summary>

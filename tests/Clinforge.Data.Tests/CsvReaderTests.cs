@@ -32,6 +32,10 @@ public sealed class CsvReaderTests : IDisposable
         Assert.Equal(new[] { "images/p0.png", "images/p1.png", "images/p2.png", "images/p3.png", "images/p4.png", "images/p5.png" }, ds.Items.Select(i => i.Id));
         Assert.Equal(new[] { 1, 1, 0, 1, 0, 1 }, ds.Items.Select(i => i.Label));
         Assert.Equal(new string?[] { "P1", "P1", "P2", "P3", "P4", null }, ds.Items.Select(i => i.Group));
+        // and the other columns are kept per image for subgroup analysis (not image, label or group)
+        Assert.Equal(["image", "patient_id", "age", "diagnosis"], ds.Columns);
+        Assert.Equal("61", ds.Metadata["images/p2.png"]["age"]);
+        Assert.Equal(["age"], ds.Metadata["images/p0.png"].Keys);
     }
 
     [Fact]
