@@ -1,5 +1,6 @@
 using Clinforge.Core;
 using Clinforge.Development;
+using Clinforge.Intent;
 
 namespace Clinforge.Cli;
 
@@ -17,7 +18,13 @@ internal static class ExplainCommand
         using var journal = new Journal(run.Journal);
         var objective = Objective.From(Json.Read<TaskSpec>(run.TaskSpec));
         var tradeOff = File.Exists(run.TradeOff) ? Json.Read<TradeOffDecision>(run.TradeOff) : null;
-        Console.WriteLine(Explainer.Answer(journal.Trials(), objective, round, a.Positional.Count == 2 ? a.Positional[1] : null, tradeOff));
+        var question = a.Positional.Count == 2 ? a.Positional[1] : null;
+        // With CLINFORGE_LLM set and usable, a language model words the answer from the journal's record (checked, template appended).
+        var config = LlmConfig.Parse(Environment.GetEnvironmentVariable(LlmConfig.Variable));
+        var client = config?.CreateClient(Environment.GetEnvironmentVariable, out _);
+        Console.WriteLine(client is null
+            ? Explainer.Answer(journal.Trials(), objective, round, question, tradeOff)
+            : new LlmExplainer(client).Answer(journal.Trials(), objective, round, question, tradeOff));
         return 0;
     }
 }

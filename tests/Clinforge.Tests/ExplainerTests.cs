@@ -87,4 +87,32 @@ public sealed class ExplainerTests
         Assert.Contains("your stated priority decided", answer);
         Assert.Contains("focal", Explainer.Answer(Trials(), s_auc, null, "why did you add focal loss?", decision));
     }
+
+    [Fact]
+    public void Should_WordTheAnswerWithTheLlmAndKeepTheRecord_When_TheAnswerIsGrounded()
+    {
+        // Given a recorded LLM answer that names a real round
+        var client = new RecordedChatClient(() => "Focal loss was added in round 2 because most training images were easy; it raised validation AUC from 0.900 to 0.930, so it was kept.");
+        // When a question is asked
+        var answer = new LlmExplainer(client).Answer(Trials(), s_auc, null, "why did you add focal loss?");
+        // Then the model's words come first, followed by the journal's own record
+        Assert.StartsWith("Focal loss was added in round 2", answer);
+        Assert.Contains("(From the journal: Round 2 tried: loss cross-entropy → focal", answer);
+        // and only the recorded rounds and the question were sent: no paths or identifiers
+        var user = Assert.Single(client.Sent, m => m.Role == Microsoft.Extensions.AI.ChatRole.User).Text;
+        Assert.Contains("\"question\":\"why did you add focal loss?\"", user);
+        Assert.Contains("\"change\":\"width 16 → 32\"", user);
+    }
+
+    [Theory]
+    [InlineData("Round 7 added mixup, which helped.", "round 7, which is not in the journal")]
+    [InlineData("   ", "empty answer")]
+    public void Should_FallBackToTheTemplateAndSaySo_When_TheLlmAnswerIsUngrounded(string reply, string why)
+    {
+        // Given an answer naming a round that never ran (or nothing at all)
+        var answer = new LlmExplainer(new RecordedChatClient(() => reply)).Answer(Trials(), s_auc, null, "why did you add focal loss?");
+        // Then the template answer is given, with the reason the LLM's was not used
+        Assert.StartsWith("Round 2 tried", answer);
+        Assert.Contains(why, answer);
+    }
 }

@@ -10,24 +10,6 @@ namespace Clinforge.Tests;
 /// </summary>
 public sealed class LlmProposerTests
 {
-    private sealed class RecordedChatClient(Func<string> answer) : IChatClient
-    {
-        public List<ChatMessage> Sent { get; } = [];
-
-        public Task<ChatResponse> GetResponseAsync(IEnumerable<ChatMessage> messages, ChatOptions? options = null, CancellationToken cancellationToken = default)
-        {
-            Sent.AddRange(messages);
-            return Task.FromResult(new ChatResponse(new ChatMessage(ChatRole.Assistant, answer())));
-        }
-
-        public IAsyncEnumerable<ChatResponseUpdate> GetStreamingResponseAsync(IEnumerable<ChatMessage> messages, ChatOptions? options = null, CancellationToken cancellationToken = default) =>
-            throw new NotSupportedException();
-
-        public object? GetService(Type serviceType, object? serviceKey = null) => null;
-
-        public void Dispose() { }
-    }
-
     private static DevelopmentState State()
     {
         var spec = DevelopmentTests.Spec();
