@@ -179,6 +179,7 @@ internal static class Commands
             var evaluation = FinalEvaluator.Evaluate(run, journal, new TorchModelScorer(dataset), spec, card, seed, allowRepeat: interruptedLook);
             WriteExamples(run, dataset, card, evaluation);
             WriteSubgroups(run, dataset, card, evaluation, seed);
+            WriteConfound(run, dataset, spec, card, evaluation, seed);
             ShowEvaluation(evaluation);
         }
         var report = WriteReport(run, journal);
@@ -235,6 +236,24 @@ internal static class Commands
         if (tables.Count == 0) return;
         Json.Write(run.Subgroups, tables);
         AnsiConsole.MarkupLine($"Subgroups: {Markup.Escape(string.Join(", ", tables.Select(t => t.Column)))} ({Markup.Escape(run.Subgroups)})");
+    }
+
+    /// <summary>The named confounder's check when a metadata column records it (final/confound.json).</summary>
+    private static void WriteConfound(RunPaths run, Dataset dataset, TaskSpec spec, DataCard card, FinalEvaluation evaluation, int seed)
+    {
+        if (spec.Confounders.Count == 0) return;
+        int positive = card.Classes.ToList().IndexOf(evaluation.PositiveClass);
+        var final = PredictionTable.Read(run.TestPredictions);
+        var initialPath = RunReport.InitialTestPredictions(run);
+        var initial = File.Exists(initialPath) ? PredictionTable.Read(initialPath) : final;
+        var report = ConfoundCheck.Run(spec, Json.Read<Splits>(run.Splits), dataset.Metadata, positive, initial, evaluation.Initial.Trial, final, evaluation.Final.Trial, seed);
+        if (report is null)
+        {
+            AnsiConsole.MarkupLine($"[yellow]confounder:[/] no column of the data records {Markup.Escape(string.Join(", ", spec.Confounders.Select(c => c.Name)))}; the confound analysis needs one (or annotations for an auxiliary classifier).");
+            return;
+        }
+        Json.Write(run.Confound, report);
+        AnsiConsole.MarkupLine($"Confounder '{Markup.Escape(report.Confounder)}' (column {Markup.Escape(report.Column)}): {Markup.Escape(run.Confound)}");
     }
 
     /// <summary>Grad-CAM maps for the examples, or none (with a note) when the model has no convolutional feature map.</summary>

@@ -20,6 +20,8 @@ public sealed record RunPaths(string Root)
     public string TradeOff => Path.Combine(FinalDir, "trade_off.json");
     /// <summary>final/subgroups.json: the final model's test metrics per metadata group.</summary>
     public string Subgroups => Path.Combine(FinalDir, "subgroups.json");
+    /// <summary>final/confound.json: the named confounder's inspection and confound analysis.</summary>
+    public string Confound => Path.Combine(FinalDir, "confound.json");
     public TrialPaths Trial(int n) => new(Path.Combine(TrialsDir, n.ToString("D3", System.Globalization.CultureInfo.InvariantCulture)));
 }
 

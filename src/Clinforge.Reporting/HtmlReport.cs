@@ -121,6 +121,8 @@ public static class HtmlReport
             TestFigures(sb, r, e);
         }
 
+        if (r.Confound is { } cf) ConfoundPanel(sb, cf);
+
         if (r.Subgroups is { Count: > 0 } subgroups)
         {
             L("<h2 id=\"subgroups\">Subgroups (test split, final model)</h2>");
@@ -243,6 +245,29 @@ public static class HtmlReport
             sb.Append("</div></div>\n");
         }
         sb.Append("</section>\n");
+    }
+
+    /// <summary>The named confounder: the shortcut in the development data, then each model's reliance on it on the test split.</summary>
+    private static void ConfoundPanel(StringBuilder sb, Clinforge.Evaluation.ConfoundReport c)
+    {
+        static string Pct(int a, int b) => b == 0 ? "—" : ((double)a / b).ToString("0%", Inv);
+        static string Num(double v) => double.IsNaN(v) ? "—" : v.ToString("0.000", Inv);
+        sb.Append($"<h2 id=\"confound\">Confounder: {H(c.Confounder)} (column <code>{H(c.Column)}</code>)</h2>\n");
+        sb.Append("<p class=\"note\">You asked that the model not rely on this. First how strongly it goes with the label in the development data (a shortcut the model could learn), then, on the test split, whether each model's predictions lean on it: false alarms concentrated in negatives that carry it, and the correlation of the prediction with it after the label is regressed out of both (partial correlation; near 0 means no reliance beyond what the diagnosis explains).</p>\n");
+        sb.Append("<table id=\"confound-counts\"><tr><th>split</th><th>positives with it</th><th>negatives with it</th></tr>");
+        foreach (var k in c.Counts)
+            sb.Append($"<tr><td>{H(k.Split)}</td><td class=\"n\">{k.PositivesWith}/{k.Positives} ({Pct(k.PositivesWith, k.Positives)})</td><td class=\"n\">{k.NegativesWith}/{k.Negatives} ({Pct(k.NegativesWith, k.Negatives)})</td></tr>");
+        sb.Append($"</table><p>The confounder alone predicts the label with AUC {Num(c.ConfounderOnlyAuc)} [{Num(c.ConfounderOnlyAucLower)}, {Num(c.ConfounderOnlyAucUpper)}] on train + validation (0.5 = no shortcut).</p>\n");
+        sb.Append("<table id=\"confound-models\"><tr><th>model (test split)</th><th>false positives carrying it</th><th>its share of negatives</th><th>raw correlation [95% CI]</th><th>partial correlation [95% CI]</th><th>mean p: neg. without / neg. with / pos. without / pos. with</th></tr>");
+        foreach (var m in c.Models)
+        {
+            var a = m.Analysis;
+            string Mean(int label, bool with) => Num(a.Cells.First(x => x.Label == label && x.Confounder == with).Mean);
+            sb.Append($"<tr><td>{H(m.Model)} (trial {m.Trial})</td><td class=\"n\">{a.FalsePositivesWithConfounder}/{a.FalsePositives} ({(double.IsNaN(a.FalsePositiveShare) ? "—" : a.FalsePositiveShare.ToString("0%", Inv))})</td><td class=\"n\">{(double.IsNaN(a.NegativeShare) ? "—" : a.NegativeShare.ToString("0%", Inv))}</td>");
+            sb.Append($"<td class=\"n\">{Num(a.RawCorrelation.Value)} [{Num(a.RawCorrelation.Lower)}, {Num(a.RawCorrelation.Upper)}]</td><td class=\"n\">{Num(a.PartialCorrelation.Value)} [{Num(a.PartialCorrelation.Lower)}, {Num(a.PartialCorrelation.Upper)}]</td>");
+            sb.Append($"<td class=\"n\">{Mean(0, false)} / {Mean(0, true)} / {Mean(1, false)} / {Mean(1, true)}</td></tr>");
+        }
+        sb.Append("</table><p class=\"note\">False positives counted at each model's Youden threshold on the test split. If the false-positive share clearly exceeds the share of negatives, the model raises alarms because of the confounder.</p>\n");
     }
 
     private static void ConfusionMatrix(StringBuilder sb, IReadOnlyList<string> classes, PredictionTable t, int positive, double threshold)

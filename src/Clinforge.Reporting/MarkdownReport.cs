@@ -17,7 +17,8 @@ public sealed record ReportInput(
     PredictionTable? InitialTestPredictions = null,
     IReadOnlyList<ExampleImage>? Examples = null,
     TradeOffDecision? TradeOff = null,
-    IReadOnlyList<SubgroupTable>? Subgroups = null);
+    IReadOnlyList<SubgroupTable>? Subgroups = null,
+    Clinforge.Evaluation.ConfoundReport? Confound = null);
 
 /// <summary>
 /// report/report.md: the request, the spec as understood (with provenance), the data card, every
@@ -144,6 +145,23 @@ public static class MarkdownReport
             }
         }
         L();
+        if (r.Confound is { } cf)
+        {
+            L($"## Confounder: {cf.Confounder} (column `{cf.Column}`)");
+            L();
+            foreach (var k in cf.Counts)
+                L($"- {k.Split}: {k.PositivesWith}/{k.Positives} positives and {k.NegativesWith}/{k.Negatives} negatives carry it.");
+            L($"- The confounder alone predicts the label with AUC {Ci(new Estimate(cf.ConfounderOnlyAuc, cf.ConfounderOnlyAucLower, cf.ConfounderOnlyAucUpper))} (train + validation; 0.5 = no shortcut).");
+            L();
+            L("| model (test split) | false positives carrying it | its share of negatives | raw correlation [95% CI] | partial correlation [95% CI] |");
+            L("|---|---|---|---|---|");
+            foreach (var m in cf.Models)
+            {
+                var a = m.Analysis;
+                L($"| {m.Model} (trial {m.Trial}) | {a.FalsePositivesWithConfounder}/{a.FalsePositives} | {a.NegativeShare.ToString("0%", inv)} | {Ci(new Estimate(a.RawCorrelation.Value, a.RawCorrelation.Lower, a.RawCorrelation.Upper))} | {Ci(new Estimate(a.PartialCorrelation.Value, a.PartialCorrelation.Lower, a.PartialCorrelation.Upper))} |");
+            }
+            L();
+        }
         if (r.Subgroups is { Count: > 0 } subgroups)
         {
             L("## Subgroups (test split, final model)");

@@ -30,7 +30,8 @@ public static class RunReport
             File.Exists(initial) ? PredictionTable.Read(initial) : null,
             File.Exists(Path.Combine(run.ExamplesDir, "examples.json")) ? Json.Read<List<ExampleImage>>(Path.Combine(run.ExamplesDir, "examples.json")) : null,
             File.Exists(run.TradeOff) ? Json.Read<TradeOffDecision>(run.TradeOff) : null,
-            File.Exists(run.Subgroups) ? Json.Read<List<SubgroupTable>>(run.Subgroups) : null);
+            File.Exists(run.Subgroups) ? Json.Read<List<SubgroupTable>>(run.Subgroups) : null,
+            File.Exists(run.Confound) ? Json.Read<Clinforge.Evaluation.ConfoundReport>(run.Confound) : null);
     }
 
     /// <summary>Writes report/report.md, report/report.html and report/model_card.md; returns the HTML path.</summary>
