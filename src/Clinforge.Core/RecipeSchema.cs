@@ -53,6 +53,7 @@ public static class RecipeSchema
         Range("batch_size", r.BatchSize, 2, 1024);
         Range("max_epochs", r.MaxEpochs, 1, 1000);
         Range("train_budget_fraction", r.TrainBudgetFraction, 0.1, 0.95);
+        if (r.Debias is not null) p.AddRange(r.Debias.Problems());
         return p;
     }
 }
