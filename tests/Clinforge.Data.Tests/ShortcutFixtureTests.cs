@@ -152,3 +152,48 @@ public sealed class ShortcutFixtureTests(ITestOutputHelper output)
         output.WriteLine(f.Describe());
     }
 }
+
+public sealed class ConfounderMetadataTests
+{
+    [Fact]
+    public void Should_ReadAnnotatedRowsByItemId_When_TheCsvHasAPartlyFilledConfounderColumn()
+    {
+        // given a fixture written as a CSV dataset, the drain column filled for annotated images only
+        var items = new List<DataItem>();
+        var split = new Dictionary<string, string>(StringComparer.Ordinal);
+        var images = new List<RawImage>();
+        foreach (var s in new[] { SplitNames.Train, SplitNames.Val, SplitNames.Test })
+            for (int i = 0; i < 20; i++)
+            {
+                items.Add(new DataItem($"{s}/{i}", i % 2));
+                split[$"{s}/{i}"] = s;
+                images.Add(new RawImage(28, 28, 1, Enumerable.Repeat((byte)80, 28 * 28).ToArray()));
+            }
+        var f = ShortcutFixture.Inject(Dataset.InMemory("memory://m", ["normal", "pneumonia"], items, images, split), new ShortcutFixtureOptions(AnnotatedShare: 0.5));
+        using var dir = new TempDir();
+        var csv = Path.Combine(f.WriteFolder(dir["fx"]), "labels.csv");
+
+        // when the column is read
+        var values = ConfounderMetadata.Read(csv, "drain");
+        var ds = DatasetReader.Open(csv);
+
+        // then there is one value per annotated image, keyed by the dataset's item ids, equal to the truth
+        Assert.Equal(f.Cases.Count(c => c.Annotated), values.Count);
+        var ids = ds.Items.Select(i => i.Id).ToHashSet();
+        Assert.All(values.Keys, k => Assert.Contains(k, ids));
+        Assert.Equal(f.Cases.Count(c => c.Annotated && c.Artifact), values.Values.Count(v => v == 1));
+    }
+
+    [Theory]
+    [InlineData("1", 1.0)]
+    [InlineData("yes", 1.0)]
+    [InlineData("absent", 0.0)]
+    [InlineData("0.25", 0.25)]
+    [InlineData("", null)]
+    [InlineData("7", null)]
+    public void Should_ParseConfounderCells_When_WrittenInCommonForms(string cell, double? expected)
+    {
+        // given a cell / when parsed / then the value is as expected
+        Assert.Equal(expected, ConfounderMetadata.Parse(cell));
+    }
+}
