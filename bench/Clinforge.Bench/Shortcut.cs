@@ -16,7 +16,7 @@ namespace Clinforge.Bench;
 /// </summary>
 internal static class Shortcut
 {
-    public const string Request = "Classify pneumonia versus normal on these chest X-rays, but don't let the model rely on chest drains.";
+    public const string Request = "Classify pneumonia versus normal on these chest X-rays, but don't rely on chest drains.";
 
     public static int WriteFixture(string[] args, string shared)
     {

@@ -52,7 +52,7 @@ public static class ShortcutPipeline
         string confounder = spec.Confounders[0].Name;
         Journal("spec", new { spec.Request, spec.Confounders, spec.PositiveClass });
         var policy = ShortcutPolicy.From(spec);
-        log($"confounder from the request: '{confounder}' (\"{spec.Confounders[0].Source}\"); priority {policy.Priority}, allowed AUC cost {policy.MaxPrimaryLoss.ToString("0.000", inv)}");
+        log($"confounder from the request: '{confounder}' (from \"{spec.Provenance.GetValueOrDefault("confounders", "?")}\"; label source: {spec.Confounders[0].Source}); priority {policy.Priority}, allowed AUC cost {policy.MaxPrimaryLoss.ToString("0.000", inv)}");
 
         // Load every split once at 28 px grey (PneumoniaMNIST size).
         int size = 28, channels = 1;
