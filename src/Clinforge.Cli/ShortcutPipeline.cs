@@ -108,11 +108,17 @@ public static class ShortcutPipeline
             Input = new InputSpec(size, channels), Model = new ModelSpec("simple_cnn", o.Width, 1, 0.1), MaxEpochs = o.Epochs, BatchSize = 64, Seed = o.Seed,
             Optimizer = new OptimizerSpec(LearningRate: 2e-3), Augmentation = new AugmentationSpec(HorizontalFlip: 0.5),
         };
+        // The data card carries the inspection in plain sentences (and the injection statement).
         var card = new DataCard
         {
             Format = ds.Format, Source = ds.Source, Classes = ds.Classes, TotalItems = ds.Items.Count, Channels = channels, SplitMethod = "official",
-            Counts = new Dictionary<string, IReadOnlyDictionary<string, int>>(), ImageSizes = new SizeSummary(size, size, size, size, size, size),
+            Counts = new[] { (SplitNames.Train, train), (SplitNames.Val, val), (SplitNames.Test, test) }.ToDictionary(p => p.Item1,
+                p => (IReadOnlyDictionary<string, int>)ds.Classes.Select((c, k) => (c, k)).ToDictionary(q => q.c, q => p.Item2.Labels.Count(l => l == q.k))),
+            ImageSizes = new SizeSummary(size, size, size, size, size, size),
+            Notes = [fixture.Describe(), .. crossTabs.Select(t => t.Describe(confounder) + $" ({auxResult.Source} / annotations)"),
+                string.Create(inv, $"{confounder} alone predict the label with AUC {inspection.ConfounderOnlyAuc.Estimate:0.000} [{inspection.ConfounderOnlyAuc.Lower:0.000}, {inspection.ConfounderOnlyAuc.Upper:0.000}] (train + val)")],
         };
+        Json.Write(Path.Combine(o.OutputDir, "datacard.json"), card);
         var trainer = new ShortcutTrainer(l => log("  " + l));
         (ShortcutTrainingOutcome Outcome, ShortcutScore Score) Fit(Recipe r)
         {
