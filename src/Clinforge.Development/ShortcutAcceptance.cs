@@ -60,7 +60,7 @@ public static class ShortcutAcceptance
         double gain = candidate.Primary - best.Primary;
         double depBest = Math.Abs(best.Dependence), depNew = Math.Abs(candidate.Dependence);
         double depDrop = depBest - depNew;
-        string numbers = string.Create(inv, $"primary {best.Primary:0.000} → {candidate.Primary:0.000} ({gain:+0.000;-0.000}), |partial r| {depBest:0.000} → {depNew:0.000}");
+        string numbers = string.Create(inv, $"primary {best.Primary:0.000} → {candidate.Primary:0.000} ({Math.Round(gain, 3):+0.000;-0.000;0.000}), |partial r| {depBest:0.000} → {depNew:0.000}");
         if (double.IsNaN(candidate.Primary) || double.IsNaN(candidate.Dependence))
             return new(false, "invalid", $"Discarded: the candidate's metrics are undefined ({numbers}).", false);
 
