@@ -13,7 +13,7 @@ public sealed class ShortcutPlaybook : IProposer
 {
     private sealed record Move(string Name, Func<Recipe, DebiasSpec, Recipe> Apply, string Change, string Reason, string Source);
 
-    /// <summary>λ values tried for the adversary, in order: start at 0.3, go up to 1.0 if it was kept, down to 0.1 if not.</summary>
+    /// <summary>λ values tried for the adversary, in order 0.3, 1.0, 0.1; once a λ is kept only larger ones are tried (extend what worked).</summary>
     public static readonly IReadOnlyList<double> LambdaLadder = [0.3, 1.0, 0.1];
 
     /// <summary>The next debiasing proposal, or null when the spec names no confounder or every move was tried.</summary>
