@@ -63,6 +63,8 @@ public sealed record Recipe
     // Exponential moving average of the weights (0 = off); the average is validated and saved.
     public double EmaDecay { get; init; }
     public int Seed { get; init; } = 17;
+    // Shortcut-aware training when the spec names a confounder (null = plain training); see DebiasSpec.
+    public DebiasSpec? Debias { get; init; }
     // Why each field has the value it has (field path → reason and source).
     public IReadOnlyDictionary<string, string> Origins { get; init; } = new Dictionary<string, string>();
 

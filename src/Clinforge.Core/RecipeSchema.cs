@@ -54,6 +54,7 @@ public static class RecipeSchema
         Range("max_epochs", r.MaxEpochs, 1, 1000);
         Range("train_budget_fraction", r.TrainBudgetFraction, 0.1, 0.95);
         if (r.EmaDecay != 0) Range("ema_decay", r.EmaDecay, 0.5, 0.9999);
+        if (r.Debias is not null) p.AddRange(r.Debias.Problems());
         return p;
     }
 }

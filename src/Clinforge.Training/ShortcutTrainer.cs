@@ -1,0 +1,163 @@
+using System.Diagnostics;
+using System.Globalization;
+using Clinforge.Core;
+using TorchSharp;
+using static TorchSharp.torch;
+using static TorchSharp.torch.nn;
+
+namespace Clinforge.Training;
+
+/// <summary>What a shortcut-aware training run produced: the model, validation probabilities and its log.</summary>
+public sealed record ShortcutTrainingOutcome(ShortcutNet Model, Preprocessing Preprocessing, double[][] ValProbabilities,
+    IReadOnlyList<EpochLog> Curve, double TrainSeconds, double ImagesPerSecond) : IDisposable
+{
+    /// <summary>Frees the model's native memory.</summary>
+    public void Dispose() => Model.Dispose();
+}
+
+/// <summary>
+/// Trains a <see cref="ShortcutNet"/> with the recipe's <see cref="DebiasSpec"/> moves:
+/// group-balanced sampling over label × confounder (Sagawa et al. 2020; Idrissi et al. 2022),
+/// an adversarial confounder head through a gradient reversal layer (Ganin &amp; Lempitsky 2015),
+/// mixup (Zhang et al. 2018) and label smoothing (Szegedy et al. 2016). The confounder of each
+/// training image is a probability in [0, 1] (a metadata value, or the auxiliary classifier's output).
+/// Runs a fixed number of epochs (<see cref="Recipe.MaxEpochs"/>) with a cosine schedule and keeps the
+/// last epoch: the validation split carries the same shortcut as training, so picking the epoch by
+/// validation AUC would favour the shortcut.
+/// </summary>
+public sealed class ShortcutTrainer(Action<string> log)
+{
+    /// <summary>Trains; <paramref name="trainConfounder"/> has one probability per training image.</summary>
+    public ShortcutTrainingOutcome Train(Recipe recipe, ImageSet train, IReadOnlyList<double> trainConfounder, ImageSet val,
+        IReadOnlyList<string> classes, Func<int[], double[][], double>? valAuc = null)
+    {
+        ArgumentNullException.ThrowIfNull(recipe);
+        ArgumentNullException.ThrowIfNull(train);
+        ArgumentNullException.ThrowIfNull(trainConfounder);
+        ArgumentNullException.ThrowIfNull(val);
+        if (trainConfounder.Count != train.Count) throw new ArgumentException($"{trainConfounder.Count} confounder values for {train.Count} training images", nameof(trainConfounder));
+        var debias = recipe.Debias ?? new DebiasSpec("none");
+        var device = NativeRuntime.PreferredDevice();
+        var gen = new Generator((ulong)recipe.Seed);
+        random.manual_seed(recipe.Seed);
+        var rng = new Random(recipe.Seed);
+        var pre = Trainer.ComputePreprocessing(train, classes);
+        var model = new ShortcutNet(train.Channels, classes.Count, recipe.Model.Width, recipe.Model.Depth, recipe.Model.Dropout);
+        model.to(device);
+        using var optimizer = optim.AdamW(model.parameters(), recipe.Optimizer.LearningRate, weight_decay: recipe.Optimizer.WeightDecay);
+        using var xTrain = Trainer.ToTensor(train, pre);
+        using var yTrain = tensor(train.Labels.Select(l => (long)l).ToArray());
+        using var cTrain = tensor(trainConfounder.Select(c => (float)c).ToArray());
+        using var xVal = Trainer.ToTensor(val, pre);
+        using var sampleWeights = debias.GroupBalanced ? tensor(GroupWeights(train.Labels, trainConfounder)) : null;
+
+        var curve = new List<EpochLog>();
+        double[][] probs = [];
+        var clock = Stopwatch.StartNew();
+        long n = train.Count;
+        int batches = (int)((n + recipe.BatchSize - 1) / recipe.BatchSize);
+        int totalSteps = Math.Max(recipe.MaxEpochs * batches, 1);
+        int step = 0;
+        for (int epoch = 1; epoch <= recipe.MaxEpochs; epoch++)
+        {
+            var epochClock = Stopwatch.StartNew();
+            model.train();
+            using var order = sampleWeights is null ? randperm(n, generator: gen) : multinomial(sampleWeights, n, replacement: true, generator: gen);
+            double total = 0;
+            for (int b = 0; b < batches; b++, step++)
+            {
+                using var scope = NewDisposeScope();
+                double progress = (double)step / totalSteps;
+                // Cosine decay over the planned steps (Loshchilov & Hutter 2017, without restarts).
+                double lr = recipe.Optimizer.LearningRate * 0.5 * (1 + Math.Cos(Math.PI * progress));
+                foreach (var g in optimizer.ParamGroups) g.LearningRate = lr;
+                var idx = order.narrow(0, (long)b * recipe.BatchSize, Math.Min(recipe.BatchSize, n - (long)b * recipe.BatchSize));
+                if (idx.shape[0] < 2) continue; // batch norm needs two samples
+                var xb = Augmenter.Apply(xTrain.index_select(0, idx), recipe.Augmentation, gen).to(device);
+                var target = SoftTargets(yTrain.index_select(0, idx), classes.Count, recipe.Loss.LabelSmoothing).to(device);
+                var conf = cTrain.index_select(0, idx).to(device);
+                if (debias.MixupAlpha > 0)
+                {
+                    // Mixup (Zhang et al. 2018): convex combinations of image pairs, their label and confounder targets.
+                    double lam = Beta(rng, debias.MixupAlpha);
+                    var perm = randperm(xb.shape[0], generator: gen).to(device);
+                    xb = xb * lam + xb.index_select(0, perm) * (1 - lam);
+                    target = target * lam + target.index_select(0, perm) * (1 - lam);
+                    conf = conf * lam + conf.index_select(0, perm) * (1 - lam);
+                }
+                optimizer.zero_grad();
+                Tensor loss;
+                if (debias.AdversaryWeight > 0)
+                {
+                    var (logits, advLogit) = model.ForwardWithAdversary(xb, target, GradientReversal.Ramp(debias.AdversaryWeight, progress));
+                    loss = SoftCrossEntropy(logits, target) + functional.binary_cross_entropy_with_logits(advLogit, conf);
+                }
+                else
+                {
+                    loss = SoftCrossEntropy(model.forward(xb), target);
+                }
+                loss.backward();
+                optimizer.step();
+                total += loss.item<float>();
+            }
+            var (valLoss, p) = Trainer.Predict(model, xVal, null, false, device);
+            probs = p;
+            double auc = valAuc?.Invoke(val.Labels, p) ?? double.NaN;
+            curve.Add(new EpochLog(epoch, total / batches, valLoss, auc, auc, epochClock.Elapsed.TotalSeconds));
+            log(string.Create(CultureInfo.InvariantCulture, $"epoch {epoch}/{recipe.MaxEpochs} train_loss {total / batches:F4} val_auc {auc:F4} {epochClock.Elapsed.TotalSeconds:F1}s ({debias.Describe()})"));
+            if (double.IsNaN(total)) throw new ClinforgeException("shortcut training diverged (NaN loss): lower the learning rate.");
+        }
+        double seconds = clock.Elapsed.TotalSeconds;
+        return new ShortcutTrainingOutcome(model, pre, probs, curve, seconds, n * recipe.MaxEpochs / Math.Max(seconds, 1e-9));
+    }
+
+    /// <summary>
+    /// Sampling weights that give each label × confounder-present group the same total weight
+    /// (Sagawa et al. 2020, group-balanced sampling; Idrissi et al. 2022 "simple data balancing").
+    /// A confounder probability ≥ 0.5 counts as present.
+    /// </summary>
+    public static float[] GroupWeights(IReadOnlyList<int> labels, IReadOnlyList<double> confounder)
+    {
+        ArgumentNullException.ThrowIfNull(labels);
+        ArgumentNullException.ThrowIfNull(confounder);
+        var group = labels.Select((l, i) => l * 2 + (confounder[i] >= 0.5 ? 1 : 0)).ToArray();
+        var counts = group.GroupBy(g => g).ToDictionary(g => g.Key, g => g.Count());
+        return group.Select(g => 1.0f / counts[g]).ToArray();
+    }
+
+    /// <summary>One-hot targets with label smoothing ε: (1 − ε)·onehot + ε / K (Szegedy et al. 2016).</summary>
+    private static Tensor SoftTargets(Tensor labels, int classes, double smoothing)
+    {
+        var onehot = functional.one_hot(labels, classes).to(ScalarType.Float32);
+        return smoothing > 0 ? onehot * (1 - smoothing) + smoothing / classes : onehot;
+    }
+
+    private static Tensor SoftCrossEntropy(Tensor logits, Tensor target) =>
+        -(target * functional.log_softmax(logits, 1)).sum(1).mean();
+
+    /// <summary>A Beta(α, α) draw from two Gamma(α) draws (Marsaglia &amp; Tsang 2000).</summary>
+    private static double Beta(Random rng, double alpha)
+    {
+        double a = Gamma(rng, alpha), b = Gamma(rng, alpha);
+        return a + b <= 0 ? 0.5 : a / (a + b);
+    }
+
+    private static double Gamma(Random rng, double alpha)
+    {
+        if (alpha < 1) return Gamma(rng, alpha + 1) * Math.Pow(rng.NextDouble(), 1 / alpha);
+        double d = alpha - 1.0 / 3, c = 1 / Math.Sqrt(9 * d);
+        while (true)
+        {
+            double x, v;
+            do
+            {
+                double u1 = 1 - rng.NextDouble(), u2 = rng.NextDouble();
+                x = Math.Sqrt(-2 * Math.Log(u1)) * Math.Cos(2 * Math.PI * u2);
+                v = 1 + c * x;
+            } while (v <= 0);
+            v = v * v * v;
+            double u = rng.NextDouble();
+            if (u < 1 - 0.0331 * x * x * x * x || Math.Log(u) < 0.5 * x * x + d * (1 - v + Math.Log(v))) return d * v;
+        }
+    }
+}
