@@ -540,7 +540,8 @@ public sealed class WebApp : IAsyncDisposable
         var run = _store.Run(id);
         if (run is null) return Error(404, "no such project.");
         var reportGuard = new PathGuard([run.ReportDir]);
-        var (path, error) = reportGuard.Confine(file, run.ReportDir);
+        // An escaped slash stays escaped in the route value; decoded here so "..%2F" is seen as "../".
+        var (path, error) = reportGuard.Confine(Uri.UnescapeDataString(file), run.ReportDir);
         if (path is null) return Error(400, "report file: " + error);
         if (!File.Exists(path)) return Error(404, "no such report file (the report is written when development finishes).");
         var type = Path.GetExtension(path).ToLowerInvariant() switch
