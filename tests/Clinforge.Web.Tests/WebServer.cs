@@ -106,6 +106,8 @@ public sealed class WebServer : IAsyncDisposable
         file.Headers.ContentType = new MediaTypeHeaderValue(contentType);
         content.Add(file, "image", fileName);
         var request = new HttpRequestMessage(HttpMethod.Post, path) { Content = content };
+        // As careful clients do: the server may refuse on the headers alone (413) before the body is sent.
+        request.Headers.ExpectContinue = true;
         request.Headers.Add("X-Clinforge-Csrf", Options.CsrfSecret);
         request.Headers.Add("Origin", App.Origin);
         return Client.SendAsync(request);

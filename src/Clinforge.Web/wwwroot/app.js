@@ -33,6 +33,7 @@ async function api(method, url, body) {
   return data;
 }
 
+const pct = v => `${Math.round(1000 * v) / 10}%`;
 const fmt = v => (v === null || v === undefined || Number.isNaN(v)) ? "—" : Number(v).toFixed(3);
 
 const metricNames = {
@@ -65,8 +66,8 @@ function fieldValue(spec, field) {
     case "priority_classes": return (v || []).join(", ") || "none";
     case "error_preference": return preferenceWords[v] || v;
     case "primary_metric": return metricNames[v] || v;
-    case "operating_point": return v ? `maximise ${v.maximize} with ${v.constraint} ≥ ${v.constraint_value}` : "none";
-    case "requirements": return (v || []).map(r => `${r.metric} ≥ ${r.minimum}`).join(", ") || "none";
+    case "operating_point": return v ? `maximise ${v.maximize} while ${v.constraint} stays at or above ${pct(v.constraint_value)}` : "none";
+    case "requirements": return (v || []).map(r => `${r.metric} at least ${pct(r.minimum)}`).join(", ") || "none";
     case "localize": return v ? "yes" : "no";
     case "confounders": return (v || []).map(c => c.name).join(", ") || "none";
     default: return v === null || v === undefined || v === "" ? "not given" : String(v);
@@ -89,19 +90,19 @@ async function showHome() {
   main.replaceChildren(h("h1", {}, "Your projects"));
   const newCard = h("section", { class: "card", id: "new-project" });
   const runsCard = h("section", { class: "card", id: "runs" }, h("h2", {}, "Projects in this workspace"), h("p", { class: "hint" }, "Loading…"));
-  main.append(newCard, runsCard);
+  main.append(runsCard, newCard);
   renderNewProject(newCard);
   try {
     const runs = await api("GET", "/api/runs");
     runsCard.replaceChildren(h("h2", {}, "Projects in this workspace"));
-    if (runs.length === 0) { runsCard.append(h("p", { class: "hint" }, "No projects yet. Start one above.")); return; }
+    if (runs.length === 0) { runsCard.append(h("p", { class: "hint" }, "No projects yet. Start one below.")); return; }
     const rows = runs.map(r => h("tr", { onclick: () => { location.hash = `#/run/${r.id}`; } },
       h("td", {}, h("a", { href: `#/run/${r.id}` }, r.request)),
       h("td", {}, r.data || ""),
       h("td", {}, h("span", { class: `badge ${r.status}` }, statusWords[r.status] || r.status)),
       h("td", {}, String(r.rounds)), h("td", {}, fmt(r.best))));
     runsCard.append(h("table", { class: "runs" },
-      h("thead", {}, h("tr", {}, h("th", {}, "Request"), h("th", {}, "Data"), h("th", {}, "State"), h("th", {}, "Rounds"), h("th", {}, "Best score"))),
+      h("thead", {}, h("tr", {}, h("th", {}, "Request"), h("th", {}, "Data"), h("th", {}, "State"), h("th", {}, "Trials"), h("th", {}, "Best score"))),
       h("tbody", {}, rows)));
   } catch (e) { runsCard.append(h("p", { class: "error" }, e.message)); }
 }
@@ -147,7 +148,7 @@ async function renderNewProject(card) {
   try {
     const d = await api("GET", "/api/datasets");
     for (const e of d.library) library.append(h("option", { value: e.name }, `${e.name} — ${e.classes ? e.classes.join(", ") : ""}`));
-    if (d.library.length > 0) libraryLabel.textContent = "";
+    if (d.library.length > 0) libraryLabel.textContent = ""; else library.hidden = true;
     document.getElementById("roots").textContent = "Folders you may use: " + d.allowed_roots.join(", ") + ". Others can be allowed with 'clinforge serve --allow DIR'.";
   } catch { /* the list is a convenience */ }
 }
@@ -163,8 +164,8 @@ async function showRun(id) {
     h("div", { id: "s-head" }), h("section", { class: "card", id: "s-spec" }), h("section", { class: "card", id: "s-data" }),
     h("section", { class: "card", id: "s-dev" }), h("section", { class: "card", id: "s-why" }),
     h("section", { class: "card", id: "s-tradeoff", hidden: true }), h("section", { class: "card", id: "s-results" }));
-  render(state);
   renderWhy(id);
+  render(state);
   // Live view: the server pushes the state whenever the run folder changes; reconnects by itself.
   source = new EventSource(`/api/runs/${id}/events`);
   source.addEventListener("state", ev => render(JSON.parse(ev.data)));
@@ -186,6 +187,9 @@ function render(s) {
   once("dev", [s.status, s.rounds, s.log, s.rounds_planned], () => renderDev(s));
   once("tradeoff", s.trade_off, () => renderTradeOff(s));
   once("results", [s.report, s.pdf, s.package, s.status], () => renderResults(s));
+  once("why", s.rounds.length > 0, () => { const b = document.getElementById("ask"); if (b) b.disabled = s.rounds.length === 0; document.getElementById("why-wait").hidden = s.rounds.length > 0; });
+  // Once finished, the results are what the clinician came for: they move to the top.
+  if (s.status === "finished") document.getElementById("s-head").after(document.getElementById("s-results"));
 }
 
 function renderHead(s) {
@@ -306,9 +310,9 @@ function renderDev(s) {
   }
   parts.push(err);
   if (s.rounds.length > 0) {
-    parts.push(chart(s.rounds));
+    parts.push(chart(s.rounds, s.spec));
     parts.push(h("table", { id: "rounds-table" }, h("thead", {}, h("tr", {}, h("th", {}, "Round"), h("th", {}, "What was tried"), h("th", {}, "Score"), h("th", {}, "Kept?"), h("th", {}, "Best so far"))),
-      h("tbody", {}, s.rounds.map(r => h("tr", {}, h("td", {}, String(r.number)),
+      h("tbody", {}, s.rounds.map(r => h("tr", {}, h("td", {}, r.number === 0 ? "first model" : String(r.number)),
         h("td", {}, h("div", {}, r.change), h("div", { class: "source" }, r.reason)),
         h("td", {}, r.status === "Succeeded" ? fmt(r.objective) : r.status === "TimedOut" ? "ran out of time" : "failed"),
         h("td", {}, r.accepted ? "kept" : "discarded"), h("td", {}, fmt(r.best_so_far)))))));
@@ -320,7 +324,7 @@ function renderDev(s) {
 }
 
 // The running best as an inline SVG: one dot per round (filled: kept), a step line for the best so far.
-function chart(rounds) {
+function chart(rounds, spec) {
   const W = 640, H = 220, L = 52, R = 16, T = 14, B = 36;
   const ns = "http://www.w3.org/2000/svg";
   const s = (tag, attrs, text) => { const e = document.createElementNS(ns, tag); for (const [k, v] of Object.entries(attrs)) e.setAttribute(k, v); if (text !== undefined) e.textContent = text; return e; };
@@ -348,7 +352,8 @@ function chart(rounds) {
   if (path) svg.append(s("path", { d: path, fill: "none", stroke: "#2f6f8f", "stroke-width": 2.5 }));
   for (const r of rounds) if (r.objective !== null)
     svg.append(s("circle", { cx: x(r.number), cy: y(r.objective), r: 5, fill: r.accepted ? "#2f6f8f" : "#fff", stroke: "#2f6f8f", "stroke-width": 2 }, undefined));
-  const legend = h("p", { class: "hint" }, "Line: best score so far. Filled dot: a round that was kept; open dot: a round that did not help and was discarded.");
+  const what = spec ? (spec.operating_point ? `${spec.operating_point.maximize} while ${spec.operating_point.constraint} stays at or above ${pct(spec.operating_point.constraint_value)}` : (metricNames[spec.primary_metric] || spec.primary_metric)) : "the score";
+  const legend = h("p", { class: "hint" }, `Score: ${what}, measured on the validation images (higher is better). Line: best score so far.`  + " Filled dot: a round that was kept; open dot: a round that did not help and was discarded.");
   return h("div", {}, svg, legend);
 }
 
@@ -364,6 +369,7 @@ function renderWhy(id) {
   } }, "Ask");
   q.addEventListener("keydown", ev => { if (ev.key === "Enter") ask.click(); });
   el.replaceChildren(h("h2", {}, "Ask why"), h("p", { class: "hint" }, "Answers come from the journal of this project: every round, what was changed and why."),
+    h("p", { class: "hint", id: "why-wait" }, "You can ask once the first round has finished."),
     h("label", { for: "why-question" }, "Your question"), q,
     h("div", { class: "row" }, h("div", {}, h("label", { for: "why-round" }, "About round (optional)"), round), h("div", {}, ask)), out);
 }
