@@ -84,10 +84,30 @@ public sealed class BrowserTests(ITestOutputHelper output)
         await page.Locator("#report-frame").ScrollIntoViewIfNeededAsync();
         await page.ScreenshotAsync(new() { Path = Path.Combine(shots, "5-report.png") });
 
+        // When the clinician tries the model on one of the demo images
+        var image = Directory.EnumerateFiles(Path.Combine(server.Workspace, "datasets"), "*.png", SearchOption.AllDirectories).First();
+        await page.SetInputFilesAsync("#try-file", image);
+        await page.ClickAsync("#try");
+
+        // Then the model's decision and probabilities are shown beside the image
+        await page.WaitForSelectorAsync("#try-result .decision", new() { Timeout = 90_000 });
+        var decision = await page.TextContentAsync("#try-result .decision") ?? "";
+        Assert.Matches("melanoma_like|nevus_like", decision);
+        await page.Locator("#try-result").ScrollIntoViewIfNeededAsync();
+        await page.ScreenshotAsync(new() { Path = Path.Combine(shots, "6-try-model.png") });
+
         // And the project is listed on the home page as finished
         await page.ClickAsync("text=← All projects");
         await page.WaitForSelectorAsync(".runs .badge.finished");
-        await page.ScreenshotAsync(new() { Path = Path.Combine(shots, "6-projects.png"), FullPage = true });
+        await page.ScreenshotAsync(new() { Path = Path.Combine(shots, "7-projects.png"), FullPage = true });
+
+        // And a new server over the same workspace (a restart: nothing in memory) shows the same run
+        await using var restarted = await WebApp.StartAsync(server.Options with { Port = 0, Token = Secrets.New(), CsrfSecret = Secrets.New() });
+        await page.GotoAsync(restarted.Url);
+        await page.WaitForSelectorAsync(".runs .badge.finished", new() { Timeout = 20_000 });
+        await page.ClickAsync(".runs a");
+        await page.WaitForSelectorAsync("#rounds-table tbody tr");
+        Assert.Equal("finished", await page.TextContentAsync("#status"));
         output.WriteLine("screenshots: " + shots);
     }
 }

@@ -306,7 +306,7 @@ function renderDev(s) {
   } else if (s.status === "stopped") {
     parts.push(h("p", {}, "Development is paused. Nothing finished is lost; continuing re-runs only the interrupted round."), act("Continue development", `/api/runs/${s.id}/resume`, ""));
   } else if (s.status === "finished") {
-    parts.push(h("p", { class: "ok" }, "Development finished. The final model was tested once on the sealed test images; see the results below."));
+    parts.push(h("p", { class: "ok" }, "Development finished. The final model was tested once on the sealed test images; its results are at the top of this page."));
   }
   parts.push(err);
   if (s.rounds.length > 0) {
