@@ -38,7 +38,7 @@ internal static class ServeCommand
         await using var app = await WebApp.StartAsync(options).ConfigureAwait(false);
         Console.WriteLine($"Clinforge is ready. Open this link in your browser (it contains your access token; keep it private):");
         Console.WriteLine(app.Url);
-        Console.WriteLine($"Workspace: {options.Workspace}. Press Ctrl+C to stop.");
+        Console.WriteLine($"Workspace: {options.Workspace}. Press Ctrl+C to stop (running developments are paused; 'Continue' in the page resumes them).");
         await app.WaitForShutdownAsync().ConfigureAwait(false);
         return 0;
     }

@@ -503,7 +503,9 @@ public sealed class WebApp : IAsyncDisposable
             var probabilities = new Dictionary<string, double>(StringComparer.Ordinal);
             for (int i = 1; i < header.Length - 1; i++)
                 probabilities[header[i]["p_".Length..]] = double.Parse(values[^(header.Length - i)], CultureInfo.InvariantCulture);
-            var rule = output.Split('\n').FirstOrDefault(l => l.Contains("decision rule", StringComparison.Ordinal))?.Trim();
+            // Only the rule is shown: the CLI's line also names the run folder, which the page does not need.
+            var ruleLine = output.Split('\n').FirstOrDefault(l => l.Contains("decision rule: ", StringComparison.Ordinal));
+            var rule = ruleLine is null ? null : "Decision rule: " + ruleLine[(ruleLine.IndexOf("decision rule: ", StringComparison.Ordinal) + "decision rule: ".Length)..].Trim();
             return Ok(new { decision = values[^1], probabilities, rule });
         }
         finally

@@ -420,5 +420,5 @@ function renderResults(s) {
     h("iframe", { class: "report-frame", src: `${base}/report/report.html`, title: "Report", id: "report-frame" }),
     s.package ? h("div", {}, h("h2", { style: "margin-top:1rem" }, "Try the model on an image"),
       h("p", { class: "hint" }, "PNG or JPEG, up to 20 MB. The image is scored on this computer and deleted right after."),
-      h("div", { class: "row" }, h("div", {}, file), h("div", {}, tryIt)), out) : null);
+      h("div", { class: "row center" }, h("div", {}, file), h("div", {}, tryIt)), out) : null);
 }
