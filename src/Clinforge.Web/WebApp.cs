@@ -370,8 +370,8 @@ public sealed class WebApp : IAsyncDisposable
     private async Task<IResult> SaveAnswers(HttpContext ctx, string id)
     {
         var run = _store.Run(id);
+        if (run is not null && File.Exists(run.TaskSpec)) return Error(409, "development has started; the spec is fixed for this run. Start a new project to change it.");
         if (run is null || !File.Exists(RunStore.ParsedSpecFile(run))) return Error(404, "no such project.");
-        if (File.Exists(run.TaskSpec)) return Error(409, "development has started; the spec is fixed for this run. Start a new project to change it.");
         var body = await ReadBody(ctx).ConfigureAwait(false);
         if (body is null) return Error(400, "send a JSON object of field → answer.");
         var answers = RunStore.Answers(run);
