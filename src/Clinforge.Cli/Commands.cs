@@ -49,6 +49,8 @@ internal static class Commands
           clinforge data list [--workspace W]
               Registers datasets (checked, with classes and counts) in the workspace's library
               (--workspace, else $CLINFORGE_WORKSPACE, else ~/.clinforge).
+          clinforge serve [--port P] [--workspace W] [--allow DIR]...
+              The web app for clinicians on 127.0.0.1: prints a link with an access token.
           clinforge trial --run DIR --trial N --budget-seconds S [--threads T]
               (internal) trains one trial; started by the developer loop as a child process.
 

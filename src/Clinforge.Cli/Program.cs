@@ -21,6 +21,7 @@ try
         "predict" => PredictCommand.Run(args[1..]),
         "parse" => Commands.Parse(args[1..]),
         "data" => DataCommand.Run(args[1..]),
+        "serve" => ServeCommand.Run(args[1..]),
         _ => throw new ClinforgeException($"unknown command '{args[0]}'. Run 'clinforge help'."),
     };
 }

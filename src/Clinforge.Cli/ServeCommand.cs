@@ -1,0 +1,45 @@
+using Clinforge.Core;
+using Clinforge.Web;
+
+namespace Clinforge.Cli;
+
+/// <summary>
+/// <c>clinforge serve [--port P] [--workspace DIR] [--allow DIR]...</c>: the local web app for
+/// clinicians, on 127.0.0.1 only, reachable through the printed link with its access token.
+/// </summary>
+internal static class ServeCommand
+{
+    public static int Run(string[] argv)
+    {
+        // --allow may repeat; Args keeps one value per option, so the roots are taken out first.
+        var allowed = new List<string>();
+        var rest = new List<string>();
+        for (int i = 0; i < argv.Length; i++)
+        {
+            if (argv[i] == "--allow")
+            {
+                if (i + 1 >= argv.Length) throw new ClinforgeException("--allow needs a folder.");
+                allowed.Add(argv[++i]);
+            }
+            else rest.Add(argv[i]);
+        }
+        var a = new Args(rest, new HashSet<string>());
+        int port = a.Int("port", 0);
+        var workspace = DatasetLibrary.ResolveWorkspace(a.Get("workspace"));
+        a.RejectUnknown();
+        if (a.Positional.Count > 0) throw new ClinforgeException("usage: clinforge serve [--port P] [--workspace DIR] [--allow DIR]...");
+        if (port is < 0 or > 65535) throw new ClinforgeException($"--port {port}: give a port from 1 to 65535 (or 0 for a free one).");
+        var cliDll = typeof(ServeCommand).Assembly.Location;
+        return Serve(new WebOptions { Workspace = workspace, CliDll = cliDll, Port = port, AllowedRoots = allowed }).GetAwaiter().GetResult();
+    }
+
+    private static async Task<int> Serve(WebOptions options)
+    {
+        await using var app = await WebApp.StartAsync(options).ConfigureAwait(false);
+        Console.WriteLine($"Clinforge is ready. Open this link in your browser (it contains your access token; keep it private):");
+        Console.WriteLine(app.Url);
+        Console.WriteLine($"Workspace: {options.Workspace}. Press Ctrl+C to stop (running developments are paused; 'Continue' in the page resumes them).");
+        await app.WaitForShutdownAsync().ConfigureAwait(false);
+        return 0;
+    }
+}
