@@ -61,6 +61,8 @@ public sealed record Recipe
     // Average predictions over flips at inference (test-time augmentation).
     public bool TestTimeAugmentation { get; init; }
     public int Seed { get; init; } = 17;
+    // Detection knobs (null for classification): see DetectionRecipe.
+    public DetectionRecipe? Detection { get; init; }
     // Why each field has the value it has (field path → reason and source).
     public IReadOnlyDictionary<string, string> Origins { get; init; } = new Dictionary<string, string>();
 

@@ -68,6 +68,9 @@ public sealed class Dataset
     /// <summary>What the reader decided or skipped that a person should know (e.g. which CSV column is the label).</summary>
     public IReadOnlyList<string> Notes { get; }
 
+    /// <summary>For detection datasets: boxes or image-level labels per item, the label format and the source class names; else null.</summary>
+    public DetectionAnnotations? Detection { get; internal set; }
+
     /// <summary>Decodes an item's pixels. Safe to call from many threads at once.</summary>
     public RawImage Load(DataItem item)
     {
@@ -104,5 +107,23 @@ public sealed class Dataset
         var byId = new Dictionary<string, RawImage>(StringComparer.Ordinal);
         for (var i = 0; i < items.Count; i++) byId[items[i].Id] = images[i];
         return new Dataset("memory", source, classes, items, id => byId[id], officialSplit: officialSplit, groupColumn: groupColumn);
+    }
+
+    /// <summary>
+    /// A detection dataset over images in memory (tests, generated data): image-level classes are
+    /// <see cref="DetectionReader.ImageClasses"/>, and each item's label follows its annotation.
+    /// </summary>
+    public static Dataset InMemoryDetection(string source, IReadOnlyList<string> ids, IReadOnlyList<RawImage> images,
+        IReadOnlyList<DetectionLabel> labels, IReadOnlyList<string> sourceClasses, IReadOnlyDictionary<string, string>? officialSplit = null)
+    {
+        ArgumentNullException.ThrowIfNull(ids);
+        ArgumentNullException.ThrowIfNull(labels);
+        var items = ids.Select((id, i) => new DataItem(id, labels[i].Positive ? 1 : 0)).ToList();
+        var byId = new Dictionary<string, RawImage>(StringComparer.Ordinal);
+        for (var i = 0; i < ids.Count; i++) byId[ids[i]] = images[i];
+        return new Dataset("memory", source, DetectionReader.ImageClasses, items, id => byId[id], officialSplit: officialSplit)
+        {
+            Detection = new DetectionAnnotations("memory", sourceClasses, ids.Select((id, i) => (id, labels[i])).ToDictionary(x => x.id, x => x.Item2, StringComparer.Ordinal)),
+        };
     }
 }
