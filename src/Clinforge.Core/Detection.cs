@@ -77,3 +77,23 @@ public static class DetectionMetricNames
     /// <summary>F-beta with β = 2 (recall weighted 4× precision) at IoU 0.5, at the best score threshold on validation.</summary>
     public const string F2 = "f2_at_iou50";
 }
+
+/// <summary>One model's detection metrics on the test split, at the score threshold chosen on validation.</summary>
+public sealed record DetectionModelResult(int Trial, string Label, double Threshold, IReadOnlyDictionary<string, Estimate> Metrics);
+
+/// <summary>final/detection_evaluation.json: the one look at the sealed test split for a detection run.</summary>
+public sealed record DetectionEvaluation
+{
+    public required DateTimeOffset LookedAt { get; init; }
+    /// <summary>Test images scored (fully supervised: boxed positives and negatives).</summary>
+    public required int TestImages { get; init; }
+    public required int TestPositives { get; init; }
+    public required int TestBoxes { get; init; }
+    /// <summary>Test positives known only at image level: no boxes to match, so left out of the box metrics.</summary>
+    public int TestImageLevelOnly { get; init; }
+    public required string ObjectiveName { get; init; }
+    public required DetectionModelResult Initial { get; init; }
+    public required DetectionModelResult Final { get; init; }
+    public required int BootstrapResamples { get; init; }
+    public required int BootstrapSeed { get; init; }
+}
