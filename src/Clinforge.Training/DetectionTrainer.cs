@@ -45,6 +45,9 @@ public sealed class DetectionTrainer(Action<string> log)
 {
     private const int Classes = 1;
 
+    /// <summary>An epoch shows at least this many training images per validation image (a small pool is repeated).</summary>
+    public const int EpochImagesPerValidationImage = 2;
+
     /// <summary>Trains the recipe; validation uses images of <paramref name="val"/> that have full supervision.</summary>
     public DetectionOutcome Train(Recipe recipe, DetectionSet train, DetectionSet val, DetectionScorer scorer, DateTime deadlineUtc,
         TrialPaths paths, Action<TrainProgress>? progress = null)
@@ -93,7 +96,7 @@ public sealed class DetectionTrainer(Action<string> log)
         {
             epoch++;
             var clock = Stopwatch.StartNew();
-            var pool = EpochPool(train, boxes, det, rng);
+            var pool = EpochPool(train, boxes, det, rng, EpochImagesPerValidationImage * valIdx.Length);
             double loss = RunEpoch(model, optimizer, recipe, det, xTrain, train, boxes, pool, gen, rng, device, phaseStart, phaseEnd);
             trainSeconds += clock.Elapsed.TotalSeconds;
             seen += pool.Count;
@@ -159,7 +162,7 @@ public sealed class DetectionTrainer(Action<string> log)
     }
 
     /// <summary>Images of one epoch: every supervised positive, and all negatives or a sample of them per <see cref="DetectionRecipe.NegativesPerPositive"/>.</summary>
-    private static List<int> EpochPool(DetectionSet train, IReadOnlyList<BoundingBox>?[] boxes, DetectionRecipe det, Random rng)
+    private static List<int> EpochPool(DetectionSet train, IReadOnlyList<BoundingBox>?[] boxes, DetectionRecipe det, Random rng, int minImages)
     {
         var positives = Enumerable.Range(0, train.Count).Where(i => boxes[i] is { Count: > 0 }).ToList();
         var negatives = Enumerable.Range(0, train.Count).Where(i => boxes[i] is { Count: 0 } && !train.Labels[i].Positive).ToList();
@@ -169,6 +172,10 @@ public sealed class DetectionTrainer(Action<string> log)
             negatives = negatives.OrderBy(_ => rng.Next()).Take(keep).ToList();
         }
         var pool = positives.Concat(negatives).ToList();
+        // A small pool (few boxed images in the teacher phase) is cycled to at least minImages (twice the
+        // validation images), so validation, a full pass each epoch, does not dominate the budget.
+        var once = pool.ToList();
+        while (once.Count > 0 && pool.Count < minImages) pool.AddRange(once);
         for (int i = pool.Count - 1; i > 0; i--) { int j = rng.Next(i + 1); (pool[i], pool[j]) = (pool[j], pool[i]); }
         return pool;
     }
@@ -184,6 +191,8 @@ public sealed class DetectionTrainer(Action<string> log)
             using var scope = NewDisposeScope();
             var idx = pool.Skip(b * bs).Take(bs).ToArray();
             if (idx.Length < 2) continue; // batch norm needs two samples
+            // The phase's time is up: end the epoch here (validation follows), so a long epoch cannot overrun the trial's budget.
+            if (b > 0 && DateTime.UtcNow >= phaseEnd) break;
             double fraction = Math.Clamp((DateTime.UtcNow - phaseStart) / (phaseEnd - phaseStart), 0, 1);
             // Cosine over the phase's time budget (Loshchilov & Hutter 2017), with a short linear warm-up.
             double lr = recipe.Optimizer.LearningRate * 0.5 * (1 + Math.Cos(Math.PI * fraction)) * Math.Min(1, (fraction + 0.01) / 0.05);
