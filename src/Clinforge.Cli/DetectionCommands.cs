@@ -92,7 +92,7 @@ internal static class DetectionCommands
         sb.AppendLine($"Understood as: {spec.Restatement}").AppendLine();
         foreach (var q in spec.Questions) sb.AppendLine($"- Open question ({q.Field}): {q.Question} Default used: {q.Default}.");
         sb.AppendLine().AppendLine("## Data").AppendLine();
-        sb.AppendLine(string.Create(CultureInfo.InvariantCulture, $"{card.TotalItems} images; {det.PositivesWithBoxes} positives with {det.Boxes} boxes, {det.PositivesImageLevelOnly} positives known only at image level ({det.BoxedShare:P0} of positives boxed: supervision {det.Supervision}), {det.Negatives} negatives. Label format {det.LabelFormat}; source classes: {string.Join(", ", det.SourceClasses)}."));
+        sb.AppendLine(string.Create(CultureInfo.InvariantCulture, $"{card.TotalItems} images; {det.PositivesWithBoxes} positives with {det.Boxes} boxes, {det.PositivesImageLevelOnly} positives known only at image level ({det.BoxedShare:0%} of positives boxed: supervision {det.Supervision}), {det.Negatives} negatives. Label format {det.LabelFormat}; source classes: {string.Join(", ", det.SourceClasses)}."));
         foreach (var n in card.Notes) sb.AppendLine($"- {n}");
         sb.AppendLine().AppendLine("## Trials (validation)").AppendLine();
         sb.AppendLine("| trial | move | change | objective | kept |").AppendLine("|---|---|---|---|---|");

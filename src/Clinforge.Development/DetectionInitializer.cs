@@ -29,7 +29,7 @@ public static class DetectionInitializer
         // so the playbook raises it when the curve asks. Fractures in bone-fracture are about a tenth of
         // the image side: ~25 px at 256, three stride-8 cells.
         int size = Math.Min(256, Math.Max(64, native));
-        origins["input.size"] = string.Format(ci, "{0} px letterbox (images {1} px): a CPU budget; median box side {2:P0} of the image, {3:0} px at this size", size, native, det.MedianBoxSide, det.MedianBoxSide * size);
+        origins["input.size"] = string.Format(ci, "{0} px letterbox (images {1} px): a CPU budget; median box side {2:0%} of the image, {3:0} px at this size", size, native, det.MedianBoxSide, det.MedianBoxSide * size);
         var model = new ModelSpec("fcos_lite", Width: 16, Depth: 1);
         origins["model"] = "FCOS-style anchor-free detector (Tian et al. 2019), small ResNet backbone w16 with an FPN to stride 8";
         var optimizer = new OptimizerSpec("adamw", LearningRate: 2e-3, WeightDecay: 1e-4, Schedule: "cosine", GradClip: 10);
@@ -45,8 +45,8 @@ public static class DetectionInitializer
         };
         origins["detection.negatives_per_positive"] = detection.NegativesPerPositive > 0 ? "1 negative per positive image per epoch (negatives outnumber boxed positives)" : "every negative each epoch";
         origins["detection.mixed_supervision"] = mixed
-            ? string.Format(ci, "teacher–student: only {0:P0} of positive images have boxes ({1} of {2}); the teacher trained on them pseudo-labels the {3} image-level positives (Sohn et al. 2020; Xu et al. 2021)", det.BoxedShare, det.PositivesWithBoxes, det.PositivesWithBoxes + det.PositivesImageLevelOnly, det.PositivesImageLevelOnly)
-            : det.PositivesImageLevelOnly > 0 ? string.Format(ci, "none: {0:P0} of positives have boxes, enough to train on them alone", det.BoxedShare) : "none: every positive image has boxes";
+            ? string.Format(ci, "teacher–student: only {0:0%} of positive images have boxes ({1} of {2}); the teacher trained on them pseudo-labels the {3} image-level positives (Sohn et al. 2020; Xu et al. 2021)", det.BoxedShare, det.PositivesWithBoxes, det.PositivesWithBoxes + det.PositivesImageLevelOnly, det.PositivesImageLevelOnly)
+            : det.PositivesImageLevelOnly > 0 ? string.Format(ci, "none: {0:0%} of positives have boxes, enough to train on them alone", det.BoxedShare) : "none: every positive image has boxes";
         origins["objective"] = spec.PrimaryMetric == DetectionMetricNames.F2
             ? "F2 at IoU 0.5 at the validation-chosen score threshold: missed findings cost more"
             : "mAP@50 on validation";

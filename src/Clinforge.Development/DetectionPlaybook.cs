@@ -22,15 +22,15 @@ public static class DetectionPlaybook
                 $"The last trial failed ({e.LastFailure}); a lower learning rate with clipping is the standard repair."), "Pascanu et al. 2013", Repeatable: true),
         new("mixed_supervision", (s, e) => e.ImageLevelPositives > 0 && s.BestRecipe.Detection?.MixedSupervision != "teacher_student",
             (r, d, e) => (r with { Detection = d with { MixedSupervision = "teacher_student" } }, "mixed supervision none → teacher–student pseudo-labels",
-                $"{e.ImageLevelPositives} positive images have no boxes ({e.BoxedShare:P0} boxed): a teacher trained on the boxed ones can label them, and the student learns from both."),
+                $"{e.ImageLevelPositives} positive images have no boxes ({e.BoxedShare:0%} boxed): a teacher trained on the boxed ones can label them, and the student learns from both."),
             "Sohn et al. 2020 (STAC); Xu et al. 2021 (Soft Teacher)"),
         new("centre_sampling_radius", (s, e) => e.Recall < 0.6 && (s.BestRecipe.Detection?.CenterRadius ?? 1.5) < 2.5,
             (r, d, e) => (r with { Detection = d with { CenterRadius = d.CenterRadius + 1.0 } }, $"centre sampling radius {d.CenterRadius:G2} → {d.CenterRadius + 1:G2} strides",
-                $"Recall at the operating point is {e.Recall:P0}: more locations per annotated box become positives, so small findings get more training signal."),
+                $"Recall at the operating point is {e.Recall:0%}: more locations per annotated box become positives, so small findings get more training signal."),
             "Tian et al. 2019 (FCOS centre sampling); Zhang et al. 2020 (ATSS)", Repeatable: true),
         new("negatives_curation", (s, e) => e.Precision < e.Recall && (s.BestRecipe.Detection?.NegativesPerPositive ?? 0) is > 0 and < 2,
             (r, d, e) => (r with { Detection = d with { NegativesPerPositive = 2 } }, $"negatives per positive {d.NegativesPerPositive:G2} → 2",
-                $"False marks dominate (precision {e.Precision:P0} < recall {e.Recall:P0}): showing two fracture-free images per positive teaches what is not a finding."),
+                $"False marks dominate (precision {e.Precision:0%} < recall {e.Recall:0%}): showing two fracture-free images per positive teaches what is not a finding."),
             "hard/negative mining practice: Shrivastava et al. 2016 (OHEM); Lin et al. 2017"),
         new("focal_alpha", (s, e) => e.RecallFirst && (s.BestRecipe.Detection?.FocalAlpha ?? 0.25) < 0.5,
             (r, d, e) => (r with { Detection = d with { FocalAlpha = 0.5 } }, $"focal loss α {d.FocalAlpha:G2} → 0.5",
@@ -50,10 +50,10 @@ public static class DetectionPlaybook
             "Tan et al. 2020 (EfficientDet resolution scaling)", Repeatable: true),
         new("nms_threshold", (s, e) => e.Precision < 0.3 && (s.BestRecipe.Detection?.NmsIou ?? 0.5) > 0.35,
             (r, d, e) => (r with { Detection = d with { NmsIou = 0.35 } }, $"NMS IoU {d.NmsIou:G2} → 0.35",
-                $"Precision is {e.Precision:P0}: overlapping duplicate marks on one finding count as false marks; stricter suppression removes them."),
+                $"Precision is {e.Precision:0%}: overlapping duplicate marks on one finding count as false marks; stricter suppression removes them."),
             "Neubeck & Van Gool 2006; Bodla et al. 2017"),
         new("longer_training", (s, e) => e.Curve is CurveDiagnosis.StillImproving or CurveDiagnosis.Underfitting && s.BestRecipe.TrainBudgetFraction < 0.95,
-            (r, d, e) => (r with { TrainBudgetFraction = 0.95 }, $"share of the trial budget spent training {r.TrainBudgetFraction:P0} → 95%",
+            (r, d, e) => (r with { TrainBudgetFraction = 0.95 }, $"share of the trial budget spent training {r.TrainBudgetFraction:0%} → 95%",
                 "Validation was still improving when the budget ended: more of it goes to training."),
             "Goyal et al. 2017 (schedules); He et al. 2019 (rethinking ImageNet pre-training: detectors need long schedules)"),
         new("wider_network", (s, e) => e.Curve is CurveDiagnosis.Underfitting && s.BestRecipe.Model.Width < 32,
@@ -81,7 +81,7 @@ public static class DetectionPlaybook
             var (recipe, change, reason) = move.Apply(state.BestRecipe, d, e);
             if (state.AlreadyTried(recipe)) continue;
             recipe = recipe.WithOrigin($"round:{move.Name}", change + " — " + move.Source);
-            return new Proposal(move.Name, change, $"{reason} (Best trial: recall {e.Recall:P0}, precision {e.Precision:P0} at its operating point; curve {e.Curve}.)", move.Source, recipe);
+            return new Proposal(move.Name, change, $"{reason} (Best trial: recall {e.Recall:0%}, precision {e.Precision:0%} at its operating point; curve {e.Curve}.)", move.Source, recipe);
         }
         return null;
     }

@@ -80,7 +80,7 @@ public sealed class DetectionTrainer(Action<string> log)
         var start = DateTime.UtcNow;
         var teacherEnd = mixed ? start + (deadlineUtc - start) * Math.Clamp(det.TeacherFraction, 0.1, 0.9) : deadlineUtc;
         log(string.Create(CultureInfo.InvariantCulture,
-            $"detection: {train.Count} training images ({boxes.Count(b => b is { Count: > 0 })} boxed positives, {train.Labels.Count(l => !l.Positive)} negatives, {imageLevel} image-level positives), {valIdx.Length} validation images with full supervision; {(mixed ? $"teacher–student: teacher until {det.TeacherFraction:P0} of the budget" : "boxed images only")}"));
+            $"detection: {train.Count} training images ({boxes.Count(b => b is { Count: > 0 })} boxed positives, {train.Labels.Count(l => !l.Positive)} negatives, {imageLevel} image-level positives), {valIdx.Length} validation images with full supervision; {(mixed ? $"teacher–student: teacher until {det.TeacherFraction:0%} of the budget" : "boxed images only")}"));
 
         var curve = new List<EpochLog>();
         ValidationMetrics? best = null;
