@@ -17,7 +17,7 @@ internal static class DetectionThroughput
         set_num_threads(threads);
         random.manual_seed(1);
         Console.WriteLine($"torch threads {get_num_threads()}; batch 16; 2 warm-up + 5 timed steps each");
-        foreach (var (size, width) in new[] { (256, 16), (320, 16), (384, 16), (320, 24) })
+        foreach (var (size, width) in new[] { (224, 8), (256, 8), (256, 16), (320, 16), (384, 16), (320, 24) })
         {
             using var model = ModelRegistry.Create(new ModelSpec("fcos_lite", width, 1), 1, 1);
             using var opt = optim.AdamW(model.parameters(), 1e-3);

@@ -23,17 +23,21 @@ public static class DetectionInitializer
         var ci = CultureInfo.InvariantCulture;
         var origins = new Dictionary<string, string>();
         int native = Math.Max(card.ImageSizes.CommonWidth, card.ImageSizes.CommonHeight);
-        // Resolution: 256 px letterbox. Measured training throughput of fcos_lite w16 on this 2-core CPU
-        // under contention (bench detection-throughput): 256 px 12.5 img/s, 320 px 5.4-25.7 img/s,
-        // 384 px 16.3 img/s (runs disagree by up to 5x while other builds run); cost grows with pixels,
-        // so the playbook raises it when the curve asks. Fractures in bone-fracture are about a tenth of
-        // the image side: ~25 px at 256, three stride-8 cells.
-        int size = Math.Min(256, Math.Max(64, native));
+        // Resolution and width from measured training throughput of fcos_lite on this 2-core CPU, shared
+        // with other builds (bench detection-throughput, batch 16, img/s; runs differ up to 5x with load):
+        //   run 1: 256 px w16 5.2 (first row, warm-up), 320 px w16 25.7, 384 px w16 16.3, 320 px w24 11.6
+        //   run 2: 256 px w16 12.5, 320 px w16 5.4, 384 px w16 3.1, 320 px w24 4.3
+        //   run 3: see README (224 px w8 and 256 px w8 added)
+        // A first bone-fracture trial at 256 px w16 managed 6.4 img/s under load: one epoch in 8 minutes,
+        // validation mAP@50 0.001. At 224 px w8 the cost per image is about a fifth, so a CPU trial sees
+        // several epochs; the playbook raises resolution and width when the curve asks (a GPU user can
+        // start higher). Fractures are about a tenth of the image side: ~22 px at 224, ~3 stride-8 cells.
+        int size = Math.Min(224, Math.Max(64, native));
         origins["input.size"] = string.Format(ci, "{0} px letterbox (images {1} px): a CPU budget; median box side {2:0%} of the image, {3:0} px at this size", size, native, det.MedianBoxSide, det.MedianBoxSide * size);
-        var model = new ModelSpec("fcos_lite", Width: 16, Depth: 1);
-        origins["model"] = "FCOS-style anchor-free detector (Tian et al. 2019), small ResNet backbone w16 with an FPN to stride 8";
-        var optimizer = new OptimizerSpec("adamw", LearningRate: 2e-3, WeightDecay: 1e-4, Schedule: "cosine", GradClip: 10);
-        origins["optimizer"] = "AdamW lr 2e-3 with a cosine schedule over the time budget and gradient clipping at 10 (FCOS clips too)";
+        var model = new ModelSpec("fcos_lite", Width: 8, Depth: 1);
+        origins["model"] = "FCOS-style anchor-free detector (Tian et al. 2019), small ResNet backbone w8 with an FPN to stride 8: several epochs per CPU trial";
+        var optimizer = new OptimizerSpec("adamw", LearningRate: 4e-3, WeightDecay: 1e-4, Schedule: "cosine", GradClip: 10);
+        origins["optimizer"] = "AdamW lr 4e-3 (few hundred steps per CPU trial) with a short warm-up, a cosine schedule over the time budget and gradient clipping at 10";
         var aug = new AugmentationSpec(HorizontalFlip: 0.5, Brightness: 0.1);
         origins["augmentation"] = "horizontal flip 0.5 (left and right limbs), brightness/contrast ±10%";
         bool mixed = det.PositivesImageLevelOnly > 0 && det.BoxedShare < MixedSupervisionBelow;
