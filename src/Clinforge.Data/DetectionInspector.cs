@@ -41,6 +41,10 @@ public static class DetectionInspector
         if (notes is not null)
         {
             var ci = CultureInfo.InvariantCulture;
+            // Detection inputs are letterboxed (whole image kept), not centre-cropped as for classification.
+            for (int i = 0; i < notes.Count; i++)
+                if (notes[i].EndsWith("each is resized on its shorter side and centre-cropped.", StringComparison.Ordinal))
+                    notes[i] = notes[i].Replace("each is resized on its shorter side and centre-cropped.", "each is letterboxed (longer side to the input size, padded) so no finding is cropped away.", StringComparison.Ordinal);
             notes.Add(string.Format(ci, "detection labels ({0}): {1} positive images with {2} boxes, {3} positives known only at image level, {4} negatives; {5} source classes ({6}).",
                 summary.LabelFormat, summary.PositivesWithBoxes, summary.Boxes, summary.PositivesImageLevelOnly, summary.Negatives, det.SourceClasses.Count, string.Join(", ", det.SourceClasses)));
             if (summary.PositivesImageLevelOnly > 0 && summary.BoxedShare < FewBoxesShare)
