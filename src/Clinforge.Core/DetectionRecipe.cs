@@ -33,4 +33,6 @@ public sealed record DetectionRecipe
     public double PseudoThreshold { get; init; } = 0.3;
     /// <summary>At most this many pseudo-boxes per image-level positive.</summary>
     public int PseudoMaxBoxes { get; init; } = 2;
+    /// <summary>The teacher pseudo-labels only when its validation mAP@50 reaches this: a teacher that cannot find findings would teach noise (confirmation bias).</summary>
+    public double MinTeacherMap50 { get; init; } = 0.05;
 }

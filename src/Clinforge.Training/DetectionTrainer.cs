@@ -117,19 +117,27 @@ public sealed class DetectionTrainer(Action<string> log)
                 SaveAtomically(model, paths.Model);
             }
             progress?.Invoke(new TrainProgress(epoch, recipe.MaxEpochs, Math.Clamp((DateTime.UtcNow - start) / (deadlineUtc - start), 0, 1), best.Objective));
-            if (phase == "teacher" && (teacherEnd - DateTime.UtcNow).TotalSeconds < typical)
+            // The teacher's share of the budget ends by the clock or by the epoch count, whichever comes first.
+            if (phase == "teacher" && ((teacherEnd - DateTime.UtcNow).TotalSeconds < typical || epoch >= Math.Max(1, (int)(recipe.MaxEpochs * det.TeacherFraction))))
             {
                 // The teacher's best checkpoint labels the image-level positives; the student continues from it.
                 model.load(paths.Model);
                 var unboxed = Enumerable.Range(0, train.Count).Where(i => boxes[i] is null && train.Labels[i].Positive).ToArray();
-                using var xUnboxed = xTrain.index_select(0, tensor(unboxed.Select(i => (long)i).ToArray()));
-                var (_, pseudo) = Predict(model, xUnboxed, unboxed.Select(i => train.Frames[i]).ToArray(), det with { MinScore = det.PseudoThreshold / 2 }, device, null);
-                for (int k = 0; k < unboxed.Length; k++)
+                if (best.Auc < det.MinTeacherMap50)
                 {
-                    var chosen = PseudoBoxes(pseudo[k], det.PseudoThreshold, det.PseudoMaxBoxes);
-                    if (chosen.Count > 0) { boxes[unboxed[k]] = chosen; pseudoCount++; }
+                    log($"teacher (best epoch {bestEpoch}) has validation mAP@50 {best.Auc:F4} < {det.MinTeacherMap50:G2}: too weak to pseudo-label the {unboxed.Length} image-level positives (its boxes would teach noise); the student continues on the boxed images only");
                 }
-                log($"teacher (best epoch {bestEpoch}, val {best.Objective:F4}) pseudo-labelled {pseudoCount} of {unboxed.Length} image-level positives (score ≥ {det.PseudoThreshold:G2}, or the single best box ≥ {det.PseudoThreshold / 2:G2}; at most {det.PseudoMaxBoxes} boxes each); the student trains on them too");
+                else
+                {
+                    using var xUnboxed = xTrain.index_select(0, tensor(unboxed.Select(i => (long)i).ToArray()));
+                    var (_, pseudo) = Predict(model, xUnboxed, unboxed.Select(i => train.Frames[i]).ToArray(), det with { MinScore = det.PseudoThreshold / 2 }, device, null);
+                    for (int k = 0; k < unboxed.Length; k++)
+                    {
+                        var chosen = PseudoBoxes(pseudo[k], det.PseudoThreshold, det.PseudoMaxBoxes);
+                        if (chosen.Count > 0) { boxes[unboxed[k]] = chosen; pseudoCount++; }
+                    }
+                    log($"teacher (best epoch {bestEpoch}, val {best.Objective:F4}, mAP@50 {best.Auc:F4}) pseudo-labelled {pseudoCount} of {unboxed.Length} image-level positives (score ≥ {det.PseudoThreshold:G2}, or the single best box ≥ {det.PseudoThreshold / 2:G2}; at most {det.PseudoMaxBoxes} boxes each); the student trains on them too");
+                }
                 phase = "student"; phaseStart = DateTime.UtcNow; phaseEnd = deadlineUtc;
                 continue;
             }
