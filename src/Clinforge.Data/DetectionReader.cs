@@ -90,7 +90,8 @@ public static class DetectionReader
         if (candidates.Count == 0)
             throw new ClinforgeException($"{root}: no labelled images found. A detection dataset needs images/ with labels/ (one .txt per image: YOLO 'class cx cy w h' or polygon rows; an empty file = no finding), a COCO .json, or {ImageLabelCsv} (image,label).");
         if (unlabelled > 0) notes.Add($"{unlabelled} images have neither a label file nor a row in {ImageLabelCsv} and were left out (an empty label file marks a negative image).");
-        var ds = FileDatasetBuilder.Build("detection", root, ImageClasses, candidates, official, notes: notes);
+        // A detection dataset may lack negatives (every image has a finding): image-level classes need not all occur.
+        var ds = FileDatasetBuilder.Build("detection", root, ImageClasses, candidates, official, notes: notes, requireEveryClass: false);
         var kept = ds.Items.Select(i => i.Id).ToHashSet(StringComparer.Ordinal);
         var format = formats.Count == 0 ? "yolo" : formats.Count == 1 ? formats.First() : "mixed";
         int maxClass = labels.Values.SelectMany(l => l.Boxes).Select(b => b.Class).DefaultIfEmpty(-1).Max();
