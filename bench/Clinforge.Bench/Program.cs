@@ -26,6 +26,8 @@ internal static class Program
     private static int Main(string[] args)
     {
         if (args.Length > 0 && args[0] == "throughput") return Throughput.Run(args);
+        if (args.Length > 0 && args[0] == "detection-throughput") return DetectionThroughput.Run(args);
+        if (args.Length > 0 && args[0] == "detection") return DetectionBench.Run(args);
         if (args.Length > 0 && args[0] == "search") return Search(args);
         if (args.Length > 0 && args[0] is "shortcut" or "shortcut-fixture")
         {
@@ -114,13 +116,13 @@ internal static class Program
         return 0;
     }
 
-    private static string? Option(string[] args, string name)
+    internal static string? Option(string[] args, string name)
     {
         int i = Array.IndexOf(args, name);
         return i >= 0 && i + 1 < args.Length ? args[i + 1] : null;
     }
 
-    private static int RunCli(string[] args)
+    internal static int RunCli(string[] args)
     {
         var psi = new ProcessStartInfo("dotnet") { UseShellExecute = false };
         psi.ArgumentList.Add(Path.Combine(AppContext.BaseDirectory, "clinforge.dll"));
@@ -130,7 +132,7 @@ internal static class Program
         return p.ExitCode;
     }
 
-    private static string? FindShared()
+    internal static string? FindShared()
     {
         var dir = new DirectoryInfo(AppContext.BaseDirectory);
         while (dir is not null && !File.Exists(Path.Combine(dir.FullName, "Clinforge.sln"))) dir = dir.Parent;

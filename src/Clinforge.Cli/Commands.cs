@@ -121,14 +121,22 @@ internal static class Commands
         {
             // Everything that can fail on bad input happens before the run folder is created.
             var dataset = DatasetReader.Open(Path.GetFullPath(dataPath));
-            spec = IntentParsers.FromEnvironment(say: Console.Error.WriteLine).Parse(request, dataset.Classes, Context(dataset));
-            if (reviewSpec is not null) spec = reviewSpec(spec);
-            // Merged classes ("nevus" = common + atypical) are labels from here on; the pixels stay where they are.
-            if (spec.ClassGroups.Count > 0) dataset = dataset.Grouped(spec.ClassGroups);
-            else if (spec.Classes.Order(StringComparer.Ordinal).SequenceEqual(dataset.Classes.Order(StringComparer.Ordinal)))
-                spec = spec with { Classes = dataset.Classes.ToList() }; // the data's label order, also after an ungrouping answer
-            newSplits = Splitter.Split(dataset, seed);
-            card = Inspector.Inspect(dataset, newSplits, seed);
+            if (dataset.Detection is not null)
+            {
+                // Detection data: the card's supervision structure comes first, then the spec (DetectionCommands.cs).
+                (spec, newSplits, card) = DetectionCommands.Prepare(request, dataset, seed, reviewSpec);
+            }
+            else
+            {
+                spec = IntentParsers.FromEnvironment(say: Console.Error.WriteLine).Parse(request, dataset.Classes, Context(dataset));
+                if (reviewSpec is not null) spec = reviewSpec(spec);
+                // Merged classes ("nevus" = common + atypical) are labels from here on; the pixels stay where they are.
+                if (spec.ClassGroups.Count > 0) dataset = dataset.Grouped(spec.ClassGroups);
+                else if (spec.Classes.Order(StringComparer.Ordinal).SequenceEqual(dataset.Classes.Order(StringComparer.Ordinal)))
+                    spec = spec with { Classes = dataset.Classes.ToList() }; // the data's label order, also after an ungrouping answer
+                newSplits = Splitter.Split(dataset, seed);
+                card = Inspector.Inspect(dataset, newSplits, seed);
+            }
         }
         Directory.CreateDirectory(run.Root);
         using var journal = new Journal(run.Journal);
@@ -163,6 +171,7 @@ internal static class Commands
         var stop = new StopPolicy(rounds, settings.BudgetMinutes is { } m ? TimeSpan.FromMinutes(m) : null, settings.PlateauPatience);
         loop.Run(spec, card, initial, stop, budget, CancellationToken.None);
         ShowResultsTable(journal);
+        if (spec.Task == TaskKind.Detection && card.Detection is not null) return DetectionCommands.Finish(run, journal, spec, card, seed);
 
         if (File.Exists(run.Evaluation))
         {
@@ -299,6 +308,8 @@ internal static class Commands
         var recipe = Json.Read<Recipe>(run.Trial(number).Recipe);
         var spec = Json.Read<TaskSpec>(run.TaskSpec);
         var card = Json.Read<DataCard>(run.DataCard);
+        if (spec.Task == TaskKind.Detection && card.Detection is not null)
+            return DetectionCommands.Trial(run, number, spec, started.AddSeconds(seconds * recipe.TrainBudgetFraction), threads);
         var dev = SplitStore.LoadDevelopment(run);
         var objective = Objective.From(spec);
         int positive = spec.ReportedClassIndex(card.Classes);

@@ -29,6 +29,8 @@ internal static class PredictCommand
         int threads = a.Int("threads", 0);
         a.RejectUnknown();
         var package = Path.GetFullPath(a.Positional[0]);
+        if (DetectionCommands.IsPackage(package))
+            return DetectionCommands.Predict(package, CollectImages(a.Positional.Skip(1).Select(Path.GetFullPath)), outDir, threads);
         var manifest = ModelPackage.ReadManifest(package);
         var files = CollectImages(a.Positional.Skip(1).Select(Path.GetFullPath));
         if (files.Count == 0) throw new ClinforgeException($"no images found in {string.Join(", ", a.Positional.Skip(1))} (extensions: {string.Join(" ", Extensions.Order(StringComparer.Ordinal))}).");

@@ -44,6 +44,8 @@ public sealed record DataCard
     /// <summary>CSV column used for grouping (patient/lesion), if any.</summary>
     public string? GroupColumn { get; init; }
     public IReadOnlyList<string> Notes { get; init; } = [];
+    /// <summary>For detection datasets: the supervision structure (boxed vs image-level positives); else null.</summary>
+    public DetectionSummary? Detection { get; init; }
 }
 
 /// <summary>One labelled image; <see cref="Id"/> is stable (relative path, or "split/index" for arrays).</summary>

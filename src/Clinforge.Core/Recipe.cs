@@ -65,6 +65,8 @@ public sealed record Recipe
     public int Seed { get; init; } = 17;
     // Shortcut-aware training when the spec names a confounder (null = plain training); see DebiasSpec.
     public DebiasSpec? Debias { get; init; }
+    // Detection knobs (null for classification): see DetectionRecipe.
+    public DetectionRecipe? Detection { get; init; }
     // Why each field has the value it has (field path → reason and source).
     public IReadOnlyDictionary<string, string> Origins { get; init; } = new Dictionary<string, string>();
 

@@ -13,6 +13,10 @@ public static class RecipeSchema
     public static readonly IReadOnlyList<string> Optimizers = ["adamw", "sgd"];
     public static readonly IReadOnlyList<string> Schedules = ["cosine", "constant"];
     public static readonly IReadOnlyList<string> Samplers = ["uniform", "class_balanced"];
+    /// <summary>Models a detection recipe (one with <see cref="Recipe.Detection"/>) may name.</summary>
+    public static readonly IReadOnlyList<string> DetectionModels = ["fcos_lite"];
+    /// <summary>Ways a detection recipe may use positives without boxes.</summary>
+    public static readonly IReadOnlyList<string> MixedSupervisionModes = ["none", "teacher_student"];
 
     /// <summary>Every problem with the recipe, in plain words; empty when it is valid.</summary>
     public static IReadOnlyList<string> Problems(Recipe r)
@@ -29,7 +33,8 @@ public static class RecipeSchema
         if (r.Input is null || r.Model is null) { p.Add("input and model are required"); return p; }
         Range("input.size", r.Input.Size, 8, 512);
         if (r.Input.Channels is not (1 or 3)) p.Add($"input.channels {r.Input.Channels} must be 1 or 3");
-        Name("model.name", r.Model.Name, Models);
+        Name("model.name", r.Model.Name, r.Detection is null ? Models : DetectionModels);
+        if (r.Detection is { } d) DetectionProblems(d, Name, Range);
         Range("model.width", r.Model.Width, 4, 256);
         Range("model.depth", r.Model.Depth, 1, 8);
         Range("model.dropout", r.Model.Dropout, 0, 0.9);
@@ -56,5 +61,23 @@ public static class RecipeSchema
         if (r.EmaDecay != 0) Range("ema_decay", r.EmaDecay, 0.5, 0.9999);
         if (r.Debias is not null) p.AddRange(r.Debias.Problems());
         return p;
+    }
+
+    private static void DetectionProblems(DetectionRecipe d, Action<string, string, IReadOnlyList<string>> name, Action<string, double, double, double> range)
+    {
+        range("detection.center_radius", d.CenterRadius, 0.5, 5);
+        range("detection.focal_alpha", d.FocalAlpha, 0.01, 0.99);
+        range("detection.focal_gamma", d.FocalGamma, 0, 5);
+        range("detection.label_smoothing", d.LabelSmoothing, 0, 0.3);
+        range("detection.scale_jitter", d.ScaleJitter, 0, 0.5);
+        range("detection.negatives_per_positive", d.NegativesPerPositive, 0, 20);
+        range("detection.nms_iou", d.NmsIou, 0.1, 0.95);
+        range("detection.max_detections", d.MaxDetections, 1, 100);
+        range("detection.min_score", d.MinScore, 0, 0.9);
+        name("detection.mixed_supervision", d.MixedSupervision, MixedSupervisionModes);
+        range("detection.teacher_fraction", d.TeacherFraction, 0.1, 0.9);
+        range("detection.pseudo_threshold", d.PseudoThreshold, 0.05, 0.99);
+        range("detection.pseudo_max_boxes", d.PseudoMaxBoxes, 1, 10);
+        range("detection.min_teacher_map50", d.MinTeacherMap50, 0, 1);
     }
 }

@@ -73,6 +73,8 @@ public sealed class Dataset
 
     /// <summary>Per item id, the CSV's other columns (not image, label or group) → cell text; empty without a CSV.</summary>
     public IReadOnlyDictionary<string, IReadOnlyDictionary<string, string>> Metadata { get; internal set; } = new Dictionary<string, IReadOnlyDictionary<string, string>>();
+    /// <summary>For detection datasets: boxes or image-level labels per item, the label format and the source class names; else null.</summary>
+    public DetectionAnnotations? Detection { get; internal set; }
 
     /// <summary>Decodes an item's pixels. Safe to call from many threads at once.</summary>
     public RawImage Load(DataItem item)
@@ -138,5 +140,23 @@ public sealed class Dataset
         var byId = new Dictionary<string, RawImage>(StringComparer.Ordinal);
         for (var i = 0; i < items.Count; i++) byId[items[i].Id] = images[i];
         return new Dataset("memory", source, classes, items, id => byId[id], officialSplit: officialSplit, groupColumn: groupColumn);
+    }
+
+    /// <summary>
+    /// A detection dataset over images in memory (tests, generated data): image-level classes are
+    /// <see cref="DetectionReader.ImageClasses"/>, and each item's label follows its annotation.
+    /// </summary>
+    public static Dataset InMemoryDetection(string source, IReadOnlyList<string> ids, IReadOnlyList<RawImage> images,
+        IReadOnlyList<DetectionLabel> labels, IReadOnlyList<string> sourceClasses, IReadOnlyDictionary<string, string>? officialSplit = null)
+    {
+        ArgumentNullException.ThrowIfNull(ids);
+        ArgumentNullException.ThrowIfNull(labels);
+        var items = ids.Select((id, i) => new DataItem(id, labels[i].Positive ? 1 : 0)).ToList();
+        var byId = new Dictionary<string, RawImage>(StringComparer.Ordinal);
+        for (var i = 0; i < ids.Count; i++) byId[ids[i]] = images[i];
+        return new Dataset("memory", source, DetectionReader.ImageClasses, items, id => byId[id], officialSplit: officialSplit)
+        {
+            Detection = new DetectionAnnotations("memory", sourceClasses, ids.Select((id, i) => (id, labels[i])).ToDictionary(x => x.id, x => x.Item2, StringComparer.Ordinal)),
+        };
     }
 }

@@ -42,6 +42,10 @@ public static class DatasetReader
             throw new ClinforgeException($"{full}: no such file or folder. Check the path.");
         }
 
+        // Detection layouts (images/ + labels/ or COCO JSON, possibly inside split folders) come first:
+        // their split folders would otherwise read as classification folders named images and labels.
+        if (DetectionReader.Looks(full)) return DetectionReader.Read(full);
+
         var csvs = Directory.EnumerateFiles(full, "*.csv")
             .Where(f => !ImageFiles.IsHidden(Path.GetFileName(f)))
             .Order(StringComparer.Ordinal)

@@ -15,7 +15,8 @@ internal static class FileDatasetBuilder
         IReadOnlyList<FileCandidate> candidates,
         IReadOnlyDictionary<string, string>? officialSplit = null,
         string? groupColumn = null,
-        List<string>? notes = null)
+        List<string>? notes = null,
+        bool requireEveryClass = true)
     {
         notes ??= [];
         var reasons = new string?[candidates.Count];
@@ -47,7 +48,7 @@ internal static class FileDatasetBuilder
         {
             throw new ClinforgeException($"{source}: none of the {candidates.Count} images can be decoded (first: {Describe(unreadable)}). Check that these are image files (PNG, JPEG, BMP, TIFF, GIF) and not damaged.");
         }
-        for (var c = 0; c < classes.Count; c++)
+        for (var c = 0; c < classes.Count && requireEveryClass; c++)
         {
             if (readablePerClass[c] == 0)
             {

@@ -80,6 +80,7 @@ public static class Inspector
 
         var notes = new List<string>(ds.Notes);
         AddNotes(notes, ds, splits, counts, sizes, all, crossSplit, withinSplit);
+        var detection = DetectionInspector.Summarise(ds, splits, notes);
 
         return new DataCard
         {
@@ -96,6 +97,7 @@ public static class Inspector
             SplitSeed = seed,
             GroupColumn = ds.GroupColumn,
             Notes = notes,
+            Detection = detection,
         };
     }
 

@@ -11,6 +11,8 @@ public static class Initializer
     /// <summary>Builds the first recipe.</summary>
     public static Recipe Plan(TaskSpec spec, DataCard card, int seed)
     {
+        // Detection specs have their own plan (DetectionInitializer.cs).
+        if (spec.Task == TaskKind.Detection && card.Detection is not null) return DetectionInitializer.Plan(spec, card, seed);
         var origins = new Dictionary<string, string>();
         // Resolution: native size when small (MedMNIST is 28 px), else 64 px. The CPU here is
         // compute-bound (../shared/BENCHMARKS.md: a ResNet at 28 px is near peak at ~100-260 img/s),

@@ -130,6 +130,8 @@ public sealed class PlaybookProposer : IProposer
     /// <inheritdoc />
     public Proposal? Propose(DevelopmentState state)
     {
+        // Detection specs have their own moves (DetectionPlaybook.cs).
+        if (state.Spec.Task == TaskKind.Detection && state.Card.Detection is not null) return DetectionPlaybook.Propose(state);
         var facts = Evidence(state);
         var tried = state.History.Select(h => h.Record).ToList();
         if (Extend(state, facts, tried) is { } extended) return extended;

@@ -22,14 +22,25 @@ public static class ModelRegistry
         ["simple_cnn"] = (spec, inCh, classes) => new SimpleCnn(inCh, classes, spec.Width, spec.Depth, spec.Dropout),
     };
 
-    /// <summary>Registered model names.</summary>
+    // Detectors, named by detection recipes (RecipeSchema.DetectionModels); kept apart so the classification
+    // names (and every classifier's [N, classes] contract) stay as they are.
+    private static readonly Dictionary<string, Func<ModelSpec, int, int, Module<Tensor, Tensor>>> s_detectors = new(StringComparer.Ordinal)
+    {
+        // Anchor-free one-stage detector (FCOS-style, Tian et al. 2019); output [N, classes + 5, S/8, S/8].
+        ["fcos_lite"] = (spec, inCh, classes) => new FcosLite(inCh, classes, spec.Width, spec.Depth),
+    };
+
+    /// <summary>Registered classification model names.</summary>
     public static IReadOnlyCollection<string> Names => s_factories.Keys;
+
+    /// <summary>Registered detector names.</summary>
+    public static IReadOnlyCollection<string> DetectorNames => s_detectors.Keys;
 
     /// <summary>Builds the model a recipe names.</summary>
     public static Module<Tensor, Tensor> Create(ModelSpec spec, int inChannels, int classes)
     {
-        if (!s_factories.TryGetValue(spec.Name, out var factory))
-            throw new ClinforgeException($"recipe.json: unknown model '{spec.Name}'. Known models: {string.Join(", ", Names)}.");
+        if (!s_factories.TryGetValue(spec.Name, out var factory) && !s_detectors.TryGetValue(spec.Name, out factory))
+            throw new ClinforgeException($"recipe.json: unknown model '{spec.Name}'. Known models: {string.Join(", ", Names.Concat(DetectorNames))}.");
         if (spec.Width < 4 || spec.Depth < 1)
             throw new ClinforgeException($"recipe.json: model width must be ≥ 4 and depth ≥ 1 (got width {spec.Width}, depth {spec.Depth}).");
         return factory(spec, inChannels, classes);

@@ -273,17 +273,18 @@ public sealed class BadInputTests : IDisposable
     }
 
     [Fact]
-    public void Should_RefuseYoloLayout_When_SplitFolderHoldsImagesAndLabels()
+    public void Should_ReadYoloLayoutAsDetection_When_SplitFolderHoldsImagesAndLabels()
     {
-        // given train/images + train/labels
+        // given train/images + train/labels (issue 7: detection layouts are read, no longer refused)
         Fixtures.WriteRandom(_dir["d/train/images/1.jpg"]);
         Fixtures.WriteText(_dir["d/train/labels/1.txt"], "0 0.5 0.5 0.1 0.1");
 
         // when opened
-        var e = Assert.Throws<ClinforgeException>(() => DatasetReader.Open(_dir["d"]));
+        var ds = DatasetReader.Open(_dir["d"]);
 
-        // then it says this is a detection layout
-        Assert.Contains("detection (YOLO)", e.Message);
+        // then it is a detection dataset with one boxed positive (no negatives needed)
+        Assert.Equal("yolo", ds.Detection!.LabelFormat);
+        Assert.Single(Assert.Single(ds.Detection.Labels.Values).Boxes);
     }
 
     [Fact]

@@ -1,0 +1,163 @@
+using System.Globalization;
+using System.Text;
+using Clinforge.Core;
+using Clinforge.Data;
+using Clinforge.Development;
+using Clinforge.Evaluation;
+using Clinforge.Intent;
+using Clinforge.Training;
+using Spectre.Console;
+
+namespace Clinforge.Cli;
+
+/// <summary>Manifest of a detection model package: which trial, the operating threshold chosen on validation, the finding's name.</summary>
+public sealed record DetectionPackageManifest(string Run, int Trial, double Threshold, string Finding, int InputSize, string Objective, DateTimeOffset Created,
+    IReadOnlyDictionary<string, Estimate>? TestMetrics);
+
+/// <summary>
+/// The detection branch of the CLI (issue 7): preparing a run from a detection dataset, the trial
+/// child process body, the one test look with CIs, a Markdown report, the model package, and
+/// <c>clinforge predict</c> on a detection package (JSON of boxes and scores + PNGs with boxes drawn).
+/// </summary>
+internal static class DetectionCommands
+{
+    public const string ManifestFile = "detection_manifest.json";
+
+    /// <summary>Splits, inspects, then parses the request against the detection data (one finding class).</summary>
+    public static (TaskSpec Spec, Splits Splits, DataCard Card) Prepare(string request, Dataset dataset, int seed, Func<TaskSpec, TaskSpec>? review)
+    {
+        var splits = Splitter.Split(dataset, seed);
+        var card = Inspector.Inspect(dataset, splits, seed);
+        var spec = DetectionIntent.Parse(IntentParsers.FromEnvironment(say: Console.Error.WriteLine), request, card.Detection!);
+        if (review is not null) spec = review(spec);
+        return (spec, splits, card);
+    }
+
+    /// <summary>Body of <c>clinforge trial</c> for a detection spec.</summary>
+    public static int Trial(RunPaths run, int number, TaskSpec spec, DateTime deadline, int threads)
+    {
+        var dev = SplitStore.LoadDevelopment(run);
+        var metrics = DetectionTrialWorker.Run(run, number, dev.Train, dev.Val,
+            (truth, predicted) => DetectionObjective.Score(spec.PrimaryMetric, truth, predicted),
+            deadline, threads, line => Console.WriteLine(line));
+        return metrics.Status == TrialStatus.Succeeded ? 0 : 4;
+    }
+
+    /// <summary>After the loop: the one test look, the report and the package.</summary>
+    public static int Finish(RunPaths run, Journal journal, TaskSpec spec, DataCard card, int seed)
+    {
+        var dataset = DatasetReader.Open(card.Source);
+        DetectionEvaluation evaluation;
+        if (File.Exists(DetectionFinalEvaluator.EvaluationPath(run)))
+        {
+            AnsiConsole.MarkupLine("[yellow]The test split was already evaluated for this run; not looking again.[/]");
+            evaluation = Json.Read<DetectionEvaluation>(DetectionFinalEvaluator.EvaluationPath(run));
+        }
+        else
+        {
+            bool interrupted = journal.TestLookCount > 0;
+            if (interrupted) journal.Event("note", "the previous test evaluation was interrupted before its results were written; evaluating again");
+            evaluation = DetectionFinalEvaluator.Evaluate(run, journal, (t, ds, items) => DetectionTrialWorker.Predict(t, ds, items), spec, dataset, seed, interrupted);
+        }
+        foreach (var line in Table(evaluation)) AnsiConsole.WriteLine(line);
+        var report = WriteReport(run, journal, spec, card, evaluation);
+        AnsiConsole.MarkupLine($"Report: [blue]{Markup.Escape(report)}[/]");
+        AnsiConsole.MarkupLine($"Package: [blue]{Markup.Escape(WritePackage(run, spec, evaluation))}[/]");
+        return 0;
+    }
+
+    /// <summary>The test table: initial vs final, each metric with its 95% CI.</summary>
+    public static IReadOnlyList<string> Table(DetectionEvaluation e)
+    {
+        var names = new[] { "map50", "map50_95", "recall", "precision", "f1", "f2" };
+        var lines = new List<string>
+        {
+            $"test: {e.TestImages} images ({e.TestPositives} with {e.TestBoxes} boxes); 95% bootstrap CI over images, {e.BootstrapResamples} resamples; recall/precision/F1 at IoU 0.5 at the validation-chosen score threshold",
+            $"  {"model",-26} {"threshold",-10} " + string.Join(" ", names.Select(n => $"{n,-22}")),
+        };
+        foreach (var r in new[] { e.Initial, e.Final })
+            lines.Add($"  {r.Label + " (trial " + r.Trial + ")",-26} {r.Threshold.ToString("0.000", CultureInfo.InvariantCulture),-10} " + string.Join(" ", names.Select(n => $"{Fmt(r.Metrics[n]),-22}")));
+        return lines;
+    }
+
+    private static string Fmt(Estimate x) => string.Create(CultureInfo.InvariantCulture, $"{x.Value:0.000} [{x.Lower:0.000}, {x.Upper:0.000}]");
+
+    private static string WriteReport(RunPaths run, Journal journal, TaskSpec spec, DataCard card, DetectionEvaluation e)
+    {
+        Directory.CreateDirectory(run.ReportDir);
+        var det = card.Detection!;
+        var sb = new StringBuilder();
+        sb.AppendLine($"# {spec.Classes[0]} detection — run report").AppendLine();
+        sb.AppendLine($"Request: \"{spec.Request}\"").AppendLine();
+        sb.AppendLine($"Understood as: {spec.Restatement}").AppendLine();
+        foreach (var q in spec.Questions) sb.AppendLine($"- Open question ({q.Field}): {q.Question} Default used: {q.Default}.");
+        sb.AppendLine().AppendLine("## Data").AppendLine();
+        sb.AppendLine(string.Create(CultureInfo.InvariantCulture, $"{card.TotalItems} images; {det.PositivesWithBoxes} positives with {det.Boxes} boxes, {det.PositivesImageLevelOnly} positives known only at image level ({det.BoxedShare:0%} of positives boxed: supervision {det.Supervision}), {det.Negatives} negatives. Label format {det.LabelFormat}; source classes: {string.Join(", ", det.SourceClasses)}."));
+        foreach (var n in card.Notes) sb.AppendLine($"- {n}");
+        sb.AppendLine().AppendLine("## Trials (validation)").AppendLine();
+        sb.AppendLine("| trial | move | change | objective | kept |").AppendLine("|---|---|---|---|---|");
+        foreach (var t in journal.Trials())
+            sb.AppendLine(string.Create(CultureInfo.InvariantCulture, $"| {t.Number} | {t.Move} | {t.Change} | {t.Objective:0.0000} | {(t.Accepted ? "yes" : "no")} |"));
+        sb.AppendLine().AppendLine("## Test (looked at once)").AppendLine().AppendLine("```");
+        foreach (var l in Table(e)) sb.AppendLine(l);
+        sb.AppendLine("```").AppendLine();
+        sb.AppendLine("Images whose positives are known only at image level cannot be scored for boxes and are left out of the test metrics.");
+        var path = Path.Combine(run.ReportDir, "report.md");
+        AtomicFile.WriteAllText(path, sb.ToString());
+        return path;
+    }
+
+    private static string WritePackage(RunPaths run, TaskSpec spec, DetectionEvaluation e)
+    {
+        var dir = run.PackageDir;
+        Directory.CreateDirectory(dir);
+        var trial = run.Trial(e.Final.Trial);
+        foreach (var f in new[] { "model.bin", "recipe.json", "preprocessing.json" })
+            File.Copy(Path.Combine(trial.Root, f), Path.Combine(dir, f), overwrite: true);
+        Json.Write(Path.Combine(dir, "task_spec.json"), spec);
+        var recipe = Json.Read<Recipe>(trial.Recipe);
+        Json.Write(Path.Combine(dir, ManifestFile), new DetectionPackageManifest(run.Root, e.Final.Trial, e.Final.Threshold, spec.Classes[0], recipe.Input.Size,
+            spec.PrimaryMetric, DateTimeOffset.UtcNow, e.Final.Metrics));
+        return dir;
+    }
+
+    /// <summary>Whether <paramref name="package"/> holds a detection model.</summary>
+    public static bool IsPackage(string package) => File.Exists(Path.Combine(package, ManifestFile));
+
+    /// <summary>
+    /// <c>clinforge predict</c> on a detection package: detections.json (per image: boxes in pixels and
+    /// normalised, with scores, at the package's operating threshold) and one PNG per image with the
+    /// suspicious regions outlined.
+    /// </summary>
+    public static int Predict(string package, IReadOnlyList<string> files, string outDir, int threads)
+    {
+        var manifest = Json.Read<DetectionPackageManifest>(Path.Combine(package, ManifestFile));
+        NativeRuntime.Initialize(threads, 0);
+        var items = files.Select(f => new DataItem(f, 0)).ToArray();
+        var images = new RawImage[files.Count];
+        Parallel.For(0, files.Count, i => images[i] = ImageDecoder.Decode(files[i]));
+        var dataset = Dataset.InMemory(package, DetectionReader.ImageClasses, items, images);
+        var detections = DetectionTrialWorker.Predict(new TrialPaths(package), dataset, items);
+        Directory.CreateDirectory(outDir);
+        var rows = new List<object>();
+        int marked = 0;
+        for (int i = 0; i < files.Count; i++)
+        {
+            var kept = detections[i].Where(b => b.Score >= manifest.Threshold).ToList();
+            if (kept.Count > 0) marked++;
+            var png = Path.GetFileNameWithoutExtension(files[i]) + "_marked.png";
+            AtomicFile.WriteAllBytes(Path.Combine(outDir, png), DetectionDrawing.ToPng(images[i], kept));
+            rows.Add(new
+            {
+                Image = files[i], images[i].Width, images[i].Height, Marked = png,
+                Boxes = kept.Select(b => new { X1 = b.X1 * images[i].Width, Y1 = b.Y1 * images[i].Height, X2 = b.X2 * images[i].Width, Y2 = b.Y2 * images[i].Height, b.Score, Normalised = new[] { b.X1, b.Y1, b.X2, b.Y2 } }).ToList(),
+            });
+        }
+        var path = Path.Combine(outDir, "detections.json");
+        Json.Write(path, new { manifest.Finding, manifest.Threshold, Trial = manifest.Trial, Images = rows });
+        Console.WriteLine($"{files.Count} image(s) checked for {manifest.Finding} with trial {manifest.Trial} of {manifest.Run}; score threshold {manifest.Threshold.ToString("0.000", CultureInfo.InvariantCulture)} (chosen on validation for {manifest.Objective}).");
+        Console.WriteLine($"{marked} image(s) with at least one suspicious region marked.");
+        Console.WriteLine(path);
+        return 0;
+    }
+}

@@ -1,0 +1,99 @@
+namespace Clinforge.Core;
+
+/// <summary>
+/// An axis-aligned box in normalised image coordinates (0..1, origin top-left), with its class index
+/// among the detection classes and, for predictions, a score.
+/// </summary>
+public sealed record BoundingBox(double X1, double Y1, double X2, double Y2, int Class = 0, double Score = 1.0)
+{
+    /// <summary>Width × height (normalised).</summary>
+    public double Area => Math.Max(0, X2 - X1) * Math.Max(0, Y2 - Y1);
+
+    /// <summary>Intersection over union with another box (0 when disjoint or degenerate).</summary>
+    public double Iou(BoundingBox other)
+    {
+        ArgumentNullException.ThrowIfNull(other);
+        double iw = Math.Min(X2, other.X2) - Math.Max(X1, other.X1);
+        double ih = Math.Min(Y2, other.Y2) - Math.Max(Y1, other.Y1);
+        if (iw <= 0 || ih <= 0) return 0;
+        double inter = iw * ih;
+        double union = Area + other.Area - inter;
+        return union <= 0 ? 0 : inter / union;
+    }
+}
+
+/// <summary>
+/// The annotation of one image for detection: its boxes when it has them (<see cref="HasBoxes"/>),
+/// otherwise only an image-level label (<see cref="Positive"/>: a finding is present somewhere).
+/// A negative image (no finding) has HasBoxes = true and no boxes: it is fully supervised.
+/// </summary>
+public sealed record DetectionLabel(IReadOnlyList<BoundingBox> Boxes, bool HasBoxes, bool Positive)
+{
+    /// <summary>A negative image: no finding, so no boxes, and that is complete supervision.</summary>
+    public static DetectionLabel Negative { get; } = new([], true, false);
+
+    /// <summary>A positive image known only at image level (no boxes drawn).</summary>
+    public static DetectionLabel ImageLevelPositive { get; } = new([], false, true);
+
+    /// <summary>An image with drawn boxes (positive when there is at least one).</summary>
+    public static DetectionLabel WithBoxes(IReadOnlyList<BoundingBox> boxes) => new(boxes, true, boxes.Count > 0);
+}
+
+/// <summary>
+/// The supervision structure of a detection dataset (in the data card): how many positives have boxes
+/// and how many are known only at image level. When the boxed share is small the initializer plans
+/// teacher–student pseudo-labelling (see DESIGN.md and issue 7).
+/// </summary>
+public sealed record DetectionSummary
+{
+    /// <summary>yolo | polygon | coco | mixed: the label format found.</summary>
+    public required string LabelFormat { get; init; }
+    /// <summary>Class names as the data names them (e.g. data.yaml), before mapping to the request's classes.</summary>
+    public required IReadOnlyList<string> SourceClasses { get; init; }
+    public required int Negatives { get; init; }
+    public required int PositivesWithBoxes { get; init; }
+    public required int PositivesImageLevelOnly { get; init; }
+    public required int Boxes { get; init; }
+    /// <summary>Per split: positives with boxes, positives at image level only, negatives.</summary>
+    public IReadOnlyDictionary<string, SupervisionCounts> PerSplit { get; init; } = new Dictionary<string, SupervisionCounts>();
+    /// <summary>Median box side relative to the image's longer side (0..1), or 0 without boxes.</summary>
+    public double MedianBoxSide { get; init; }
+
+    /// <summary>Share of positive images that have boxes (1 when there are no positives).</summary>
+    public double BoxedShare => PositivesWithBoxes + PositivesImageLevelOnly == 0 ? 1 : (double)PositivesWithBoxes / (PositivesWithBoxes + PositivesImageLevelOnly);
+
+    /// <summary>full (every positive has boxes) | mixed (some positives only at image level) | image_level (none has boxes).</summary>
+    public string Supervision => PositivesImageLevelOnly == 0 ? "full" : PositivesWithBoxes == 0 ? "image_level" : "mixed";
+}
+
+/// <summary>Supervision counts of one split.</summary>
+public sealed record SupervisionCounts(int PositivesWithBoxes, int PositivesImageLevelOnly, int Negatives);
+
+/// <summary>Names of detection objectives (TaskSpec.PrimaryMetric for detection tasks).</summary>
+public static class DetectionMetricNames
+{
+    /// <summary>COCO AP at IoU 0.5.</summary>
+    public const string Map50 = "map50";
+    /// <summary>F-beta with β = 2 (recall weighted 4× precision) at IoU 0.5, at the best score threshold on validation.</summary>
+    public const string F2 = "f2_at_iou50";
+}
+
+/// <summary>One model's detection metrics on the test split, at the score threshold chosen on validation.</summary>
+public sealed record DetectionModelResult(int Trial, string Label, double Threshold, IReadOnlyDictionary<string, Estimate> Metrics);
+
+/// <summary>final/detection_evaluation.json: the one look at the sealed test split for a detection run.</summary>
+public sealed record DetectionEvaluation
+{
+    public required DateTimeOffset LookedAt { get; init; }
+    /// <summary>Test images scored (fully supervised: boxed positives and negatives).</summary>
+    public required int TestImages { get; init; }
+    public required int TestPositives { get; init; }
+    public required int TestBoxes { get; init; }
+    /// <summary>Test positives known only at image level: no boxes to match, so left out of the box metrics.</summary>
+    public int TestImageLevelOnly { get; init; }
+    public required string ObjectiveName { get; init; }
+    public required DetectionModelResult Initial { get; init; }
+    public required DetectionModelResult Final { get; init; }
+    public required int BootstrapResamples { get; init; }
+    public required int BootstrapSeed { get; init; }
+}

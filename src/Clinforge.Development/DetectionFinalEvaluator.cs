@@ -1,0 +1,76 @@
+using Clinforge.Core;
+using Clinforge.Data;
+using Clinforge.Evaluation;
+
+namespace Clinforge.Development;
+
+/// <summary>Detections of a trial's saved model on items (injected: Development does not reference Training).</summary>
+public delegate IReadOnlyList<IReadOnlyList<BoundingBox>> TrialDetector(TrialPaths trial, Dataset dataset, IReadOnlyList<DataItem> items);
+
+/// <summary>
+/// The one look at the sealed test split for detection runs: the initial (trial 0) and final (best)
+/// models detect on the same fully supervised test images; mAP@50, mAP@50:95, and precision,
+/// recall, F1, F2 at IoU 0.5 at each model's validation-chosen score threshold, each with a 95%
+/// bootstrap CI over images (Efron and Tibshirani 1993).
+/// </summary>
+public static class DetectionFinalEvaluator
+{
+    /// <summary>Bootstrap resamples over images.</summary>
+    public const int Resamples = 1000;
+
+    /// <summary>final/detection_evaluation.json.</summary>
+    public static string EvaluationPath(RunPaths run) => Path.Combine(run.FinalDir, "detection_evaluation.json");
+
+    /// <summary>final/test_detections.json (final model).</summary>
+    public static string DetectionsPath(RunPaths run) => Path.Combine(run.FinalDir, "test_detections.json");
+
+    /// <summary>Runs the evaluation and writes its files.</summary>
+    public static DetectionEvaluation Evaluate(RunPaths run, Journal journal, TrialDetector detector, TaskSpec spec, Dataset dataset, int seed, bool allowRepeat)
+    {
+        ArgumentNullException.ThrowIfNull(run);
+        ArgumentNullException.ThrowIfNull(journal);
+        ArgumentNullException.ThrowIfNull(detector);
+        ArgumentNullException.ThrowIfNull(spec);
+        ArgumentNullException.ThrowIfNull(dataset);
+        var det = dataset.Detection ?? throw new ClinforgeException($"{dataset.Source}: not a detection dataset.");
+        var trials = journal.Trials();
+        if (trials.Count == 0 || !trials[0].Accepted)
+            throw new ClinforgeException($"{run.Journal}: the initial trial did not succeed, so there is no model to evaluate. See {run.Trial(0).Log}.");
+        var best = TrialRecord.Best(trials)!;
+        var test = SplitStore.OpenTest(run, journal, $"final detection evaluation of trial 0 (initial) and trial {best.Number} (final)", allowRepeat);
+        var lookedAt = DateTimeOffset.UtcNow;
+        var scored = test.Where(i => det.Labels[i.Id].HasBoxes).ToList();
+        var truth = scored.Select(i => det.Labels[i.Id].Boxes).ToList();
+        Directory.CreateDirectory(run.FinalDir);
+
+        DetectionModelResult Score(int trial, string label)
+        {
+            var predicted = detector(run.Trial(trial), dataset, scored);
+            var metrics = Json.Read<TrialMetrics>(run.Trial(trial).Metrics);
+            double threshold = metrics.Best?.Threshold ?? 0.3;
+            var images = truth.Select((t, i) => new ImageDetections(t, predicted[i])).ToList();
+            if (label == "final")
+                Json.Write(DetectionsPath(run), scored.Select((item, i) => new { item.Id, Boxes = predicted[i], Kept = predicted[i].Where(b => b.Score >= threshold).ToList() }).ToList());
+            return new DetectionModelResult(trial, label, threshold, DetectionMetrics.Evaluate(images, threshold, Resamples, seed));
+        }
+
+        var initial = Score(0, best.Number == 0 ? "final" : "initial");
+        var final = best.Number == 0 ? initial with { Label = "final" } : Score(best.Number, "final");
+        var evaluation = new DetectionEvaluation
+        {
+            LookedAt = lookedAt,
+            TestImages = scored.Count,
+            TestPositives = scored.Count(i => det.Labels[i.Id].Positive),
+            TestBoxes = truth.Sum(t => t.Count),
+            TestImageLevelOnly = test.Count - scored.Count,
+            ObjectiveName = spec.PrimaryMetric,
+            Initial = initial with { Label = "initial" },
+            Final = final,
+            BootstrapResamples = Resamples,
+            BootstrapSeed = seed,
+        };
+        Json.Write(EvaluationPath(run), evaluation);
+        journal.Event("evaluation", $"detection test evaluation written: initial trial 0, final trial {best.Number}");
+        return evaluation;
+    }
+}

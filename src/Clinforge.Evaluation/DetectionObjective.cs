@@ -1,0 +1,29 @@
+using Clinforge.Core;
+
+namespace Clinforge.Evaluation;
+
+/// <summary>
+/// The validation objective of a detection trial, from the spec's primary metric: mAP@50, or — when
+/// missed findings cost more ("less likely to be missed") — F2 at IoU 0.5 at the score threshold that
+/// maximises it, which weighs recall four times as much as precision and fixes the operating point
+/// on validation. The returned record reuses the classification fields: Auc = mAP@50,
+/// Sensitivity = recall, Specificity = precision, Accuracy = F1, BalancedAccuracy = F2, Threshold = the score threshold.
+/// </summary>
+public static class DetectionObjective
+{
+    /// <summary>Scores validation detections.</summary>
+    public static ValidationMetrics Score(string primaryMetric, IReadOnlyList<IReadOnlyList<BoundingBox>> truth, IReadOnlyList<IReadOnlyList<BoundingBox>> predicted)
+    {
+        ArgumentNullException.ThrowIfNull(truth);
+        ArgumentNullException.ThrowIfNull(predicted);
+        var images = truth.Select((t, i) => new ImageDetections(t, predicted[i])).ToList();
+        double map50 = DetectionMetrics.Map50(images);
+        if (double.IsNaN(map50)) map50 = 0;
+        bool recallFirst = primaryMetric == DetectionMetricNames.F2;
+        var (threshold, _) = DetectionMetrics.BestThreshold(images, recallFirst ? 2 : 1);
+        var counts = DetectionMetrics.CountsAt(images, 0.5, threshold);
+        double f2 = counts.FBeta(2);
+        return new ValidationMetrics(recallFirst ? f2 : map50, recallFirst ? DetectionMetricNames.F2 : DetectionMetricNames.Map50,
+            map50, counts.F1, f2, counts.Recall, counts.Precision, threshold);
+    }
+}

@@ -1,0 +1,333 @@
+using System.Diagnostics;
+using System.Globalization;
+using Clinforge.Core;
+using Clinforge.Data;
+using TorchSharp;
+using static TorchSharp.torch;
+using static TorchSharp.torch.nn;
+
+namespace Clinforge.Training;
+
+/// <summary>Letterboxed images of a detection split with their annotations.</summary>
+public sealed record DetectionSet(float[] Pixels, LetterboxFrame[] Frames, DetectionLabel[] Labels, int Channels, int Size, IReadOnlyList<string> Ids)
+{
+    /// <summary>Number of images.</summary>
+    public int Count => Labels.Length;
+
+    /// <summary>Loads the items at the recipe's resolution (letterboxed) with their labels.</summary>
+    public static DetectionSet Load(Dataset ds, IReadOnlyList<DataItem> items, InputSpec input)
+    {
+        ArgumentNullException.ThrowIfNull(ds);
+        ArgumentNullException.ThrowIfNull(items);
+        ArgumentNullException.ThrowIfNull(input);
+        var det = ds.Detection ?? throw new ClinforgeException($"{ds.Source}: not a detection dataset (no boxes were read).");
+        var (pixels, frames) = Letterbox.Load(ds, items, input.Size, input.Channels);
+        return new DetectionSet(pixels, frames, items.Select(i => det.Labels[i.Id]).ToArray(), input.Channels, input.Size, items.Select(i => i.Id).ToArray());
+    }
+}
+
+/// <summary>Scores validation detections with the clinician's objective (injected: Training does not reference Evaluation).</summary>
+public delegate ValidationMetrics DetectionScorer(IReadOnlyList<IReadOnlyList<BoundingBox>> truth, IReadOnlyList<IReadOnlyList<BoundingBox>> predicted);
+
+/// <summary>What a detection training run produced: metrics and the best epoch's validation detections.</summary>
+public sealed record DetectionOutcome(TrialMetrics Metrics, IReadOnlyList<IReadOnlyList<BoundingBox>> BestValDetections, int PseudoLabelled);
+
+/// <summary>
+/// Detection training (same shape as <see cref="Trainer"/>): time-boxed epochs with a cosine
+/// learning rate over the budget, validation every epoch, best-on-validation checkpoint. With
+/// <c>teacher_student</c> mixed supervision the budget is split: a teacher trains on the boxed images
+/// and negatives; its best checkpoint pseudo-labels the image-level positives (boxes above a
+/// confidence threshold, at most N per image; Sohn et al. 2020, STAC); the student continues from
+/// the teacher on boxed + pseudo-labelled images (as in Xu et al. 2021, Soft Teacher, the student
+/// starts from the teacher's weights). Image-level negatives stay negatives throughout.
+/// </summary>
+public sealed class DetectionTrainer(Action<string> log)
+{
+    private const int Classes = 1;
+
+    /// <summary>An epoch shows at least this many training images per validation image (a small pool is repeated).</summary>
+    public const int EpochImagesPerValidationImage = 2;
+
+    /// <summary>Trains the recipe; validation uses images of <paramref name="val"/> that have full supervision.</summary>
+    public DetectionOutcome Train(Recipe recipe, DetectionSet train, DetectionSet val, DetectionScorer scorer, DateTime deadlineUtc,
+        TrialPaths paths, Action<TrainProgress>? progress = null)
+    {
+        ArgumentNullException.ThrowIfNull(recipe);
+        ArgumentNullException.ThrowIfNull(train);
+        ArgumentNullException.ThrowIfNull(val);
+        var det = recipe.Detection ?? new DetectionRecipe();
+        var device = NativeRuntime.PreferredDevice();
+        var gen = new Generator((ulong)recipe.Seed);
+        random.manual_seed(recipe.Seed);
+        var rng = new Random(recipe.Seed);
+        var pre = Trainer.ComputePreprocessing(new ImageSet(train.Pixels, new int[train.Count], train.Channels, train.Size, train.Ids), ["finding"]);
+        Json.Write(Path.Combine(paths.Root, "preprocessing.json"), pre);
+
+        using var model = ModelRegistry.Create(recipe.Model, train.Channels, Classes);
+        model.to(device);
+        using var optimizer = optim.AdamW(model.parameters(), recipe.Optimizer.LearningRate, weight_decay: recipe.Optimizer.WeightDecay);
+        using var xTrain = ToTensor(train, pre);
+        using var xVal = ToTensor(val, pre);
+        // Validation measures what can be measured: boxed positives and negatives (image-level positives have no boxes to match).
+        var valIdx = Enumerable.Range(0, val.Count).Where(i => val.Labels[i].HasBoxes).ToArray();
+        var valTruth = valIdx.Select(i => (IReadOnlyList<BoundingBox>)val.Labels[i].Boxes).ToList();
+        using var xValUsed = xVal.index_select(0, tensor(valIdx.Select(i => (long)i).ToArray()));
+        var valFrames = valIdx.Select(i => val.Frames[i]).ToArray();
+
+        var boxes = train.Labels.Select((l, i) => l.HasBoxes ? (IReadOnlyList<BoundingBox>)l.Boxes : null).ToArray();
+        int imageLevel = boxes.Count(b => b is null);
+        bool mixed = det.MixedSupervision == "teacher_student" && imageLevel > 0;
+        var start = DateTime.UtcNow;
+        var teacherEnd = mixed ? start + (deadlineUtc - start) * Math.Clamp(det.TeacherFraction, 0.1, 0.9) : deadlineUtc;
+        log(string.Create(CultureInfo.InvariantCulture,
+            $"detection: {train.Count} training images ({boxes.Count(b => b is { Count: > 0 })} boxed positives, {train.Labels.Count(l => !l.Positive)} negatives, {imageLevel} image-level positives), {valIdx.Length} validation images with full supervision; {(mixed ? $"teacher–student: teacher until {det.TeacherFraction:0%} of the budget" : "boxed images only")}"));
+
+        var curve = new List<EpochLog>();
+        ValidationMetrics? best = null;
+        IReadOnlyList<IReadOnlyList<BoundingBox>> bestDetections = [];
+        int bestEpoch = 0, epoch = 0, pseudoCount = 0;
+        long seen = 0;
+        double trainSeconds = 0;
+        var epochTimes = new List<double>();
+        string phase = mixed ? "teacher" : "train";
+        var phaseStart = start;
+        var phaseEnd = teacherEnd;
+        while (epoch < recipe.MaxEpochs)
+        {
+            epoch++;
+            var clock = Stopwatch.StartNew();
+            var pool = EpochPool(train, boxes, det, rng, EpochImagesPerValidationImage * valIdx.Length);
+            double loss = RunEpoch(model, optimizer, recipe, det, xTrain, train, boxes, pool, gen, rng, device, phaseStart, phaseEnd);
+            trainSeconds += clock.Elapsed.TotalSeconds;
+            seen += pool.Count;
+            if (double.IsNaN(loss) || double.IsInfinity(loss))
+                return Failed(curve, epoch, trainSeconds, seen, "training loss became NaN/inf", "The optimisation diverged: lower the learning rate or add gradient clipping.");
+            var (valLoss, detections) = Predict(model, xValUsed, valFrames, det, device, valIdx.Select(i => val.Labels[i]).ToArray());
+            var metrics = scorer(valTruth, detections);
+            double seconds = clock.Elapsed.TotalSeconds;
+            epochTimes.Add(seconds);
+            curve.Add(new EpochLog(epoch, loss, valLoss, metrics.Objective, metrics.Auc, seconds));
+            double remaining = (deadlineUtc - DateTime.UtcNow).TotalSeconds;
+            double typical = epochTimes.Order().ElementAt(epochTimes.Count / 2);
+            log(string.Create(CultureInfo.InvariantCulture,
+                $"epoch {epoch} ({phase}) train_loss {loss:F4} val_loss {valLoss:F4} val_{metrics.ObjectiveName} {metrics.Objective:F4} val_map50 {metrics.Auc:F4} recall {metrics.Sensitivity:F3} precision {metrics.Specificity:F3} at score {metrics.Threshold:F2}, {pool.Count} images, {seconds:F1}s"));
+            if (best is null || metrics.Objective > best.Objective)
+            {
+                best = metrics; bestEpoch = epoch; bestDetections = detections;
+                SaveAtomically(model, paths.Model);
+            }
+            progress?.Invoke(new TrainProgress(epoch, recipe.MaxEpochs, Math.Clamp((DateTime.UtcNow - start) / (deadlineUtc - start), 0, 1), best.Objective));
+            // The teacher's share of the budget ends by the clock or by the epoch count, whichever comes first.
+            if (phase == "teacher" && ((teacherEnd - DateTime.UtcNow).TotalSeconds < typical || epoch >= Math.Max(1, (int)(recipe.MaxEpochs * det.TeacherFraction))))
+            {
+                // The teacher's best checkpoint labels the image-level positives; the student continues from it.
+                model.load(paths.Model);
+                var unboxed = Enumerable.Range(0, train.Count).Where(i => boxes[i] is null && train.Labels[i].Positive).ToArray();
+                if (best.Auc < det.MinTeacherMap50)
+                {
+                    log($"teacher (best epoch {bestEpoch}) has validation mAP@50 {best.Auc:F4} < {det.MinTeacherMap50:G2}: too weak to pseudo-label the {unboxed.Length} image-level positives (its boxes would teach noise); the student continues on the boxed images only");
+                }
+                else
+                {
+                    using var xUnboxed = xTrain.index_select(0, tensor(unboxed.Select(i => (long)i).ToArray()));
+                    var (_, pseudo) = Predict(model, xUnboxed, unboxed.Select(i => train.Frames[i]).ToArray(), det with { MinScore = det.PseudoThreshold / 2 }, device, null);
+                    for (int k = 0; k < unboxed.Length; k++)
+                    {
+                        var chosen = PseudoBoxes(pseudo[k], det.PseudoThreshold, det.PseudoMaxBoxes);
+                        if (chosen.Count > 0) { boxes[unboxed[k]] = chosen; pseudoCount++; }
+                    }
+                    log($"teacher (best epoch {bestEpoch}, val {best.Objective:F4}, mAP@50 {best.Auc:F4}) pseudo-labelled {pseudoCount} of {unboxed.Length} image-level positives (score ≥ {det.PseudoThreshold:G2}, or the single best box ≥ {det.PseudoThreshold / 2:G2}; at most {det.PseudoMaxBoxes} boxes each); the student trains on them too");
+                }
+                phase = "student"; phaseStart = DateTime.UtcNow; phaseEnd = deadlineUtc;
+                continue;
+            }
+            if (remaining < typical)
+            {
+                log($"stopping after epoch {epoch}: {Math.Max(remaining, 0):F0}s of the budget left, an epoch takes {typical:F1}s");
+                break;
+            }
+        }
+        var result = new TrialMetrics
+        {
+            Status = TrialStatus.Succeeded, Best = best, BestEpoch = bestEpoch, Curve = curve, Epochs = epoch,
+            TrainSeconds = trainSeconds, ImagesPerSecond = seen / Math.Max(trainSeconds, 1e-9),
+        };
+        return new DetectionOutcome(result, bestDetections, pseudoCount);
+    }
+
+    /// <summary>
+    /// Teacher boxes kept as pseudo-labels: those scoring at least <paramref name="threshold"/> (at most
+    /// <paramref name="maxBoxes"/>); when none does, the single best box if it scores at least half the
+    /// threshold, since the image-level label says a finding is there.
+    /// </summary>
+    public static List<BoundingBox> PseudoBoxes(IReadOnlyList<BoundingBox> predicted, double threshold, int maxBoxes)
+    {
+        ArgumentNullException.ThrowIfNull(predicted);
+        var sorted = predicted.OrderByDescending(b => b.Score).ToList();
+        var confident = sorted.Where(b => b.Score >= threshold).Take(maxBoxes).ToList();
+        if (confident.Count == 0 && sorted.Count > 0 && sorted[0].Score >= threshold / 2) confident.Add(sorted[0]);
+        return confident.Select(b => b with { Score = 1 }).ToList();
+    }
+
+    /// <summary>Images of one epoch: every supervised positive, and all negatives or a sample of them per <see cref="DetectionRecipe.NegativesPerPositive"/>.</summary>
+    private static List<int> EpochPool(DetectionSet train, IReadOnlyList<BoundingBox>?[] boxes, DetectionRecipe det, Random rng, int minImages)
+    {
+        var positives = Enumerable.Range(0, train.Count).Where(i => boxes[i] is { Count: > 0 }).ToList();
+        var negatives = Enumerable.Range(0, train.Count).Where(i => boxes[i] is { Count: 0 } && !train.Labels[i].Positive).ToList();
+        if (det.NegativesPerPositive > 0)
+        {
+            int keep = Math.Min(negatives.Count, (int)Math.Round(det.NegativesPerPositive * positives.Count));
+            negatives = negatives.OrderBy(_ => rng.Next()).Take(keep).ToList();
+        }
+        var pool = positives.Concat(negatives).ToList();
+        // A small pool (few boxed images in the teacher phase) is cycled to at least minImages (twice the
+        // validation images), so validation, a full pass each epoch, does not dominate the budget.
+        var once = pool.ToList();
+        while (once.Count > 0 && pool.Count < minImages) pool.AddRange(once);
+        for (int i = pool.Count - 1; i > 0; i--) { int j = rng.Next(i + 1); (pool[i], pool[j]) = (pool[j], pool[i]); }
+        return pool;
+    }
+
+    private static double RunEpoch(Module<Tensor, Tensor> model, optim.Optimizer optimizer, Recipe recipe, DetectionRecipe det, Tensor x, DetectionSet set,
+        IReadOnlyList<BoundingBox>?[] boxes, List<int> pool, Generator gen, Random rng, Device device, DateTime phaseStart, DateTime phaseEnd)
+    {
+        model.train();
+        int bs = recipe.BatchSize, batches = (pool.Count + bs - 1) / bs, size = set.Size;
+        double total = 0; int counted = 0;
+        for (int b = 0; b < batches; b++)
+        {
+            using var scope = NewDisposeScope();
+            var idx = pool.Skip(b * bs).Take(bs).ToArray();
+            if (idx.Length < 2) continue; // batch norm needs two samples
+            // The phase's time is up: end the epoch here (validation follows), so a long epoch cannot overrun the trial's budget.
+            if (b > 0 && DateTime.UtcNow >= phaseEnd) break;
+            double fraction = Math.Clamp((DateTime.UtcNow - phaseStart) / (phaseEnd - phaseStart), 0, 1);
+            // Cosine over the phase's time budget (Loshchilov & Hutter 2017), with a short linear warm-up.
+            double lr = recipe.Optimizer.LearningRate * 0.5 * (1 + Math.Cos(Math.PI * fraction)) * Math.Min(1, (fraction + 0.01) / 0.05);
+            foreach (var g in optimizer.ParamGroups) g.LearningRate = lr;
+            var xb = x.index_select(0, tensor(idx.Select(i => (long)i).ToArray()));
+            var (xa, pixelBoxes) = Augment(xb, idx.Select(i => ToPixels(boxes[i]!, set.Frames[i])).ToArray(), recipe.Augmentation, det, size, rng);
+            var targets = FcosAssigner.Build(pixelBoxes, size, Classes, det.CenterRadius, det.LabelSmoothing);
+            optimizer.zero_grad();
+            var loss = FcosLoss.Compute(model.forward(xa.to(device)), targets, Classes, det.FocalAlpha, det.FocalGamma);
+            loss.backward();
+            if (recipe.Optimizer.GradClip > 0) nn.utils.clip_grad_norm_(model.parameters(), recipe.Optimizer.GradClip);
+            optimizer.step();
+            total += loss.item<float>(); counted++;
+        }
+        return counted == 0 ? 0 : total / counted;
+    }
+
+    /// <summary>Normalised boxes → pixels of the letterboxed square.</summary>
+    public static IReadOnlyList<PixelBox> ToPixels(IReadOnlyList<BoundingBox> boxes, LetterboxFrame frame)
+    {
+        ArgumentNullException.ThrowIfNull(boxes);
+        ArgumentNullException.ThrowIfNull(frame);
+        return boxes.Select(b => { var (x1, y1, x2, y2) = frame.ToSquare(b); return new PixelBox(x1, y1, x2, y2, b.Class); }).ToList();
+    }
+
+    /// <summary>
+    /// Box-aware batch augmentation: horizontal flip, scale jitter with a small shift (one affine
+    /// resample, Jaderberg et al. 2015 spatial transformer sampling), brightness/contrast; boxes follow
+    /// the geometry and those mostly pushed out of the image are dropped.
+    /// </summary>
+    public static (Tensor Images, IReadOnlyList<PixelBox>[] Boxes) Augment(Tensor x, IReadOnlyList<PixelBox>[] boxes, AugmentationSpec aug, DetectionRecipe det, int size, Random rng)
+    {
+        ArgumentNullException.ThrowIfNull(x);
+        ArgumentNullException.ThrowIfNull(boxes);
+        ArgumentNullException.ThrowIfNull(aug);
+        ArgumentNullException.ThrowIfNull(det);
+        int n = boxes.Length;
+        var flip = new bool[n];
+        var result = new IReadOnlyList<PixelBox>[n];
+        var theta = new float[n * 6];
+        var contrast = new float[n];
+        var brightness = new float[n];
+        bool anyScale = det.ScaleJitter > 0;
+        for (int i = 0; i < n; i++)
+        {
+            flip[i] = rng.NextDouble() < aug.HorizontalFlip;
+            double s = anyScale ? 1 + det.ScaleJitter * (2 * rng.NextDouble() - 1) : 1;
+            double tx = anyScale ? det.ScaleJitter * (rng.NextDouble() - 0.5) : 0, ty = anyScale ? det.ScaleJitter * (rng.NextDouble() - 0.5) : 0;
+            // affine_grid maps output u to input u·(1/s) + t (u in [-1, 1]); a box point moves to (u_in − t)·s.
+            theta[i * 6 + 0] = (float)(1 / s); theta[i * 6 + 2] = (float)tx;
+            theta[i * 6 + 4] = (float)(1 / s); theta[i * 6 + 5] = (float)ty;
+            contrast[i] = (float)(1 + aug.Brightness * (2 * rng.NextDouble() - 1));
+            brightness[i] = (float)(aug.Brightness * (2 * rng.NextDouble() - 1));
+            double Map(double p, double t) => ((2 * p / size - 1 - t) * s + 1) * size / 2;
+            var list = new List<PixelBox>();
+            foreach (var b in boxes[i])
+            {
+                double x1 = b.X1, x2 = b.X2;
+                if (flip[i]) (x1, x2) = (size - b.X2, size - b.X1);
+                var moved = new PixelBox(Map(x1, tx), Map(b.Y1, ty), Map(x2, tx), Map(b.Y2, ty), b.Class);
+                var clipped = new PixelBox(Math.Clamp(moved.X1, 0, size), Math.Clamp(moved.Y1, 0, size), Math.Clamp(moved.X2, 0, size), Math.Clamp(moved.Y2, 0, size), b.Class);
+                if (clipped.Area >= 0.4 * moved.Area && clipped.X2 - clipped.X1 >= 2 && clipped.Y2 - clipped.Y1 >= 2) list.Add(clipped);
+            }
+            result[i] = list;
+        }
+        var mask = tensor(flip).view(-1, 1, 1, 1);
+        var y = where(mask, x.flip(3), x);
+        if (anyScale)
+        {
+            var grid = functional.affine_grid(tensor(theta, [n, 2, 3]), [n, x.shape[1], size, size], align_corners: false);
+            y = functional.grid_sample(y, grid, mode: GridSampleMode.Bilinear, padding_mode: GridSamplePaddingMode.Zeros, align_corners: false);
+        }
+        if (aug.Brightness > 0)
+            y = y * tensor(contrast).view(-1, 1, 1, 1) + tensor(brightness).view(-1, 1, 1, 1);
+        return (y, result);
+    }
+
+    /// <summary>Detections per image (and the mean loss when <paramref name="labels"/> are given) for a normalised input tensor on the CPU.</summary>
+    public static (double Loss, List<BoundingBox>[] Detections) Predict(Module<Tensor, Tensor> model, Tensor x, IReadOnlyList<LetterboxFrame> frames,
+        DetectionRecipe det, Device device, IReadOnlyList<DetectionLabel>? labels, int batchSize = 32)
+    {
+        ArgumentNullException.ThrowIfNull(model);
+        ArgumentNullException.ThrowIfNull(x);
+        ArgumentNullException.ThrowIfNull(frames);
+        ArgumentNullException.ThrowIfNull(det);
+        model.eval();
+        long n = x.shape[0];
+        var all = new List<BoundingBox>[n];
+        double lossSum = 0;
+        int size = (int)x.shape[2];
+        using var noGrad = no_grad();
+        for (long start = 0; start < n; start += batchSize)
+        {
+            using var scope = NewDisposeScope();
+            long len = Math.Min(batchSize, n - start);
+            var output = model.forward(x.narrow(0, start, len).to(device));
+            var batchFrames = frames.Skip((int)start).Take((int)len).ToList();
+            var decoded = FcosDecoder.Decode(output, batchFrames, Classes, det.MinScore, det.NmsIou, det.MaxDetections);
+            for (int i = 0; i < len; i++) all[start + i] = decoded[i];
+            if (labels is not null)
+            {
+                var pixel = Enumerable.Range(0, (int)len).Select(i => ToPixels(labels[(int)start + i].Boxes, batchFrames[i])).ToArray();
+                var targets = FcosAssigner.Build(pixel, size, Classes, det.CenterRadius);
+                lossSum += FcosLoss.Compute(output, targets, Classes, det.FocalAlpha, det.FocalGamma).item<float>() * len;
+            }
+        }
+        return (lossSum / Math.Max(n, 1), all);
+    }
+
+    /// <summary>Normalised input tensor [N, C, S, S] on the CPU.</summary>
+    public static Tensor ToTensor(DetectionSet set, Preprocessing pre)
+    {
+        ArgumentNullException.ThrowIfNull(set);
+        return Trainer.ToTensor(new ImageSet(set.Pixels, new int[set.Count], set.Channels, set.Size, set.Ids), pre);
+    }
+
+    private static void SaveAtomically(Module<Tensor, Tensor> model, string path)
+    {
+        var temp = path + ".tmp";
+        model.save(temp);
+        File.Move(temp, path, overwrite: true);
+    }
+
+    private static DetectionOutcome Failed(List<EpochLog> curve, int epoch, double seconds, long seen, string error, string diagnosis) =>
+        new(new TrialMetrics
+        {
+            Status = TrialStatus.Failed, Curve = curve, Epochs = epoch, TrainSeconds = seconds,
+            ImagesPerSecond = seen / Math.Max(seconds, 1e-9), Error = error, Diagnosis = diagnosis,
+        }, [], 0);
+}

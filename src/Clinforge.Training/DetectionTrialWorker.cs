@@ -1,0 +1,72 @@
+using System.Globalization;
+using System.Text;
+using Clinforge.Core;
+using Clinforge.Data;
+using TorchSharp;
+using static TorchSharp.torch;
+
+namespace Clinforge.Training;
+
+/// <summary>Detections of one image (normalised boxes with scores), as written to JSON.</summary>
+public sealed record ImageBoxes(string Id, IReadOnlyList<BoundingBox> Boxes);
+
+/// <summary>
+/// The body of <c>clinforge trial</c> for detection specs (the same child process and run-folder
+/// contract as <see cref="TrialWorker"/>): reads the recipe and development splits, letterboxes the
+/// images once, trains under the deadline, writes metrics.json, val_detections.json and log.txt.
+/// Never sees the test split.
+/// </summary>
+public static class DetectionTrialWorker
+{
+    /// <summary>File name of a trial's best validation detections.</summary>
+    public const string ValDetectionsFile = "val_detections.json";
+
+    /// <summary>Runs the trial; returns its metrics (also written to metrics.json).</summary>
+    public static TrialMetrics Run(RunPaths run, int number, IReadOnlyList<DataItem> train, IReadOnlyList<DataItem> val,
+        DetectionScorer scorer, DateTime deadlineUtc, int threads, Action<string> stdout)
+    {
+        ArgumentNullException.ThrowIfNull(run);
+        ArgumentNullException.ThrowIfNull(stdout);
+        var paths = run.Trial(number);
+        Directory.CreateDirectory(paths.Root);
+        using var log = new StreamWriter(paths.Log, append: true, Encoding.UTF8) { AutoFlush = true };
+        void Log(string line) => log.WriteLine($"[{DateTime.UtcNow:HH:mm:ss}] {line}");
+
+        var recipe = Json.Read<Recipe>(paths.Recipe);
+        if (RecipeSchema.Problems(recipe) is { Count: > 0 } problems)
+            throw new ClinforgeException($"{paths.Recipe}: invalid recipe: {string.Join("; ", problems)}. Fix the file or let the developer loop propose again.");
+        var card = Json.Read<DataCard>(run.DataCard);
+        NativeRuntime.Initialize(threads, recipe.Seed);
+        var det = recipe.Detection ?? new DetectionRecipe();
+        Log($"trial {number}: {recipe.Model.Name} w{recipe.Model.Width} d{recipe.Model.Depth}, {recipe.Input.Size}px letterbox, focal α {det.FocalAlpha:G2} γ {det.FocalGamma:G2}, centre radius {det.CenterRadius:G2}, lr {recipe.Optimizer.LearningRate:G3}, mixed supervision {det.MixedSupervision}, threads {get_num_threads()}, seed {recipe.Seed}");
+        var ds = DatasetReader.Open(card.Source);
+        var trainSet = DetectionSet.Load(ds, train, recipe.Input);
+        var valSet = DetectionSet.Load(ds, val, recipe.Input);
+        Log($"loaded {trainSet.Count} training and {valSet.Count} validation images at {recipe.Input.Size}px");
+        var outcome = new DetectionTrainer(Log).Train(recipe, trainSet, valSet, scorer, deadlineUtc, paths, p =>
+            stdout(string.Create(CultureInfo.InvariantCulture,
+                $"@progress {p.Epoch} {p.PlannedEpochs} {p.Fraction:F3} {(p.BestObjective is { } b ? b.ToString("F4", CultureInfo.InvariantCulture) : "-")}")));
+        var valIds = Enumerable.Range(0, valSet.Count).Where(i => valSet.Labels[i].HasBoxes).Select(i => valSet.Ids[i]).ToList();
+        if (outcome.BestValDetections.Count == valIds.Count)
+            Json.Write(Path.Combine(paths.Root, ValDetectionsFile), valIds.Select((id, i) => new ImageBoxes(id, outcome.BestValDetections[i])).ToList());
+        Json.Write(paths.Metrics, outcome.Metrics);
+        Log($"finished: {outcome.Metrics.Status}, best epoch {outcome.Metrics.BestEpoch}, objective {outcome.Metrics.Best?.Objective:F4}, {outcome.Metrics.ImagesPerSecond:F1} images/s");
+        return outcome.Metrics;
+    }
+
+    /// <summary>Detections of a trial's saved model (its recipe, preprocessing and weights) on <paramref name="items"/>.</summary>
+    public static List<BoundingBox>[] Predict(TrialPaths trial, Dataset dataset, IReadOnlyList<DataItem> items)
+    {
+        ArgumentNullException.ThrowIfNull(trial);
+        var recipe = Json.Read<Recipe>(trial.Recipe);
+        var pre = Json.Read<Preprocessing>(Path.Combine(trial.Root, "preprocessing.json"));
+        using var model = ModelRegistry.Create(recipe.Model, pre.Channels, 1);
+        model.load(trial.Model);
+        var device = NativeRuntime.PreferredDevice();
+        model.to(device);
+        var (pixels, frames) = Letterbox.Load(dataset, items, recipe.Input.Size, recipe.Input.Channels);
+        var set = new DetectionSet(pixels, frames, items.Select(_ => DetectionLabel.Negative).ToArray(), recipe.Input.Channels, recipe.Input.Size, items.Select(i => i.Id).ToArray());
+        using var x = DetectionTrainer.ToTensor(set, pre);
+        return DetectionTrainer.Predict(model, x, frames, recipe.Detection ?? new DetectionRecipe(), device, null).Detections;
+    }
+}

@@ -1,0 +1,84 @@
+using System.Globalization;
+using System.Text.Json;
+using Clinforge.Core;
+using Clinforge.Data;
+using SixLabors.ImageSharp;
+using SixLabors.ImageSharp.PixelFormats;
+
+namespace Clinforge.Tests;
+
+/// <summary>Detection end to end as a user runs it: develop on a YOLO-layout folder, then predict with the package.</summary>
+public sealed class DetectionCliTests
+{
+    /// <summary>Writes generated detection images as train/ and val/ folders of images/ + labels/ (YOLO rows), with data.yaml naming body parts.</summary>
+    private static string WriteYoloFolder(string root, int count, int seed, double boxedShare = 1.0)
+    {
+        var ds = SyntheticDetection.Generate(count, 64, seed, positiveShare: 0.6, boxedShare: boxedShare);
+        var csv = new Dictionary<string, List<string>>();
+        for (int i = 0; i < ds.Items.Count; i++)
+        {
+            var item = ds.Items[i];
+            var split = i % 5 == 0 ? "val" : "train";
+            var name = Path.GetFileNameWithoutExtension(item.Id);
+            Directory.CreateDirectory(Path.Combine(root, split, "images"));
+            Directory.CreateDirectory(Path.Combine(root, split, "labels"));
+            var img = ds.Load(item);
+            using (var image = Image.LoadPixelData<L8>(img.Pixels, img.Width, img.Height)) image.SaveAsPng(Path.Combine(root, split, "images", name + ".png"));
+            var label = ds.Detection!.Labels[item.Id];
+            if (!label.HasBoxes)
+            {
+                (csv.TryGetValue(split, out var rows) ? rows : csv[split] = ["image,label"]).Add($"{name}.png,fracture");
+                continue;
+            }
+            File.WriteAllLines(Path.Combine(root, split, "labels", name + ".txt"), label.Boxes.Select(b => string.Create(CultureInfo.InvariantCulture,
+                $"{(i % 2 == 0 ? 6 : 0)} {(b.X1 + b.X2) / 2} {(b.Y1 + b.Y2) / 2} {b.X2 - b.X1} {b.Y2 - b.Y1}")));
+        }
+        foreach (var (split, rows) in csv) File.WriteAllLines(Path.Combine(root, split, DetectionReader.ImageLabelCsv), rows);
+        File.WriteAllText(Path.Combine(root, "data.yaml"), "names: ['elbow positive', 'fingers positive', 'forearm fracture', 'humerus fracture', 'humerus', 'shoulder fracture', 'wrist positive']\n");
+        return root;
+    }
+
+    [Fact]
+    public void Should_DevelopEvaluateAndMarkImages_When_DataHasFewBoxedPositives()
+    {
+        // given: a detection folder where only 30% of positives have boxes, the rest listed in image_labels.csv
+        using var tmp = new TempDir();
+        var data = WriteYoloFolder(tmp.Combine("data"), 150, seed: 11, boxedShare: 0.3);
+        var runDir = tmp.Combine("run");
+
+        // when: the seed request is developed for one refinement round
+        var (code, stdout, stderr) = Repo.RunCli(TimeSpan.FromMinutes(4), "develop",
+            "--request", "I need a tool that can look at wrist X-rays and help me find fractures. Ideally, it should mark suspicious fractures on images during my workflow so they are less likely to be missed.",
+            "--data", data, "--rounds", "1", "--trial-minutes", "0.3", "--run", runDir, "--threads", "1", "--non-interactive");
+
+        // then: a fracture detector, teacher–student chosen from the data card, a test look with CIs, a package
+        Assert.True(code == 0, $"exit {code}\n{stdout}\n{stderr}");
+        var run = new RunPaths(runDir);
+        var spec = Json.Read<TaskSpec>(run.TaskSpec);
+        Assert.Equal(TaskKind.Detection, spec.Task);
+        Assert.Equal(["fracture"], spec.Classes);
+        Assert.Contains(spec.Questions, q => q.Field == "classes");
+        var card = Json.Read<DataCard>(run.DataCard);
+        Assert.True(card.Detection!.BoxedShare < 0.5);
+        var recipe0 = Json.Read<Recipe>(run.Trial(0).Recipe);
+        Assert.Equal("teacher_student", recipe0.Detection!.MixedSupervision);
+        Assert.Contains("pseudo-labelled", File.ReadAllText(run.Trial(0).Log), StringComparison.Ordinal);
+        var evaluation = Json.Read<DetectionEvaluation>(Path.Combine(run.FinalDir, "detection_evaluation.json"));
+        foreach (var name in new[] { "map50", "map50_95", "recall", "precision", "f1" })
+            Assert.True(evaluation.Final.Metrics[name].Lower <= evaluation.Final.Metrics[name].Upper, name);
+        Assert.True(File.Exists(Path.Combine(run.ReportDir, "report.md")));
+
+        // when: new images are checked with the package
+        var images = Directory.GetFiles(Path.Combine(data, "val", "images")).Order(StringComparer.Ordinal).Take(3).ToArray();
+        var outDir = tmp.Combine("out");
+        (code, stdout, stderr) = Repo.RunCli(TimeSpan.FromMinutes(2), ["predict", run.PackageDir, .. images, "--out", outDir, "--threads", "1"]);
+
+        // then: detections.json lists each image with its boxes, and a PNG with the marks exists per image
+        Assert.True(code == 0, $"exit {code}\n{stdout}\n{stderr}");
+        using var doc = JsonDocument.Parse(File.ReadAllText(Path.Combine(outDir, "detections.json")));
+        var rows = doc.RootElement.GetProperty("images").EnumerateArray().ToList();
+        Assert.Equal(3, rows.Count);
+        Assert.All(rows, r => Assert.True(File.Exists(Path.Combine(outDir, r.GetProperty("marked").GetString()!))));
+        Assert.Equal("fracture", doc.RootElement.GetProperty("finding").GetString());
+    }
+}

@@ -1,0 +1,93 @@
+using Clinforge.Core;
+using Clinforge.Development;
+
+namespace Clinforge.Tests;
+
+/// <summary>The detection initializer and playbook read the data card and the best trial, not flags.</summary>
+public sealed class DetectionDevelopmentTests
+{
+    private static TaskSpec Spec() => new()
+    {
+        Request = "mark fractures so they are less likely to be missed",
+        Task = TaskKind.Detection, Localize = true,
+        Classes = ["fracture"], PositiveClass = "fracture",
+        ErrorPreference = ErrorPreference.Sensitivity,
+        PrimaryMetric = DetectionMetricNames.F2,
+    };
+
+    private static DataCard Card(int boxed, int imageLevel, int negatives = 2000) => new()
+    {
+        Format = "detection",
+        Source = "/data",
+        Classes = ["no finding", "finding"],
+        TotalItems = boxed + imageLevel + negatives,
+        Counts = new Dictionary<string, IReadOnlyDictionary<string, int>>
+        {
+            ["train"] = new Dictionary<string, int> { ["no finding"] = negatives, ["finding"] = boxed + imageLevel },
+        },
+        ImageSizes = new SizeSummary(400, 512, 400, 512, 420, 512),
+        Channels = 1,
+        SplitMethod = "official",
+        Detection = new DetectionSummary
+        {
+            LabelFormat = "polygon", SourceClasses = ["wrist positive"], Negatives = negatives,
+            PositivesWithBoxes = boxed, PositivesImageLevelOnly = imageLevel, Boxes = boxed, MedianBoxSide = 0.1,
+        },
+    };
+
+    private static (TrialRecord, Recipe, TrialMetrics?) Done(int n, string move, Recipe r, double recall, double precision) =>
+        (new TrialRecord(n, move, move, "why", null, TrialStatus.Succeeded, 0.3, true, null, null, DateTimeOffset.UtcNow), r,
+         new TrialMetrics { Status = TrialStatus.Succeeded, Best = new ValidationMetrics(0.3, DetectionMetricNames.F2, 0.2, 0.3, 0.3, recall, precision, 0.2), BestEpoch = 3,
+             Curve = [new EpochLog(1, 2, 2, 0.1, 0.1, 1), new EpochLog(2, 1.5, 1.9, 0.2, 0.2, 1), new EpochLog(3, 1.2, 1.8, 0.3, 0.3, 1)] });
+
+    [Fact]
+    public void Should_PlanTeacherStudent_When_FewPositivesHaveBoxes()
+    {
+        // given: 5% of positives boxed / all boxed
+        // when
+        var few = Initializer.Plan(Spec(), Card(boxed: 60, imageLevel: 1140), 17);
+        var all = Initializer.Plan(Spec(), Card(boxed: 1200, imageLevel: 0), 17);
+
+        // then
+        Assert.Equal("fcos_lite", few.Model.Name);
+        Assert.Equal("teacher_student", few.Detection!.MixedSupervision);
+        Assert.Contains("5%", few.Origins["detection.mixed_supervision"], StringComparison.Ordinal);
+        Assert.Equal("none", all.Detection!.MixedSupervision);
+        Assert.Empty(RecipeSchema.Problems(few));
+    }
+
+    [Fact]
+    public void Should_WidenCentreSampling_When_RecallIsLow_And_CurateNegatives_When_FalseMarksDominate()
+    {
+        // given: a fully boxed card and a best trial with low recall, then one with precision below recall
+        var card = Card(1200, 0);
+        var r0 = Initializer.Plan(Spec(), card, 17);
+
+        // when
+        var lowRecall = new PlaybookProposer().Propose(new DevelopmentState(Spec(), card, [Done(0, "initial", r0, 0.3, 0.5)], r0, Done(0, "initial", r0, 0.3, 0.5).Item3))!;
+        var manyFalseMarks = new PlaybookProposer().Propose(new DevelopmentState(Spec(), card, [Done(0, "initial", r0, 0.8, 0.2)], r0, Done(0, "initial", r0, 0.8, 0.2).Item3))!;
+
+        // then
+        Assert.Equal("centre_sampling_radius", lowRecall.Move);
+        Assert.Equal(2.5, lowRecall.Recipe.Detection!.CenterRadius);
+        Assert.Equal("negatives_curation", manyFalseMarks.Move);
+        Assert.Equal(2, manyFalseMarks.Recipe.Detection!.NegativesPerPositive);
+        Assert.Contains("Tian et al. 2019", lowRecall.Source, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void Should_ProposeMixedSupervision_When_ImageLevelPositivesAreUnused()
+    {
+        // given: a card with image-level positives and a best recipe that ignores them
+        var card = Card(600, 600);
+        var r0 = Initializer.Plan(Spec(), card, 17);
+        r0 = r0 with { Detection = r0.Detection! with { MixedSupervision = "none" } };
+
+        // when
+        var p = new PlaybookProposer().Propose(new DevelopmentState(Spec(), card, [Done(0, "initial", r0, 0.5, 0.5)], r0, Done(0, "initial", r0, 0.5, 0.5).Item3))!;
+
+        // then
+        Assert.Equal("mixed_supervision", p.Move);
+        Assert.Equal("teacher_student", p.Recipe.Detection!.MixedSupervision);
+    }
+}

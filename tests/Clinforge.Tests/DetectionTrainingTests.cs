@@ -1,0 +1,148 @@
+using Clinforge.Core;
+using Clinforge.Data;
+using Clinforge.Evaluation;
+using Clinforge.Training;
+using static TorchSharp.torch;
+
+namespace Clinforge.Tests;
+
+public sealed class DetectionTrainingTests
+{
+    [Fact]
+    public void Should_ForwardAndBackward_When_DetectorSeesABatchWithBoxes()
+    {
+        // given: the registered detector and a batch of two 64-px grey images, one with a box
+        random.manual_seed(1);
+        using var model = ModelRegistry.Create(new ModelSpec("fcos_lite", 8, 1), 1, 1);
+        using var scope = NewDisposeScope();
+        var x = randn(2, 1, 64, 64);
+        var targets = FcosAssigner.Build([[new PixelBox(10, 12, 30, 40, 0)], []], 64, 1, 1.5);
+
+        // when
+        var output = model.forward(x);
+        var loss = FcosLoss.Compute(output, targets, 1, 0.25, 2);
+        loss.backward();
+
+        // then: [N, classes + 5, S/8, S/8], a finite loss, a gradient for every parameter
+        Assert.Equal(new long[] { 2, 6, 8, 8 }, output.shape);
+        Assert.True(float.IsFinite(loss.item<float>()));
+        Assert.All(model.parameters(), p => Assert.NotNull(p.grad));
+        Assert.Contains("fcos_lite", ModelRegistry.DetectorNames);
+    }
+
+    [Fact]
+    public void Should_AssignCentralLocations_When_BoxIsLargeAndNearestLocation_When_BoxIsTiny()
+    {
+        // given: a 24x24 box centred at (28, 28) and a 3x3 box at (50, 10) on a 64-px square (stride 8: centres 4, 12, ..., 60)
+        var boxes = new IReadOnlyList<PixelBox>[] { [new PixelBox(16, 16, 40, 40, 0), new PixelBox(49, 9, 52, 12, 0)] };
+
+        // when
+        var t = FcosAssigner.Build(boxes, 64, 1, 1.5);
+
+        // then: centre sampling keeps locations within 12 px of (28, 28): centres 20, 28, 36 → 3x3 = 9; the tiny box gets 1
+        Assert.Equal(10, t.Positive.Length);
+        int g = 8;
+        int centre = 3 * g + 3; // location (28, 28)
+        Assert.Contains((long)centre, t.Positive);
+        Assert.Equal(1.0f, t.Centerness[centre], 4); // equidistant to all sides
+        Assert.Equal(12f / 8, t.Box[centre], 4);     // left distance 28 - 16 = 12 px = 1.5 strides
+        Assert.Contains((long)(1 * g + 6), t.Positive); // (52, 12) is the location nearest (50.5, 10.5)
+    }
+
+    [Fact]
+    public void Should_MirrorBoxes_When_ImageIsFlipped()
+    {
+        // given: flip always, no scale or brightness
+        var x = zeros(1, 1, 64, 64);
+        var boxes = new IReadOnlyList<PixelBox>[] { [new PixelBox(4, 10, 20, 30, 0)] };
+
+        // when
+        var (_, moved) = DetectionTrainer.Augment(x, boxes, new AugmentationSpec(HorizontalFlip: 1.0, Brightness: 0), new DetectionRecipe(), 64, new Random(1));
+
+        // then
+        var b = Assert.Single(moved[0]);
+        Assert.Equal(44, b.X1, 9); Assert.Equal(60, b.X2, 9); Assert.Equal(10, b.Y1, 9); Assert.Equal(30, b.Y2, 9);
+    }
+
+    [Fact]
+    public void Should_KeepTheBestBoxOnly_When_NoTeacherBoxPassesThePseudoThreshold()
+    {
+        // given
+        var predicted = new List<BoundingBox> { new(0, 0, 0.1, 0.1, 0, 0.2), new(0.5, 0.5, 0.6, 0.6, 0, 0.1) };
+
+        // when
+        var strict = DetectionTrainer.PseudoBoxes(predicted, 0.35, 2);
+        var loose = DetectionTrainer.PseudoBoxes(predicted, 0.1, 2);
+        var none = DetectionTrainer.PseudoBoxes(predicted, 0.9, 2);
+
+        // then
+        Assert.DoesNotContain(strict, b => b.X1 == 0.5);
+        Assert.Single(strict);                 // 0.2 ≥ 0.35 / 2: the single best box stands in
+        Assert.Equal(2, loose.Count);
+        Assert.Empty(none);
+    }
+
+    [Fact]
+    public void Should_LearnToFindBrightRectangles_When_TrainedBrieflyWithMixedSupervision()
+    {
+        // given: 160 synthetic 64-px images, 60% positive, only 40% of positives boxed; teacher–student on
+        var ds = SyntheticDetection.Generate(160, 64, seed: 3, positiveShare: 0.6, boxedShare: 0.4);
+        var items = ds.Items;
+        var train = items.Take(120).ToList();
+        var valItems = SyntheticDetection.Generate(40, 64, seed: 4, positiveShare: 0.6);
+        var recipe = new Recipe
+        {
+            Input = new InputSpec(64, 1), Model = new ModelSpec("fcos_lite", 8, 1), BatchSize = 8, MaxEpochs = 16, Seed = 5,
+            Optimizer = new OptimizerSpec(LearningRate: 1e-2, GradClip: 10),
+            Augmentation = new AugmentationSpec(HorizontalFlip: 0.5, Brightness: 0.1),
+            Detection = new DetectionRecipe { MixedSupervision = "teacher_student", TeacherFraction = 0.5, PseudoThreshold = 0.3 },
+        };
+        using var dir = new TempRunDir();
+        var paths = new TrialPaths(dir.Path);
+        NativeRuntime.Initialize(0, recipe.Seed);
+        var trainSet = DetectionSet.Load(ds, train, recipe.Input);
+        var valSet = DetectionSet.Load(valItems, valItems.Items, recipe.Input);
+        var lines = new List<string>();
+
+        // when: 16 epochs (8 teacher, 8 student), with a generous clock so the epoch count decides on a busy machine
+        var outcome = new DetectionTrainer(lines.Add).Train(recipe, trainSet, valSet,
+            (truth, pred) => DetectionObjective.Score(DetectionMetricNames.Map50, truth, pred), DateTime.UtcNow.AddSeconds(240), paths);
+
+        // then: the teacher (good enough on validation) pseudo-labelled some image-level positives and the detector finds most rectangles
+        Assert.Equal(TrialStatus.Succeeded, outcome.Metrics.Status);
+        Assert.True(outcome.PseudoLabelled > 0, string.Join("\n", lines));
+        Assert.Contains(lines, l => l.Contains("(student)", StringComparison.Ordinal));
+        Assert.True(outcome.Metrics.Best!.Auc > 0.4, $"val mAP@50 {outcome.Metrics.Best.Auc:F3}\n{string.Join("\n", lines)}");
+        Assert.True(File.Exists(paths.Model));
+    }
+
+    [Fact]
+    public void Should_SkipPseudoLabels_When_TheTeacherCannotFindFindings()
+    {
+        // given: a teacher bar no briefly trained detector reaches
+        var ds = SyntheticDetection.Generate(60, 64, seed: 6, positiveShare: 0.6, boxedShare: 0.3);
+        var val = SyntheticDetection.Generate(20, 64, seed: 7, positiveShare: 0.6);
+        var recipe = new Recipe
+        {
+            Input = new InputSpec(64, 1), Model = new ModelSpec("fcos_lite", 8, 1), BatchSize = 8, MaxEpochs = 4, Seed = 5,
+            Detection = new DetectionRecipe { MixedSupervision = "teacher_student", MinTeacherMap50 = 1.01 },
+        };
+        using var dir = new TempRunDir();
+        NativeRuntime.Initialize(0, recipe.Seed);
+        var lines = new List<string>();
+
+        // when
+        var outcome = new DetectionTrainer(lines.Add).Train(recipe, DetectionSet.Load(ds, ds.Items, recipe.Input), DetectionSet.Load(val, val.Items, recipe.Input),
+            (truth, pred) => DetectionObjective.Score(DetectionMetricNames.Map50, truth, pred), DateTime.UtcNow.AddSeconds(6), new TrialPaths(dir.Path));
+
+        // then
+        Assert.Equal(0, outcome.PseudoLabelled);
+        Assert.Contains(lines, l => l.Contains("too weak to pseudo-label", StringComparison.Ordinal));
+    }
+
+    private sealed class TempRunDir : IDisposable
+    {
+        public string Path { get; } = Directory.CreateTempSubdirectory("clinforge-det-").FullName;
+        public void Dispose() { try { Directory.Delete(Path, true); } catch (IOException) { } }
+    }
+}
