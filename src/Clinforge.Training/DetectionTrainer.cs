@@ -317,17 +317,8 @@ public sealed class DetectionTrainer(Action<string> log)
         return Trainer.ToTensor(new ImageSet(set.Pixels, new int[set.Count], set.Channels, set.Size, set.Ids), pre);
     }
 
-    private static void SaveAtomically(Module<Tensor, Tensor> model, string path)
-    {
-        var temp = path + ".tmp";
-        model.save(temp);
-        File.Move(temp, path, overwrite: true);
-    }
+    private static void SaveAtomically(Module<Tensor, Tensor> model, string path) => Trainer.SaveAtomically(model, path);
 
     private static DetectionOutcome Failed(List<EpochLog> curve, int epoch, double seconds, long seen, string error, string diagnosis) =>
-        new(new TrialMetrics
-        {
-            Status = TrialStatus.Failed, Curve = curve, Epochs = epoch, TrainSeconds = seconds,
-            ImagesPerSecond = seen / Math.Max(seconds, 1e-9), Error = error, Diagnosis = diagnosis,
-        }, [], 0);
+        new(Trainer.FailedMetrics(curve, epoch, seconds, seen, error, diagnosis), [], 0);
 }

@@ -142,6 +142,15 @@ public sealed class SimpleCnn : Module<Tensor, Tensor>, IConvClassifier
 
     public SimpleCnn(int inChannels, int classes, int width, int depth, double dropout) : base(nameof(SimpleCnn))
     {
+        _features = FeatureStack(inChannels, width, depth, out int ch);
+        _dropout = Dropout(dropout);
+        _head = Linear(ch, classes);
+        RegisterComponents();
+    }
+
+    /// <summary>The Conv–BN–ReLU stack (three stages of width w, 2w, 4w, <paramref name="depth"/> blocks each, max pooling between); <paramref name="channels"/> is its output width.</summary>
+    internal static Sequential FeatureStack(int inChannels, int width, int depth, out int channels)
+    {
         var layers = new List<(string, Module<Tensor, Tensor>)>();
         int ch = inChannels;
         for (int stage = 0; stage < 3; stage++)
@@ -156,10 +165,8 @@ public sealed class SimpleCnn : Module<Tensor, Tensor>, IConvClassifier
             }
             if (stage < 2) layers.Add(($"p{stage}", MaxPool2d(2)));
         }
-        _features = Sequential(layers);
-        _dropout = Dropout(dropout);
-        _head = Linear(ch, classes);
-        RegisterComponents();
+        channels = ch;
+        return Sequential(layers);
     }
 
     public override Tensor forward(Tensor x)

@@ -49,21 +49,8 @@ public sealed class ShortcutNet : Module<Tensor, Tensor>
     /// <summary>A Conv–BN–ReLU encoder (three stages of width w, 2w, 4w; <paramref name="depth"/> blocks each), a linear label head and an MLP confounder head.</summary>
     public ShortcutNet(int inChannels, int classes, int width, int depth, double dropout) : base(nameof(ShortcutNet))
     {
-        var layers = new List<(string, Module<Tensor, Tensor>)>();
-        int ch = inChannels;
-        for (int stage = 0; stage < 3; stage++)
-        {
-            int outCh = width << stage;
-            for (int b = 0; b < depth; b++)
-            {
-                layers.Add(($"c{stage}{b}", Conv2d(ch, outCh, 3, padding: 1, bias: false)));
-                layers.Add(($"bn{stage}{b}", BatchNorm2d(outCh)));
-                layers.Add(($"r{stage}{b}", ReLU()));
-                ch = outCh;
-            }
-            if (stage < 2) layers.Add(($"p{stage}", MaxPool2d(2)));
-        }
-        _features = Sequential(layers);
+        // The same encoder as the registry's simple_cnn, so debiased and plain models compare like for like.
+        _features = SimpleCnn.FeatureStack(inChannels, width, depth, out int ch);
         _dropout = Dropout(dropout);
         _head = Linear(ch, classes);
         _adversary = Sequential(("a0", Linear(ch + classes, 32)), ("a1", ReLU()), ("a2", Linear(32, 1)));

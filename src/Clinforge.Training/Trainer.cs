@@ -240,17 +240,21 @@ public sealed class Trainer(Action<string> log)
 
     private static double CurrentLr(optim.Optimizer optimizer) => optimizer.ParamGroups.First().LearningRate;
 
-    private static void SaveAtomically(Module<Tensor, Tensor> model, string path)
+    /// <summary>Saves through a temporary file and a rename, so a killed trial never leaves a half-written checkpoint.</summary>
+    internal static void SaveAtomically(Module<Tensor, Tensor> model, string path)
     {
         var temp = path + ".tmp";
         model.save(temp);
         File.Move(temp, path, overwrite: true);
     }
 
+    /// <summary>The metrics of a trial that failed after <paramref name="epoch"/> epochs, with its diagnosis.</summary>
+    internal static TrialMetrics FailedMetrics(List<EpochLog> curve, int epoch, double seconds, long seen, string error, string diagnosis) => new()
+    {
+        Status = TrialStatus.Failed, Curve = curve, Epochs = epoch, TrainSeconds = seconds,
+        ImagesPerSecond = seen / Math.Max(seconds, 1e-9), Error = error, Diagnosis = diagnosis,
+    };
+
     private static TrainingOutcome Failed(List<EpochLog> curve, int epoch, double seconds, long seen, string error, string diagnosis) =>
-        new(new TrialMetrics
-        {
-            Status = TrialStatus.Failed, Curve = curve, Epochs = epoch, TrainSeconds = seconds,
-            ImagesPerSecond = seen / Math.Max(seconds, 1e-9), Error = error, Diagnosis = diagnosis,
-        }, []);
+        new(FailedMetrics(curve, epoch, seconds, seen, error, diagnosis), []);
 }
