@@ -372,7 +372,7 @@ internal static class Commands
         var run = new RunPaths(Path.GetFullPath(a.Positional[0]));
         if (!File.Exists(run.TaskSpec)) throw new ClinforgeException($"{run.Root}: not a run folder (no task_spec.json).");
         using var journal = new Journal(run.Journal);
-        var html = WriteReport(run, journal);
+        var html = DetectionCommands.Rewrite(run, journal) ?? WriteReport(run, journal);
         Console.WriteLine(html);
         if (pdf) Console.WriteLine(PdfPrinter.Print(html, Path.Combine(run.ReportDir, "report.pdf"), TimeSpan.FromMinutes(2)));
         return 0;

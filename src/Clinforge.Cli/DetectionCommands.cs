@@ -104,7 +104,58 @@ internal static class DetectionCommands
         sb.AppendLine("Images whose positives are known only at image level cannot be scored for boxes and are left out of the test metrics.");
         var path = Path.Combine(run.ReportDir, "report.md");
         AtomicFile.WriteAllText(path, sb.ToString());
+        return WriteHtml(run, journal, spec, card, e);
+    }
+
+    /// <summary>
+    /// report/report.html for a detection run: the same content as report.md as one self-contained page
+    /// (what the web app shows and `report --pdf` prints): request, understanding, data and supervision,
+    /// every trial, and the one test look with CIs.
+    /// </summary>
+    private static string WriteHtml(RunPaths run, Journal journal, TaskSpec spec, DataCard card, DetectionEvaluation e)
+    {
+        static string H(string? s) => System.Net.WebUtility.HtmlEncode(s ?? "");
+        var inv = CultureInfo.InvariantCulture;
+        var det = card.Detection!;
+        var sb = new StringBuilder();
+        sb.Append("<!DOCTYPE html><html lang=\"en\"><head><meta charset=\"utf-8\"><title>Clinforge detection report</title><style>")
+          .Append("body{font-family:system-ui,sans-serif;max-width:60rem;margin:2rem auto;padding:0 1rem;color:#222;line-height:1.45}")
+          .Append("table{border-collapse:collapse;margin:.5rem 0}td,th{border:1px solid #ccc;padding:.25rem .5rem;text-align:left}td.n{text-align:right;font-variant-numeric:tabular-nums}")
+          .Append(".note{color:#555;font-size:.92em}h2{border-bottom:1px solid #ddd;padding-bottom:.2rem}</style></head><body>");
+        sb.Append($"<h1>{H(spec.Classes[0])} detection — run report</h1><h2 id=\"request\">The request</h2><blockquote>{H(spec.Request)}</blockquote>");
+        sb.Append($"<h2 id=\"spec\">What the system understood</h2><p>{H(spec.Restatement)}</p>");
+        if (spec.Questions.Count > 0) sb.Append("<ul>" + string.Concat(spec.Questions.Select(q => $"<li>{H(q.Question)} — default used: <b>{H(q.Default)}</b></li>")) + "</ul>");
+        sb.Append("<h2 id=\"data\">The data</h2>");
+        sb.Append(string.Create(inv, $"<p>{card.TotalItems} images; {det.PositivesWithBoxes} positives with {det.Boxes} boxes, {det.PositivesImageLevelOnly} positives known only at image level ({det.BoxedShare:0%} of positives boxed: supervision <b>{H(det.Supervision)}</b>), {det.Negatives} negatives. Label format {H(det.LabelFormat)}; source classes: {H(string.Join(", ", det.SourceClasses))}.</p>"));
+        if (card.Notes.Count > 0) sb.Append("<ul>" + string.Concat(card.Notes.Select(n => $"<li>{H(n)}</li>")) + "</ul>");
+        sb.Append($"<h2 id=\"rounds\">Development rounds (validation split only)</h2><p>Objective on validation: <b>{H(spec.PrimaryMetric)}</b>. A change is kept only if it improves the best trial so far.</p>");
+        sb.Append("<table><tr><th>#</th><th>change</th><th>why</th><th>source</th><th>validation objective</th><th>decision</th></tr>");
+        foreach (var t in journal.Trials())
+            sb.Append($"<tr><td class=\"n\">{t.Number}</td><td>{H(t.Change)}</td><td>{H(t.Reason)}</td><td>{H(t.Source ?? "—")}</td><td class=\"n\">{(t.Objective is { } o ? o.ToString("0.0000", inv) : H(t.Status + ": " + t.Diagnosis))}</td><td>{(t.Accepted ? "kept" : t.Status == TrialStatus.Succeeded ? "discarded" : "failed")}</td></tr>");
+        sb.Append("</table>");
+        var names = new[] { "map50", "map50_95", "recall", "precision", "f1", "f2" };
+        sb.Append($"<h2 id=\"test\">Test results (the sealed split, looked at once: {e.LookedAt.ToString("yyyy-MM-dd HH:mm", inv)}Z)</h2>");
+        sb.Append($"<p>{e.TestImages} test images ({e.TestPositives} with {e.TestBoxes} boxes); 95% bootstrap intervals over images ({e.BootstrapResamples} resamples). Recall, precision, F1 and F2 at IoU 0.5, at the score threshold chosen on validation.</p>");
+        sb.Append("<table id=\"test-table\"><tr><th>model</th><th>threshold</th>" + string.Concat(names.Select(n => $"<th>{n}</th>")) + "</tr>");
+        foreach (var r in new[] { e.Initial, e.Final })
+            sb.Append($"<tr><td>{H(r.Label)} (trial {r.Trial})</td><td class=\"n\">{r.Threshold.ToString("0.000", inv)}</td>" + string.Concat(names.Select(n => $"<td class=\"n\">{Fmt(r.Metrics[n])}</td>")) + "</tr>");
+        sb.Append("</table><p class=\"note\">Images whose positives are known only at image level cannot be scored for boxes and are left out of the test metrics.</p>");
+        sb.Append("<h2 id=\"limitations\">Limitations</h2><ul><li>The validation objective of the final model is the best of several trials and therefore optimistic; the test results are the unbiased estimate.</li><li>Results hold for data like these; a different site, scanner or population needs its own validation before clinical use.</li></ul>");
+        sb.Append("</body></html>");
+        var path = Path.Combine(run.ReportDir, "report.html");
+        AtomicFile.WriteAllText(path, sb.ToString());
         return path;
+    }
+
+    /// <summary>`clinforge report` on a detection run: both reports rewritten from the run folder; null for other runs.</summary>
+    public static string? Rewrite(RunPaths run, Journal journal)
+    {
+        var spec = Json.Read<TaskSpec>(run.TaskSpec);
+        var card = Json.Read<DataCard>(run.DataCard);
+        if (spec.Task != TaskKind.Detection || card.Detection is null) return null;
+        if (!File.Exists(DetectionFinalEvaluator.EvaluationPath(run)))
+            throw new ClinforgeException($"{run.Root}: the test split of this detection run has not been evaluated yet; finish it with 'clinforge resume'.");
+        return WriteReport(run, journal, spec, card, Json.Read<DetectionEvaluation>(DetectionFinalEvaluator.EvaluationPath(run)));
     }
 
     private static string WritePackage(RunPaths run, TaskSpec spec, DetectionEvaluation e)

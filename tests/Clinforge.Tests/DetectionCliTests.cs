@@ -67,6 +67,11 @@ public sealed class DetectionCliTests
         foreach (var name in new[] { "map50", "map50_95", "recall", "precision", "f1" })
             Assert.True(evaluation.Final.Metrics[name].Lower <= evaluation.Final.Metrics[name].Upper, name);
         Assert.True(File.Exists(Path.Combine(run.ReportDir, "report.md")));
+        // and the HTML report (what the web app shows) holds the test table; `report` rewrites it from the run folder
+        Assert.Contains("id=\"test-table\"", File.ReadAllText(Path.Combine(run.ReportDir, "report.html")));
+        var rewritten = Repo.RunCli(TimeSpan.FromMinutes(1), "report", run.Root);
+        Assert.True(rewritten.ExitCode == 0, rewritten.Stderr);
+        Assert.Contains("map50_95", File.ReadAllText(Path.Combine(run.ReportDir, "report.html")));
 
         // when: new images are checked with the package
         var images = Directory.GetFiles(Path.Combine(data, "val", "images")).Order(StringComparer.Ordinal).Take(3).ToArray();
