@@ -45,16 +45,7 @@ public static class HtmlReport
         L($"<p>{H(spec.Restatement)}</p>");
         L("<table><tr><th>field</th><th>value</th><th>from the words</th></tr>");
         void F(string field, string value) => L($"<tr><td>{field}</td><td>{H(value)}</td><td>{H(spec.Provenance.TryGetValue(field, out var p) ? p : "default")}</td></tr>");
-        F("task", spec.Task.ToString().ToLowerInvariant());
-        F("classes", string.Join(", ", spec.Classes));
-        F("positive_class", spec.PositiveClass ?? "—");
-        F("priority_classes", spec.PriorityClasses.Count == 0 ? "—" : string.Join(", ", spec.PriorityClasses));
-        F("error_preference", spec.ErrorPreference.ToString().ToLowerInvariant());
-        F("primary_metric", spec.PrimaryMetric);
-        F("operating_point", spec.OperatingPoint is { } op ? $"{op.Maximize} at {op.Constraint} ≥ {op.ConstraintValue.ToString("0.00", Inv)}" : "—");
-        if (spec.ClassGroups.Any(g => g.Value.Count > 1)) F("class_groups", string.Join("; ", spec.ClassGroups.Where(g => g.Value.Count > 1).Select(g => $"{g.Key} = {string.Join(" + ", g.Value)}")));
-        if (spec.Requirements.Count > 0) F("requirements", string.Join("; ", spec.Requirements.Select(q => $"{q.Metric} ≥ {q.Minimum.ToString("0.00", Inv)}")));
-        F("confounders", spec.Confounders.Count == 0 ? "—" : string.Join(", ", spec.Confounders.Select(c => c.Name)));
+        foreach (var (field, value) in RunReport.SpecFields(spec)) F(field, value);
         L("</table>");
         if (spec.Questions.Count > 0)
         {

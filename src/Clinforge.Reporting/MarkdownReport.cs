@@ -59,16 +59,7 @@ public static class MarkdownReport
         L("| field | value | from the words |");
         L("|---|---|---|");
         void F(string field, string value) => L($"| {field} | {Esc(value)} | {Esc(spec.Provenance.TryGetValue(field, out var p) ? p : "default")} |");
-        F("task", spec.Task.ToString().ToLowerInvariant());
-        F("classes", string.Join(", ", spec.Classes));
-        F("positive_class", spec.PositiveClass ?? "—");
-        F("priority_classes", spec.PriorityClasses.Count == 0 ? "—" : string.Join(", ", spec.PriorityClasses));
-        F("error_preference", spec.ErrorPreference.ToString().ToLowerInvariant());
-        F("primary_metric", spec.PrimaryMetric);
-        F("operating_point", spec.OperatingPoint is { } op ? $"{op.Maximize} at {op.Constraint} ≥ {op.ConstraintValue.ToString("0.00", inv)}" : "—");
-        if (spec.ClassGroups.Any(g => g.Value.Count > 1)) F("class_groups", string.Join("; ", spec.ClassGroups.Where(g => g.Value.Count > 1).Select(g => $"{g.Key} = {string.Join(" + ", g.Value)}")));
-        if (spec.Requirements.Count > 0) F("requirements", string.Join("; ", spec.Requirements.Select(q => $"{q.Metric} ≥ {q.Minimum.ToString("0.00", inv)}")));
-        F("confounders", spec.Confounders.Count == 0 ? "—" : string.Join(", ", spec.Confounders.Select(c => c.Name)));
+        foreach (var (field, value) in RunReport.SpecFields(spec)) F(field, value);
         if (spec.Questions.Count > 0)
         {
             L();

@@ -34,6 +34,28 @@ public static class RunReport
             File.Exists(run.Confound) ? Json.Read<Clinforge.Evaluation.ConfoundReport>(run.Confound) : null);
     }
 
+    /// <summary>The spec's fields as shown in both reports (name as in task_spec.json, value in words); optional fields only when set.</summary>
+    public static IReadOnlyList<(string Field, string Value)> SpecFields(TaskSpec spec)
+    {
+        var inv = System.Globalization.CultureInfo.InvariantCulture;
+        var rows = new List<(string, string)>
+        {
+            ("task", spec.Task.ToString().ToLowerInvariant()),
+            ("classes", string.Join(", ", spec.Classes)),
+            ("positive_class", spec.PositiveClass ?? "—"),
+            ("priority_classes", spec.PriorityClasses.Count == 0 ? "—" : string.Join(", ", spec.PriorityClasses)),
+            ("error_preference", spec.ErrorPreference.ToString().ToLowerInvariant()),
+            ("primary_metric", spec.PrimaryMetric),
+            ("operating_point", spec.OperatingPoint is { } op ? $"{op.Maximize} at {op.Constraint} ≥ {op.ConstraintValue.ToString("0.00", inv)}" : "—"),
+        };
+        if (spec.ClassGroups.Any(g => g.Value.Count > 1))
+            rows.Add(("class_groups", string.Join("; ", spec.ClassGroups.Where(g => g.Value.Count > 1).Select(g => $"{g.Key} = {string.Join(" + ", g.Value)}"))));
+        if (spec.Requirements.Count > 0)
+            rows.Add(("requirements", string.Join("; ", spec.Requirements.Select(q => $"{q.Metric} ≥ {q.Minimum.ToString("0.00", inv)}"))));
+        rows.Add(("confounders", spec.Confounders.Count == 0 ? "—" : string.Join(", ", spec.Confounders.Select(c => c.Name))));
+        return rows;
+    }
+
     /// <summary>Writes report/report.md, report/report.html and report/model_card.md; returns the HTML path.</summary>
     public static string WriteAll(ReportInput input)
     {
