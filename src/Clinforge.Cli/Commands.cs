@@ -24,6 +24,7 @@ internal static class Commands
           clinforge develop --request "TEXT" [--data PATH | --workspace W] [--rounds N] [--trial-minutes M]
                             [--budget-minutes B] [--patience P] [--parallel K] [--proposer playbook|random]
                             [--answers FILE | --non-interactive] [--run DIR] [--seed S] [--threads T]
+                            [--trade-off later|sensitivity_first|specificity_first|balanced]
               Parses the request, inspects and splits the data (test split sealed), trains and
               refines for N rounds (stopping early when the total budget B would be exceeded, or
               after P rounds in a row without improvement; K trials at a time, cores split), evaluates
@@ -85,6 +86,7 @@ internal static class Commands
         int patience = a.Int("patience", 0);
         int parallel = Math.Max(1, a.Int("parallel", 1));
         string proposer = a.Get("proposer") ?? "playbook";
+        string? tradeOff = TradeOffOption(a);
         if (proposer is not ("playbook" or "random")) throw new ClinforgeException($"--proposer must be 'playbook' or 'random' (got '{proposer}').");
         string run = a.Get("run") ?? Path.Combine("runs", Stamp() + "-" + Slug(request));
         // Review of the parsed spec (IntentCommands.Review): answers file, defaults, or questions on a terminal.
@@ -96,8 +98,16 @@ internal static class Commands
         data ??= File.Exists(new RunPaths(Path.GetFullPath(run)).Settings)
             ? Json.Read<RunSettings>(new RunPaths(Path.GetFullPath(run)).Settings).Data
             : DataCommand.Choose(request, workspace, canAsk: answers is null && !nonInteractive && !Console.IsInputRedirected && AnsiConsole.Profile.Capabilities.Interactive);
-        return RunWorkflow(request, Path.GetFullPath(run), new RunSettings(Path.GetFullPath(data), rounds, minutes * 60, seed, threads, total, patience, parallel, proposer),
+        return RunWorkflow(request, Path.GetFullPath(run), new RunSettings(Path.GetFullPath(data), rounds, minutes * 60, seed, threads, total, patience, parallel, proposer, tradeOff),
             spec => IntentCommands.Review(spec, answers, nonInteractive), IntentCommands.TradeOffAsker(answers, nonInteractive));
+    }
+
+    /// <summary>--trade-off: an operating-point option key chosen in advance, or "later" to stop before the test look and wait for a choice.</summary>
+    internal static string? TradeOffOption(Args a)
+    {
+        var value = a.Get("trade-off");
+        if (value is null or "later" or TradeOffs.SensitivityFirst or TradeOffs.SpecificityFirst or TradeOffs.Balanced) return value;
+        throw new ClinforgeException($"--trade-off must be later, {TradeOffs.SensitivityFirst}, {TradeOffs.SpecificityFirst} or {TradeOffs.Balanced} (got '{value}').");
     }
 
     /// <summary>The walk of one run (DESIGN.md): spec → data card and sealed splits → recipe v0 → loop → one test look → report.</summary>
@@ -179,7 +189,17 @@ internal static class Commands
         }
         else
         {
-            // Stated floors that cannot all be met on validation are settled before the test look.
+            // Stated floors that cannot all be met on validation are settled before the test look; with
+            // --trade-off later the run stops here until the clinician chooses (resume --trade-off KEY).
+            if (settings.TradeOff == "later" && TradeOffs.Undecided(run, journal, spec, card) is { } pending)
+            {
+                Json.Write(run.TradeOffOptions, pending);
+                journal.Event("question", "the stated floors cannot all be met on validation; waiting for the clinician to choose an operating point: " +
+                    string.Join("; ", pending.Select(o => $"[{o.Key}] {o.Description}")), payload: Json.Serialize(pending));
+                AnsiConsole.MarkupLine($"[yellow]trade-off[/]: your floors cannot all be met on validation. Options in {Markup.Escape(run.TradeOffOptions)}; continue with 'clinforge resume RUN --trade-off KEY'.");
+                return 0;
+            }
+            if (settings.TradeOff is { } key && key != "later") askTradeOff = TradeOffs.Choose(key);
             if (TradeOffs.Negotiate(run, journal, spec, card, askTradeOff) is { } decision)
                 AnsiConsole.MarkupLine($"[yellow]trade-off[/] ({Markup.Escape(decision.ChosenBy)}): {Markup.Escape(decision.Reason)}");
             var dataset = DatasetReader.Open(card.Source);

@@ -12,14 +12,16 @@ internal static class ResumeCommand
     public static int Run(string[] argv)
     {
         var a = new Args(argv, new HashSet<string>());
-        if (a.Positional.Count != 1) throw new ClinforgeException("usage: clinforge resume RUN [--rounds N]");
+        if (a.Positional.Count != 1) throw new ClinforgeException("usage: clinforge resume RUN [--rounds N] [--trade-off KEY]");
         var run = new RunPaths(Path.GetFullPath(a.Positional[0]));
         if (!File.Exists(run.TaskSpec) || !File.Exists(run.Settings))
             throw new ClinforgeException($"{run.Root}: not a resumable run folder (task_spec.json or run.json missing). Start it again with 'clinforge develop'.");
         var settings = Json.Read<RunSettings>(run.Settings);
         int rounds = a.Int("rounds", settings.Rounds);
+        // A choice given now (after 'develop --trade-off later' stopped for it) replaces "later".
+        var tradeOff = Commands.TradeOffOption(a) ?? settings.TradeOff;
         a.RejectUnknown();
         var request = File.Exists(run.Request) ? File.ReadAllText(run.Request).Trim() : Json.Read<TaskSpec>(run.TaskSpec).Request;
-        return Commands.RunWorkflow(request, run.Root, settings with { Rounds = rounds });
+        return Commands.RunWorkflow(request, run.Root, settings with { Rounds = rounds, TradeOff = tradeOff });
     }
 }

@@ -18,6 +18,8 @@ public sealed record RunPaths(string Root)
     public string TestPredictions => Path.Combine(FinalDir, "test_predictions.csv");
     /// <summary>final/trade_off.json: the operating point negotiated on validation when the stated floors conflict.</summary>
     public string TradeOff => Path.Combine(FinalDir, "trade_off.json");
+    /// <summary>final/trade_off_options.json: the achievable points waiting for the clinician's choice (<c>--trade-off later</c>).</summary>
+    public string TradeOffOptions => Path.Combine(FinalDir, "trade_off_options.json");
     /// <summary>final/subgroups.json: the final model's test metrics per metadata group.</summary>
     public string Subgroups => Path.Combine(FinalDir, "subgroups.json");
     /// <summary>final/confound.json: the named confounder's inspection and confound analysis.</summary>
@@ -36,4 +38,6 @@ public sealed record TrialPaths(string Root)
 }
 
 /// <summary>run.json: how a run was started, so <c>clinforge resume</c> continues it with the same settings.</summary>
-public sealed record RunSettings(string Data, int Rounds, double TrialSeconds, int Seed, int Threads, double? BudgetMinutes = null, int PlateauPatience = 0, int Parallel = 1, string Proposer = "playbook");
+public sealed record RunSettings(string Data, int Rounds, double TrialSeconds, int Seed, int Threads, double? BudgetMinutes = null, int PlateauPatience = 0, int Parallel = 1, string Proposer = "playbook",
+    // How conflicting floors are settled when nobody is at a terminal: null (stated priority), "later" (stop and wait), or an option key.
+    string? TradeOff = null);

@@ -106,6 +106,28 @@ public static class TradeOffs
         return decision;
     }
 
+    /// <summary>
+    /// The options when the best model's validation predictions cannot meet every stated floor and
+    /// nothing was decided yet; null otherwise. Used to park a run for a choice made elsewhere (the web app).
+    /// </summary>
+    public static IReadOnlyList<OperatingOption>? Undecided(RunPaths run, Journal journal, TaskSpec spec, DataCard card)
+    {
+        if (File.Exists(run.TradeOff) || card.Classes.Count != 2 || spec.Requirements.Count < 2) return null;
+        var best = TrialRecord.Best(journal.Trials());
+        if (best is null) return null;
+        int positive = spec.ReportedClassIndex(card.Classes);
+        var val = PredictionTable.Read(run.Trial(best.Number).ValPredictions);
+        return Conflict(spec, val.Labels.Select(l => l == positive ? 1 : 0).ToArray(), val.Probabilities.Select(p => p[positive]).ToArray());
+    }
+
+    /// <summary>
+    /// An asker that answers with the option named <paramref name="key"/> (a choice made before the
+    /// question came up, e.g. in the web app after seeing the options); a key that is not offered is refused.
+    /// </summary>
+    public static Func<IReadOnlyList<OperatingOption>, OperatingOption?> Choose(string key) => options =>
+        options.FirstOrDefault(o => o.Key == key)
+        ?? throw new ClinforgeException($"--trade-off {key}: not one of the options offered ({string.Join(", ", options.Select(o => o.Key))}).");
+
     /// <summary>The objective whose threshold rule the final evaluation applies: the negotiated one when there is a decision.</summary>
     public static Objective ObjectiveFor(RunPaths run, TaskSpec spec)
     {

@@ -128,6 +128,7 @@ public sealed class WebApp : IAsyncDisposable
         _app.MapPost("/api/runs/{id}/resume", ResumeDevelopment);
         _app.MapPost("/api/runs/{id}/stop", StopDevelopment);
         _app.MapPost("/api/runs/{id}/why", Why);
+        _app.MapPost("/api/runs/{id}/tradeoff", ChooseTradeOff);
         _app.MapPost("/api/runs/{id}/predict", Predict);
         _app.MapGet("/runs/{id}/report/{**file}", ReportFile);
         _app.MapGet("/runs/{id}/package.zip", PackageZip);
@@ -293,6 +294,7 @@ public sealed class WebApp : IAsyncDisposable
     {
         if (_processes.IsRunning(run)) return "running";
         if (File.Exists(Path.Combine(run.ReportDir, "report.html"))) return "finished";
+        if (File.Exists(run.TradeOffOptions) && !File.Exists(run.TradeOff)) return "choose";
         if (File.Exists(DevelopProcesses.ExitFile(run)) && File.ReadAllText(DevelopProcesses.ExitFile(run)).Trim() != "0") return File.Exists(run.TaskSpec) ? "stopped" : "failed";
         return File.Exists(run.TaskSpec) ? "stopped" : "draft";
     }
@@ -323,6 +325,7 @@ public sealed class WebApp : IAsyncDisposable
             rounds = RunStore.Rounds(trials),
             log = RunStore.LogTail(run),
             trade_off = RunStore.TryRead<TradeOffDecision>(run.TradeOff),
+            trade_off_options = File.Exists(run.TradeOff) ? null : RunStore.TryRead<List<OperatingOption>>(run.TradeOffOptions),
             report = File.Exists(Path.Combine(run.ReportDir, "report.html")),
             pdf = File.Exists(Path.Combine(run.ReportDir, "report.pdf")),
             package = File.Exists(Path.Combine(run.PackageDir, "manifest.json")) || (Directory.Exists(run.PackageDir) && Directory.EnumerateFiles(run.PackageDir).Any()),
@@ -412,6 +415,8 @@ public sealed class WebApp : IAsyncDisposable
             "develop", "--request", project.Request, "--data", project.Data, "--run", run.Root,
             "--answers", RunStore.AnswersFile(run), "--rounds", ((int)rounds).ToString(CultureInfo.InvariantCulture),
             "--trial-minutes", minutes.ToString(CultureInfo.InvariantCulture),
+            // Conflicting floors stop the run before the test look; the clinician chooses here (ChooseTradeOff).
+            "--trade-off", "later",
         ]);
         return Ok(State(id, run));
     }
@@ -422,6 +427,22 @@ public sealed class WebApp : IAsyncDisposable
         if (run is null || !File.Exists(run.TaskSpec)) return Error(404, "no started development to continue.");
         if (_processes.IsRunning(run)) return Error(409, "development is already running.");
         _processes.Start(id, run, ["resume", run.Root]);
+        return Ok(State(id, run));
+    }
+
+    /// <summary>The clinician's operating point when the floors conflicted: development continues with it (resume --trade-off KEY).</summary>
+    private async Task<IResult> ChooseTradeOff(HttpContext ctx, string id)
+    {
+        var run = _store.Run(id);
+        if (run is null || !File.Exists(run.TaskSpec)) return Error(404, "no such project.");
+        if (File.Exists(run.TradeOff)) return Error(409, "the operating point was already chosen; it cannot change after the test look.");
+        var options = RunStore.TryRead<List<OperatingOption>>(run.TradeOffOptions);
+        if (options is null) return Error(409, "there is no operating point to choose for this project.");
+        if (_processes.IsRunning(run)) return Error(409, "development is running.");
+        var body = await ReadBody(ctx).ConfigureAwait(false) ?? [];
+        var key = body["key"]?.ToString();
+        if (options.All(o => o.Key != key)) return Error(400, $"choose one of: {string.Join(", ", options.Select(o => o.Key))}.");
+        _processes.Start(id, run, ["resume", run.Root, "--trade-off", key!]);
         return Ok(State(id, run));
     }
 

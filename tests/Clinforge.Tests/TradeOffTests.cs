@@ -114,3 +114,47 @@ public sealed class TradeOffTests
         Assert.Null(TradeOffs.ObjectiveFor(run, DevelopmentTests.Spec()).OperatingPoint);
     }
 }
+
+public sealed class TradeOffCliTests
+{
+    [Fact]
+    public void Should_StopBeforeTheTestLookAndContinueWithTheChoice_When_AskedToDecideLater()
+    {
+        // Given lesion images and floors no small model can meet together
+        using var tmp = new TempDir();
+        var data = Clinforge.Data.SyntheticLesions.Generate(tmp.Combine("data"), count: 160, seed: 6, positiveShare: 0.5, size: 16);
+        // A fifth of each class carries the other label, so no threshold can be near-perfect on validation.
+        foreach (var (from, to) in new[] { ("melanoma_like", "nevus_like"), ("nevus_like", "melanoma_like") })
+            foreach (var f in Directory.GetFiles(Path.Combine(data, from)).Order(StringComparer.Ordinal).Take(16).ToList())
+                File.Move(f, Path.Combine(data, to, "swapped_" + Path.GetFileName(f)));
+        var run = new RunPaths(tmp.Combine("run"));
+
+        // When developing with --trade-off later
+        var (code, stdout, stderr) = Repo.RunCli(TimeSpan.FromMinutes(3), "develop", "--request",
+            "Tell melanoma from nevus with a sensitivity of at least 99.9% and a specificity of at least 99.9%", "--data", data,
+            "--run", run.Root, "--rounds", "0", "--trial-minutes", "0.15", "--non-interactive", "--trade-off", "later");
+
+        // Then it stops with the options written and the question journaled, before any look at the test split
+        Assert.True(code == 0, stderr);
+        Assert.True(File.Exists(run.TradeOffOptions), stdout);
+        Assert.Contains("floors cannot all be met", stdout);
+        Assert.False(File.Exists(run.Evaluation));
+        using (var journal = new Journal(run.Journal))
+        {
+            Assert.Equal(0, journal.TestLookCount);
+            Assert.Contains(journal.Events("question"), e => e.Message.Contains("waiting for the clinician", StringComparison.Ordinal));
+        }
+
+        // When the clinician's choice comes with resume
+        (code, _, stderr) = Repo.RunCli(TimeSpan.FromMinutes(3), "resume", run.Root, "--trade-off", TradeOffs.Balanced);
+
+        // Then the decision is theirs, the test split is looked at once, and the report says so
+        Assert.True(code == 0, stderr);
+        var decision = Json.Read<TradeOffDecision>(run.TradeOff);
+        Assert.Equal(("clinician", TradeOffs.Balanced), (decision.ChosenBy, decision.Chosen.Key));
+        Assert.True(File.Exists(run.Evaluation));
+        using var after = new Journal(run.Journal);
+        Assert.Equal(1, after.TestLookCount);
+        Assert.Contains("Decided by the clinician", File.ReadAllText(Path.Combine(run.ReportDir, "report.html")));
+    }
+}

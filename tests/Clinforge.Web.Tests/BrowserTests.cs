@@ -110,4 +110,49 @@ public sealed class BrowserTests(ITestOutputHelper output)
         Assert.Equal("finished", await page.TextContentAsync("#status"));
         output.WriteLine("screenshots: " + shots);
     }
+
+    [Fact]
+    public async Task Should_ShowTheAchievablePointsToChooseFrom_When_TheRunWaitsForAnOperatingPoint()
+    {
+        if (!File.Exists(Chromium))
+        {
+            output.WriteLine($"SKIPPED: {Chromium} is missing (apt-get install chromium); the browser test needs Debian's Chromium.");
+            return;
+        }
+        Environment.SetEnvironmentVariable("PLAYWRIGHT_SKIP_BROWSER_DOWNLOAD", "1");
+        var shots = Path.Combine(AppContext.BaseDirectory, "screenshots");
+        Directory.CreateDirectory(shots);
+
+        // Given a run that stopped before its test look because the stated floors conflict
+        await using var server = await WebServer.StartAsync();
+        var run = new Clinforge.Core.RunPaths(Path.Combine(server.Workspace, "runs", "20260101-140000-choose"));
+        Directory.CreateDirectory(run.FinalDir);
+        File.WriteAllText(run.Request, "Find melanoma with sensitivity of at least 99% and specificity of at least 95%\n");
+        Clinforge.Core.Json.Write(run.TaskSpec, new Clinforge.Core.TaskSpec
+        {
+            Request = "Find melanoma with sensitivity of at least 99% and specificity of at least 95%", Classes = ["melanoma", "nevus"], PositiveClass = "melanoma",
+            PrimaryMetric = Clinforge.Core.Metrics.SpecificityAtSensitivity, OperatingPoint = new Clinforge.Core.OperatingPoint("specificity", "sensitivity", 0.99),
+            Restatement = "I understood: a model that tells melanoma from nevus.",
+        });
+        Clinforge.Core.Json.Write(run.TradeOffOptions, new[]
+        {
+            new Clinforge.Core.OperatingOption("sensitivity_first", "keep sensitivity ≥ 99%: specificity falls to 23.8% (asked ≥ 95%)", 0.1, 1.0, 0.238, null),
+            new Clinforge.Core.OperatingOption("specificity_first", "keep specificity ≥ 95%: sensitivity falls to 40.7% (asked ≥ 99%)", 0.8, 0.407, 0.984, null),
+            new Clinforge.Core.OperatingOption("balanced", "balance the two (Youden): sensitivity 63%, specificity 88.9%; neither floor is guaranteed", 0.5, 0.63, 0.889, null),
+        });
+
+        // When the clinician opens it
+        using var pw = await Playwright.CreateAsync();
+        await using var browser = await pw.Chromium.LaunchAsync(new() { ExecutablePath = Chromium, Headless = true, Args = ["--no-sandbox"] });
+        var page = await browser.NewPageAsync(new() { ViewportSize = new() { Width = 1280, Height = 900 } });
+        await page.GotoAsync(server.App.Url);
+        await page.EvaluateAsync("location.hash = '#/run/20260101-140000-choose'");
+        await page.WaitForSelectorAsync("#trade-off-choices");
+        await page.ScreenshotAsync(new() { Path = Path.Combine(shots, "8-choose-operating-point.png"), FullPage = true });
+
+        // Then the page says it waits for a choice and offers each point with its rates and a button
+        Assert.Equal("waiting for your choice", (await page.InnerTextAsync("#status")).Trim());
+        Assert.Equal(3, await page.Locator("#trade-off-choices button.choose").CountAsync());
+        Assert.Contains("23.8%", await page.InnerTextAsync("#trade-off-choices"), StringComparison.Ordinal);
+    }
 }

@@ -51,4 +51,44 @@ public sealed class RunFolderTests
         Assert.Equal(HttpStatusCode.Conflict, answer.StatusCode);
         Assert.Contains("fixed", await WebServer.Error(answer), StringComparison.Ordinal);
     }
+
+    [Fact]
+    public async Task Should_OfferTheChoiceAndRefuseAnOptionNotOffered_When_TheRunWaitsForAnOperatingPoint()
+    {
+        // Given a run stopped before its test look because its floors conflict (develop --trade-off later)
+        await using var server = await WebServer.StartAsync();
+        var run = new RunPaths(Path.Combine(server.Workspace, "runs", "20260101-130000-waiting"));
+        Directory.CreateDirectory(run.FinalDir);
+        File.WriteAllText(run.Request, "Find melanoma with sensitivity 99% and specificity 99%\n");
+        Json.Write(run.TaskSpec, new TaskSpec
+        {
+            Request = "Find melanoma with sensitivity 99% and specificity 99%", Classes = ["melanoma", "nevus"], PositiveClass = "melanoma",
+            PrimaryMetric = Metrics.SpecificityAtSensitivity, OperatingPoint = new OperatingPoint("specificity", "sensitivity", 0.99),
+        });
+        Json.Write(run.TradeOffOptions, new[]
+        {
+            new OperatingOption("sensitivity_first", "keep sensitivity ≥ 99%: specificity falls to 18%", 0.1, 1.0, 0.18, new OperatingPoint("specificity", "sensitivity", 0.99)),
+            new OperatingOption("balanced", "balance the two (Youden)", 0.5, 0.85, 0.67, null),
+        });
+        var id = Path.GetFileName(run.Root);
+
+        // When the run is read
+        var state = JsonNode.Parse(await server.Client.GetStringAsync($"/api/runs/{id}"))!;
+
+        // Then it waits for a choice, with the options
+        Assert.Equal("choose", state["status"]!.GetValue<string>());
+        Assert.Equal(2, state["trade_off_options"]!.AsArray().Count);
+        // and a key that was not offered is refused, naming the ones that were
+        using var bad = await server.PostJson($"/api/runs/{id}/tradeoff", new { key = "specificity_first" });
+        Assert.Equal(HttpStatusCode.BadRequest, bad.StatusCode);
+        Assert.Contains("sensitivity_first, balanced", await WebServer.Error(bad), StringComparison.Ordinal);
+        // and once a decision exists, the choice cannot change
+        var chosen = new OperatingOption("balanced", "balance the two (Youden)", 0.5, 0.85, 0.67, null);
+        Json.Write(run.TradeOff, new TradeOffDecision
+        {
+            Requirements = [], Trial = 0, Options = [chosen], Chosen = chosen, ChosenBy = "clinician", Reason = "chosen", DecidedAt = DateTimeOffset.UnixEpoch,
+        });
+        using var late = await server.PostJson($"/api/runs/{id}/tradeoff", new { key = "balanced" });
+        Assert.Equal(HttpStatusCode.Conflict, late.StatusCode);
+    }
 }

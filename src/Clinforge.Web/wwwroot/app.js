@@ -107,7 +107,7 @@ async function showHome() {
   } catch (e) { runsCard.append(h("p", { class: "error" }, e.message)); }
 }
 
-const statusWords = { draft: "not started", running: "developing…", stopped: "paused", finished: "finished", failed: "failed" };
+const statusWords = { draft: "not started", running: "developing…", stopped: "paused", choose: "waiting for your choice", finished: "finished", failed: "failed" };
 
 async function renderNewProject(card) {
   const err = h("div");
@@ -185,7 +185,7 @@ function render(s) {
   if (!specEl.contains(document.activeElement) || !sections.spec) once("spec", [s.spec, s.spec_error, s.started, s.answers], () => renderSpec(s));
   once("data", [s.data_summary, s.data_card], () => renderData(s));
   once("dev", [s.status, s.rounds, s.log, s.rounds_planned], () => renderDev(s));
-  once("tradeoff", s.trade_off, () => renderTradeOff(s));
+  once("tradeoff", [s.trade_off, s.trade_off_options, s.status], () => renderTradeOff(s));
   once("results", [s.report, s.pdf, s.package, s.status], () => renderResults(s));
   once("why", s.rounds.length > 0, () => { const b = document.getElementById("ask"); if (b) b.disabled = s.rounds.length === 0; document.getElementById("why-wait").hidden = s.rounds.length > 0; });
   // Once finished, the results are what the clinician came for: they move to the top.
@@ -305,6 +305,8 @@ function renderDev(s) {
       act("Stop", `/api/runs/${s.id}/stop`, "danger"));
   } else if (s.status === "stopped") {
     parts.push(h("p", {}, "Development is paused. Nothing finished is lost; continuing re-runs only the interrupted round."), act("Continue development", `/api/runs/${s.id}/resume`, ""));
+  } else if (s.status === "choose") {
+    parts.push(h("p", { id: "choose-hint" }, "Development is done, but the requirements you stated cannot all be met. Choose an operating point below; then the final model is tested once on the sealed test images."));
   } else if (s.status === "finished") {
     parts.push(h("p", { class: "ok" }, "Development finished. The final model was tested once on the sealed test images; its results are at the top of this page."));
   }
@@ -377,7 +379,22 @@ function renderWhy(id) {
 function renderTradeOff(s) {
   const el = document.getElementById("s-tradeoff");
   const t = s.trade_off;
-  el.hidden = !t;
+  const pending = !t && s.trade_off_options;
+  el.hidden = !t && !pending;
+  if (pending) {
+    const out = h("p", { id: "trade-off-result" });
+    const choose = key => async () => {
+      try { render(await api("POST", `/api/runs/${s.id}/tradeoff`, { key })); }
+      catch (e) { out.replaceChildren(h("span", { class: "error" }, e.message)); }
+    };
+    el.replaceChildren(h("h2", {}, "Choose an operating point"),
+      h("p", { class: "hint" }, "On the validation images, no threshold meets every requirement you stated. Development has paused before the sealed test split is opened: choose the point the final model should use."),
+      h("table", { id: "trade-off-choices" }, h("thead", {}, h("tr", {}, h("th", {}, "Option"), h("th", {}, "Sensitivity"), h("th", {}, "Specificity"), h("th", {}, "What it means"), h("th", {}, ""))),
+        h("tbody", {}, s.trade_off_options.map(o => h("tr", {}, h("td", {}, o.key.replace("_", " ")), h("td", {}, pct(o.sensitivity)), h("td", {}, pct(o.specificity)), h("td", {}, o.description),
+          h("td", {}, h("button", { class: "choose", "data-key": o.key, disabled: s.status === "running", onclick: choose(o.key) }, "Use this")))))),
+      out);
+    return;
+  }
   if (!t) return;
   el.replaceChildren(h("h2", {}, "Trade-off: your floors could not all be met"),
     h("p", { class: "hint" }, `On the validation images, no threshold met every requirement (${t.requirements.map(r => `${r.metric} ≥ ${r.minimum}`).join(", ")}). These were the possible operating points:`),
