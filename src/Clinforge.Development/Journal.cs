@@ -86,9 +86,16 @@ public sealed class Journal : ITestLookRecorder, IDisposable
     }
 
     /// <summary>All finished trials in order.</summary>
-    public IReadOnlyList<TrialRecord> Trials()
+    public IReadOnlyList<TrialRecord> Trials() => ReadTrials(_connection);
+
+    /// <summary>
+    /// All finished trials in order, from any open connection to a journal (e.g. a read-only one held by
+    /// the web app while a developer writes): the one place that maps the trials table to records.
+    /// </summary>
+    public static IReadOnlyList<TrialRecord> ReadTrials(SqliteConnection connection)
     {
-        using var cmd = _connection.CreateCommand();
+        ArgumentNullException.ThrowIfNull(connection);
+        using var cmd = connection.CreateCommand();
         cmd.CommandText = "SELECT number, move, change, reason, source, status, objective, accepted, best_before, diagnosis, finished FROM trials ORDER BY number";
         using var r = cmd.ExecuteReader();
         var list = new List<TrialRecord>();

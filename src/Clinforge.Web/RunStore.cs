@@ -103,19 +103,7 @@ public sealed partial class RunStore(string workspace)
         {
             using var connection = new SqliteConnection(cs);
             connection.Open();
-            using var cmd = connection.CreateCommand();
-            cmd.CommandText = "SELECT number, move, change, reason, source, status, objective, accepted, best_before, diagnosis, finished FROM trials ORDER BY number";
-            using var r = cmd.ExecuteReader();
-            var list = new List<TrialRecord>();
-            while (r.Read())
-            {
-                list.Add(new TrialRecord(
-                    r.GetInt32(0), r.GetString(1), r.GetString(2), r.GetString(3), r.IsDBNull(4) ? null : r.GetString(4),
-                    Enum.Parse<TrialStatus>(r.GetString(5)), r.IsDBNull(6) ? null : r.GetDouble(6), r.GetInt32(7) == 1,
-                    r.IsDBNull(8) ? null : r.GetDouble(8), r.IsDBNull(9) ? null : r.GetString(9),
-                    DateTimeOffset.Parse(r.GetString(10), CultureInfo.InvariantCulture)));
-            }
-            return list;
+            return Clinforge.Development.Journal.ReadTrials(connection);
         }
         catch (SqliteException)
         {
