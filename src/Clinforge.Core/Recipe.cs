@@ -24,7 +24,21 @@ public sealed record LossSpec(
     string ClassWeights = "none",
     double LabelSmoothing = 0.0,
     // Focal loss γ (Lin et al. 2017).
-    double FocalGamma = 2.0);
+    double FocalGamma = 2.0,
+    // Explicit per-class weights in class order (mean 1); when set they replace class_weights.
+    // The playbook derives them from the validation confusion matrix (cost-sensitive learning, Elkan 2001).
+    IReadOnlyList<double>? Weights = null);
+
+/// <summary>
+/// Successive halving over one continuous knob inside a trial (Jamieson and Talwalkar 2016; Li et al.
+/// 2018, Hyperband): every value trains on a small share of the budget, the better half goes on to
+/// a rung with twice the time each, until one is left; that value is kept and written into the trial's
+/// recipe. Each rung retrains from scratch, so the winner's model is the last rung's.
+/// </summary>
+public sealed record KnobSearch(
+    // learning_rate | weight_decay.
+    string Knob,
+    IReadOnlyList<double> Values);
 
 /// <summary>Optimiser and schedule.</summary>
 public sealed record OptimizerSpec(
@@ -63,6 +77,11 @@ public sealed record Recipe
     // Exponential moving average of the weights (0 = off); the average is validated and saved.
     public double EmaDecay { get; init; }
     public int Seed { get; init; } = 17;
+    // Seed ensemble: members trained with seeds seed, seed+1, … each on 1/n of the training budget,
+    // their probabilities averaged (Dietterich 2000; Lakshminarayanan et al. 2017). 1 = one model.
+    public int EnsembleSize { get; init; } = 1;
+    // Successive halving over a continuous knob inside the trial (null = train the recipe as it is).
+    public KnobSearch? Search { get; init; }
     // Shortcut-aware training when the spec names a confounder (null = plain training); see DebiasSpec.
     public DebiasSpec? Debias { get; init; }
     // Detection knobs (null for classification): see DetectionRecipe.

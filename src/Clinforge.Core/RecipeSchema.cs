@@ -13,6 +13,8 @@ public static class RecipeSchema
     public static readonly IReadOnlyList<string> Optimizers = ["adamw", "sgd"];
     public static readonly IReadOnlyList<string> Schedules = ["cosine", "constant"];
     public static readonly IReadOnlyList<string> Samplers = ["uniform", "class_balanced"];
+    /// <summary>Knobs a successive-halving search may tune.</summary>
+    public static readonly IReadOnlyList<string> SearchKnobs = ["learning_rate", "weight_decay"];
     /// <summary>Models a detection recipe (one with <see cref="Recipe.Detection"/>) may name.</summary>
     public static readonly IReadOnlyList<string> DetectionModels = ["fcos_lite"];
     /// <summary>Ways a detection recipe may use positives without boxes.</summary>
@@ -60,6 +62,20 @@ public static class RecipeSchema
         Range("train_budget_fraction", r.TrainBudgetFraction, 0.1, 0.95);
         if (r.EmaDecay != 0) Range("ema_decay", r.EmaDecay, 0.5, 0.9999);
         if (r.Debias is not null) p.AddRange(r.Debias.Problems());
+        Range("ensemble_size", r.EnsembleSize, 1, 8);
+        if (r.EnsembleSize > 1 && (r.Debias is not null || r.Detection is not null))
+            p.Add("ensemble_size > 1 is for plain classification (not with debias or detection)");
+        if (r.Loss.Weights is { } w && (w.Count < 2 || w.Any(x => double.IsNaN(x) || x <= 0 || x > 100)))
+            p.Add("loss.weights must hold one positive weight (≤ 100) per class");
+        if (r.Search is { } search)
+        {
+            Name("search.knob", search.Knob, SearchKnobs);
+            if (search.Values is null || search.Values.Count is < 2 or > 8) p.Add("search.values must hold 2 to 8 values");
+            else foreach (var v in search.Values)
+                    Range($"search.values ({search.Knob})", v, search.Knob == "learning_rate" ? 1e-6 : 0, search.Knob == "learning_rate" ? 1.0 : 0.5);
+            if (r.EnsembleSize > 1 || r.Debias is not null || r.Detection is not null)
+                p.Add("search is for plain single-model classification trials");
+        }
         return p;
     }
 

@@ -17,7 +17,15 @@ public sealed record ValidationMetrics(
     double Specificity,
     double Threshold,
     // Top-label expected calibration error (Guo et al. 2017): how far confidence is from accuracy.
-    double Ece = double.NaN);
+    double Ece = double.NaN)
+{
+    /// <summary>
+    /// Multi-class only (null for binary tasks): counts of validation images by true class (row) and
+    /// predicted class (column, the most probable), in class order. The playbook reads which classes
+    /// are confused with which.
+    /// </summary>
+    public IReadOnlyList<IReadOnlyList<int>>? Confusion { get; init; }
+}
 
 /// <summary>One row of the learning curve.</summary>
 public sealed record EpochLog(int Epoch, double TrainLoss, double ValLoss, double ValObjective, double ValAuc, double Seconds);
@@ -34,7 +42,17 @@ public sealed record TrialMetrics
     public int Epochs { get; init; }
     public string? Error { get; init; }
     public string? Diagnosis { get; init; }
+    // Seed ensemble (recipe ensemble_size > 1): each member's best validation objective, in seed order.
+    public IReadOnlyList<double>? MemberObjectives { get; init; }
+    // Successive halving (recipe search): every candidate evaluated, rung by rung, and the value kept.
+    public KnobSearchResult? Search { get; init; }
 }
+
+/// <summary>One evaluation of a successive-halving search: a knob value trained for a budget, with its validation objective.</summary>
+public sealed record KnobCandidate(int Rung, double Value, double Seconds, double? Objective, string? Failure = null);
+
+/// <summary>What a successive-halving search inside a trial found: the rungs and the value kept.</summary>
+public sealed record KnobSearchResult(string Knob, IReadOnlyList<KnobCandidate> Candidates, double Chosen);
 
 /// <summary>A trial as recorded in the journal: what was tried, why, what came out, and whether it was kept.</summary>
 public sealed record TrialRecord(

@@ -13,9 +13,13 @@ public sealed record DevelopmentState(
     /// <summary>Proposals already chosen for this round of parallel trials (not to be proposed twice).</summary>
     public IReadOnlyList<Proposal> Pending { get; init; } = [];
 
-    /// <summary>Whether <paramref name="recipe"/> trains the same pipeline as the best, a finished or a pending trial.</summary>
+    /// <summary>Whether <paramref name="recipe"/> trains the same pipeline as the best, a finished (not a search) or a pending trial.</summary>
     public bool AlreadyTried(Recipe recipe) =>
-        PlaybookProposer.Same(recipe, BestRecipe) || History.Any(h => PlaybookProposer.Same(h.Recipe, recipe)) || Pending.Any(p => PlaybookProposer.Same(p.Recipe, recipe));
+        PlaybookProposer.Same(recipe, BestRecipe)
+        // A successive-halving trial trained its resolved recipe on only part of its budget: training
+        // that recipe with the whole budget is a different experiment.
+        || History.Any(h => h.Metrics?.Search is null && PlaybookProposer.Same(h.Recipe, recipe))
+        || Pending.Any(p => PlaybookProposer.Same(p.Recipe, recipe));
 }
 
 /// <summary>Proposes the next recipe change (ML.NET AutoML-style contract).</summary>
@@ -43,6 +47,52 @@ public sealed class PlaybookProposer : IProposer
     {
         /// <summary>Validation confidence is off from accuracy by more than 0.1 on average (Guo et al. 2017 call such networks miscalibrated).</summary>
         public bool Miscalibrated => Ece > 0.1;
+
+        /// <summary>The best trial's epochs, and the epoch of its best validation (0 when unknown).</summary>
+        public int Epochs { get; init; }
+        public int BestEpoch { get; init; }
+
+        /// <summary>What the validation confusion matrix says (multi-class tasks only).</summary>
+        public ConfusionFacts? Confusion { get; init; }
+
+        /// <summary>A learning rate a successive-halving trial chose that differs from the best recipe's (null if none).</summary>
+        public (double Value, int Trial)? SearchedLearningRate { get; init; }
+    }
+
+    /// <summary>
+    /// Per-class recall on validation and the most frequent confusion (true class taken for another),
+    /// read from the best trial's confusion matrix.
+    /// </summary>
+    public sealed record ConfusionFacts(IReadOnlyList<string> Classes, IReadOnlyList<double> Recall, string ConfusedTrue, string ConfusedAs, int ConfusedCount)
+    {
+        /// <summary>Difference between the best and the worst recognised class's recall.</summary>
+        public double RecallGap => Recall.Max() - Recall.Min();
+
+        /// <summary>The class recognised least often.</summary>
+        public string Worst => Classes[Recall.ToList().IndexOf(Recall.Min())];
+
+        /// <summary>
+        /// Cost-sensitive weights (Elkan 2001) from the confusion: each class's weight grows with its
+        /// miss rate, plus a floor of 0.25 so well-recognised classes keep a say; mean 1, two decimals.
+        /// </summary>
+        public IReadOnlyList<double> Weights()
+        {
+            var raw = Recall.Select(r => 1 - r + 0.25).ToArray();
+            double mean = raw.Average();
+            return raw.Select(w => Math.Round(w / mean, 2)).ToArray();
+        }
+
+        /// <summary>Reads the facts from a confusion matrix (rows true, columns predicted); null for fewer than three classes or no counts.</summary>
+        public static ConfusionFacts? From(IReadOnlyList<IReadOnlyList<int>>? confusion, IReadOnlyList<string> classes)
+        {
+            if (confusion is null || confusion.Count < 3 || confusion.Count != classes.Count) return null;
+            var recall = confusion.Select((row, i) => row.Sum() == 0 ? 1.0 : (double)row[i] / row.Sum()).ToArray();
+            (int t, int p, int n) top = (0, 0, -1);
+            for (int i = 0; i < confusion.Count; i++)
+                for (int j = 0; j < confusion.Count; j++)
+                    if (i != j && confusion[i][j] > top.n) top = (i, j, confusion[i][j]);
+            return top.n <= 0 ? null : new ConfusionFacts(classes, recall, classes[top.t], classes[top.p], top.n);
+        }
     }
 
     private static readonly Move[] s_moves =
@@ -56,10 +106,35 @@ public sealed class PlaybookProposer : IProposer
             (r, f) => (r with { Sampler = new SamplerSpec("class_balanced") }, "sampler uniform → class-balanced",
                 $"The classes are imbalanced ({f.ImbalanceRatio:0.0}:1 in training); drawing batches with equal class frequency lets the rare class shape the decision boundary."),
             "Buda et al. 2018, Neural Networks"),
+        new("searched_learning_rate", (s, f) => f.SearchedLearningRate is not null,
+            (r, f) => (r with { Optimizer = r.Optimizer with { LearningRate = f.SearchedLearningRate!.Value.Value } },
+                $"learning rate {r.Optimizer.LearningRate:G3} → {f.SearchedLearningRate!.Value.Value:G3} (chosen by successive halving in round {f.SearchedLearningRate.Value.Trial})",
+                $"Round {f.SearchedLearningRate.Value.Trial}'s successive halving preferred this learning rate on short budgets, but its final model had only a third of the time; this trains the chosen value with the whole budget."),
+            "Jamieson & Talwalkar 2016 (successive halving)"),
+        new("confusion_weights", (s, f) => f.Confusion is { RecallGap: >= 0.15 } && s.BestRecipe.Loss.Weights is null,
+            (r, f) =>
+            {
+                var c = f.Confusion!;
+                var w = c.Weights();
+                var list = string.Join(", ", c.Classes.Select((name, i) => $"{name} {w[i]:0.00}"));
+                return (r with { Loss = r.Loss with { Weights = w } }, $"class weights from the validation confusion: {list}",
+                    $"On validation, {c.Worst} is recognised in only {c.Recall.Min() * 100:0}% of cases while the best class reaches {c.Recall.Max() * 100:0}%; the most frequent error is {c.ConfusedTrue} taken for {c.ConfusedAs} ({c.ConfusedCount} images). Weighting each class by how often it is missed makes those errors cost more, moving the decision boundary toward the classes the model confuses.");
+            },
+            "Elkan 2001 (cost-sensitive learning); confusion-driven weights as in Ho & Wookey 2020"),
         new("wider_network", (s, f) => f.Curve is CurveDiagnosis.Underfitting or CurveDiagnosis.StillImproving or CurveDiagnosis.Plateau && s.BestRecipe.Model.Width < 64,
             (r, f) => (r with { Model = r.Model with { Width = r.Model.Width * 2 } }, $"width {r.Model.Width} → {r.Model.Width * 2}",
                 f.Curve == CurveDiagnosis.Overfitting ? "More capacity." : "Training and validation loss are both still high or still falling: the model may lack capacity, so double its width."),
             "Zagoruyko & Komodakis 2016 (Wide ResNets)", Repeatable: true),
+        new("learning_rate_halving", (s, f) => f.Epochs >= 9 && f.Curve != CurveDiagnosis.Overfitting && s.BestRecipe.Search is null,
+            (r, f) =>
+            {
+                double lr = r.Optimizer.LearningRate;
+                var values = new[] { lr / 3, lr, lr * 3 }.Select(v => Math.Round(v, 6, MidpointRounding.AwayFromZero)).ToArray();
+                return (r with { Search = new KnobSearch("learning_rate", values) },
+                    $"learning rate searched by successive halving among {string.Join(", ", values.Select(v => v.ToString("G3", System.Globalization.CultureInfo.InvariantCulture)))}",
+                    $"The learning rate is the knob training is most sensitive to, and one step up or down at a time is slow. Successive halving tries three values on short budgets, keeps the better half and gives it more time, so the trial spends most of its time on the value that looks best; the best trial ran {f.Epochs} epochs, enough to split.");
+            },
+            "Jamieson & Talwalkar 2016; Li et al. 2018 (Hyperband)"),
         new("stronger_augmentation", (s, f) => f.Curve == CurveDiagnosis.Overfitting,
             (r, f) => (r with { Augmentation = r.Augmentation with { CropPadding = Math.Min(r.Augmentation.CropPadding + 0.06, 0.2), Brightness = Math.Min(r.Augmentation.Brightness + 0.1, 0.4) } },
                 "shift and brightness/contrast augmentation increased",
@@ -115,6 +190,15 @@ public sealed class PlaybookProposer : IProposer
             (r, f) => (r with { EmaDecay = 0.99 }, "exponential moving average of the weights on (decay 0.99); the average is validated and saved",
                 "Validation wanders from epoch to epoch around its best; averaging the weights over the last steps smooths that noise and usually lands in a flatter, better-generalising minimum."),
             "Polyak & Juditsky 1992; Izmailov et al. 2018 (SWA); Tarvainen & Valpola 2017"),
+        new("seed_ensemble", (s, f) => f.Curve is CurveDiagnosis.Plateau or CurveDiagnosis.Overfitting && s.BestRecipe.EnsembleSize == 1
+                                        && f.Epochs >= 4 && f.BestEpoch * 2 <= f.Epochs && s.Spec.Task != TaskKind.Detection && s.BestRecipe.Debias is null,
+            (r, f) =>
+            {
+                int n = f.BestEpoch * 3 <= f.Epochs ? 3 : 2;
+                return (r with { EnsembleSize = n }, $"seed ensemble of {n} (each member on 1/{n} of the budget, probabilities averaged)",
+                    $"The best trial peaked at epoch {f.BestEpoch} of {f.Epochs}: the rest of its budget bought nothing. Spending it on {n} networks trained from different seeds and averaging their probabilities reduces the variance of the prediction, which usually raises the AUC and improves calibration.");
+            },
+            "Dietterich 2000; Lakshminarayanan et al. 2017 (deep ensembles)"),
         new("vertical_flip_rotation", (s, f) => f.Curve == CurveDiagnosis.Overfitting && s.BestRecipe.Augmentation.Rotate90 == 0 && s.Card.Channels == 3,
             (r, f) => (r with { Augmentation = r.Augmentation with { VerticalFlip = 0.5, Rotate90 = 0.5 } }, "vertical flips and 90° rotations on",
                 "Colour images with no canonical orientation (dermoscopy, histology) can be rotated and flipped freely, multiplying the effective data."),
@@ -195,10 +279,22 @@ public sealed class PlaybookProposer : IProposer
         double imbalance = train.Count > 1 ? (double)train.Max() / train.Min() : 1;
         var last = state.History.Count > 0 ? state.History[^1] : default;
         bool lastFailed = last.Record is { Status: not TrialStatus.Succeeded };
+        // A successive-halving trial's choice is worth training at full budget when it differs from the best recipe's value.
+        var searched = state.History
+            .Where(h => h.Record.Status == TrialStatus.Succeeded && h.Metrics?.Search is { Knob: "learning_rate" } sr
+                        && Math.Abs(sr.Chosen - state.BestRecipe.Optimizer.LearningRate) > 1e-9 * sr.Chosen)
+            .Select(h => ((double Value, int Trial)?)(h.Metrics!.Search!.Chosen, h.Record.Number))
+            .LastOrDefault();
         return new Facts(Diagnose(state.BestMetrics), imbalance,
             Math.Min(state.Card.ImageSizes.CommonWidth, state.Card.ImageSizes.CommonHeight),
             lastFailed, lastFailed ? last.Record!.Diagnosis ?? last.Record.Status.ToString() : null,
-            state.BestMetrics?.Best?.Ece ?? double.NaN);
+            state.BestMetrics?.Best?.Ece ?? double.NaN)
+        {
+            Epochs = state.BestMetrics?.Epochs ?? 0,
+            BestEpoch = state.BestMetrics?.BestEpoch ?? 0,
+            Confusion = ConfusionFacts.From(state.BestMetrics?.Best?.Confusion, state.Card.Classes),
+            SearchedLearningRate = searched,
+        };
     }
 
     /// <summary>

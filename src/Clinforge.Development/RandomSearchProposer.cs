@@ -35,6 +35,7 @@ public sealed class RandomSearchProposer(int seed) : IProposer
             Augmentation = b.Augmentation with { CropPadding = Pick(0.0, 0.08, 0.14), Brightness = Pick(0.0, 0.1, 0.2) },
             TestTimeAugmentation = Pick(false, true),
             EmaDecay = Pick(0.0, 0.99),
+            EnsembleSize = Pick(1, 1, 2, 3),
         }).WithOrigin("round:random_search", "all knobs redrawn at random (baseline)");
         return new Proposal("random_search", "all knobs redrawn at random",
             "Random search baseline: every knob drawn independently of the evidence, to measure what the playbook's reasoning adds.",

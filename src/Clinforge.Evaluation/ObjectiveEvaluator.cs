@@ -142,7 +142,18 @@ public static class ObjectiveEvaluator
         var confidence = probs.Select(p => p.Max()).ToArray();
         var correct = probs.Select((p, i) => Array.IndexOf(p, p.Max()) == labels[i] ? 1 : 0).ToArray();
         double ece = Calibration.ExpectedCalibrationError(correct, confidence);
-        return new ValidationMetrics(value, name, auc, accuracy, balanced, sensitivity, specificity, threshold, ece);
+        return new ValidationMetrics(value, name, auc, accuracy, balanced, sensitivity, specificity, threshold, ece)
+        {
+            Confusion = binary ? null : ArgmaxConfusion(labels, probs, width),
+        };
+    }
+
+    /// <summary>Counts by true class (row) and most probable class (column).</summary>
+    private static int[][] ArgmaxConfusion(IReadOnlyList<int> labels, IReadOnlyList<double[]> probs, int width)
+    {
+        var m = Enumerable.Range(0, width).Select(_ => new int[width]).ToArray();
+        for (int i = 0; i < labels.Count; i++) m[labels[i]][Array.IndexOf(probs[i], probs[i].Max())]++;
+        return m;
     }
 
     private static string NormalizeMetric(string? metric)

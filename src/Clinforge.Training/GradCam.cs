@@ -22,6 +22,8 @@ public static class GradCam
     /// </summary>
     public static float[][] Compute(Module<Tensor, Tensor> model, Tensor x, int classIndex)
     {
+        // A seed ensemble's map is the mean of its members' maps, rescaled to a maximum of 1.
+        if (model is SeedEnsemble ensemble) return Average(ensemble.Members.Select(m => Compute(m, x, classIndex)).ToList());
         if (model is not IConvClassifier conv)
             throw new ClinforgeException($"Grad-CAM needs a convolutional classifier; model {model.GetName()} does not expose its feature map.");
         model.eval();
@@ -46,6 +48,20 @@ public static class GradCam
         return maps;
     }
 
+    private static float[][] Average(IReadOnlyList<float[][]> perMember)
+    {
+        var maps = new float[perMember[0].Length][];
+        for (int i = 0; i < maps.Length; i++)
+        {
+            var sum = new float[perMember[0][i].Length];
+            foreach (var member in perMember)
+                for (int k = 0; k < sum.Length; k++) sum[k] += member[i][k];
+            float max = Math.Max(sum.Max(), 1e-12f);
+            maps[i] = sum.Select(v => v / max).ToArray();
+        }
+        return maps;
+    }
+
     /// <summary>
     /// Grad-CAM maps from a trial's saved model for <paramref name="items"/>, for class
     /// <paramref name="classIndex"/>, at the recipe's input size (the centre-cropped square the model saw).
@@ -54,7 +70,7 @@ public static class GradCam
     {
         var recipe = Json.Read<Recipe>(trial.Recipe);
         var pre = Json.Read<Preprocessing>(Path.Combine(trial.Root, "preprocessing.json"));
-        using var model = ModelRegistry.Create(recipe.Model, pre.Channels, pre.Classes.Count);
+        using var model = TrialPlans.CreateModel(recipe, pre.Channels, pre.Classes.Count);
         model.load(trial.Model);
         var set = ImageSets.Load(dataset, items, recipe.Input);
         using var x = Trainer.ToTensor(set, pre);

@@ -30,6 +30,19 @@ public static class LossRegistry
         return w.Select(x => (float)(x / mean)).ToArray();
     }
 
+    /// <summary>
+    /// The per-class weights a loss spec asks for: its explicit <see cref="LossSpec.Weights"/> when set
+    /// (normalised to mean 1), else the <see cref="LossSpec.ClassWeights"/> mode from training counts.
+    /// </summary>
+    public static float[]? ClassWeights(LossSpec spec, IReadOnlyList<int> counts)
+    {
+        if (spec.Weights is not { } w) return ClassWeights(spec.ClassWeights, counts);
+        if (w.Count != counts.Count)
+            throw new ClinforgeException($"recipe.json: loss.weights has {w.Count} values but the task has {counts.Count} classes.");
+        double mean = w.Average();
+        return w.Select(x => (float)(x / mean)).ToArray();
+    }
+
     /// <summary>Builds the loss a recipe names.</summary>
     public static LossFunction Create(LossSpec spec, float[]? classWeights)
     {

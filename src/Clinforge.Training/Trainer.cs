@@ -45,7 +45,7 @@ public sealed class Trainer(Action<string> log)
         using var model = ModelRegistry.Create(recipe.Model, train.Channels, classes.Count);
         model.to(device);
         var counts = Enumerable.Range(0, classes.Count).Select(c => train.Labels.Count(l => l == c)).ToArray();
-        var lossFn = LossRegistry.Create(recipe.Loss, LossRegistry.ClassWeights(recipe.Loss.ClassWeights, counts));
+        var lossFn = LossRegistry.Create(recipe.Loss, LossRegistry.ClassWeights(recipe.Loss, counts));
         using var optimizer = CreateOptimizer(model, recipe.Optimizer);
         using var xTrain = ToTensor(train, pre);
         using var yTrain = tensor(train.Labels.Select(l => (long)l).ToArray());

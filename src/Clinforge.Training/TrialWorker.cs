@@ -50,9 +50,16 @@ public static class TrialWorker
         Log($"loaded {trainSet.Count} training and {valSet.Count} validation images at {recipe.Input.Size}px");
 
         var trainer = new Trainer(Log);
-        var outcome = trainer.Train(recipe, trainSet, valSet, card.Classes, scorer, deadlineUtc, paths, p =>
+        var (outcome, trained) = TrialPlans.Train(trainer, recipe, trainSet, valSet, card.Classes, scorer, deadlineUtc, paths, p =>
             stdout(string.Create(CultureInfo.InvariantCulture,
-                $"@progress {p.Epoch} {p.PlannedEpochs} {p.Fraction:F3} {(p.BestObjective is { } b ? b.ToString("F4", CultureInfo.InvariantCulture) : "-")}")));
+                $"@progress {p.Epoch} {p.PlannedEpochs} {p.Fraction:F3} {(p.BestObjective is { } b ? b.ToString("F4", CultureInfo.InvariantCulture) : "-")}")), Log);
+        if (!ReferenceEquals(trained, recipe) && outcome.Metrics.Status == TrialStatus.Succeeded)
+        {
+            // A search resolved a knob: recipe.json becomes what was trained (so later rounds build on
+            // the chosen value and the package loads it); the request is kept beside it.
+            File.Copy(paths.Recipe, Path.Combine(paths.Root, "recipe.requested.json"), overwrite: true);
+            Json.Write(paths.Recipe, trained.WithOrigin("search", $"{recipe.Search!.Knob} chosen by successive halving among {string.Join(", ", recipe.Search.Values.Select(v => v.ToString("G3", CultureInfo.InvariantCulture)))}"));
+        }
         if (outcome.BestValProbabilities.Length > 0)
             PredictionTable.Write(paths.ValPredictions, valSet.Ids, valSet.Labels, outcome.BestValProbabilities, card.Classes);
         Json.Write(paths.Metrics, outcome.Metrics);
@@ -69,7 +76,7 @@ public sealed class TorchModelScorer(Dataset dataset) : IModelScorer
     {
         var recipe = Json.Read<Recipe>(trial.Recipe);
         var pre = Json.Read<Preprocessing>(Path.Combine(trial.Root, "preprocessing.json"));
-        using var model = ModelRegistry.Create(recipe.Model, pre.Channels, pre.Classes.Count);
+        using var model = TrialPlans.CreateModel(recipe, pre.Channels, pre.Classes.Count);
         model.load(trial.Model);
         var device = NativeRuntime.PreferredDevice();
         model.to(device);
