@@ -36,7 +36,7 @@ internal static class Program
         }
         if (args.Length == 0 || args[0] != "medmnist")
         {
-            Console.Error.WriteLine("usage: dotnet run --project bench/Clinforge.Bench -- medmnist [--only NAME] [--rounds N] [--trial-minutes M]\n       dotnet run --project bench/Clinforge.Bench -- throughput [THREADS]\n       dotnet run --project bench/Clinforge.Bench -- search [--only NAME] [--rounds N] [--trial-minutes M]\n       dotnet run --project bench/Clinforge.Bench -- shortcut [--epochs N] [--rounds N] [--width W] [--threads T]\n       dotnet run --project bench/Clinforge.Bench -- shortcut-fixture OUT_DIR [--seed N]");
+            Console.Error.WriteLine("usage: dotnet run --project bench/Clinforge.Bench -- medmnist [--only NAME] [--rounds N] [--trial-minutes M]\n       dotnet run --project bench/Clinforge.Bench -- throughput [THREADS]\n       dotnet run --project bench/Clinforge.Bench -- search [--only NAME] [--budget-minutes B] [--trial-minutes M]\n       dotnet run --project bench/Clinforge.Bench -- shortcut [--epochs N] [--rounds N] [--width W] [--threads T]\n       dotnet run --project bench/Clinforge.Bench -- shortcut-fixture OUT_DIR [--seed N]");
             return 2;
         }
         var shared = FindShared() ?? throw new InvalidOperationException("../shared/data/medmnist not found beside the checkout: the benchmark needs the real MedMNIST files.");
@@ -87,32 +87,51 @@ internal static class Program
     /// (wall-clock compared), on the same data and seed; prints the best validation objective, the
     /// test AUC of the final model, and their ratios to the playbook's.
     /// </summary>
+    /// <summary>
+    /// Issue 5's comparison: on each dataset, the playbook, random search over the same recipe space,
+    /// and the playbook with two trials at once, each given the same wall-clock budget
+    /// (--budget-minutes; trials of --trial-minutes) and the same seed. Prints the best validation
+    /// objective, the test AUC with its CI (one look per run), trials finished and wall time, with
+    /// ratios to the playbook measured in this run.
+    /// </summary>
     private static int Search(string[] args)
     {
         var inv = CultureInfo.InvariantCulture;
         var shared = FindShared() ?? throw new InvalidOperationException("../shared/data not found: the benchmark needs the real MedMNIST files.");
-        string only = Option(args, "--only") ?? "BreastMNIST";
-        var c = s_cases.Single(x => x.Name.Equals(only, StringComparison.OrdinalIgnoreCase));
-        int rounds = Option(args, "--rounds") is { } r ? int.Parse(r, inv) : 6;
+        string? only = Option(args, "--only");
+        double budget = Option(args, "--budget-minutes") is { } bm ? double.Parse(bm, inv) : 5;
         double minutes = Option(args, "--trial-minutes") is { } m ? double.Parse(m, inv) : 0.75;
-        var rows = new List<(string Name, double Val, double TestAuc, double Wall)>();
-        foreach (var (name, extra) in new[] { ("playbook, 1 at a time", new[] { "--proposer", "playbook" }), ("random search, 1 at a time", new[] { "--proposer", "random" }), ("playbook, 2 in parallel", new[] { "--proposer", "playbook", "--parallel", "2" }) })
+        var summary = new List<string>();
+        foreach (var c in s_cases.Where(x => only is null || x.Name.Equals(only, StringComparison.OrdinalIgnoreCase)))
         {
-            var runDir = Path.Combine(Path.GetTempPath(), $"clinforge-search-{c.Name.ToLowerInvariant()}-{rows.Count}-{DateTime.Now:yyyyMMddHHmmss}");
-            Console.WriteLine($"== {c.Name}, {name}: {rounds} rounds x {minutes} min -> {runDir}");
-            var clock = Stopwatch.StartNew();
-            int code = RunCli(["develop", "--request", c.Request, "--data", Path.Combine(shared, "medmnist", c.File), "--rounds", rounds.ToString(inv),
-                "--trial-minutes", minutes.ToString(inv), "--run", runDir, .. extra]);
-            if (code != 0) throw new InvalidOperationException($"{name}: clinforge develop exited with {code}");
-            var e = Json.Read<FinalEvaluation>(new RunPaths(runDir).Evaluation);
-            var best = Directory.GetDirectories(new RunPaths(runDir).TrialsDir).Select(d => Path.Combine(d, "metrics.json")).Where(File.Exists)
-                .Select(Json.Read<TrialMetrics>).Where(x => x.Best is not null).Max(x => x.Best!.Objective);
-            rows.Add((name, best, e.Final.Metrics["auc"].Value, clock.Elapsed.TotalMinutes));
+            var rows = new List<(string Name, double Val, Estimate Test, int Trials, double Wall)>();
+            foreach (var (name, extra) in new[] { ("playbook, 1 at a time", new[] { "--proposer", "playbook" }), ("random search, 1 at a time", new[] { "--proposer", "random" }), ("playbook, 2 in parallel", new[] { "--proposer", "playbook", "--parallel", "2" }) })
+            {
+                var runDir = Path.Combine(Path.GetTempPath(), $"clinforge-search-{c.Name.ToLowerInvariant()}-{rows.Count}-{DateTime.Now:yyyyMMddHHmmss}");
+                Console.WriteLine($"== {c.Name}, {name}: budget {budget} min, trials of {minutes} min -> {runDir}");
+                var clock = Stopwatch.StartNew();
+                // The rounds cap is never the limit: the wall-clock budget stops every arm.
+                int code = RunCli(["develop", "--request", c.Request, "--data", Path.Combine(shared, "medmnist", c.File), "--rounds", "100",
+                    "--budget-minutes", budget.ToString(inv), "--trial-minutes", minutes.ToString(inv), "--run", runDir, "--non-interactive", .. extra]);
+                if (code != 0) throw new InvalidOperationException($"{name}: clinforge develop exited with {code}");
+                var run = new RunPaths(runDir);
+                var e = Json.Read<FinalEvaluation>(run.Evaluation);
+                var metrics = Directory.GetDirectories(run.TrialsDir).Select(d => Path.Combine(d, "metrics.json")).Where(File.Exists)
+                    .Select(Json.Read<TrialMetrics>).ToList();
+                rows.Add((name, metrics.Where(x => x.Best is not null).Max(x => x.Best!.Objective), e.Final.Metrics["auc"], metrics.Count, clock.Elapsed.TotalMinutes));
+            }
+            var lines = new List<string>
+            {
+                $"{c.Name}: same wall-clock budget {budget} min per arm, trials of {minutes} min, same seed; validation objective = the spec's primary metric",
+                $"  {"configuration",-28} {"trials",-7} {"best val objective",-19} {"test AUC [95% CI]",-24} {"wall min",-9} ratios to playbook (val, test AUC)",
+            };
+            foreach (var row in rows)
+                lines.Add(string.Create(inv, $"  {row.Name,-28} {row.Trials,-7} {row.Val,-19:F4} {$"{row.Test.Value:F3} [{row.Test.Lower:F3}, {row.Test.Upper:F3}]",-24} {row.Wall,-9:F1} {row.Val / rows[0].Val:F3}, {row.Test.Value / rows[0].Test.Value:F3}"));
+            lines.ForEach(Console.WriteLine);
+            summary.AddRange(lines);
         }
-        Console.WriteLine($"\n{c.Name}: {rounds} rounds x {minutes} min per trial, same seed");
-        Console.WriteLine($"  {"configuration",-30} {"best val objective",-20} {"test AUC (final)",-18} {"wall min",-9} ratios to playbook (val, test, wall)");
-        foreach (var row in rows)
-            Console.WriteLine($"  {row.Name,-30} {row.Val,-20:F4} {row.TestAuc,-18:F3} {row.Wall,-9:F1} {row.Val / rows[0].Val:F3}, {row.TestAuc / rows[0].TestAuc:F3}, {row.Wall / rows[0].Wall:F2}");
+        Console.WriteLine("\n== summary");
+        summary.ForEach(Console.WriteLine);
         return 0;
     }
 
