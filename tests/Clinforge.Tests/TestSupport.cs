@@ -15,6 +15,29 @@ public sealed class TempDir : IDisposable
     }
 }
 
+/// <summary>A tiny separable image task: 16×16 greyscale, class 1 has a brighter centre square than class 0.</summary>
+public static class CentreSquares
+{
+    /// <summary><paramref name="n"/> images alternating classes 0 and 1: uniform noise in [0, noise) plus <paramref name="signal"/> inside the centre of class-1 images.</summary>
+    public static Clinforge.Training.ImageSet Make(int n, int seed, double noise, double signal)
+    {
+        var rng = new Random(seed);
+        var px = new float[n * 16 * 16];
+        var labels = new int[n];
+        for (int i = 0; i < n; i++)
+        {
+            labels[i] = i % 2;
+            for (int p = 0; p < 256; p++)
+            {
+                int r = p / 16, c = p % 16;
+                bool centre = r is > 4 and < 11 && c is > 4 and < 11;
+                px[i * 256 + p] = (float)(rng.NextDouble() * noise + (centre && labels[i] == 1 ? signal : 0));
+            }
+        }
+        return new Clinforge.Training.ImageSet(px, labels, 1, 16, Enumerable.Range(0, n).Select(i => $"{seed}/{i}").ToArray());
+    }
+}
+
 /// <summary>Locations of the repository, ../shared/data and the built CLI.</summary>
 public static class Repo
 {

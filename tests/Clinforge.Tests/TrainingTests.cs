@@ -103,23 +103,7 @@ public sealed class TrainingTests
         // Given a tiny task: bright centre = class 1, dark centre = class 0
         using var tmp = new TempDir();
         var paths = new TrialPaths(tmp.Path);
-        ImageSet Make(int n, int seed)
-        {
-            var rng = new Random(seed);
-            var px = new float[n * 16 * 16];
-            var labels = new int[n];
-            for (int i = 0; i < n; i++)
-            {
-                labels[i] = i % 2;
-                for (int p = 0; p < 256; p++)
-                {
-                    int r = p / 16, c = p % 16;
-                    bool centre = r is > 4 and < 11 && c is > 4 and < 11;
-                    px[i * 256 + p] = (float)(rng.NextDouble() * 0.3 + (centre && labels[i] == 1 ? 0.6 : 0));
-                }
-            }
-            return new ImageSet(px, labels, 1, 16, Enumerable.Range(0, n).Select(i => $"{seed}/{i}").ToArray());
-        }
+        ImageSet Make(int n, int seed) => CentreSquares.Make(n, seed, noise: 0.3, signal: 0.6);
         var recipe = new Recipe { Input = new InputSpec(16, 1), Model = new ModelSpec("resnet", 8, 1), MaxEpochs = 4, BatchSize = 16, EmaDecay = emaDecay };
         var trainer = new Trainer(_ => { });
 

@@ -7,24 +7,7 @@ namespace Clinforge.Tests;
 /// <summary>Seed ensembles and successive halving inside a trial, on a tiny separable task.</summary>
 public sealed class TrialPlansTests
 {
-    private static ImageSet Make(int n, int seed)
-    {
-        // Bright centre = class 1, dark centre = class 0, with noise.
-        var rng = new Random(seed);
-        var px = new float[n * 16 * 16];
-        var labels = new int[n];
-        for (int i = 0; i < n; i++)
-        {
-            labels[i] = i % 2;
-            for (int p = 0; p < 256; p++)
-            {
-                int r = p / 16, c = p % 16;
-                bool centre = r is > 4 and < 11 && c is > 4 and < 11;
-                px[i * 256 + p] = (float)(rng.NextDouble() * 0.5 + (centre && labels[i] == 1 ? 0.3 : 0));
-            }
-        }
-        return new ImageSet(px, labels, 1, 16, Enumerable.Range(0, n).Select(i => $"{seed}/{i}").ToArray());
-    }
+    private static ImageSet Make(int n, int seed) => CentreSquares.Make(n, seed, noise: 0.5, signal: 0.3);
 
     private static ValidationMetrics Auc(int[] labels, double[][] probs)
     {
