@@ -43,6 +43,9 @@ internal static class Commands
           clinforge predict PACKAGE IMAGE_OR_DIR... [--out DIR] [--threads N]
               Scores new images with a run's package/: predictions.csv with probabilities and the
               decision at the operating point chosen on validation.
+          clinforge evaluate PACKAGE DATA [--split test|val|train|all] [--out DIR] [--seed S]
+              External validation: the package on labelled data it never saw, at its packaged
+              operating point, every metric with a 95% bootstrap CI (external_evaluation.json/.md).
           clinforge parse "REQUEST" (--data PATH | --classes "a,b,c") [--json]
           clinforge parse --eval corpus.jsonl
               Shows how a request is understood, or measures the parser on a corpus.

@@ -19,6 +19,7 @@ try
         "resume" => ResumeCommand.Run(args[1..]),
         "explain" => ExplainCommand.Run(args[1..]),
         "predict" => PredictCommand.Run(args[1..]),
+        "evaluate" => EvaluateCommand.Run(args[1..]),
         "parse" => Commands.Parse(args[1..]),
         "data" => DataCommand.Run(args[1..]),
         "serve" => ServeCommand.Run(args[1..]),

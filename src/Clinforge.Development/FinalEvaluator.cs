@@ -80,14 +80,24 @@ public static class FinalEvaluator
             var chosen = ObjectiveEvaluator.ChooseThreshold(objective, valBinary, valScores);
             threshold = chosen.Threshold; rule = chosen.Rule;
         }
+        return new ModelTestResult(trial, label, threshold, rule, MetricsWithIntervals(labels, probs, positive, card.Classes.Count, threshold, seed));
+    }
+
+    /// <summary>
+    /// Every reported metric at <paramref name="threshold"/> with a 95% stratified percentile
+    /// bootstrap interval (<see cref="Resamples"/> resamples, seeded): the test look's numbers, and
+    /// those of an external evaluation of a package.
+    /// </summary>
+    public static IReadOnlyDictionary<string, Estimate> MetricsWithIntervals(int[] labels, double[][] probs, int positive, int classes, double threshold, int seed)
+    {
         var metrics = new Dictionary<string, Estimate>();
-        foreach (var name in MetricNames(card.Classes.Count, positive))
+        foreach (var name in MetricNames(classes, positive))
         {
-            var f = MetricFunction(name, labels, positive, card.Classes.Count)(probs, threshold);
+            var f = MetricFunction(name, labels, positive, classes)(probs, threshold);
             var ci = Bootstrap.Percentile(labels.Length, idx => f(idx), Resamples, seed, labels);
             metrics[name] = new Estimate(f(Enumerable.Range(0, labels.Length).ToArray()), ci.Lower, ci.Upper);
         }
-        return new ModelTestResult(trial, label, threshold, rule, metrics);
+        return metrics;
     }
 
     /// <summary>Metrics reported for a task with <paramref name="classes"/> classes.</summary>

@@ -85,5 +85,17 @@ public sealed class DetectionCliTests
         Assert.Equal(3, rows.Count);
         Assert.All(rows, r => Assert.True(File.Exists(Path.Combine(outDir, r.GetProperty("marked").GetString()!))));
         Assert.Equal("fracture", doc.RootElement.GetProperty("finding").GetString());
+
+        // when: the package is evaluated externally on the folder's boxed val images
+        var evalDir = tmp.Combine("eval");
+        (code, stdout, stderr) = Repo.RunCli(TimeSpan.FromMinutes(2), "evaluate", run.PackageDir, data, "--split", "val", "--out", evalDir, "--threads", "1");
+
+        // then: localisation metrics with CIs at the packaged threshold, over the images that have label files
+        Assert.True(code == 0, $"exit {code}\n{stdout}\n{stderr}");
+        var ext = Json.Read<Clinforge.Cli.ExternalEvaluation>(Path.Combine(evalDir, "external_evaluation.json"));
+        Assert.Equal("detection", ext.Task);
+        Assert.Equal(Directory.GetFiles(Path.Combine(data, "val", "labels")).Length, ext.Images);
+        foreach (var name in new[] { "map50", "map50_95", "recall", "precision", "f1" })
+            Assert.True(ext.Metrics[name].Lower <= ext.Metrics[name].Value + 1e-12 && ext.Metrics[name].Value <= ext.Metrics[name].Upper + 1e-12, name);
     }
 }

@@ -52,6 +52,62 @@ public sealed class PredictTests
             var decision = expected.Probabilities[i][positive] >= manifest.Threshold ? "melanoma_like" : manifest.Classes[1 - positive];
             Assert.Equal(decision, cells[3]);
         }
+
+        // When the same test images, copied into a class-per-folder tree, are evaluated externally with the package
+        var external = tmp.Combine("external");
+        foreach (var id in expected.Ids)
+        {
+            Directory.CreateDirectory(Path.GetDirectoryName(Path.Combine(external, id))!);
+            File.Copy(Path.Combine(data, id), Path.Combine(external, id));
+        }
+        var evalDir = tmp.Combine("eval");
+        (code, stdout, stderr) = Repo.RunCli(TimeSpan.FromMinutes(2), "evaluate", run.PackageDir, external, "--out", evalDir, "--threads", "1");
+
+        // Then every point estimate equals the run's own test look (same images, same packaged threshold), each with a CI
+        Assert.True(code == 0, $"exit {code}\n{stdout}\n{stderr}");
+        var ext = Json.Read<Clinforge.Cli.ExternalEvaluation>(Path.Combine(evalDir, "external_evaluation.json"));
+        Assert.Equal(expected.Ids.Count, ext.Images);
+        Assert.Equal(manifest.Threshold, ext.Threshold);
+        Assert.Equal(evaluation.Final.Metrics.Keys.Order(), ext.Metrics.Keys.Order());
+        foreach (var (name, estimate) in evaluation.Final.Metrics)
+        {
+            Assert.Equal(estimate.Value, ext.Metrics[name].Value, 9);
+            Assert.True(ext.Metrics[name].Lower <= ext.Metrics[name].Value && ext.Metrics[name].Value <= ext.Metrics[name].Upper, name);
+        }
+        Assert.Contains("not re-tuned", File.ReadAllText(Path.Combine(evalDir, "external_evaluation.md")));
+    }
+
+    [Fact]
+    public void Should_FailNamingTheClass_When_ExternalDataHaveAClassTheModelDoesNotKnow()
+    {
+        // Given a package made from a short run, and external data with a class folder the model never saw
+        using var tmp = new TempDir();
+        var data = SyntheticLesions.Generate(tmp.Combine("data"), count: 40, seed: 6, positiveShare: 0.5, size: 16);
+        var runDir = tmp.Combine("run");
+        var (code, stdout, stderr) = Repo.RunCli(TimeSpan.FromMinutes(3), "develop",
+            "--request", "Tell melanoma from nevus.", "--data", data, "--rounds", "0", "--trial-minutes", "0.05", "--run", runDir, "--threads", "1");
+        Assert.True(code == 0, $"exit {code}\n{stdout}\n{stderr}");
+        var external = tmp.Combine("external");
+        Directory.CreateDirectory(Path.Combine(external, "psoriasis"));
+        var one = Directory.GetFiles(data, "*.png", SearchOption.AllDirectories)[0];
+        File.Copy(one, Path.Combine(external, "psoriasis", "a.png"));
+        File.Copy(one, Path.Combine(external, "psoriasis", "b.png"));
+        Directory.CreateDirectory(Path.Combine(external, "nevus_like"));
+        File.Copy(one, Path.Combine(external, "nevus_like", "c.png"));
+        File.Copy(one, Path.Combine(external, "nevus_like", "d.png"));
+
+        // When evaluated, and when a split is asked of data that have none
+        var evalDir = tmp.Combine("eval");
+        var unknown = Repo.RunCli(TimeSpan.FromMinutes(1), "evaluate", new RunPaths(runDir).PackageDir, external, "--out", evalDir);
+        var noSplit = Repo.RunCli(TimeSpan.FromMinutes(1), "evaluate", new RunPaths(runDir).PackageDir, external, "--split", "test", "--out", evalDir);
+
+        // Then both fail with a message naming the data and the problem, and no evaluation file looks complete
+        Assert.NotEqual(0, unknown.ExitCode);
+        Assert.Contains("'psoriasis' is not one the model knows", unknown.Stderr);
+        Assert.Contains(external, unknown.Stderr);
+        Assert.NotEqual(0, noSplit.ExitCode);
+        Assert.Contains("needs an official split", noSplit.Stderr);
+        Assert.False(File.Exists(Path.Combine(evalDir, "external_evaluation.json")));
     }
 
     [Fact]

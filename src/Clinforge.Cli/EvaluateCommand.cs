@@ -1,0 +1,145 @@
+using System.Globalization;
+using System.Text;
+using Clinforge.Core;
+using Clinforge.Data;
+using Clinforge.Development;
+using Clinforge.Evaluation;
+using Clinforge.Reporting;
+using Clinforge.Training;
+
+namespace Clinforge.Cli;
+
+/// <summary>external_evaluation.json: a packaged model scored on labelled data it never saw, at its own operating point.</summary>
+public sealed record ExternalEvaluation(
+    string Package,
+    string Data,
+    string Split,
+    int Images,
+    IReadOnlyDictionary<string, int> ImagesPerClass,
+    string Task,
+    double Threshold,
+    string ThresholdRule,
+    int BootstrapResamples,
+    int BootstrapSeed,
+    IReadOnlyDictionary<string, Estimate> Metrics,
+    DateTimeOffset EvaluatedAt);
+
+/// <summary>
+/// <c>clinforge evaluate PACKAGE DATA [--split test|val|train|all] [--out DIR] [--seed S] [--threads N]</c>:
+/// external validation of a model package on labelled data (another site, a held-out split). The
+/// package is applied exactly as <c>clinforge predict</c> applies it, with the operating point chosen
+/// on the development validation split (never re-tuned on the data being evaluated), and every
+/// metric comes with a 95% bootstrap interval. Classification packages take anything
+/// <c>develop</c> reads; detection packages take a detection folder (YOLO/polygon/COCO labels).
+/// </summary>
+internal static class EvaluateCommand
+{
+    private const string Usage = "usage: clinforge evaluate PACKAGE DATA [--split test|val|train|all] [--out DIR] [--seed S] [--threads N]";
+
+    public static int Run(string[] argv)
+    {
+        var a = new Args(argv, new HashSet<string>());
+        if (a.Positional.Count != 2) throw new ClinforgeException(Usage);
+        var package = Path.GetFullPath(a.Positional[0]);
+        var data = Path.GetFullPath(a.Positional[1]);
+        var outDir = Path.GetFullPath(a.Get("out") ?? ".");
+        string? split = a.Get("split");
+        int seed = a.Int("seed", 17);
+        int threads = a.Int("threads", 0);
+        a.RejectUnknown();
+        if (!Directory.Exists(package)) throw new ClinforgeException($"{package}: no such package folder (a run's package/ folder).");
+        if (split is not (null or "test" or "val" or "train" or "all"))
+            throw new ClinforgeException($"--split {split}: must be test, val, train or all.");
+        NativeRuntime.Initialize(threads, seed);
+
+        var result = DetectionCommands.IsPackage(package)
+            ? Detection(package, data, split, seed)
+            : Classification(package, data, split, seed);
+        Directory.CreateDirectory(outDir);
+        var md = Path.Combine(outDir, "external_evaluation.md");
+        AtomicFile.WriteAllText(md, Markdown(result));
+        // The JSON is written last: its presence means the evaluation is complete.
+        Json.Write(Path.Combine(outDir, "external_evaluation.json"), result);
+        Console.WriteLine($"{result.Images} image(s) from {data} ({result.Split}) scored with {package}; threshold {result.Threshold.ToString("0.0000", CultureInfo.InvariantCulture)} ({result.ThresholdRule}).");
+        foreach (var (name, e) in result.Metrics) Console.WriteLine($"  {name,-22} {Fmt(e)}");
+        Console.WriteLine(md);
+        return 0;
+    }
+
+    private static ExternalEvaluation Classification(string package, string data, string? split, int seed)
+    {
+        var manifest = ModelPackage.ReadManifest(package);
+        var dataset = DatasetReader.Open(data);
+        var (items, splitName) = Select(dataset, split, data);
+        // Data classes map to the model's classes by name: a class the model never learned cannot be scored.
+        var toModel = new int[dataset.Classes.Count];
+        for (int c = 0; c < dataset.Classes.Count; c++)
+        {
+            toModel[c] = manifest.Classes.ToList().FindIndex(m => string.Equals(m, dataset.Classes[c], StringComparison.OrdinalIgnoreCase));
+            if (toModel[c] < 0 && items.Any(i => i.Label == c))
+                throw new ClinforgeException($"{data}: class '{dataset.Classes[c]}' is not one the model knows ({string.Join(", ", manifest.Classes)}). Rename the folder or label to the model's class name.");
+        }
+        var labels = items.Select(i => toModel[i.Label]).ToArray();
+        var probs = new TorchModelScorer(dataset).Predict(new TrialPaths(package), items);
+        int positive = manifest.PositiveClass is null ? -1 : manifest.Classes.ToList().IndexOf(manifest.PositiveClass);
+        if (manifest.Classes.Count == 2 && labels.Distinct().Count() < 2)
+            Console.Error.WriteLine($"warning: {data} holds only one class; AUC and the rate of the missing class are undefined (shown as NaN).");
+        var metrics = FinalEvaluator.MetricsWithIntervals(labels, probs, positive, manifest.Classes.Count, manifest.Threshold, seed);
+        var counts = manifest.Classes.Select((name, k) => (name, n: labels.Count(l => l == k))).ToDictionary(x => x.name, x => x.n);
+        return new ExternalEvaluation(package, data, splitName, items.Count, counts, "classification", manifest.Threshold, manifest.ThresholdRule,
+            FinalEvaluator.Resamples, seed, metrics, DateTimeOffset.UtcNow);
+    }
+
+    private static ExternalEvaluation Detection(string package, string data, string? split, int seed)
+    {
+        var manifest = Json.Read<DetectionPackageManifest>(Path.Combine(package, DetectionCommands.ManifestFile));
+        if (!Directory.Exists(data) || !DetectionReader.Looks(data))
+            throw new ClinforgeException($"{data}: not a detection folder (images/ with labels/ of YOLO or polygon rows, or a COCO JSON); a detection package is evaluated on boxes.");
+        var dataset = DetectionReader.Read(data);
+        var det = dataset.Detection!;
+        var (selected, splitName) = Select(dataset, split, data);
+        // As in the final evaluation: only images whose boxes are annotated (an empty label file is a
+        // negative); image-level-only images cannot score localisation.
+        var items = selected.Where(i => det.Labels[i.Id].HasBoxes).ToList();
+        if (items.Count == 0) throw new ClinforgeException($"{data}: no image has a box annotation (label file), so localisation cannot be scored.");
+        var predicted = DetectionTrialWorker.Predict(new TrialPaths(package), dataset, items);
+        var images = items.Select((i, k) => new ImageDetections(det.Labels[i.Id].Boxes, predicted[k])).ToList();
+        var metrics = DetectionMetrics.Evaluate(images, manifest.Threshold, DetectionFinalEvaluator.Resamples, seed);
+        int withFinding = items.Count(i => det.Labels[i.Id].Boxes.Count > 0);
+        return new ExternalEvaluation(package, data, splitName, items.Count,
+            new Dictionary<string, int> { [manifest.Finding] = withFinding, ["no finding"] = items.Count - withFinding },
+            "detection", manifest.Threshold, $"score threshold chosen on validation for {manifest.Objective}", DetectionFinalEvaluator.Resamples, seed, metrics, DateTimeOffset.UtcNow);
+    }
+
+    /// <summary>The items to score: the named official split, or by default the official test split when there is one, else all.</summary>
+    private static (List<DataItem> Items, string Split) Select(Dataset dataset, string? split, string data)
+    {
+        if (split is null or "all")
+        {
+            if (split is null && dataset.OfficialSplit is { } official && official.Values.Contains(SplitNames.Test))
+                return (dataset.Items.Where(i => official[i.Id] == SplitNames.Test).ToList(), "official test split");
+            return (dataset.Items.ToList(), "all images");
+        }
+        if (dataset.OfficialSplit is not { } splits)
+            throw new ClinforgeException($"{data}: --split {split} needs an official split (an .npz, or a folder with train/val/test), and this data has none; use --split all.");
+        var chosen = dataset.Items.Where(i => splits.TryGetValue(i.Id, out var s) && s == split).ToList();
+        if (chosen.Count == 0) throw new ClinforgeException($"{data}: the official split has no '{split}' images.");
+        return (chosen, $"official {split} split");
+    }
+
+    private static string Fmt(Estimate e) => string.Create(CultureInfo.InvariantCulture, $"{e.Value:0.000} [{e.Lower:0.000}, {e.Upper:0.000}]");
+
+    private static string Markdown(ExternalEvaluation e)
+    {
+        var sb = new StringBuilder();
+        sb.AppendLine("# External evaluation of a model package").AppendLine();
+        sb.AppendLine($"- Package: `{e.Package}`");
+        sb.AppendLine($"- Data: `{e.Data}` ({e.Split}), {e.Images} image(s): {string.Join(", ", e.ImagesPerClass.Select(kv => $"{kv.Key} {kv.Value}"))}");
+        sb.AppendLine(string.Create(CultureInfo.InvariantCulture, $"- Operating point: threshold {e.Threshold:0.0000} ({e.ThresholdRule}), as packaged; not re-tuned on these data."));
+        sb.AppendLine($"- Intervals: 95% percentile bootstrap, {e.BootstrapResamples} resamples, seed {e.BootstrapSeed}.").AppendLine();
+        sb.AppendLine("| metric | estimate [95% CI] |").AppendLine("|---|---|");
+        foreach (var (name, est) in e.Metrics) sb.AppendLine($"| {name} | {Fmt(est)} |");
+        sb.AppendLine().AppendLine("These numbers describe these images only. A difference from the development report can come from a different population, device or labelling, and is worth understanding before clinical use.");
+        return sb.ToString();
+    }
+}
