@@ -87,6 +87,13 @@ public sealed class LlmProposer(IChatClient client, IProposer fallback, TimeSpan
         sb.AppendLine("Results so far (trial, change, validation objective, kept):");
         foreach (var (r, _, m) in state.History)
             sb.AppendLine(string.Create(inv, $"- {r.Number}: {r.Change} -> {(r.Objective is { } o ? o.ToString("0.0000", inv) : r.Status.ToString())}, {(r.Accepted ? "kept" : "discarded")}{(m?.Curve.Count > 0 ? $", {m.Curve.Count} epochs, last train loss {m.Curve[^1].TrainLoss:0.000}, last val loss {m.Curve[^1].ValLoss:0.000}" : "")}"));
+        if (state.BestMetrics?.Best is { } best)
+        {
+            // The same evidence the playbook reads: calibration and, for several classes, who is taken for whom.
+            sb.AppendLine(string.Create(inv, $"Best trial on validation: {best.ObjectiveName} {best.Objective:0.0000}, expected calibration error {best.Ece:0.000}."));
+            if (best.Confusion is { } confusion)
+                sb.AppendLine($"Its confusion matrix (rows true, columns predicted, order {string.Join(", ", state.Card.Classes)}): {string.Join(" | ", confusion.Select(row => string.Join(" ", row)))}.");
+        }
         sb.AppendLine("Current best recipe (JSON):");
         sb.AppendLine(Json.Serialize(state.BestRecipe.WithoutOrigins()));
         return
@@ -95,6 +102,8 @@ public sealed class LlmProposer(IChatClient client, IProposer fallback, TimeSpan
                 "You are a careful machine-learning engineer improving a medical image classifier under a fixed time budget per trial. " +
                 "Propose ONE change to the current best recipe that is likely to improve the validation objective, given the results. " +
                 $"Allowed models: {string.Join(", ", RecipeSchema.Models)}; losses: {string.Join(", ", RecipeSchema.Losses)}; optimizers: {string.Join(", ", RecipeSchema.Optimizers)}; samplers: {string.Join(", ", RecipeSchema.Samplers)}. " +
+                "Other knobs: loss.weights (explicit per-class weights in class order), ensemble_size (1 to 8 networks from different seeds, each trained on 1/n of the budget, probabilities averaged), " +
+                $"search ({{\"knob\": one of {string.Join(", ", RecipeSchema.SearchKnobs)}, \"values\": 2 to 8 values}}: successive halving inside the trial; the chosen value is kept). " +
                 "Answer with JSON only: {\"move\": short_snake_case_name, \"change\": what changes, \"reason\": why, in plain language for a clinician, \"source\": the technique's reference or null, \"recipe\": the complete new recipe in the same JSON shape}."),
             new(ChatRole.User, sb.ToString()),
         ];

@@ -50,6 +50,27 @@ public sealed class LlmProposerTests
     }
 
     [Fact]
+    public void Should_SendTheConfusionAndCalibration_When_TheBestTrialHasThem()
+    {
+        // Given a best trial whose validation metrics carry an ECE and a confusion matrix
+        var state = State();
+        var metrics = new TrialMetrics
+        {
+            Status = TrialStatus.Succeeded,
+            Best = new ValidationMetrics(0.71, "auc", 0.71, 0.7, 0.7, 0.6, 0.8, 0.5, 0.137) { Confusion = [[40, 20], [5, 55]] },
+        };
+        var client = new RecordedChatClient(() => Recorded());
+        // When proposing
+        new LlmProposer(client, new PlaybookProposer()).Propose(state with { BestMetrics = metrics });
+        // Then the message holds the same evidence the playbook reads, and names the ensemble and search knobs
+        var sent = string.Join("\n", client.Sent.Select(m => m.Text));
+        Assert.Contains("expected calibration error 0.137", sent);
+        Assert.Contains("40 20 | 5 55", sent);
+        Assert.Contains("ensemble_size", sent);
+        Assert.Contains("successive halving", sent);
+    }
+
+    [Fact]
     public void Should_FallBackToThePlaybookAndSaySo_When_TheAnswerIsMalformed()
     {
         var p = new LlmProposer(new RecordedChatClient(() => "Sure! I think you should {lower the lr"), new PlaybookProposer()).Propose(State())!;
