@@ -82,6 +82,31 @@ public sealed class GradCamTests
     }
 
     [Fact]
+    public void Should_AverageTheMembersMaps_When_TheModelIsASeedEnsemble()
+    {
+        // Given two differently initialised CNNs and the seed ensemble made of the same two networks
+        random.manual_seed(5);
+        var (pixels, _, _) = Images(6, 3);
+        using var x = tensor(pixels, [6, 1, Size, Size]);
+        var a = ModelRegistry.Create(new ModelSpec("simple_cnn", 8, 1), 1, 2);
+        var b = ModelRegistry.Create(new ModelSpec("simple_cnn", 8, 1), 1, 2);
+        var mapsA = GradCam.Compute(a, x, 1);
+        var mapsB = GradCam.Compute(b, x, 1);
+        using var ensemble = new SeedEnsemble([a, b]);
+
+        // When Grad-CAM is computed for the ensemble
+        var maps = GradCam.Compute(ensemble, x, 1);
+
+        // Then each map is the members' mean rescaled to a maximum of 1
+        for (int i = 0; i < 6; i++)
+        {
+            var mean = mapsA[i].Zip(mapsB[i], (p, q) => (p + q) / 2).ToArray();
+            float max = Math.Max(mean.Max(), 1e-12f);
+            for (int k = 0; k < mean.Length; k++) Assert.Equal(mean[k] / max, maps[i][k], 4);
+        }
+    }
+
+    [Fact]
     public void Should_RefuseClearly_When_TheModelHasNoFeatureMap()
     {
         // Given a model that is not a convolutional classifier
