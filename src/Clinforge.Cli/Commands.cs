@@ -155,6 +155,8 @@ internal static class Commands
         using var journal = new Journal(run.Journal);
         if (newSplits is null)
         {
+            // Continuing is the answer to a pause: the request is withdrawn.
+            File.Delete(run.PauseRequest);
             AnsiConsole.MarkupLine($"Continuing run [blue]{Markup.Escape(run.Root)}[/] ({journal.Trials().Count} trials recorded).");
             journal.Event("resume", $"run continued ({journal.Trials().Count} trials were recorded; an interrupted trial is run again)");
         }
@@ -182,8 +184,13 @@ internal static class Commands
         var loop = new DeveloperLoop(run, journal, proposer, runner, new ConsoleMonitor(Objective.From(spec)), parallel);
         AnsiConsole.MarkupLine($"[bold]Developing[/]: 1 initial trial + up to {rounds} refinement rounds, {budget.TotalSeconds:F0}s each; objective on validation: [green]{Markup.Escape(Objective.From(spec).Describe())}[/]");
         var stop = new StopPolicy(rounds, settings.BudgetMinutes is { } m ? TimeSpan.FromMinutes(m) : null, settings.PlateauPatience);
-        loop.Run(spec, card, initial, stop, budget, CancellationToken.None);
+        var end = loop.Run(spec, card, initial, stop, budget, CancellationToken.None);
         ShowResultsTable(journal);
+        if (end == LoopEnd.Paused)
+        {
+            AnsiConsole.MarkupLine($"[yellow]Paused[/] at your request after {journal.Trials().Count} trial(s); nothing is lost. Continue with 'clinforge resume {Markup.Escape(run.Root)}'.");
+            return 0;
+        }
         if (spec.Task == TaskKind.Detection && card.Detection is not null) return DetectionCommands.Finish(run, journal, spec, card, seed);
 
         if (File.Exists(run.Evaluation))

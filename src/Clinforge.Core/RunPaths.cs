@@ -20,6 +20,8 @@ public sealed record RunPaths(string Root)
     public string TradeOff => Path.Combine(FinalDir, "trade_off.json");
     /// <summary>final/trade_off_options.json: the achievable points waiting for the clinician's choice (<c>--trade-off later</c>).</summary>
     public string TradeOffOptions => Path.Combine(FinalDir, "trade_off_options.json");
+    /// <summary>pause_requested: while this file exists the developer stops after the round in progress; continuing removes it.</summary>
+    public string PauseRequest => Path.Combine(Root, "pause_requested");
     /// <summary>final/subgroups.json: the final model's test metrics per metadata group.</summary>
     public string Subgroups => Path.Combine(FinalDir, "subgroups.json");
     /// <summary>final/confound.json: the named confounder's inspection and confound analysis.</summary>

@@ -1,4 +1,7 @@
+using System.Globalization;
 using Clinforge.Core;
+using SixLabors.ImageSharp;
+using SixLabors.ImageSharp.PixelFormats;
 
 namespace Clinforge.Data;
 
@@ -46,5 +49,39 @@ public static class SyntheticDetection
             labels.Add(!positive ? DetectionLabel.Negative : rng.NextDouble() < boxedShare ? DetectionLabel.WithBoxes(boxes) : DetectionLabel.ImageLevelPositive);
         }
         return Dataset.InMemoryDetection("synthetic-detection", ids, images, labels, ["finding"]);
+    }
+
+    /// <summary>
+    /// Writes generated images as a detection folder the readers take, laid out like
+    /// ../shared/data/bone-fracture: train/ and val/ (every fifth image), each with images/*.png and
+    /// labels/*.txt (YOLO rows; an empty file is a negative), image-level positives without boxes
+    /// listed in image_labels.csv, and a data.yaml naming body-part classes (rows alternate between
+    /// two of them), as a fracture dataset does. Returns <paramref name="root"/>.
+    /// </summary>
+    public static string WriteFolder(string root, int count, int seed, double boxedShare = 1.0, int size = 64)
+    {
+        var ds = Generate(count, size, seed, positiveShare: 0.6, boxedShare: boxedShare);
+        var csv = new Dictionary<string, List<string>>();
+        for (int i = 0; i < ds.Items.Count; i++)
+        {
+            var item = ds.Items[i];
+            var split = i % 5 == 0 ? "val" : "train";
+            var name = Path.GetFileNameWithoutExtension(item.Id);
+            Directory.CreateDirectory(Path.Combine(root, split, "images"));
+            Directory.CreateDirectory(Path.Combine(root, split, "labels"));
+            var img = ds.Load(item);
+            using (var image = Image.LoadPixelData<L8>(img.Pixels, img.Width, img.Height)) image.SaveAsPng(Path.Combine(root, split, "images", name + ".png"));
+            var label = ds.Detection!.Labels[item.Id];
+            if (!label.HasBoxes)
+            {
+                (csv.TryGetValue(split, out var rows) ? rows : csv[split] = ["image,label"]).Add($"{name}.png,fracture");
+                continue;
+            }
+            File.WriteAllLines(Path.Combine(root, split, "labels", name + ".txt"), label.Boxes.Select(b => string.Create(CultureInfo.InvariantCulture,
+                $"{(i % 2 == 0 ? 6 : 0)} {(b.X1 + b.X2) / 2} {(b.Y1 + b.Y2) / 2} {b.X2 - b.X1} {b.Y2 - b.Y1}")));
+        }
+        foreach (var (split, rows) in csv) File.WriteAllLines(Path.Combine(root, split, DetectionReader.ImageLabelCsv), rows);
+        File.WriteAllText(Path.Combine(root, "data.yaml"), "names: ['elbow positive', 'fingers positive', 'forearm fracture', 'humerus fracture', 'humerus', 'shoulder fracture', 'wrist positive']\n");
+        return root;
     }
 }

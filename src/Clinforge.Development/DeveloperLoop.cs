@@ -41,6 +41,9 @@ public sealed record StopPolicy(int Rounds, TimeSpan? TotalBudget = null, int Pl
     }
 }
 
+/// <summary>How the loop ended: its stop policy or the proposer ended it, or the clinician paused it (resumable), or it was cancelled.</summary>
+public enum LoopEnd { Finished, Paused, Cancelled }
+
 /// <summary>
 /// Algorithm 1 of Zhao et al. 2026: propose a change to the best recipe, run it under a budget,
 /// record it, keep it only if the clinician's objective improved on validation. Trial 0 is the
@@ -55,11 +58,15 @@ public sealed class DeveloperLoop(RunPaths run, Journal journal, IProposer propo
     private readonly Lock _gate = new();
 
     /// <summary>Runs until <paramref name="rounds"/> refinement rounds (after trial 0) are recorded or the proposer has nothing left.</summary>
-    public void Run(TaskSpec spec, DataCard card, Recipe initial, int rounds, TimeSpan budget, CancellationToken cancel) =>
+    public LoopEnd Run(TaskSpec spec, DataCard card, Recipe initial, int rounds, TimeSpan budget, CancellationToken cancel) =>
         Run(spec, card, initial, new StopPolicy(rounds), budget, cancel);
 
-    /// <summary>Runs until the stop policy says stop (its reason is journaled) or the proposer has nothing left.</summary>
-    public void Run(TaskSpec spec, DataCard card, Recipe initial, StopPolicy stop, TimeSpan budget, CancellationToken cancel)
+    /// <summary>
+    /// Runs until the stop policy says stop (its reason is journaled), the proposer has nothing left,
+    /// or a pause was requested (<see cref="RunPaths.PauseRequest"/>, checked between rounds so that
+    /// the round in progress finishes and is kept).
+    /// </summary>
+    public LoopEnd Run(TaskSpec spec, DataCard card, Recipe initial, StopPolicy stop, TimeSpan budget, CancellationToken cancel)
     {
         var objective = Objective.From(spec);
         var started = DateTime.UtcNow;
@@ -69,18 +76,19 @@ public sealed class DeveloperLoop(RunPaths run, Journal journal, IProposer propo
             var batch = Interrupted(history);
             if (batch.Count == 0)
             {
+                if (PauseRequested(history.Count)) return LoopEnd.Paused;
                 if (stop.Reason(history.Select(h => h.Record).ToList(), DateTime.UtcNow - started, budget) is { } reason)
                 {
                     journal.Event("stop", reason);
                     monitor.Stopped(reason);
-                    break;
+                    return LoopEnd.Finished;
                 }
                 batch = Propose(spec, card, initial, history, stop);
                 if (batch.Count == 0)
                 {
                     journal.Event("stop", $"the playbook has no further move after {history.Count - 1} rounds");
                     monitor.Stopped("the playbook has no further move");
-                    break;
+                    return LoopEnd.Finished;
                 }
             }
             Parallel.ForEach(batch, new ParallelOptions { MaxDegreeOfParallelism = Math.Max(1, parallel) }, item =>
@@ -92,6 +100,16 @@ public sealed class DeveloperLoop(RunPaths run, Journal journal, IProposer propo
                 lock (_gate) Decide(objective, number, proposal, metrics);
             });
         }
+        return LoopEnd.Cancelled;
+    }
+
+    /// <summary>The clinician's pause (a file in the run folder, so any process can ask): journaled, then the loop returns.</summary>
+    private bool PauseRequested(int finished)
+    {
+        if (!File.Exists(run.PauseRequest)) return false;
+        journal.Event("pause", $"paused at the clinician's request after {finished} finished trial(s); nothing is lost, and 'clinforge resume' continues from here");
+        monitor.Stopped("paused at your request");
+        return true;
     }
 
     /// <summary>Accept-if-better against the best recorded at this moment; the decision is journaled with the trial.</summary>

@@ -77,9 +77,10 @@ public sealed class WebApp : IAsyncDisposable
         builder.WebHost.ConfigureKestrel(k =>
         {
             k.Listen(IPAddress.Loopback, port);
-            k.Limits.MaxRequestBodySize = options.MaxUploadBytes + 64 * 1024;
+            // The largest body any endpoint takes (a dataset zip); each endpoint checks its own limit too.
+            k.Limits.MaxRequestBodySize = Math.Max(options.MaxUploadBytes, options.Zip.MaxZipBytes) + 64 * 1024;
         });
-        builder.Services.Configure<Microsoft.AspNetCore.Http.Features.FormOptions>(f => f.MultipartBodyLengthLimit = options.MaxUploadBytes);
+        builder.Services.Configure<Microsoft.AspNetCore.Http.Features.FormOptions>(f => f.MultipartBodyLengthLimit = Math.Max(options.MaxUploadBytes, options.Zip.MaxZipBytes));
         var app = builder.Build();
         var web = new WebApp(app, options, port);
         web.Configure();
@@ -127,6 +128,8 @@ public sealed class WebApp : IAsyncDisposable
         _app.MapPost("/api/runs/{id}/start", StartDevelopment);
         _app.MapPost("/api/runs/{id}/resume", ResumeDevelopment);
         _app.MapPost("/api/runs/{id}/stop", StopDevelopment);
+        _app.MapPost("/api/runs/{id}/pause", PauseDevelopment);
+        _app.MapPost("/api/datasets/upload", new Func<HttpContext, Task<IResult>>(UploadDataset));
         _app.MapPost("/api/runs/{id}/why", Why);
         _app.MapPost("/api/runs/{id}/tradeoff", ChooseTradeOff);
         _app.MapPost("/api/runs/{id}/predict", Predict);
@@ -236,7 +239,49 @@ public sealed class WebApp : IAsyncDisposable
     private IResult Datasets()
     {
         var library = new DatasetLibrary(_options.Workspace).Entries();
-        return Ok(new { library, allowed_roots = _guard.Roots });
+        return Ok(new { library, allowed_roots = _guard.Roots, max_zip_mb = _options.Zip.MaxZipBytes / (1024 * 1024) });
+    }
+
+    /// <summary>
+    /// A zip of images becomes a registered dataset (<see cref="ZipDatasetImport"/>): checked entry by
+    /// entry, extracted under the workspace, opened with the normal reader, then listed for new projects.
+    /// </summary>
+    private async Task<IResult> UploadDataset(HttpContext ctx)
+    {
+        var limit = _options.Zip.MaxZipBytes;
+        string TooLarge() => $"the zip is larger than {limit / (1024 * 1024)} MB; register larger data with 'clinforge data add'.";
+        if (ctx.Request.ContentLength > limit + 64 * 1024) return Error(413, TooLarge());
+        if (!ctx.Request.HasFormContentType) return Error(415, "send the zip as a form upload (multipart/form-data).");
+        IFormCollection form;
+        try { form = await ctx.Request.ReadFormAsync(ctx.RequestAborted).ConfigureAwait(false); }
+        catch (Exception e) when (e is InvalidDataException or BadHttpRequestException) { return Error(413, TooLarge()); }
+        var file = form.Files.FirstOrDefault();
+        var name = form["name"].FirstOrDefault()?.Trim() ?? "";
+        if (file is null || file.Length == 0) return Error(400, "choose a zip file of images to upload.");
+        if (file.Length > limit) return Error(413, TooLarge());
+        var head = new byte[4];
+        await using (var s = file.OpenReadStream())
+            head = head[..await s.ReadAtLeastAsync(head, head.Length, throwOnEndOfStream: false, ctx.RequestAborted).ConfigureAwait(false)];
+        if (!head.AsSpan().StartsWith("PK\u0003\u0004"u8)) return Error(415, "the upload is not a zip file.");
+        // The zip gets a neutral temporary name (the clinician's file name may identify a patient) and is deleted afterwards.
+        var temp = Path.Combine(_options.Workspace, "tmp", Guid.NewGuid().ToString("N") + ".zip");
+        Directory.CreateDirectory(Path.GetDirectoryName(temp)!);
+        try
+        {
+            await using (var target = File.Create(temp))
+            await using (var source = file.OpenReadStream())
+                await source.CopyToAsync(target, ctx.RequestAborted).ConfigureAwait(false);
+            var entry = ZipDatasetImport.Import(temp, name, _options.Workspace, _options.Zip, DateTimeOffset.UtcNow);
+            return Ok(new { dataset = entry });
+        }
+        catch (ClinforgeException e)
+        {
+            return Error(400, e.Message);
+        }
+        finally
+        {
+            File.Delete(temp);
+        }
     }
 
     private async Task<IResult> CreateProject(HttpContext ctx)
@@ -292,9 +337,10 @@ public sealed class WebApp : IAsyncDisposable
 
     private string Status(RunPaths run)
     {
-        if (_processes.IsRunning(run)) return "running";
+        if (_processes.IsRunning(run)) return File.Exists(run.PauseRequest) ? "pausing" : "running";
         if (File.Exists(Path.Combine(run.ReportDir, "report.html"))) return "finished";
         if (File.Exists(run.TradeOffOptions) && !File.Exists(run.TradeOff)) return "choose";
+        if (File.Exists(run.PauseRequest) && File.Exists(run.TaskSpec)) return "paused";
         if (File.Exists(DevelopProcesses.ExitFile(run)) && File.ReadAllText(DevelopProcesses.ExitFile(run)).Trim() != "0") return File.Exists(run.TaskSpec) ? "stopped" : "failed";
         return File.Exists(run.TaskSpec) ? "stopped" : "draft";
     }
@@ -426,7 +472,23 @@ public sealed class WebApp : IAsyncDisposable
         var run = _store.Run(id);
         if (run is null || !File.Exists(run.TaskSpec)) return Error(404, "no started development to continue.");
         if (_processes.IsRunning(run)) return Error(409, "development is already running.");
+        // Continuing answers a pause: the request file goes before the developer starts, so the page never shows "paused" for a running run.
+        File.Delete(run.PauseRequest);
         _processes.Start(id, run, ["resume", run.Root]);
+        return Ok(State(id, run));
+    }
+
+    /// <summary>
+    /// Pause between rounds: the developer finishes the round in progress (kept in the journal),
+    /// journals the pause and exits; Continue resumes it. The request is a file in the run folder,
+    /// so it survives a page reload and a server restart.
+    /// </summary>
+    private IResult PauseDevelopment(string id)
+    {
+        var run = _store.Run(id);
+        if (run is null) return Error(404, "no such project.");
+        if (!_processes.IsRunning(run)) return Error(409, "development is not running, so there is nothing to pause.");
+        AtomicFile.WriteAllText(run.PauseRequest, $"requested {DateTimeOffset.UtcNow:O} from the web app\n");
         return Ok(State(id, run));
     }
 
@@ -516,6 +578,9 @@ public sealed class WebApp : IAsyncDisposable
             await using (var source = file.OpenReadStream())
                 await source.CopyToAsync(target, ctx.RequestAborted).ConfigureAwait(false);
             var (code, output) = await RunCli(["predict", run.PackageDir, image, "--out", temp], TimeSpan.FromMinutes(3), ctx.RequestAborted).ConfigureAwait(false);
+            // A detection package marks findings: its boxes and the image with them drawn (what "mark on images" means).
+            var detections = Path.Combine(temp, "detections.json");
+            if (code == 0 && File.Exists(detections)) return Ok(Findings(temp, detections));
             var csv = Path.Combine(temp, "predictions.csv");
             if (code != 0 || !File.Exists(csv)) return Error(422, "the model could not score this image: " + LastLine(output));
             var lines = File.ReadAllLines(csv);
@@ -533,6 +598,26 @@ public sealed class WebApp : IAsyncDisposable
         {
             try { Directory.Delete(temp, recursive: true); } catch (IOException) { }
         }
+    }
+
+    /// <summary>The boxes of one scored image, with the marked PNG inline (a data URL: nothing is kept on disk).</summary>
+    private static object Findings(string folder, string detectionsFile)
+    {
+        var doc = JsonNode.Parse(File.ReadAllText(detectionsFile))!;
+        var image = doc["images"]![0]!;
+        var boxes = image["boxes"]!.AsArray().Select(b => new
+        {
+            score = b!["score"]!.GetValue<double>(),
+            x1 = b["x1"]!.GetValue<double>(), y1 = b["y1"]!.GetValue<double>(), x2 = b["x2"]!.GetValue<double>(), y2 = b["y2"]!.GetValue<double>(),
+        }).OrderByDescending(b => b.score).ToList();
+        var marked = File.ReadAllBytes(Path.Combine(folder, image["marked"]!.GetValue<string>()));
+        return new
+        {
+            finding = doc["finding"]!.GetValue<string>(),
+            threshold = doc["threshold"]!.GetValue<double>(),
+            boxes,
+            marked = "data:image/png;base64," + Convert.ToBase64String(marked),
+        };
     }
 
     private static string LastLine(string output) =>

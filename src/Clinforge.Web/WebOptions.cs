@@ -24,6 +24,9 @@ public sealed record WebOptions
     /// <summary>Largest accepted upload, in bytes.</summary>
     public long MaxUploadBytes { get; init; } = 20L * 1024 * 1024;
 
+    /// <summary>Limits on a zip of images uploaded as a dataset.</summary>
+    public ZipLimits Zip { get; init; } = new();
+
     /// <summary>Images in the built-in synthetic demo data set.</summary>
     public int DemoCount { get; init; } = 240;
 

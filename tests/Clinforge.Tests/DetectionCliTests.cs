@@ -2,41 +2,14 @@ using System.Globalization;
 using System.Text.Json;
 using Clinforge.Core;
 using Clinforge.Data;
-using SixLabors.ImageSharp;
-using SixLabors.ImageSharp.PixelFormats;
 
 namespace Clinforge.Tests;
 
 /// <summary>Detection end to end as a user runs it: develop on a YOLO-layout folder, then predict with the package.</summary>
 public sealed class DetectionCliTests
 {
-    /// <summary>Writes generated detection images as train/ and val/ folders of images/ + labels/ (YOLO rows), with data.yaml naming body parts.</summary>
-    private static string WriteYoloFolder(string root, int count, int seed, double boxedShare = 1.0)
-    {
-        var ds = SyntheticDetection.Generate(count, 64, seed, positiveShare: 0.6, boxedShare: boxedShare);
-        var csv = new Dictionary<string, List<string>>();
-        for (int i = 0; i < ds.Items.Count; i++)
-        {
-            var item = ds.Items[i];
-            var split = i % 5 == 0 ? "val" : "train";
-            var name = Path.GetFileNameWithoutExtension(item.Id);
-            Directory.CreateDirectory(Path.Combine(root, split, "images"));
-            Directory.CreateDirectory(Path.Combine(root, split, "labels"));
-            var img = ds.Load(item);
-            using (var image = Image.LoadPixelData<L8>(img.Pixels, img.Width, img.Height)) image.SaveAsPng(Path.Combine(root, split, "images", name + ".png"));
-            var label = ds.Detection!.Labels[item.Id];
-            if (!label.HasBoxes)
-            {
-                (csv.TryGetValue(split, out var rows) ? rows : csv[split] = ["image,label"]).Add($"{name}.png,fracture");
-                continue;
-            }
-            File.WriteAllLines(Path.Combine(root, split, "labels", name + ".txt"), label.Boxes.Select(b => string.Create(CultureInfo.InvariantCulture,
-                $"{(i % 2 == 0 ? 6 : 0)} {(b.X1 + b.X2) / 2} {(b.Y1 + b.Y2) / 2} {b.X2 - b.X1} {b.Y2 - b.Y1}")));
-        }
-        foreach (var (split, rows) in csv) File.WriteAllLines(Path.Combine(root, split, DetectionReader.ImageLabelCsv), rows);
-        File.WriteAllText(Path.Combine(root, "data.yaml"), "names: ['elbow positive', 'fingers positive', 'forearm fracture', 'humerus fracture', 'humerus', 'shoulder fracture', 'wrist positive']\n");
-        return root;
-    }
+    private static string WriteYoloFolder(string root, int count, int seed, double boxedShare = 1.0) =>
+        SyntheticDetection.WriteFolder(root, count, seed, boxedShare);
 
     [Fact]
     public void Should_DevelopEvaluateAndMarkImages_When_DataHasFewBoxedPositives()

@@ -48,6 +48,47 @@ public sealed class LoopTests
         Assert.All(trials.Skip(1), t => Assert.False(string.IsNullOrWhiteSpace(t.Reason)));
     }
 
+    /// <summary>A runner that asks for a pause (as the web page's button does) while trial <paramref name="pauseDuring"/> trains.</summary>
+    private sealed class PausingRunner(int pauseDuring, ScriptedRunner inner) : ITrialRunner
+    {
+        public TrialMetrics Run(RunPaths run, int number, TimeSpan budget, Action<TrialProgressReport>? progress, CancellationToken cancel, int concurrent = 1)
+        {
+            if (number == pauseDuring) File.WriteAllText(run.PauseRequest, "");
+            return inner.Run(run, number, budget, progress, cancel, concurrent);
+        }
+    }
+
+    [Fact]
+    public void Should_FinishTheRoundThenPause_When_APauseIsRequestedDuringARound()
+    {
+        // Given a loop of four rounds where a pause is requested while round 1 trains
+        using var tmp = new TempDir();
+        var run = new RunPaths(tmp.Path);
+        using var journal = new Journal(run.Journal);
+        var spec = DevelopmentTests.Spec(ErrorPreference.Balanced);
+        var card = DevelopmentTests.Card(50, 450);
+        var scripted = new ScriptedRunner(0.80, 0.85, 0.84, 0.86, 0.87);
+        var loop = new DeveloperLoop(run, journal, new PlaybookProposer(), new PausingRunner(1, scripted), new SilentMonitor());
+
+        // When it runs
+        var end = loop.Run(spec, card, Initializer.Plan(spec, card, 1), rounds: 4, TimeSpan.FromSeconds(5), CancellationToken.None);
+
+        // Then round 1 finished and was recorded, nothing after it started, and the pause is journaled
+        Assert.Equal(LoopEnd.Paused, end);
+        Assert.Equal([0, 1], journal.Trials().Select(t => t.Number));
+        Assert.False(Directory.Exists(run.Trial(2).Root));
+        Assert.Contains(journal.Events("pause"), e => e.Message.Contains("after 2 finished trial(s)", StringComparison.Ordinal));
+
+        // When the clinician continues (the request withdrawn) with the same loop contract
+        File.Delete(run.PauseRequest);
+        end = new DeveloperLoop(run, journal, new PlaybookProposer(), scripted, new SilentMonitor())
+            .Run(spec, card, Initializer.Plan(spec, card, 1), rounds: 4, TimeSpan.FromSeconds(5), CancellationToken.None);
+
+        // Then the remaining rounds run once each, and none is lost or repeated
+        Assert.Equal(LoopEnd.Finished, end);
+        Assert.Equal([0, 1, 2, 3, 4], journal.Trials().Select(t => t.Number));
+    }
+
     [Fact]
     public void Should_RunDifferentChangesTogetherAndKeepTheBest_When_TrialsRunInParallel()
     {

@@ -51,7 +51,7 @@ public sealed class WebServer : IAsyncDisposable
     /// <summary>A folder that is neither the workspace nor allowed.</summary>
     public string Outside { get; private set; } = "";
 
-    public static async Task<WebServer> StartAsync(int demoCount = 80, int demoSize = 32)
+    public static async Task<WebServer> StartAsync(int demoCount = 80, int demoSize = 32, ZipLimits? zip = null)
     {
         var dir = new TempDir();
         Directory.CreateDirectory(dir.Combine("workspace"));
@@ -66,6 +66,7 @@ public sealed class WebServer : IAsyncDisposable
             DemoCount = demoCount,
             DemoSize = demoSize,
             Log = l => { lock (lines) lines.Add(l); },
+            Zip = zip ?? new ZipLimits(),
         };
         var app = await WebApp.StartAsync(options);
         var server = new WebServer(app, options with { Workspace = System.IO.Path.GetFullPath(options.Workspace) })
@@ -109,6 +110,20 @@ public sealed class WebServer : IAsyncDisposable
         // As careful clients do: the server may refuse on the headers alone (413) before the body is sent.
         request.Headers.ExpectContinue = true;
         request.Headers.Add("X-Clinforge-Csrf", Options.CsrfSecret);
+        request.Headers.Add("Origin", App.Origin);
+        return Client.SendAsync(request);
+    }
+
+    /// <summary>A multipart upload of a zip and its dataset name, as the new-project form sends it.</summary>
+    public Task<HttpResponseMessage> UploadZip(byte[] zip, string name, string fileName = "patient-scans.zip", bool csrf = true)
+    {
+        var content = new MultipartFormDataContent();
+        var file = new ByteArrayContent(zip);
+        file.Headers.ContentType = new MediaTypeHeaderValue("application/zip");
+        content.Add(file, "archive", fileName);
+        content.Add(new StringContent(name), "name");
+        var request = new HttpRequestMessage(HttpMethod.Post, "/api/datasets/upload") { Content = content };
+        if (csrf) request.Headers.Add("X-Clinforge-Csrf", Options.CsrfSecret);
         request.Headers.Add("Origin", App.Origin);
         return Client.SendAsync(request);
     }

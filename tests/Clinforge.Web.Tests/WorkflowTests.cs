@@ -56,6 +56,79 @@ public sealed class WorkflowTests
         Assert.Equal(HttpStatusCode.OK, stopAgain.StatusCode);
     }
 
+    [Fact]
+    public async Task Should_FinishTheRoundThenWaitAndContinueLater_When_PauseIsPressed()
+    {
+        // Given development running on the demo data with short rounds
+        await using var server = await WebServer.StartAsync();
+        var id = await CreateDemoProject(server);
+        using var start = await server.PostJson($"/api/runs/{id}/start", new { rounds = 20, trial_minutes = 0.1 });
+        Assert.Equal(HttpStatusCode.OK, start.StatusCode);
+        var pid = int.Parse(File.ReadAllText(Path.Combine(server.Workspace, "runs", id, "web", "pid")));
+        // (a pause before the first trial finishes would pause at once: no round is in progress yet)
+        await WaitFor(server, id, s => s["rounds"]!.AsArray().Count >= 1, TimeSpan.FromMinutes(3));
+
+        // When pause is pressed while the next round trains
+        using var pause = await server.PostJson($"/api/runs/{id}/pause", new { });
+
+        // Then the page says it is pausing, and after the round in progress the developer exits by itself
+        Assert.Equal(HttpStatusCode.OK, pause.StatusCode);
+        Assert.Equal("pausing", JsonNode.Parse(await pause.Content.ReadAsStringAsync())!["status"]!.GetValue<string>());
+        var state = await WaitFor(server, id, s => s["status"]!.GetValue<string>() == "paused", TimeSpan.FromMinutes(3));
+        Assert.True(ProcessGone(pid), "the developer process still runs after pausing");
+        int rounds = state["rounds"]!.AsArray().Count;
+        Assert.True(rounds >= 2, "the round in progress when pause was pressed was finished and kept");
+        var log = File.ReadAllText(Path.Combine(server.Workspace, "runs", id, "web", "develop.log"));
+        Assert.Contains("Paused", log, StringComparison.Ordinal);
+        Assert.Contains("exit code 0", log, StringComparison.Ordinal);
+        // and the paused state is read from the run folder (as after a server restart): pausing again is refused
+        using var again = await server.PostJson($"/api/runs/{id}/pause", new { });
+        Assert.Equal(HttpStatusCode.Conflict, again.StatusCode);
+
+        // When continue is pressed
+        using var resume = await server.PostJson($"/api/runs/{id}/resume", new { });
+
+        // Then development runs again from where it paused, and no finished round is lost
+        Assert.Equal("running", JsonNode.Parse(await resume.Content.ReadAsStringAsync())!["status"]!.GetValue<string>());
+        state = await WaitFor(server, id, s => s["rounds"]!.AsArray().Count > rounds, TimeSpan.FromMinutes(3));
+        var numbers = state["rounds"]!.AsArray().Select(r => r!["number"]!.GetValue<int>()).ToList();
+        Assert.Equal(Enumerable.Range(0, numbers.Count), numbers);
+        using var stop = await server.PostJson($"/api/runs/{id}/stop", new { });
+        Assert.Equal(HttpStatusCode.OK, stop.StatusCode);
+    }
+
+    [Fact]
+    public async Task Should_ReturnTheBoxesAndTheMarkedImage_When_ADetectionModelIsTried()
+    {
+        // Given a detection run finished by the CLI in the workspace (generated bright-rectangle findings)
+        await using var server = await WebServer.StartAsync();
+        using var tmp = new TempDir();
+        var data = Clinforge.Data.SyntheticDetection.WriteFolder(tmp.Combine("data"), 100, seed: 5);
+        var runDir = Path.Combine(server.Workspace, "runs", "20260101-000000-fractures");
+        var cli = Process.Start(new ProcessStartInfo("dotnet") { ArgumentList = { server.Options.CliDll, "develop", "--request", "Mark suspicious fractures on these X-rays so they are less likely to be missed.",
+            "--data", data, "--rounds", "0", "--trial-minutes", "0.2", "--run", runDir, "--threads", "1", "--non-interactive" }, RedirectStandardOutput = true, RedirectStandardError = true })!;
+        var output = await cli.StandardOutput.ReadToEndAsync() + await cli.StandardError.ReadToEndAsync();
+        await cli.WaitForExitAsync();
+        Assert.True(cli.ExitCode == 0, output);
+        var image = File.ReadAllBytes(Directory.GetFiles(Path.Combine(data, "val", "images"))[0]);
+
+        // When an image is tried in the page
+        using var response = await server.Upload("/api/runs/20260101-000000-fractures/predict", image, "patient-77.png", "image/png");
+
+        // Then the answer holds the finding's name, the threshold, every kept box with its score, and the image with the marks drawn
+        Assert.True(response.StatusCode == HttpStatusCode.OK, await WebServer.Error(response));
+        var r = JsonNode.Parse(await response.Content.ReadAsStringAsync())!;
+        Assert.Equal("fracture", r["finding"]!.GetValue<string>());
+        var threshold = r["threshold"]!.GetValue<double>();
+        Assert.All(r["boxes"]!.AsArray(), b => Assert.True(b!["score"]!.GetValue<double>() >= threshold));
+        var marked = r["marked"]!.GetValue<string>();
+        Assert.StartsWith("data:image/png;base64,", marked, StringComparison.Ordinal);
+        var png = Convert.FromBase64String(marked["data:image/png;base64,".Length..]);
+        Assert.Equal(0x89, png[0]);
+        // and nothing of the upload stays in the workspace
+        Assert.Empty(Directory.GetFileSystemEntries(Path.Combine(server.Workspace, "tmp")));
+    }
+
     private static async Task<string> CreateDemoProject(WebServer server)
     {
         using var created = await server.PostJson("/api/projects", new { request = "Find melanoma; missing one is worse than a false alarm.", dataset = "demo" });

@@ -107,7 +107,9 @@ async function showHome() {
   } catch (e) { runsCard.append(h("p", { class: "error" }, e.message)); }
 }
 
-const statusWords = { draft: "not started", running: "developing…", stopped: "paused", choose: "waiting for your choice", finished: "finished", failed: "failed" };
+const statusWords = { draft: "not started", running: "developing…", pausing: "pausing after this round…", paused: "paused", stopped: "stopped", choose: "waiting for your choice", finished: "finished", failed: "failed" };
+// A developer process is at work (also while it finishes a round before pausing).
+const busy = s => s.status === "running" || s.status === "pausing";
 
 async function renderNewProject(card) {
   const err = h("div");
@@ -129,6 +131,25 @@ async function renderNewProject(card) {
       create.disabled = false; create.textContent = "Read my request";
     }
   } }, "Read my request");
+  // Upload: a zip of images becomes a registered dataset, then chosen like any other.
+  const zipFile = h("input", { type: "file", id: "zip-file", accept: ".zip,application/zip" });
+  const zipName = h("input", { type: "text", id: "zip-name", placeholder: "a short name, e.g. wrist-xrays-2024" });
+  const zipOut = h("div", { id: "zip-result" });
+  const upload = h("button", { id: "upload", class: "secondary", onclick: async () => {
+    zipOut.replaceChildren();
+    if (!zipFile.files.length) { zipOut.replaceChildren(h("p", { class: "error" }, "Choose a zip file first.")); return; }
+    const fd = new FormData(); fd.append("archive", zipFile.files[0]); fd.append("name", zipName.value);
+    upload.disabled = true; upload.textContent = "Uploading and checking…";
+    try {
+      const r = await api("POST", "/api/datasets/upload", fd);
+      const e = r.dataset;
+      library.hidden = false; libraryLabel.textContent = "";
+      library.append(h("option", { value: e.name }, `${e.name} — ${e.classes.join(", ")}`));
+      library.value = e.name; libRadio.checked = true;
+      zipOut.replaceChildren(h("p", { class: "ok" }, `Registered “${e.name}”: ${e.images} images (${Object.entries(e.counts_per_class).map(([c, n]) => `${c} ${n}`).join(", ")}). It is now chosen above.`));
+    } catch (err2) { zipOut.replaceChildren(h("p", { class: "error" }, err2.message)); }
+    upload.disabled = false; upload.textContent = "Upload";
+  } }, "Upload");
   card.replaceChildren(
     h("h2", {}, "New project"),
     h("label", { for: "request" }, "What should the model do? Write it as you would tell a colleague."),
@@ -139,7 +160,10 @@ async function renderNewProject(card) {
       h("label", {}, pathRadio, "A folder on this computer (one sub-folder per class, or images with a CSV of labels)"),
       path,
       h("label", {}, libRadio, "A dataset registered in this workspace", libraryLabel),
-      library),
+      library,
+      h("details", { id: "zip-upload" }, h("summary", { id: "zip-summary" }, "…or upload a zip of images to register it here"),
+        h("p", { class: "hint" }, "One folder per class, or images with a CSV of labels, or images/ and labels/ folders with boxes. The zip is checked file by file and kept in this workspace."),
+        h("div", { class: "row center" }, h("div", {}, zipFile), h("div", {}, zipName), h("div", {}, upload)), zipOut)),
     h("p", { class: "hint", id: "roots" }, ""),
     err,
     create);
@@ -149,6 +173,7 @@ async function renderNewProject(card) {
     const d = await api("GET", "/api/datasets");
     for (const e of d.library) library.append(h("option", { value: e.name }, `${e.name} — ${e.classes ? e.classes.join(", ") : ""}`));
     if (d.library.length > 0) libraryLabel.textContent = ""; else library.hidden = true;
+    document.getElementById("zip-summary").textContent = `…or upload a zip of images (up to ${d.max_zip_mb} MB) to register it here`;
     document.getElementById("roots").textContent = "Folders you may use: " + d.allowed_roots.join(", ") + ". Others can be allowed with 'clinforge serve --allow DIR'.";
   } catch { /* the list is a convenience */ }
 }
@@ -299,12 +324,18 @@ function renderDev(s) {
       h("div", { class: "row" }, h("div", {}, h("label", { for: "rounds" }, "Rounds"), rounds), h("div", {}, h("label", { for: "trial-minutes" }, "Minutes per round"), minutes),
         h("div", {}, act("Start development", `/api/runs/${s.id}/start`, "", () => ({ rounds: rounds.value, trial_minutes: minutes.value })))));
     if (s.status === "failed") parts.push(h("p", { class: "error" }, "The last attempt failed; its last messages are below."));
-  } else if (s.status === "running") {
+  } else if (busy(s)) {
     const done = s.rounds.length, planned = s.rounds_planned;
-    parts.push(h("p", { id: "progress" }, planned ? `Working: ${done} of ${planned + 1} trials finished (a first model, then ${planned} round(s) of improvement).` : `Working: ${done} trial(s) finished.`),
-      act("Stop", `/api/runs/${s.id}/stop`, "danger"));
+    parts.push(h("p", { id: "progress" }, planned ? `Working: ${done} of ${planned + 1} trials finished (a first model, then ${planned} round(s) of improvement).` : `Working: ${done} trial(s) finished.`));
+    if (s.status === "pausing")
+      parts.push(h("p", { id: "pausing" }, "Pausing after this round: the round in progress finishes and is kept, then development waits for you."), act("Stop now", `/api/runs/${s.id}/stop`, "danger"));
+    else
+      parts.push(h("div", { class: "row" }, h("div", {}, act("Pause after this round", `/api/runs/${s.id}/pause`, "secondary")), h("div", {}, act("Stop now", `/api/runs/${s.id}/stop`, "danger"))),
+        h("p", { class: "hint" }, "Pause lets the current round finish; Stop ends it at once (that round is run again when you continue)."));
+  } else if (s.status === "paused") {
+    parts.push(h("p", { id: "paused" }, "Development is paused between rounds, as you asked. Every finished round is kept; continue whenever you like."), act("Continue development", `/api/runs/${s.id}/resume`, ""));
   } else if (s.status === "stopped") {
-    parts.push(h("p", {}, "Development is paused. Nothing finished is lost; continuing re-runs only the interrupted round."), act("Continue development", `/api/runs/${s.id}/resume`, ""));
+    parts.push(h("p", {}, "Development was stopped. Nothing finished is lost; continuing re-runs only the interrupted round."), act("Continue development", `/api/runs/${s.id}/resume`, ""));
   } else if (s.status === "choose") {
     parts.push(h("p", { id: "choose-hint" }, "Development is done, but the requirements you stated cannot all be met. Choose an operating point below; then the final model is tested once on the sealed test images."));
   } else if (s.status === "finished") {
@@ -318,10 +349,10 @@ function renderDev(s) {
         h("td", {}, h("div", {}, r.change), h("div", { class: "source" }, r.reason)),
         h("td", {}, r.status === "Succeeded" ? fmt(r.objective) : r.status === "TimedOut" ? "ran out of time" : "failed"),
         h("td", {}, r.accepted ? "kept" : "discarded"), h("td", {}, fmt(r.best_so_far)))))));
-  } else if (s.status === "running") {
+  } else if (busy(s)) {
     parts.push(h("p", { class: "hint" }, "The first round is training; it appears here when it finishes."));
   }
-  if (s.log.length > 0) parts.push(h("details", { open: s.status === "running" || s.status === "failed" }, h("summary", {}, "Latest messages from the developer"), h("div", { class: "log" }, s.log.join("\n"))));
+  if (s.log.length > 0) parts.push(h("details", { open: busy(s) || s.status === "failed" }, h("summary", {}, "Latest messages from the developer"), h("div", { class: "log" }, s.log.join("\n"))));
   el.replaceChildren(...parts);
 }
 
@@ -391,7 +422,7 @@ function renderTradeOff(s) {
       h("p", { class: "hint" }, "On the validation images, no threshold meets every requirement you stated. Development has paused before the sealed test split is opened: choose the point the final model should use."),
       h("table", { id: "trade-off-choices" }, h("thead", {}, h("tr", {}, h("th", {}, "Option"), h("th", {}, "Sensitivity"), h("th", {}, "Specificity"), h("th", {}, "What it means"), h("th", {}, ""))),
         h("tbody", {}, s.trade_off_options.map(o => h("tr", {}, h("td", {}, o.key.replace("_", " ")), h("td", {}, pct(o.sensitivity)), h("td", {}, pct(o.specificity)), h("td", {}, o.description),
-          h("td", {}, h("button", { class: "choose", "data-key": o.key, disabled: s.status === "running", onclick: choose(o.key) }, "Use this")))))),
+          h("td", {}, h("button", { class: "choose", "data-key": o.key, disabled: busy(s), onclick: choose(o.key) }, "Use this")))))),
       out);
     return;
   }
@@ -406,7 +437,7 @@ function renderTradeOff(s) {
 function renderResults(s) {
   const el = document.getElementById("s-results");
   if (!s.report) {
-    el.replaceChildren(h("h2", {}, "Results"), h("p", { class: "hint" }, s.status === "running" ? "The report appears here when development finishes." : "No report yet: it is written when development finishes."));
+    el.replaceChildren(h("h2", {}, "Results"), h("p", { class: "hint" }, busy(s) ? "The report appears here when development finishes." : "No report yet: it is written when development finishes."));
     return;
   }
   const base = `/runs/${s.id}`;
@@ -419,6 +450,17 @@ function renderResults(s) {
     tryIt.disabled = true; tryIt.textContent = "Scoring…";
     try {
       const r = await api("POST", `/api/runs/${s.id}/predict`, fd);
+      if (r.marked) {
+        // A detector: the image with its suspicious regions outlined, and each region's score.
+        const n = r.boxes.length;
+        out.replaceChildren(h("div", { class: "prediction" }, h("img", { src: r.marked, alt: `the uploaded image with ${n} suspicious region(s) outlined`, id: "marked" }), h("div", {},
+          h("div", { class: "decision", id: "findings" }, n === 0 ? `No suspicious ${r.finding} marked` : `${n} suspicious ${r.finding} region(s) marked`),
+          n > 0 ? h("table", {}, h("tbody", {}, r.boxes.map((b, i) => h("tr", {}, h("td", {}, `region ${i + 1}`), h("td", {}, `score ${b.score.toFixed(2)}`))))) : null,
+          h("p", { class: "hint" }, `Regions scoring at least ${r.threshold.toFixed(2)} are outlined (the operating point chosen on validation).`),
+          h("p", { class: "hint" }, "A research model: it marks regions for your review; it is not a diagnosis."))));
+        tryIt.disabled = false; tryIt.textContent = "Try the model";
+        return;
+      }
       const img = h("img", { src: URL.createObjectURL(file.files[0]), alt: "the uploaded image" });
       out.replaceChildren(h("div", { class: "prediction" }, img, h("div", {},
         h("div", { class: "decision" }, "Model says: ", r.decision),
