@@ -155,4 +155,41 @@ public sealed class BrowserTests(ITestOutputHelper output)
         Assert.Equal(3, await page.Locator("#trade-off-choices button.choose").CountAsync());
         Assert.Contains("23.8%", await page.InnerTextAsync("#trade-off-choices"), StringComparison.Ordinal);
     }
+
+    [Fact]
+    public async Task Should_RegisterAnUploadedZipAndChooseIt_When_TheClinicianUploadsImagesInThePage()
+    {
+        if (!File.Exists(Chromium))
+        {
+            output.WriteLine($"SKIPPED: {Chromium} is missing (apt-get install chromium); the browser test needs Debian's Chromium.");
+            return;
+        }
+        Environment.SetEnvironmentVariable("PLAYWRIGHT_SKIP_BROWSER_DOWNLOAD", "1");
+        var shots = Path.Combine(AppContext.BaseDirectory, "screenshots");
+        Directory.CreateDirectory(shots);
+
+        // Given a zip of a class-per-folder image set on the clinician's computer
+        await using var server = await WebServer.StartAsync();
+        using var tmp = new TempDir();
+        var folder = Clinforge.Data.SyntheticLesions.Generate(tmp.Combine("my-lesions"), count: 24, seed: 9, positiveShare: 0.5, size: 16);
+        var zip = tmp.Combine("my-lesions.zip");
+        System.IO.Compression.ZipFile.CreateFromDirectory(folder, zip, System.IO.Compression.CompressionLevel.Fastest, includeBaseDirectory: true);
+
+        // When the new-project page's upload is used
+        using var pw = await Playwright.CreateAsync();
+        await using var browser = await pw.Chromium.LaunchAsync(new() { ExecutablePath = Chromium, Headless = true, Args = ["--no-sandbox"] });
+        var page = await browser.NewPageAsync(new() { ViewportSize = new() { Width = 1280, Height = 900 } });
+        await page.GotoAsync(server.App.Url);
+        await page.ClickAsync("#zip-summary");
+        await page.SetInputFilesAsync("#zip-file", zip);
+        await page.FillAsync("#zip-name", "my-lesions");
+        await page.ClickAsync("#upload");
+        await page.WaitForSelectorAsync("#zip-result .ok", new() { Timeout = 60_000 });
+        await page.ScreenshotAsync(new() { Path = Path.Combine(shots, "9-zip-uploaded.png"), FullPage = true });
+
+        // Then the page says what was registered and chooses it as the project's data
+        Assert.Contains("24 images", await page.InnerTextAsync("#zip-result"), StringComparison.Ordinal);
+        Assert.Equal("my-lesions", await page.InputValueAsync("#data-library"));
+        Assert.True(await page.IsCheckedAsync("input[name=dataset][value=library]"));
+    }
 }
