@@ -1,6 +1,7 @@
 using System.Diagnostics;
 using System.Globalization;
 using Clinforge.Core;
+using SixLabors.ImageSharp.Processing;
 
 namespace Clinforge.Bench;
 
@@ -10,7 +11,17 @@ namespace Clinforge.Bench;
 /// image-level positives in image_labels.csv), then initial vs refined mAP@50, mAP@50:95, recall,
 /// precision, F1 with 95% bootstrap CIs on a test split that keeps every box. Splits: the official
 /// val/ folder is the sealed test split; 15% of train/ (seeded, stratified by finding) is validation.
-/// The derived datasets are folders of symbolic links under the temp folder (nothing is copied).
+/// The derived datasets live under the temp folder: with <c>--size S</c> (default 224) every image is
+/// decoded once, converted to grey and resized so its longer side is S (aspect kept, so normalised
+/// labels stay valid) and written as PNG, so no trial, validation or test pass decodes the 512-px
+/// JPEGs again; with <c>--size 0</c> they are symbolic links. <c>--negatives-ratio R</c> (default 1)
+/// keeps at most R fracture-free images per positive in train and validation (seeded; the test split
+/// keeps everything), which shortens loading and every validation pass.
+///
+/// Defaults sized for ~12 minutes of wall time per setting on a free 2-core machine: 1 round (trial 0
+/// + one playbook trial) × 5 minutes per trial, plus inspection, derivation and the test look. The
+/// initializer caps the trial resolution at 224 px (DetectionInitializer), so a larger --size only
+/// makes the stored images larger.
 /// </summary>
 internal static class DetectionBench
 {
@@ -22,7 +33,11 @@ internal static class DetectionBench
         var shared = Program.FindShared() ?? throw new InvalidOperationException("../shared/data not found beside the checkout: the benchmark needs bone-fracture.");
         var source = Path.Combine(shared, "bone-fracture");
         int rounds = Program.Option(args, "--rounds") is { } r ? int.Parse(r, inv) : 1;
-        double minutes = Program.Option(args, "--trial-minutes") is { } m ? double.Parse(m, inv) : 6;
+        double minutes = Program.Option(args, "--trial-minutes") is { } m ? double.Parse(m, inv) : 5;
+        int size = Program.Option(args, "--size") is { } z ? int.Parse(z, inv) : 224;
+        double negativesRatio = Program.Option(args, "--negatives-ratio") is { } nr ? double.Parse(nr, inv) : 1.0;
+        int limit = Program.Option(args, "--limit") is { } li ? int.Parse(li, inv) : 0;
+        string? threads = Program.Option(args, "--threads");
         int seed = Program.Option(args, "--seed") is { } s ? int.Parse(s, inv) : 17;
         string? only = Program.Option(args, "--only");
         var results = new List<string>();
@@ -30,12 +45,13 @@ internal static class DetectionBench
         {
             if (only is not null && !name.StartsWith(only, StringComparison.OrdinalIgnoreCase)) continue;
             var root = Path.Combine(Path.GetTempPath(), $"clinforge-bench-fracture-{name}-{DateTime.Now:yyyyMMddHHmmss}");
-            var data = Derive(source, Path.Combine(root, "data"), keep, seed, out var summary);
+            var clock = Stopwatch.StartNew();
+            var data = Derive(source, Path.Combine(root, "data"), keep, seed, size, negativesRatio, limit, out var summary);
+            Console.WriteLine($"   derived in {clock.Elapsed.TotalSeconds:F0}s");
             var runDir = Path.Combine(root, "run");
             Console.WriteLine($"== ({name}) {summary}; {rounds} round(s) x {minutes} min; run folder {runDir}");
-            var clock = Stopwatch.StartNew();
             int code = Program.RunCli(["develop", "--request", Seed, "--data", data, "--rounds", rounds.ToString(inv),
-                "--trial-minutes", minutes.ToString(inv), "--run", runDir, "--seed", seed.ToString(inv), "--non-interactive"]);
+                "--trial-minutes", minutes.ToString(inv), "--run", runDir, "--seed", seed.ToString(inv), "--non-interactive", .. (threads is null ? Array.Empty<string>() : ["--threads", threads])]);
             var wall = clock.Elapsed;
             if (code != 0) throw new InvalidOperationException($"{name}: clinforge develop exited with {code}");
             var run = new RunPaths(runDir);
@@ -67,13 +83,21 @@ internal static class DetectionBench
     /// symbolic links; in train/, boxes are kept on a seeded share <paramref name="keep"/> of positives
     /// and the other positives are listed in image_labels.csv without boxes.
     /// </summary>
-    private static string Derive(string source, string target, double keep, int seed, out string summary)
+    private static string Derive(string source, string target, double keep, int seed, int size, double negativesRatio, int limit, out string summary)
     {
         var rng = new Random(seed);
         var train = Directory.GetFiles(Path.Combine(source, "train", "images")).Order(StringComparer.Ordinal).ToList();
         bool Positive(string split, string image) => new FileInfo(LabelOf(source, split, image)).Length > 0;
         var positives = train.Where(i => Positive("train", i)).OrderBy(_ => rng.Next()).ToList();
         var negatives = train.Where(i => !Positive("train", i)).OrderBy(_ => rng.Next()).ToList();
+        // --limit (smoke runs only): at most this many positives, negatives curated from them as below.
+        if (limit > 0) positives = positives.Take(limit).ToList();
+        // Curation: at most negativesRatio fracture-free images per positive (the initializer trains on one per positive per epoch anyway).
+        if (negativesRatio > 0) negatives = negatives.Take((int)Math.Round(negativesRatio * positives.Count)).ToList();
+        var kept = positives.Concat(negatives).ToHashSet();
+        train = train.Where(kept.Contains).ToList();
+        var writes = new List<(string From, string To)>();
+        void Link(string from, string to) => writes.Add((from, to));
         var val = positives.Take((int)Math.Round(0.15 * positives.Count)).Concat(negatives.Take((int)Math.Round(0.15 * negatives.Count))).ToHashSet();
         var trainPositives = positives.Where(p => !val.Contains(p)).ToList();
         var boxed = trainPositives.Take((int)Math.Round(keep * trainPositives.Count)).ToHashSet();
@@ -83,26 +107,34 @@ internal static class DetectionBench
             string split = val.Contains(image) ? "val" : "train";
             bool pos = Positive("train", image);
             Link(image, Path.Combine(target, split, "images", Path.GetFileName(image)));
-            if (split == "train" && pos && !boxed.Contains(image)) imageLevel.Add($"{Path.GetFileName(image)},fracture");
+            if (split == "train" && pos && !boxed.Contains(image)) imageLevel.Add($"{(size > 0 ? Path.GetFileNameWithoutExtension(image) + ".png" : Path.GetFileName(image))},fracture");
             else Link(LabelOf(source, "train", image), Path.Combine(target, split, "labels", Path.GetFileNameWithoutExtension(image) + ".txt"));
         }
-        foreach (var image in Directory.GetFiles(Path.Combine(source, "val", "images")))
+        foreach (var image in Directory.GetFiles(Path.Combine(source, "val", "images")).Order(StringComparer.Ordinal).Take(limit > 0 ? 2 * limit : int.MaxValue))
         {
             Link(image, Path.Combine(target, "test", "images", Path.GetFileName(image)));
             Link(LabelOf(source, "val", image), Path.Combine(target, "test", "labels", Path.GetFileNameWithoutExtension(image) + ".txt"));
         }
+        // Images are decoded once here (in parallel), not by every trial process; labels stay links.
+        Parallel.ForEach(writes, w => Store(w.From, w.To, size));
         if (imageLevel.Count > 1) File.WriteAllLines(Path.Combine(target, "train", "image_labels.csv"), imageLevel);
         File.Copy(Path.Combine(source, "data.yaml"), Path.Combine(target, "data.yaml"));
-        summary = $"training positives with boxes {boxed.Count} of {trainPositives.Count} ({100.0 * boxed.Count / Math.Max(1, trainPositives.Count):0.#}%), validation {val.Count} images with boxes";
+        summary = $"training positives with boxes {boxed.Count} of {trainPositives.Count} ({100.0 * boxed.Count / Math.Max(1, trainPositives.Count):0.#}%), {train.Count - val.Count - trainPositives.Count} training negatives (at most {negativesRatio:G3} per positive), validation {val.Count} images with boxes; images {(size > 0 ? $"grey PNG, longer side {size} px" : "linked")}";
         return target;
     }
 
     private static string LabelOf(string source, string split, string image) =>
         Path.Combine(source, split, "labels", Path.GetFileNameWithoutExtension(image) + ".txt");
 
-    private static void Link(string from, string to)
+    /// <summary>A label (or, with size 0, an image) as a link; an image as a grey PNG whose longer side is <paramref name="size"/>.</summary>
+    private static void Store(string from, string to, int size)
     {
         Directory.CreateDirectory(Path.GetDirectoryName(to)!);
-        File.CreateSymbolicLink(to, from);
+        if (size <= 0 || to.EndsWith(".txt", StringComparison.Ordinal)) { File.CreateSymbolicLink(to, from); return; }
+        using var image = SixLabors.ImageSharp.Image.Load<SixLabors.ImageSharp.PixelFormats.L8>(from);
+        double scale = (double)size / Math.Max(image.Width, image.Height);
+        if (scale < 1)
+            image.Mutate(x => x.Resize(Math.Max(1, (int)Math.Round(image.Width * scale)), Math.Max(1, (int)Math.Round(image.Height * scale))));
+        SixLabors.ImageSharp.ImageExtensions.SaveAsPng(image, Path.ChangeExtension(to, ".png"));
     }
 }

@@ -5,6 +5,7 @@ using Clinforge.Data;
 using Clinforge.Development;
 using Clinforge.Evaluation;
 using Clinforge.Intent;
+using Clinforge.Reporting;
 using Clinforge.Training;
 using Spectre.Console;
 
@@ -30,6 +31,8 @@ internal static class DetectionCommands
         var card = Inspector.Inspect(dataset, splits, seed);
         var spec = DetectionIntent.Parse(IntentParsers.FromEnvironment(say: Console.Error.WriteLine), request, card.Detection!);
         if (review is not null) spec = review(spec);
+        if (spec.ClassHandling == SpecAnswers.PerSourceClassRequested)
+            Console.Error.WriteLine($"Classes: you asked to keep the data's classes apart ({string.Join(", ", card.Detection!.SourceClasses)}). The current detector (fcos_lite) is single-class: every box is one '{spec.Classes[0]}', and these names are kept as metadata in the data card and model card; no per-class metrics.");
         return (spec, splits, card);
     }
 
@@ -104,7 +107,18 @@ internal static class DetectionCommands
         sb.AppendLine("Images whose positives are known only at image level cannot be scored for boxes and are left out of the test metrics.");
         var path = Path.Combine(run.ReportDir, "report.md");
         AtomicFile.WriteAllText(path, sb.ToString());
+        WriteModelCard(run, journal, spec, card, e);
         return WriteHtml(run, journal, spec, card, e);
+    }
+
+    /// <summary>report/model_card.md for a detection run (also copied into the package).</summary>
+    private static string WriteModelCard(RunPaths run, Journal journal, TaskSpec spec, DataCard card, DetectionEvaluation e)
+    {
+        var trial = run.Trial(e.Final.Trial);
+        var rounds = Path.Combine(trial.Root, PseudoLabelRound.File);
+        double? minutes = File.Exists(trial.Metrics) ? Json.Read<TrialMetrics>(trial.Metrics).TrainSeconds / 60 : null;
+        return DetectionModelCard.Write(Path.Combine(run.ReportDir, "model_card.md"), new DetectionModelCard.Input(spec, card, e, journal.Trials(),
+            Json.Read<Recipe>(trial.Recipe), File.Exists(rounds) ? Json.Read<List<PseudoLabelRound>>(rounds) : null, minutes));
     }
 
     /// <summary>
@@ -166,6 +180,8 @@ internal static class DetectionCommands
         foreach (var f in new[] { "model.bin", "recipe.json", "preprocessing.json" })
             File.Copy(Path.Combine(trial.Root, f), Path.Combine(dir, f), overwrite: true);
         Json.Write(Path.Combine(dir, "task_spec.json"), spec);
+        var modelCard = Path.Combine(run.ReportDir, "model_card.md");
+        if (File.Exists(modelCard)) File.Copy(modelCard, Path.Combine(dir, "model_card.md"), overwrite: true);
         var recipe = Json.Read<Recipe>(trial.Recipe);
         Json.Write(Path.Combine(dir, ManifestFile), new DetectionPackageManifest(run.Root, e.Final.Trial, e.Final.Threshold, spec.Classes[0], recipe.Input.Size,
             spec.PrimaryMetric, DateTimeOffset.UtcNow, e.Final.Metrics));

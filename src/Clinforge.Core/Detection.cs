@@ -97,3 +97,19 @@ public sealed record DetectionEvaluation
     public required int BootstrapResamples { get; init; }
     public required int BootstrapSeed { get; init; }
 }
+
+/// <summary>
+/// One teacher–student round of a trial (the trial's pseudo_labels.json): which checkpoint taught,
+/// how good it was on validation, how many image-level positives it labelled, and how the student
+/// that learnt from it did. Read by the model card and by the playbook's second-round move.
+/// </summary>
+public sealed record PseudoLabelRound(int Round, int TeacherEpoch, double TeacherValObjective, double TeacherValMap50,
+    int ImageLevelPositives, int PseudoLabelled, bool Used, string Reason)
+{
+    /// <summary>File name in the trial folder.</summary>
+    public const string File = "pseudo_labels.json";
+    /// <summary>Best validation objective of the student trained on this round's pseudo-labels (null until it has trained).</summary>
+    public double? StudentValObjective { get; init; }
+    /// <summary>Whether the student beat its teacher on validation (the condition for another round).</summary>
+    public bool StudentBeatTeacher => Used && StudentValObjective is { } s && s > TeacherValObjective;
+}

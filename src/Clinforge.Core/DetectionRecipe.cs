@@ -35,4 +35,10 @@ public sealed record DetectionRecipe
     public int PseudoMaxBoxes { get; init; } = 2;
     /// <summary>The teacher pseudo-labels only when its validation mAP@50 reaches this: a teacher that cannot find findings would teach noise (confirmation bias).</summary>
     public double MinTeacherMap50 { get; init; } = 0.05;
+    /// <summary>
+    /// Teacher–student rounds: 1 = one teacher, one student; 2 = the first student's best checkpoint then
+    /// relabels the image-level positives and a second student trains on them ("optionally iterate",
+    /// issue 7; Xie et al. 2020, Noisy Student, iterate with the student as the next teacher).
+    /// </summary>
+    public int PseudoLabelRounds { get; init; } = 1;
 }

@@ -95,5 +95,6 @@ public static class RecipeSchema
         range("detection.pseudo_threshold", d.PseudoThreshold, 0.05, 0.99);
         range("detection.pseudo_max_boxes", d.PseudoMaxBoxes, 1, 10);
         range("detection.min_teacher_map50", d.MinTeacherMap50, 0, 1);
+        range("detection.pseudo_label_rounds", d.PseudoLabelRounds, 1, 3);
     }
 }

@@ -13,7 +13,30 @@ public static class DetectionPlaybook
     private sealed record Move(string Name, Func<DevelopmentState, Evidence, bool> When, Func<Recipe, DetectionRecipe, Evidence, (Recipe Recipe, string Change, string Reason)> Apply, string Source, bool Repeatable = false);
 
     /// <summary>What the best trial and the data card say.</summary>
-    public sealed record Evidence(CurveDiagnosis Curve, double Recall, double Precision, bool RecallFirst, int NativeSize, double BoxedShare, int ImageLevelPositives, bool LastFailed, string? LastFailure);
+    public sealed record Evidence(CurveDiagnosis Curve, double Recall, double Precision, bool RecallFirst, int NativeSize, double BoxedShare, int ImageLevelPositives, bool LastFailed, string? LastFailure)
+    {
+        /// <summary>Why another teacher–student round is (or is not) worth a trial.</summary>
+        public string? SecondRoundReason { get; init; }
+    }
+
+    /// <summary>
+    /// Whether to propose one more teacher–student round: only when the last round of the best trial
+    /// used its pseudo-labels and its student beat its teacher on validation (a student that did not
+    /// improve would only relabel with the same or a worse model: confirmation bias, Arazo et al. 2020).
+    /// </summary>
+    public static (bool Propose, string Reason) SecondRound(DetectionRecipe? recipe, IReadOnlyList<PseudoLabelRound>? rounds)
+    {
+        if (recipe is not { MixedSupervision: "teacher_student" }) return (false, "no teacher–student training in the best trial");
+        if (recipe.PseudoLabelRounds >= 3) return (false, "already at the most rounds (3)");
+        if (rounds is not { Count: > 0 }) return (false, "the best trial recorded no teacher–student round");
+        var last = rounds[^1];
+        if (!last.Used) return (false, $"round {last.Round}'s teacher was too weak to pseudo-label ({last.Reason})");
+        if (last.StudentValObjective is not { } student) return (false, $"round {last.Round}'s student did not train");
+        var inv = System.Globalization.CultureInfo.InvariantCulture;
+        return last.StudentBeatTeacher
+            ? (true, $"round {last.Round}'s student beat its teacher on validation ({student.ToString("0.0000", inv)} > {last.TeacherValObjective.ToString("0.0000", inv)}) after learning from {last.PseudoLabelled} pseudo-labelled images: as the next teacher it should label the image-level positives better.")
+            : (false, $"round {last.Round}'s student did not beat its teacher on validation ({student.ToString("0.0000", inv)} ≤ {last.TeacherValObjective.ToString("0.0000", inv)}): relabelling with it would not help");
+    }
 
     private static readonly Move[] s_moves =
     [
@@ -24,6 +47,10 @@ public static class DetectionPlaybook
             (r, d, e) => (r with { Detection = d with { MixedSupervision = "teacher_student" } }, "mixed supervision none → teacher–student pseudo-labels",
                 $"{e.ImageLevelPositives} positive images have no boxes ({e.BoxedShare:0%} boxed): a teacher trained on the boxed ones can label them, and the student learns from both."),
             "Sohn et al. 2020 (STAC); Xu et al. 2021 (Soft Teacher)"),
+        new("second_pseudo_label_round", (s, e) => SecondRound(s.BestRecipe.Detection, s.BestPseudoLabelRounds).Propose,
+            (r, d, e) => (r with { Detection = d with { PseudoLabelRounds = d.PseudoLabelRounds + 1 } }, $"teacher–student rounds {d.PseudoLabelRounds} → {d.PseudoLabelRounds + 1} (the student becomes the next teacher)",
+                e.SecondRoundReason ?? ""),
+            "Xie et al. 2020 (Noisy Student: iterate, the student as the next teacher)"),
         new("centre_sampling_radius", (s, e) => e.Recall < 0.6 && (s.BestRecipe.Detection?.CenterRadius ?? 1.5) < 2.5,
             (r, d, e) => (r with { Detection = d with { CenterRadius = d.CenterRadius + 1.0 } }, $"centre sampling radius {d.CenterRadius:G2} → {d.CenterRadius + 1:G2} strides",
                 $"Recall at the operating point is {e.Recall:0%}: more locations per annotated box become positives, so small findings get more training signal."),
@@ -97,6 +124,9 @@ public static class DetectionPlaybook
         return new Evidence(PlaybookProposer.Diagnose(state.BestMetrics), best?.Sensitivity ?? 0, best?.Specificity ?? 0,
             state.Spec.PrimaryMetric == DetectionMetricNames.F2 || state.Spec.ErrorPreference == ErrorPreference.Sensitivity,
             Math.Max(state.Card.ImageSizes.CommonWidth, state.Card.ImageSizes.CommonHeight),
-            det?.BoxedShare ?? 1, det?.PositivesImageLevelOnly ?? 0, lastFailed, lastFailed ? last.Record!.Diagnosis ?? last.Record.Status.ToString() : null);
+            det?.BoxedShare ?? 1, det?.PositivesImageLevelOnly ?? 0, lastFailed, lastFailed ? last.Record!.Diagnosis ?? last.Record.Status.ToString() : null)
+        {
+            SecondRoundReason = SecondRound(state.BestRecipe.Detection, state.BestPseudoLabelRounds).Reason,
+        };
     }
 }

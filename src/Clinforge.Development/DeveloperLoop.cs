@@ -139,9 +139,12 @@ public sealed class DeveloperLoop(RunPaths run, Journal journal, IProposer propo
         var best = history.FirstOrDefault(h => h.Record.Number == bestRecord?.Number);
         int room = Math.Min(Math.Max(1, parallel), stop.Rounds - (history.Count - 1));
         var pending = new List<Proposal>();
+        // Teacher–student rounds of the best trial (detection only): the evidence for iterating once more.
+        var roundsFile = bestRecord is null ? null : Path.Combine(run.Trial(bestRecord.Number).Root, PseudoLabelRound.File);
+        var pseudoRounds = roundsFile is not null && File.Exists(roundsFile) ? Json.Read<List<PseudoLabelRound>>(roundsFile) : null;
         for (int i = 0; i < room; i++)
         {
-            var proposal = proposer.Propose(new DevelopmentState(spec, card, history, best.Recipe ?? initial, best.Metrics) { Pending = pending });
+            var proposal = proposer.Propose(new DevelopmentState(spec, card, history, best.Recipe ?? initial, best.Metrics) { Pending = pending, BestPseudoLabelRounds = pseudoRounds });
             if (proposal is null) break;
             pending.Add(proposal);
             batch.Add((next + i, Write(next + i, proposal)));

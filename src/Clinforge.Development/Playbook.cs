@@ -13,6 +13,9 @@ public sealed record DevelopmentState(
     /// <summary>Proposals already chosen for this round of parallel trials (not to be proposed twice).</summary>
     public IReadOnlyList<Proposal> Pending { get; init; } = [];
 
+    /// <summary>Teacher–student rounds of the best trial (its pseudo_labels.json), or null: detection only.</summary>
+    public IReadOnlyList<PseudoLabelRound>? BestPseudoLabelRounds { get; init; }
+
     /// <summary>Whether <paramref name="recipe"/> trains the same pipeline as the best, a finished (not a search) or a pending trial.</summary>
     public bool AlreadyTried(Recipe recipe) =>
         PlaybookProposer.Same(recipe, BestRecipe)

@@ -22,7 +22,7 @@ public static class SpecAnswers
     /// <summary>Fields an answer may set.</summary>
     public static readonly IReadOnlyList<string> Fields =
     [
-        "class_groups", "task", "positive_class", "priority_classes", "error_preference", "primary_metric",
+        "class_groups", "classes", "task", "positive_class", "priority_classes", "error_preference", "primary_metric",
         "operating_point", "localize", "confounders", "supervision", "budget",
     ];
 
@@ -68,7 +68,26 @@ public static class SpecAnswers
             Provenance = provenance,
             Questions = result.Questions.Where(q => !answered.Contains(q.Field)).ToList(),
         };
-        return result with { Restatement = Restatement.For(result) };
+        return result with { Restatement = Restatement.For(result) + ClassHandlingNote(result) };
+    }
+
+    /// <summary>Answer to the detection "classes" question that keeps the data's classes apart.</summary>
+    public const string PerSourceClassRequested = "per_source_class_requested";
+
+    /// <summary>
+    /// The plain-language consequence of the detection "classes" answer, appended to the restatement:
+    /// what the clinician asked for and what the single-class detector does with it.
+    /// </summary>
+    public static string ClassHandlingNote(TaskSpec spec)
+    {
+        ArgumentNullException.ThrowIfNull(spec);
+        if (spec.Task != TaskKind.Detection || spec.Classes.Count == 0) return "";
+        return spec.ClassHandling switch
+        {
+            "merged" => $" Every box in the data counts as one '{spec.Classes[0]}' class, as answered.",
+            PerSourceClassRequested => $" You asked to keep the data's classes (e.g. body parts) apart: the current detector (fcos_lite) finds one class, so every box is still one '{spec.Classes[0]}' and the data's class names are kept as metadata (listed in the data card and model card); metrics per body part are not computed.",
+            _ => "",
+        };
     }
 
     /// <summary>
@@ -124,6 +143,16 @@ public static class SpecAnswers
                 if (value.StartsWith("grouped", StringComparison.OrdinalIgnoreCase) || value.Equals("yes", StringComparison.OrdinalIgnoreCase)) return spec;
                 if (!IsNone(value) && !value.Equals("no", StringComparison.OrdinalIgnoreCase)) throw Bad("answer 'grouped' to keep the grouping or 'none' to keep the data's classes apart.");
                 return Ungrouped(spec);
+            case "classes":
+                // Detection (DetectionIntent): the request names one finding while the data may name body parts.
+                if (spec.Task != TaskKind.Detection) throw Bad("the 'classes' question is asked for detection data only; for classification answer 'class_groups'.");
+                var v = value.ToLowerInvariant();
+                if (v.StartsWith("one", StringComparison.Ordinal) || v is "merged" or "merge" or "no" or "none" or "single" || v == spec.Classes[0].ToLowerInvariant() || v == spec.Classes[0].ToLowerInvariant() + "s")
+                    return spec with { ClassHandling = "merged" };
+                if (v.Contains("body", StringComparison.Ordinal) || v.Contains("apart", StringComparison.Ordinal) || v.Contains("separate", StringComparison.Ordinal)
+                    || v.Contains("per ", StringComparison.Ordinal) || v is "yes" or "keep" or "source" or "data")
+                    return spec with { ClassHandling = PerSourceClassRequested };
+                throw Bad($"answer 'one class' to treat every box as '{spec.Classes[0]}', or 'body parts' to keep the data's classes apart (recorded; the current detector is single-class).");
             case "task":
                 var task = value.ToLowerInvariant() switch
                 {

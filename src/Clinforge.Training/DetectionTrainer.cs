@@ -92,6 +92,9 @@ public sealed class DetectionTrainer(Action<string> log)
         string phase = mixed ? "teacher" : "train";
         var phaseStart = start;
         var phaseEnd = teacherEnd;
+        int phaseEpochEnd = Math.Max(1, (int)(recipe.MaxEpochs * det.TeacherFraction));
+        double phaseBest = double.NegativeInfinity;
+        var rounds = new List<PseudoLabelRound>();
         while (epoch < recipe.MaxEpochs)
         {
             epoch++;
@@ -117,28 +120,45 @@ public sealed class DetectionTrainer(Action<string> log)
                 SaveAtomically(model, paths.Model);
             }
             progress?.Invoke(new TrainProgress(epoch, recipe.MaxEpochs, Math.Clamp((DateTime.UtcNow - start) / (deadlineUtc - start), 0, 1), best.Objective));
-            // The teacher's share of the budget ends by the clock or by the epoch count, whichever comes first.
-            if (phase == "teacher" && ((teacherEnd - DateTime.UtcNow).TotalSeconds < typical || epoch >= Math.Max(1, (int)(recipe.MaxEpochs * det.TeacherFraction))))
+            if (phase != "train") phaseBest = Math.Max(phaseBest, metrics.Objective);
+            // A teacher's share of the budget ends by the clock or by the epoch count, whichever comes first;
+            // with PseudoLabelRounds > 1 the student's share is cut the same way and each student but the
+            // last becomes the next teacher (Xie et al. 2020, Noisy Student).
+            if ((phase == "teacher" || (phase == "student" && rounds.Count < det.PseudoLabelRounds))
+                && ((phaseEnd - DateTime.UtcNow).TotalSeconds < typical || epoch >= phaseEpochEnd))
             {
-                // The teacher's best checkpoint labels the image-level positives; the student continues from it.
+                if (rounds.Count > 0) rounds[^1] = rounds[^1] with { StudentValObjective = phaseBest };
+                // The best checkpoint so far (the teacher, or the student when it beat the teacher) labels the image-level positives; the next student continues from it.
                 model.load(paths.Model);
-                var unboxed = Enumerable.Range(0, train.Count).Where(i => boxes[i] is null && train.Labels[i].Positive).ToArray();
+                int round = rounds.Count + 1;
+                var unboxed = Enumerable.Range(0, train.Count).Where(i => !train.Labels[i].HasBoxes && train.Labels[i].Positive).ToArray();
                 if (best.Auc < det.MinTeacherMap50)
                 {
-                    log($"teacher (best epoch {bestEpoch}) has validation mAP@50 {best.Auc:F4} < {det.MinTeacherMap50:G2}: too weak to pseudo-label the {unboxed.Length} image-level positives (its boxes would teach noise); the student continues on the boxed images only");
+                    log($"round {round}: teacher (best epoch {bestEpoch}) has validation mAP@50 {best.Auc:F4} < {det.MinTeacherMap50:G2}: too weak to pseudo-label the {unboxed.Length} image-level positives (its boxes would teach noise); the student continues on {(round == 1 ? "the boxed images only" : "the previous round's labels")}");
+                    rounds.Add(new PseudoLabelRound(round, bestEpoch, best.Objective, best.Auc, unboxed.Length, 0, false,
+                        $"teacher validation mAP@50 {best.Auc.ToString("F4", CultureInfo.InvariantCulture)} below the guard {det.MinTeacherMap50.ToString("G2", CultureInfo.InvariantCulture)}"));
                 }
                 else
                 {
+                    pseudoCount = 0;
                     using var xUnboxed = xTrain.index_select(0, tensor(unboxed.Select(i => (long)i).ToArray()));
                     var (_, pseudo) = Predict(model, xUnboxed, unboxed.Select(i => train.Frames[i]).ToArray(), det with { MinScore = det.PseudoThreshold / 2 }, device, null);
                     for (int k = 0; k < unboxed.Length; k++)
                     {
                         var chosen = PseudoBoxes(pseudo[k], det.PseudoThreshold, det.PseudoMaxBoxes);
-                        if (chosen.Count > 0) { boxes[unboxed[k]] = chosen; pseudoCount++; }
+                        boxes[unboxed[k]] = chosen.Count > 0 ? chosen : null;
+                        if (chosen.Count > 0) pseudoCount++;
                     }
-                    log($"teacher (best epoch {bestEpoch}, val {best.Objective:F4}, mAP@50 {best.Auc:F4}) pseudo-labelled {pseudoCount} of {unboxed.Length} image-level positives (score ≥ {det.PseudoThreshold:G2}, or the single best box ≥ {det.PseudoThreshold / 2:G2}; at most {det.PseudoMaxBoxes} boxes each); the student trains on them too");
+                    log($"round {round}: teacher (best epoch {bestEpoch}, val {best.Objective:F4}, mAP@50 {best.Auc:F4}) pseudo-labelled {pseudoCount} of {unboxed.Length} image-level positives (score ≥ {det.PseudoThreshold:G2}, or the single best box ≥ {det.PseudoThreshold / 2:G2}; at most {det.PseudoMaxBoxes} boxes each); the student trains on them too");
+                    rounds.Add(new PseudoLabelRound(round, bestEpoch, best.Objective, best.Auc, unboxed.Length, pseudoCount, true,
+                        round == 1 ? "teacher trained on the boxed images" : $"student of round {round - 1} as the next teacher"));
                 }
-                phase = "student"; phaseStart = DateTime.UtcNow; phaseEnd = deadlineUtc;
+                Json.Write(Path.Combine(paths.Root, PseudoLabelRound.File), rounds);
+                // The rest of the budget (time and epochs) is shared equally among the students still to train.
+                int studentsLeft = det.PseudoLabelRounds - rounds.Count + 1;
+                phase = "student"; phaseStart = DateTime.UtcNow; phaseBest = double.NegativeInfinity;
+                phaseEnd = phaseStart + (deadlineUtc - phaseStart) / studentsLeft;
+                phaseEpochEnd = epoch + Math.Max(1, (recipe.MaxEpochs - epoch) / studentsLeft);
                 continue;
             }
             if (remaining < typical)
@@ -146,6 +166,11 @@ public sealed class DetectionTrainer(Action<string> log)
                 log($"stopping after epoch {epoch}: {Math.Max(remaining, 0):F0}s of the budget left, an epoch takes {typical:F1}s");
                 break;
             }
+        }
+        if (rounds.Count > 0)
+        {
+            rounds[^1] = rounds[^1] with { StudentValObjective = phaseBest };
+            Json.Write(Path.Combine(paths.Root, PseudoLabelRound.File), rounds);
         }
         var result = new TrialMetrics
         {

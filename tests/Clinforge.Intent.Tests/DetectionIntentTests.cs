@@ -47,4 +47,39 @@ public sealed class DetectionIntentTests
         Assert.DoesNotContain(spec.Questions, q => q.Field == "classes");
         Assert.Equal(DetectionMetricNames.Map50, spec.PrimaryMetric);
     }
+
+    [Fact]
+    public void Should_RecordBodyPartsAsMetadataAndExplain_When_ClinicianAnswersKeepBodyPartsApart()
+    {
+        // given: the seed request on bone-fracture data, with its open "classes" question
+        var spec = DetectionIntent.Parse(Parser, Seed, BoneFracture);
+
+        // when: the clinician answers "body parts", or keeps the default
+        var apart = SpecAnswers.Apply(spec, new Dictionary<string, string> { ["classes"] = "body parts" });
+        var merged = SpecAnswers.Apply(spec, new Dictionary<string, string> { ["classes"] = "one class: fracture" });
+
+        // then: still one fracture class (single-class detector), the answer recorded and explained, the question closed
+        Assert.Equal(["fracture"], apart.Classes);
+        Assert.Equal(SpecAnswers.PerSourceClassRequested, apart.ClassHandling);
+        Assert.Equal("answer: body parts", apart.Provenance["classes"]);
+        Assert.DoesNotContain(apart.Questions, q => q.Field == "classes");
+        Assert.Contains("finds one class", SpecAnswers.ClassHandlingNote(apart), StringComparison.Ordinal);
+        Assert.Contains("kept as metadata", apart.Restatement, StringComparison.Ordinal);
+        Assert.Equal("merged", merged.ClassHandling);
+        Assert.DoesNotContain("metadata", merged.Restatement, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void Should_RejectTheAnswer_When_ClassesAnswerIsUnclearOrTaskIsClassification()
+    {
+        // given: the seed detection spec and a classification spec
+        var spec = DetectionIntent.Parse(Parser, Seed, BoneFracture);
+        var classification = spec with { Task = TaskKind.Classification };
+
+        // when / then: an unclear answer names the two accepted ones; classification points to class_groups
+        var unclear = Assert.Throws<ClinforgeException>(() => SpecAnswers.Apply(spec, new Dictionary<string, string> { ["classes"] = "maybe" }));
+        Assert.Contains("'body parts'", unclear.Message, StringComparison.Ordinal);
+        var wrongTask = Assert.Throws<ClinforgeException>(() => SpecAnswers.Apply(classification, new Dictionary<string, string> { ["classes"] = "body parts" }));
+        Assert.Contains("class_groups", wrongTask.Message, StringComparison.Ordinal);
+    }
 }

@@ -40,11 +40,19 @@ public sealed class DetectionCliTests
         foreach (var name in new[] { "map50", "map50_95", "recall", "precision", "f1" })
             Assert.True(evaluation.Final.Metrics[name].Lower <= evaluation.Final.Metrics[name].Upper, name);
         Assert.True(File.Exists(Path.Combine(run.ReportDir, "report.md")));
+        // and a detection model card: intended use, supervision and pseudo-labels, operating point (recall first), CIs, limits, usage; copied into the package
+        var modelCard = File.ReadAllText(Path.Combine(run.ReportDir, "model_card.md"));
+        foreach (var part in new[] { "## Intended use", "for a clinician's review", "supervision **mixed**", "Pseudo-labels, round 1", "## Operating point", "favours recall",
+                     "Non-maximum suppression at IoU", "mAP@50:95", "| recall |", "| f1 |", "## Known limits", "Resolution", "clinforge predict", "clinforge evaluate" })
+            Assert.Contains(part, modelCard, StringComparison.Ordinal);
+        Assert.Equal(modelCard, File.ReadAllText(Path.Combine(run.PackageDir, "model_card.md")));
+        Assert.True(File.Exists(Path.Combine(run.Trial(0).Root, PseudoLabelRound.File)));
         // and the HTML report (what the web app shows) holds the test table; `report` rewrites it from the run folder
         Assert.Contains("id=\"test-table\"", File.ReadAllText(Path.Combine(run.ReportDir, "report.html")));
         var rewritten = Repo.RunCli(TimeSpan.FromMinutes(1), "report", run.Root);
         Assert.True(rewritten.ExitCode == 0, rewritten.Stderr);
         Assert.Contains("map50_95", File.ReadAllText(Path.Combine(run.ReportDir, "report.html")));
+        Assert.Equal(modelCard.Split("## Data and supervision")[1], File.ReadAllText(Path.Combine(run.ReportDir, "model_card.md")).Split("## Data and supervision")[1]);
 
         // when: new images are checked with the package
         var images = Directory.GetFiles(Path.Combine(data, "val", "images")).Order(StringComparer.Ordinal).Take(3).ToArray();

@@ -90,4 +90,34 @@ public sealed class DetectionDevelopmentTests
         Assert.Equal("mixed_supervision", p.Move);
         Assert.Equal("teacher_student", p.Recipe.Detection!.MixedSupervision);
     }
+
+    [Fact]
+    public void Should_ProposeSecondPseudoLabelRound_When_TheFirstStudentBeatItsTeacher_Only()
+    {
+        // given: a teacher–student best trial whose first student beat its teacher, one whose student did not, and one whose teacher was too weak
+        var card = Card(60, 1140);
+        var r0 = Initializer.Plan(Spec(), card, 17);
+        var history = new[] { Done(0, "initial", r0, 0.7, 0.7) };
+        var teacher = new PseudoLabelRound(1, 4, 0.30, 0.25, 1140, 800, true, "teacher trained on the boxed images");
+        DevelopmentState State(PseudoLabelRound round) => new(Spec(), card, history, r0, history[0].Item3) { BestPseudoLabelRounds = [round] };
+
+        // when
+        var better = new PlaybookProposer().Propose(State(teacher with { StudentValObjective = 0.36 }));
+        var worse = DetectionPlaybook.SecondRound(r0.Detection, [teacher with { StudentValObjective = 0.28 }]);
+        var weak = DetectionPlaybook.SecondRound(r0.Detection, [teacher with { Used = false, PseudoLabelled = 0, Reason = "teacher validation mAP@50 0.01 below the guard 0.05", StudentValObjective = 0.4 }]);
+        var none = DetectionPlaybook.SecondRound(r0.Detection! with { MixedSupervision = "none" }, null);
+
+        // then: only the student that beat its teacher becomes the next teacher, and the reason says so
+        Assert.NotNull(better);
+        Assert.Equal("second_pseudo_label_round", better!.Move);
+        Assert.Equal(2, better.Recipe.Detection!.PseudoLabelRounds);
+        Assert.Contains("beat its teacher", better.Reason, StringComparison.Ordinal);
+        Assert.Contains("Noisy Student", better.Source, StringComparison.Ordinal);
+        Assert.Empty(RecipeSchema.Problems(better.Recipe));
+        Assert.False(worse.Propose);
+        Assert.Contains("did not beat", worse.Reason, StringComparison.Ordinal);
+        Assert.False(weak.Propose);
+        Assert.Contains("too weak", weak.Reason, StringComparison.Ordinal);
+        Assert.False(none.Propose);
+    }
 }

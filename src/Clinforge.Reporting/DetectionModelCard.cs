@@ -1,0 +1,147 @@
+using System.Globalization;
+using System.Text;
+using Clinforge.Core;
+
+namespace Clinforge.Reporting;
+
+/// <summary>
+/// report/model_card.md for a detection run (issue 7), in the shape of <see cref="ModelCard"/> after
+/// Mitchell et al. 2019 ("Model Cards for Model Reporting"): intended use (marking suspicious regions
+/// for a clinician's review, not diagnosis), data and supervision structure (boxed positives,
+/// pseudo-labels and their teacher), the operating point and why, test metrics with CIs, known limits,
+/// and how to run the package.
+/// </summary>
+public static class DetectionModelCard
+{
+    private static readonly CultureInfo Inv = CultureInfo.InvariantCulture;
+
+    /// <summary>What the card is written from: everything lives in the run folder.</summary>
+    /// <param name="Spec">The task spec (request, finding, error preference, class handling).</param>
+    /// <param name="Card">The data card with its detection supervision summary.</param>
+    /// <param name="Evaluation">The one test look.</param>
+    /// <param name="Trials">Every trial of the run, for the final trial's change and the count.</param>
+    /// <param name="FinalRecipe">The final trial's recipe (resolution, NMS, mixed supervision).</param>
+    /// <param name="PseudoLabels">The final trial's teacher–student rounds, or null when it had none.</param>
+    /// <param name="TrainMinutes">Wall-clock minutes of the final trial's training, when known.</param>
+    public sealed record Input(TaskSpec Spec, DataCard Card, DetectionEvaluation Evaluation, IReadOnlyList<TrialRecord> Trials, Recipe FinalRecipe,
+        IReadOnlyList<PseudoLabelRound>? PseudoLabels, double? TrainMinutes);
+
+    /// <summary>Writes the card to <paramref name="path"/> and returns it.</summary>
+    public static string Write(string path, Input input)
+    {
+        AtomicFile.WriteAllText(path, Render(input));
+        return path;
+    }
+
+    /// <summary>The card text.</summary>
+    public static string Render(Input input)
+    {
+        ArgumentNullException.ThrowIfNull(input);
+        var (spec, card, e) = (input.Spec, input.Card, input.Evaluation);
+        var det = card.Detection ?? throw new ArgumentException("not a detection data card", nameof(input));
+        var recipe = input.FinalRecipe;
+        var d = recipe.Detection ?? new DetectionRecipe();
+        var finding = spec.Classes.Count > 0 ? spec.Classes[0] : "finding";
+        var final = input.Trials.FirstOrDefault(t => t.Number == e.Final.Trial);
+        bool recallFirst = spec.PrimaryMetric == DetectionMetricNames.F2 || spec.ErrorPreference == ErrorPreference.Sensitivity;
+        var sb = new StringBuilder();
+        void L(string s = "") => sb.Append(s).Append('\n');
+
+        L($"# Model card — {finding} detection");
+        L();
+        L("## Model");
+        L();
+        L(string.Create(Inv, $"- `{recipe.Model.Name}` (FCOS-style anchor-free one-stage detector, width {recipe.Model.Width}, depth {recipe.Model.Depth}), trial {e.Final.Trial}{(final is null ? "" : $" ({final.Change})")}, chosen among {input.Trials.Count} trial(s) on the validation split by {spec.PrimaryMetric}."));
+        L(string.Create(Inv, $"- Input: grey image letterboxed to {recipe.Input.Size}×{recipe.Input.Size} px; output: boxes with a score for one class, '{finding}'."));
+        L();
+        L("## Intended use");
+        L();
+        L($"Requested as: \"{spec.Request.Trim().Replace("\n", " ", StringComparison.Ordinal)}\"");
+        L();
+        L(spec.Restatement);
+        L();
+        L($"Marks regions suspicious for {finding} on images like those described below, **for a clinician's review**: the marks draw attention, they are not a diagnosis, and an image without marks is not cleared. Not for stand-alone use, nor on other populations, sites or devices without local validation (`clinforge evaluate`).");
+        L();
+        L("## Data and supervision");
+        L();
+        L(string.Create(Inv, $"{card.TotalItems} images from `{card.Source}` (labels: {det.LabelFormat}); split {card.SplitMethod.Replace('_', ' ')} (seed {card.SplitSeed})."));
+        L(string.Create(Inv, $"- {det.PositivesWithBoxes} positive images with {det.Boxes} boxes, {det.PositivesImageLevelOnly} positives known only at image level ({det.BoxedShare:0%} of positives boxed: supervision **{det.Supervision}**), {det.Negatives} negatives."));
+        if (det.PerSplit.Count > 0)
+        {
+            L();
+            L("| split | positives with boxes | positives, image level only | negatives |");
+            L("|---|---|---|---|");
+            foreach (var (split, c) in det.PerSplit) L(string.Create(Inv, $"| {split} | {c.PositivesWithBoxes} | {c.PositivesImageLevelOnly} | {c.Negatives} |"));
+            L();
+        }
+        L($"- Source classes: {string.Join(", ", det.SourceClasses)}. {ClassSentence(spec, finding)}");
+        if (d.MixedSupervision != "teacher_student" || input.PseudoLabels is not { Count: > 0 })
+        {
+            L(det.PositivesImageLevelOnly > 0
+                ? "- Pseudo-labels: not used by the final model; positives without boxes did not train it."
+                : "- Pseudo-labels: not needed (every positive has boxes).");
+        }
+        else
+        {
+            foreach (var r in input.PseudoLabels)
+            {
+                L(r.Used
+                    ? string.Create(Inv, $"- Pseudo-labels, round {r.Round}: the teacher ({r.Reason}; best epoch {r.TeacherEpoch}, validation mAP@50 {r.TeacherValMap50:0.000}, objective {r.TeacherValObjective:0.000}) boxed {r.PseudoLabelled} of {r.ImageLevelPositives} image-level positives (score ≥ {d.PseudoThreshold:G2}, at most {d.PseudoMaxBoxes} boxes each){Student(r)}.")
+                    : string.Create(Inv, $"- Pseudo-labels, round {r.Round}: none — {r.Reason} (guard against teaching noise); the student kept {(r.Round == 1 ? "the boxed images only" : "the previous round's labels")}."));
+            }
+        }
+        L();
+        L("## Operating point");
+        L();
+        L(string.Create(Inv, $"- Score threshold **{e.Final.Threshold:0.000}**, chosen on the validation split to maximise {(recallFirst ? "F2 at IoU 0.5 (recall weighted 4× precision)" : "F1 at IoU 0.5")}; boxes scoring below it are not shown."));
+        if (recallFirst)
+            L($"- Why: the request puts missing a {finding} above a false mark (\"less likely to be missed\"), so the threshold favours recall; expect more false marks than a balanced threshold would give.");
+        L(string.Create(Inv, $"- Non-maximum suppression at IoU {d.NmsIou:0.00} (overlapping marks of one finding are merged; two findings closer than that overlap may show as one), at most {d.MaxDetections} boxes per image."));
+        L();
+        L("## Test metrics (sealed test split, looked at once)");
+        L();
+        L(string.Create(Inv, $"{e.TestImages} test images ({e.TestPositives} positives with {e.TestBoxes} boxes), evaluated {e.LookedAt.ToString("u", Inv)}; 95% bootstrap CIs over images ({e.BootstrapResamples} resamples, seed {e.BootstrapSeed}). Recall, precision and F1 at IoU 0.5 at the threshold above."));
+        L();
+        L("| metric | value [95% CI] |");
+        L("|---|---|");
+        foreach (var name in new[] { "map50", "map50_95", "recall", "precision", "f1" })
+            if (e.Final.Metrics.TryGetValue(name, out var x))
+                L(string.Create(Inv, $"| {Label(name)} | {x.Value:0.000} [{x.Lower:0.000}, {x.Upper:0.000}] |"));
+        L();
+        L("## Known limits");
+        L();
+        L(string.Create(Inv, $"- Resolution: images are reduced to {recipe.Input.Size} px on the longer side; findings smaller than a few pixels at that scale (hairline fractures) can be missed."));
+        L("- The test split was held back from every development decision and opened once; it comes from the same dataset, so performance at another site, scanner or population is unknown until `clinforge evaluate` is run on local labelled data.");
+        if (e.TestImageLevelOnly > 0) L(string.Create(Inv, $"- {e.TestImageLevelOnly} test positives known only at image level have no boxes to match and are not in the box metrics."));
+        L($"- Trained on CPU{(input.TrainMinutes is { } m ? string.Create(Inv, $" in about {m:0.#} minutes for the final trial") : "")}, from scratch (no pretrained weights): a short budget limits what the model learns; check the CIs before trusting it.");
+        L("- The validation objective of the final model is the best of several trials and therefore optimistic; the test metrics above are the unbiased estimate.");
+        if (card.CrossSplitDuplicates.Count > 0) L($"- {card.CrossSplitDuplicates.Count} group(s) of identical images span splits: the test metrics may be optimistic.");
+        foreach (var q in spec.Questions) L($"- Assumed, not stated: {q.Question} (default: {q.Default}).");
+        L();
+        L("## How to use");
+        L();
+        L("```");
+        L("clinforge predict <package> new_images/ --out marked/     # detections.json (boxes, scores) + <image>_marked.png per image");
+        L("clinforge evaluate <package> labelled_folder/ --out eval/  # external validation at this operating point, metrics with 95% CIs");
+        L("```");
+        return sb.ToString();
+    }
+
+    private static string Student(PseudoLabelRound r) => r.StudentValObjective is { } s
+        ? string.Create(Inv, $"; the student then reached validation objective {s:0.000} ({(r.StudentBeatTeacher ? "better than" : "not better than")} its teacher)")
+        : "";
+
+    private static string ClassSentence(TaskSpec spec, string finding) => spec.ClassHandling switch
+    {
+        "per_source_class_requested" => $"You asked to keep them apart; the detector is single-class, so every box is one '{finding}' and these names are metadata only (no per-class metrics).",
+        "merged" => $"Every box is one '{finding}' class, as answered.",
+        _ => $"Every box is treated as one '{finding}' class (default; the question was not answered).",
+    };
+
+    private static string Label(string name) => name switch
+    {
+        "map50" => "mAP@50",
+        "map50_95" => "mAP@50:95",
+        _ => name,
+    };
+}
