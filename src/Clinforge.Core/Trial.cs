@@ -46,7 +46,16 @@ public sealed record TrialMetrics
     public IReadOnlyList<double>? MemberObjectives { get; init; }
     // Successive halving (recipe search): every candidate evaluated, rung by rung, and the value kept.
     public KnobSearchResult? Search { get; init; }
+    // Named confounder (issue 8): how far the validation predictions depend on it.
+    public ConfounderDependence? Confounder { get; init; }
 }
+
+/// <summary>
+/// A trial's reliance on the named confounder, on validation: the partial correlation of the positive
+/// probability with the confounder probability given the label, and the share of false positives
+/// (at Youden's threshold) that carry the confounder.
+/// </summary>
+public sealed record ConfounderDependence(string Confounder, double PartialCorrelation, double FalsePositiveShare, int FalsePositives, int Images);
 
 /// <summary>One evaluation of a successive-halving search: a knob value trained for a budget, with its validation objective.</summary>
 public sealed record KnobCandidate(int Rung, double Value, double Seconds, double? Objective, string? Failure = null);
