@@ -298,6 +298,9 @@ internal static class Commands
             AnsiConsole.MarkupLine($"[yellow]confounder:[/] no column of the data records {Markup.Escape(string.Join(", ", spec.Confounders.Select(c => c.Name)))}; the confound analysis needs one (or annotations for an auxiliary classifier).");
             return;
         }
+        // A debiasing run adds baseline vs refined with CIs, the labelling and a verdict (issue 8).
+        if (ShortcutSetup.Summarize(run, report, initial, evaluation.Initial.Trial, final, evaluation.Final.Trial, positive, card.Source, seed) is { } shortcut)
+            report = report with { Shortcut = shortcut };
         Json.Write(run.Confound, report);
         AnsiConsole.MarkupLine($"Confounder '{Markup.Escape(report.Confounder)}' (column {Markup.Escape(report.Column)}): {Markup.Escape(run.Confound)}");
     }

@@ -117,6 +117,62 @@ internal static class ShortcutSetup
         return metrics;
     }
 
+    /// <summary>
+    /// The debiasing summary for final/confound.json, from the saved test predictions (no new look):
+    /// baseline (trial 0) and refined model with test AUC and partial correlation, both with 95%
+    /// bootstrap CIs, and a verdict worded by what the intervals support.
+    /// </summary>
+    public static ShortcutSummary? Summarize(RunPaths run, ConfoundReport report, PredictionTable initial, int initialTrial,
+        PredictionTable final, int finalTrial, int positive, string source, int seed)
+    {
+        if (!File.Exists(run.ConfounderLabels)) return null;
+        var inv = CultureInfo.InvariantCulture;
+        var setup = Json.Read<ConfounderSetup>(Path.Combine(run.ConfounderDir, "inspection.json"));
+        ShortcutModelRow Row(string name, PredictionTable t, int trial)
+        {
+            var y = t.Labels.Select(l => l == positive ? 1 : 0).ToArray();
+            var p = t.Probabilities.Select(q => q[positive]).ToArray();
+            var auc = Bootstrap.Percentile(y.Length, ix => BinaryMetrics.Auc(ix.Select(i => y[i]).ToArray(), ix.Select(i => p[i]).ToArray()), Resamples, seed, y);
+            var recipe = Json.Read<Recipe>(run.Trial(trial).Recipe);
+            var metrics = File.Exists(run.Trial(trial).Metrics) ? Json.Read<TrialMetrics>(run.Trial(trial).Metrics) : null;
+            var a = report.Models.FirstOrDefault(m => m.Trial == trial && m.Model == name)?.Analysis ?? report.Models.First(m => m.Trial == trial).Analysis;
+            string debias = (recipe.Debias?.Describe() ?? "no debiasing") + (recipe.Loss.LabelSmoothing > 0 ? string.Create(inv, $" + label smoothing {recipe.Loss.LabelSmoothing}") : "");
+            return new ShortcutModelRow(name == "initial" ? "baseline" : "refined", trial, debias, auc.Estimate, auc.Lower, auc.Upper,
+                metrics?.Confounder?.PartialCorrelation, a.PartialCorrelation.Value, a.PartialCorrelation.Lower, a.PartialCorrelation.Upper);
+        }
+        var rows = new List<ShortcutModelRow> { Row("initial", initial, initialTrial) };
+        if (finalTrial != initialTrial) rows.Add(Row("final", final, finalTrial));
+        var aux = setup.Auxiliary is { } x ? new AuxiliarySummary(x.TrainImages, x.ValImages, x.ValAuc.Estimate, x.ValAuc.Lower, x.ValAuc.Upper, x.Sensitivity, x.Specificity) : null;
+        return new ShortcutSummary("shortcut (ShortcutAcceptance: primary metric and |partial correlation| on validation)", setup.Annotated, setup.Predicted, aux,
+            rows, Injected(source), Verdict(report.Confounder, rows));
+    }
+
+    /// <summary>Plain words that never claim more than measured: a fall is called a fall only when the intervals do not overlap.</summary>
+    public static string Verdict(string confounder, IReadOnlyList<ShortcutModelRow> rows)
+    {
+        var inv = CultureInfo.InvariantCulture;
+        var b = rows[0];
+        if (rows.Count == 1)
+            return string.Create(inv, $"No debiasing change was kept: the final model is the baseline (partial correlation with {confounder} {b.PartialCorrelation:0.00} [{b.PartialLower:0.00}, {b.PartialUpper:0.00}] on test).");
+        var r = rows[1];
+        string dep = string.Create(inv, $"partial correlation with {confounder} {b.PartialCorrelation:0.00} [{b.PartialLower:0.00}, {b.PartialUpper:0.00}] → {r.PartialCorrelation:0.00} [{r.PartialLower:0.00}, {r.PartialUpper:0.00}]");
+        string auc = string.Create(inv, $"test AUC {b.TestAuc:0.000} [{b.TestAucLower:0.000}, {b.TestAucUpper:0.000}] → {r.TestAuc:0.000} [{r.TestAucLower:0.000}, {r.TestAucUpper:0.000}]");
+        string reliance = Math.Abs(r.PartialCorrelation) < Math.Abs(b.PartialCorrelation)
+            ? (r.PartialUpper < b.PartialLower || r.PartialLower > b.PartialUpper
+                ? $"The refined model ({r.Debias}) relies measurably less on {confounder} on the test split"
+                : $"The refined model ({r.Debias}) has a lower point estimate of reliance on {confounder}, but the intervals overlap, so this test split cannot show that it fell")
+            : $"The refined model ({r.Debias}) does not rely less on {confounder} on the test split";
+        return $"{reliance} ({dep}); {auc}. This measures association with the recorded {confounder}, not whether the model has learned the finding itself.";
+    }
+
+    /// <summary>The statement of a generated fixture with an injected confounder (its README.txt beside artifact_truth.csv), or null for real data.</summary>
+    public static string? Injected(string source)
+    {
+        var dir = Directory.Exists(source) ? source : Path.GetDirectoryName(source);
+        if (dir is null || !File.Exists(Path.Combine(dir, "artifact_truth.csv")) || !File.Exists(Path.Combine(dir, "README.txt"))) return null;
+        return File.ReadLines(Path.Combine(dir, "README.txt")).FirstOrDefault();
+    }
+
     private static double Ratio(int a, int b) => b == 0 ? double.NaN : (double)a / b;
 
     private static ValidationMetrics AucScorer(int[] labels, double[][] probs)
