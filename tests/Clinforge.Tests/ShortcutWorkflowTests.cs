@@ -38,8 +38,8 @@ public sealed class ShortcutWorkflowTests
         var csv = RulerCsv(tmp);
         var run = tmp.Combine("run");
 
-        // When develop runs one refinement round
-        var (code, _, stderr) = Develop(csv, run, rounds: 1);
+        // When develop runs two refinement rounds
+        var (code, _, stderr) = Develop(csv, run, rounds: 2);
 
         // Then the labels went to the run folder, the debias trial ran as a trial process and is journaled with its source,
         Assert.True(code == 0, stderr);
@@ -49,8 +49,9 @@ public sealed class ShortcutWorkflowTests
         using (var journal = new Journal(paths.Journal))
         {
             var trials = journal.Trials();
-            Assert.Equal(2, trials.Count);
+            Assert.Equal(3, trials.Count);
             Assert.Equal("group_balanced_sampling", trials[1].Move);
+            Assert.Equal("adversarial_confounder_head", trials[2].Move);
             Assert.Contains("Sagawa", trials[1].Source);
             Assert.Contains(journal.Events("decision"), e => e.Message.StartsWith("shortcut:", StringComparison.Ordinal));
         }
@@ -67,6 +68,15 @@ public sealed class ShortcutWorkflowTests
         Assert.False(string.IsNullOrWhiteSpace(confound.Shortcut.Verdict));
         Assert.Contains("id=\"shortcut\"", File.ReadAllText(Path.Combine(run, "report", "report.html")));
         Assert.Contains("Debiasing: not relying on rulers", File.ReadAllText(Path.Combine(run, "report", "report.md")));
+
+        // and explain answers from the journal with the rule that decided, and resume continues the finished run without a new look
+        var (explainCode, answer, explainErr) = Repo.RunCli(TimeSpan.FromMinutes(1), "explain", run, "why did you add the adversarial head?");
+        Assert.True(explainCode == 0, explainErr);
+        Assert.Contains("gradient reversal", answer);
+        Assert.Contains("acceptance rule decided (shortcut:", answer);
+        var (resumeCode, _, resumeErr) = Repo.RunCli(TimeSpan.FromMinutes(1), "resume", run);
+        Assert.True(resumeCode == 0, resumeErr);
+        Assert.Contains("id=\"shortcut\"", File.ReadAllText(Path.Combine(run, "report", "report.html")));
     }
 
     [Fact]
