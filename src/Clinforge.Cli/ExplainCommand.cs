@@ -28,11 +28,11 @@ internal static class ExplainCommand
         return 0;
     }
 
-    /// <summary>The journaled acceptance decisions by trial (the last one wins when a trial was rerun).</summary>
+    /// <summary>The journaled acceptance-rule decisions ("acceptance" events) by trial (the last one wins when a trial was rerun).</summary>
     internal static Dictionary<int, string> Decisions(Journal journal)
     {
         var map = new Dictionary<int, string>();
-        foreach (var e in journal.Events("decision"))
+        foreach (var e in journal.Events("acceptance"))
             if (e.Trial is { } n) map[n] = e.Message;
         return map;
     }

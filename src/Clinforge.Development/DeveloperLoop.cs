@@ -103,7 +103,7 @@ public sealed class DeveloperLoop(RunPaths run, Journal journal, IProposer propo
         var bestMetrics = bestRecord is null || !File.Exists(run.Trial(bestRecord.Number).Metrics) ? null : Json.Read<TrialMetrics>(run.Trial(bestRecord.Number).Metrics);
         var decision = (acceptance ?? new ObjectiveAcceptance(objective)).Decide(metrics, bestMetrics, bestBefore);
         bool accepted = decision.Accepted;
-        if (acceptance is not null) journal.Event("decision", $"{decision.Rule}: {decision.Reason}", number, Json.Serialize(decision));
+        if (acceptance is not null) journal.Event("acceptance", $"{decision.Rule}: {decision.Reason}", number, Json.Serialize(decision));
         var record = new TrialRecord(number, proposal.Move, proposal.Change, proposal.Reason, proposal.Source,
             metrics.Status, value, accepted, bestBefore, metrics.Diagnosis ?? metrics.Error, DateTimeOffset.UtcNow);
         journal.AppendTrial(record);
