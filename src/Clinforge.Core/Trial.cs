@@ -77,7 +77,18 @@ public sealed record TrialRecord(
     string? Diagnosis,
     DateTimeOffset Finished)
 {
-    /// <summary>The accepted trial with the highest objective (ties: the earliest), or null.</summary>
-    public static TrialRecord? Best(IEnumerable<TrialRecord> trials) =>
-        trials.Where(t => t.Accepted).OrderByDescending(t => t.Objective ?? double.NegativeInfinity).ThenBy(t => t.Number).FirstOrDefault();
+    /// <summary>
+    /// The accepted trial with the highest objective (ties: the earliest), or null. When some trial was
+    /// kept with a lower objective than the best before it (the shortcut rule of issue 8 trades a little
+    /// objective for less reliance on a confounder), the most recently accepted trial (by finish time,
+    /// then number) is the best: each acceptance was judged against the best at that moment.
+    /// </summary>
+    public static TrialRecord? Best(IEnumerable<TrialRecord> trials)
+    {
+        var accepted = trials.Where(t => t.Accepted).ToList();
+        bool tradedObjective = accepted.Any(t => t.BestBefore is { } before && t.Objective is { } o && o < before);
+        return tradedObjective
+            ? accepted.OrderByDescending(t => t.Finished).ThenByDescending(t => t.Number).FirstOrDefault()
+            : accepted.OrderByDescending(t => t.Objective ?? double.NegativeInfinity).ThenBy(t => t.Number).FirstOrDefault();
+    }
 }

@@ -148,4 +148,16 @@ public sealed class ShortcutWorkflowTests
         Assert.False(fallback.Accepted);
         Assert.Equal("shortcut:objective_fallback", fallback.Rule);
     }
+
+    [Fact]
+    public void Should_MakeTheKeptTrialTheBest_When_TheShortcutRuleKeptItWithALowerObjective()
+    {
+        // Given trial 0 (objective 0.90) and trial 1 kept by the shortcut rule at 0.885 (less reliance on the confounder)
+        var t0 = new TrialRecord(0, "initial", "", "", null, TrialStatus.Succeeded, 0.90, true, null, null, DateTimeOffset.UtcNow.AddSeconds(-10));
+        var t1 = new TrialRecord(1, "group_balanced_sampling", "", "", null, TrialStatus.Succeeded, 0.885, true, 0.90, null, DateTimeOffset.UtcNow);
+        // When the best trial is chosen
+        var best = TrialRecord.Best([t0, t1]);
+        // Then it is the kept trial, not the one with the higher objective
+        Assert.Equal(1, best!.Number);
+    }
 }
