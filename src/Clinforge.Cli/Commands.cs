@@ -125,6 +125,7 @@ internal static class Commands
         TaskSpec spec;
         DataCard card;
         Splits? newSplits = null;
+        (string Column, Dictionary<string, double> Values)? confounderValues = null;
         if (resuming)
         {
             spec = Json.Read<TaskSpec>(run.TaskSpec);
@@ -149,6 +150,7 @@ internal static class Commands
                     spec = spec with { Classes = dataset.Classes.ToList() }; // the data's label order, also after an ungrouping answer
                 newSplits = Splitter.Split(dataset, seed);
                 card = Inspector.Inspect(dataset, newSplits, seed);
+                confounderValues = ShortcutSetup.ReadColumn(spec, dataset, dataPath);
             }
         }
         Directory.CreateDirectory(run.Root);
@@ -166,6 +168,8 @@ internal static class Commands
             AtomicFile.WriteAllText(run.Request, request + "\n");
             Json.Write(run.Settings, settings with { Data = Path.GetFullPath(dataPath) });
             Json.Write(run.Splits, newSplits);
+            // Debiasing (issue 8): per-image confounder labels for the trial processes, before the spec marks the run prepared.
+            if (confounderValues is { } cv) card = ShortcutSetup.WriteLabels(run, journal, spec, card, newSplits, DatasetReader.Open(card.Source), cv.Column, cv.Values, seed, threads);
             Json.Write(run.DataCard, card);
             Json.Write(run.TaskSpec, spec);
             journal.Event("request", request);
@@ -181,7 +185,15 @@ internal static class Commands
         int parallel = Math.Max(1, settings.Parallel);
         var runner = new LocalProcessTrialRunner(launcher, threads);
         IProposer proposer = settings.Proposer == "random" ? new RandomSearchProposer(seed) : WithLlm(new PlaybookProposer());
-        var loop = new DeveloperLoop(run, journal, proposer, runner, new ConsoleMonitor(Objective.From(spec)), parallel);
+        IAcceptance? acceptance = null;
+        if (spec.Confounders.Count > 0 && File.Exists(run.ConfounderLabels))
+        {
+            // The spec names a confounder and every image has a label: debiasing moves first, judged by the shortcut rule.
+            proposer = new ChainProposer(new ShortcutPlaybook(), proposer);
+            acceptance = new ShortcutAcceptanceRule(Objective.From(spec), ShortcutPolicy.From(spec));
+            AnsiConsole.MarkupLine($"[bold]Confounder[/] '{Markup.Escape(spec.Confounders[0].Name)}': debiasing moves first; a change is kept by the shortcut rule (primary metric and reliance on the confounder).");
+        }
+        var loop = new DeveloperLoop(run, journal, proposer, runner, new ConsoleMonitor(Objective.From(spec)), parallel, acceptance);
         AnsiConsole.MarkupLine($"[bold]Developing[/]: 1 initial trial + up to {rounds} refinement rounds, {budget.TotalSeconds:F0}s each; objective on validation: [green]{Markup.Escape(Objective.From(spec).Describe())}[/]");
         var stop = new StopPolicy(rounds, settings.BudgetMinutes is { } m ? TimeSpan.FromMinutes(m) : null, settings.PlateauPatience);
         var end = loop.Run(spec, card, initial, stop, budget, CancellationToken.None);
@@ -293,6 +305,9 @@ internal static class Commands
             AnsiConsole.MarkupLine($"[yellow]confounder:[/] no column of the data records {Markup.Escape(string.Join(", ", spec.Confounders.Select(c => c.Name)))}; the confound analysis needs one (or annotations for an auxiliary classifier).");
             return;
         }
+        // A debiasing run adds baseline vs refined with CIs, the labelling and a verdict (issue 8).
+        if (ShortcutSetup.Summarize(run, report, initial, evaluation.Initial.Trial, final, evaluation.Final.Trial, positive, card.Source, seed) is { } shortcut)
+            report = report with { Shortcut = shortcut };
         Json.Write(run.Confound, report);
         AnsiConsole.MarkupLine($"Confounder '{Markup.Escape(report.Confounder)}' (column {Markup.Escape(report.Column)}): {Markup.Escape(run.Confound)}");
     }
@@ -347,6 +362,12 @@ internal static class Commands
         var metrics = TrialWorker.Run(run, number, dev.Train, dev.Val,
             (labels, probs) => ObjectiveEvaluator.Evaluate(objective, labels, probs, positive),
             deadline, threads, line => Console.WriteLine(line));
+        // The trial's reliance on the named confounder (issue 8), kept in its metrics for the acceptance rule.
+        if (metrics.Status == TrialStatus.Succeeded && ShortcutDependence.Measure(run, number, spec, card) is { } dependence)
+        {
+            metrics = metrics with { Confounder = dependence };
+            Json.Write(run.Trial(number).Metrics, metrics);
+        }
         return metrics.Status == TrialStatus.Succeeded ? 0 : 4;
     }
 

@@ -26,6 +26,12 @@ public sealed record RunPaths(string Root)
     public string Subgroups => Path.Combine(FinalDir, "subgroups.json");
     /// <summary>final/confound.json: the named confounder's inspection and confound analysis.</summary>
     public string Confound => Path.Combine(FinalDir, "confound.json");
+    /// <summary>confounder/: per-image confounder labels for debiasing trials (issue 8), read by the trial processes.</summary>
+    public string ConfounderDir => Path.Combine(Root, "confounder");
+    /// <summary>confounder/labels.csv: id,probability,source for every image whose confounder is known or predicted.</summary>
+    public string ConfounderLabels => Path.Combine(ConfounderDir, "labels.csv");
+    /// <summary>confounder/auxiliary.json: the auxiliary confounder classifier's validation metrics, when one was trained.</summary>
+    public string ConfounderAuxiliary => Path.Combine(ConfounderDir, "auxiliary.json");
     public TrialPaths Trial(int n) => new(Path.Combine(TrialsDir, n.ToString("D3", System.Globalization.CultureInfo.InvariantCulture)));
 }
 

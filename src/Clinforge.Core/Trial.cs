@@ -46,7 +46,16 @@ public sealed record TrialMetrics
     public IReadOnlyList<double>? MemberObjectives { get; init; }
     // Successive halving (recipe search): every candidate evaluated, rung by rung, and the value kept.
     public KnobSearchResult? Search { get; init; }
+    // Named confounder (issue 8): how far the validation predictions depend on it.
+    public ConfounderDependence? Confounder { get; init; }
 }
+
+/// <summary>
+/// A trial's reliance on the named confounder, on validation: the partial correlation of the positive
+/// probability with the confounder probability given the label, and the share of false positives
+/// (at Youden's threshold) that carry the confounder.
+/// </summary>
+public sealed record ConfounderDependence(string Confounder, double PartialCorrelation, double FalsePositiveShare, int FalsePositives, int Images);
 
 /// <summary>One evaluation of a successive-halving search: a knob value trained for a budget, with its validation objective.</summary>
 public sealed record KnobCandidate(int Rung, double Value, double Seconds, double? Objective, string? Failure = null);
@@ -68,7 +77,18 @@ public sealed record TrialRecord(
     string? Diagnosis,
     DateTimeOffset Finished)
 {
-    /// <summary>The accepted trial with the highest objective (ties: the earliest), or null.</summary>
-    public static TrialRecord? Best(IEnumerable<TrialRecord> trials) =>
-        trials.Where(t => t.Accepted).OrderByDescending(t => t.Objective ?? double.NegativeInfinity).ThenBy(t => t.Number).FirstOrDefault();
+    /// <summary>
+    /// The accepted trial with the highest objective (ties: the earliest), or null. When some trial was
+    /// kept with a lower objective than the best before it (the shortcut rule of issue 8 trades a little
+    /// objective for less reliance on a confounder), the most recently accepted trial (by finish time,
+    /// then number) is the best: each acceptance was judged against the best at that moment.
+    /// </summary>
+    public static TrialRecord? Best(IEnumerable<TrialRecord> trials)
+    {
+        var accepted = trials.Where(t => t.Accepted).ToList();
+        bool tradedObjective = accepted.Any(t => t.BestBefore is { } before && t.Objective is { } o && o < before);
+        return tradedObjective
+            ? accepted.OrderByDescending(t => t.Finished).ThenByDescending(t => t.Number).FirstOrDefault()
+            : accepted.OrderByDescending(t => t.Objective ?? double.NegativeInfinity).ThenBy(t => t.Number).FirstOrDefault();
+    }
 }

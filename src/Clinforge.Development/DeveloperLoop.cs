@@ -53,7 +53,7 @@ public enum LoopEnd { Finished, Paused, Cancelled }
 /// previous one stopped: a trial folder without a journal row (interrupted) is run again with its
 /// recorded recipe.
 /// </summary>
-public sealed class DeveloperLoop(RunPaths run, Journal journal, IProposer proposer, ITrialRunner runner, IMonitor monitor, int parallel = 1)
+public sealed class DeveloperLoop(RunPaths run, Journal journal, IProposer proposer, ITrialRunner runner, IMonitor monitor, int parallel = 1, IAcceptance? acceptance = null)
 {
     private readonly Lock _gate = new();
 
@@ -112,12 +112,16 @@ public sealed class DeveloperLoop(RunPaths run, Journal journal, IProposer propo
         return true;
     }
 
-    /// <summary>Accept-if-better against the best recorded at this moment; the decision is journaled with the trial.</summary>
+    /// <summary>The acceptance contract against the best recorded at this moment (default: accept if better); the decision is journaled with the trial.</summary>
     private void Decide(Objective objective, int number, Proposal proposal, TrialMetrics metrics)
     {
-        double? bestBefore = BestTrial(journal)?.Objective;
+        var bestRecord = BestTrial(journal);
+        double? bestBefore = bestRecord?.Objective;
         double? value = metrics.Best?.Objective;
-        bool accepted = metrics.Status == TrialStatus.Succeeded && value is { } v && objective.Better(v, bestBefore);
+        var bestMetrics = bestRecord is null || !File.Exists(run.Trial(bestRecord.Number).Metrics) ? null : Json.Read<TrialMetrics>(run.Trial(bestRecord.Number).Metrics);
+        var decision = (acceptance ?? new ObjectiveAcceptance(objective)).Decide(metrics, bestMetrics, bestBefore);
+        bool accepted = decision.Accepted;
+        if (acceptance is not null) journal.Event("acceptance", $"{decision.Rule}: {decision.Reason}", number, Json.Serialize(decision));
         var record = new TrialRecord(number, proposal.Move, proposal.Change, proposal.Reason, proposal.Source,
             metrics.Status, value, accepted, bestBefore, metrics.Diagnosis ?? metrics.Error, DateTimeOffset.UtcNow);
         journal.AppendTrial(record);

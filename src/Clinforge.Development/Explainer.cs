@@ -13,7 +13,9 @@ namespace Clinforge.Development;
 public static partial class Explainer
 {
     /// <summary>The answer to <paramref name="question"/> (or about <paramref name="round"/>, or a summary when both are null).</summary>
-    public static string Answer(IReadOnlyList<TrialRecord> trials, Objective objective, int? round, string? question, TradeOffDecision? tradeOff = null)
+    /// <remarks><paramref name="decisions"/>: the journaled acceptance decisions by trial (a run with a non-default rule, e.g. the shortcut rule of issue 8); they replace the objective wording.</remarks>
+    public static string Answer(IReadOnlyList<TrialRecord> trials, Objective objective, int? round, string? question, TradeOffDecision? tradeOff = null,
+        IReadOnlyDictionary<int, string>? decisions = null)
     {
         if (trials.Count == 0) return "No trial has finished in this run yet, so there is nothing to explain.";
         if (question is not null && tradeOff is not null && TradeOffPattern().IsMatch(question)) return Explain(tradeOff);
@@ -23,20 +25,20 @@ public static partial class Explainer
             var t = trials.FirstOrDefault(x => x.Number == n);
             return t is null
                 ? $"There is no round {n} in this run: rounds 0 to {trials[^1].Number} were recorded."
-                : Explain(t, objective);
+                : Explain(t, objective, decisions?.GetValueOrDefault(t.Number));
         }
         if (question is not null)
         {
             var match = BestMatch(trials, question);
             return match is null
                 ? $"I could not tie the question to a recorded change. The changes tried were: {string.Join("; ", trials.Skip(1).Select(t => $"round {t.Number}: {t.Change}"))}."
-                : Explain(match, objective);
+                : Explain(match, objective, decisions?.GetValueOrDefault(match.Number));
         }
         return Summary(trials, objective);
     }
 
     /// <summary>One round in plain words: what changed, why, its source, the result and the decision.</summary>
-    public static string Explain(TrialRecord t, Objective objective)
+    public static string Explain(TrialRecord t, Objective objective, string? decision = null)
     {
         var inv = CultureInfo.InvariantCulture;
         var sb = new StringBuilder();
@@ -49,6 +51,12 @@ public static partial class Explainer
         if (t.Status != TrialStatus.Succeeded)
         {
             sb.Append($"The trial {(t.Status == TrialStatus.TimedOut ? "ran out of time" : "failed")}: {t.Diagnosis ?? "no diagnosis recorded"}. It was recorded and the loop carried on.");
+            return sb.ToString();
+        }
+        if (decision is not null && t.Number > 0)
+        {
+            // The rule that decided (journaled with its numbers), instead of the plain objective wording.
+            sb.Append($"The acceptance rule decided ({decision})");
             return sb.ToString();
         }
         string value = t.Objective?.ToString("0.0000", inv) ?? "n/a";

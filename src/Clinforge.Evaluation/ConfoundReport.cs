@@ -18,4 +18,27 @@ public sealed record ConfoundReport(
     double ConfounderOnlyAuc,
     double ConfounderOnlyAucLower,
     double ConfounderOnlyAucUpper,
-    IReadOnlyList<ModelConfound> Models);
+    IReadOnlyList<ModelConfound> Models,
+    ShortcutSummary? Shortcut = null);
+
+/// <summary>
+/// The debiasing part of final/confound.json (issue 8), present when the run refined the model with
+/// debiasing moves: how the confounder was labelled, the auxiliary classifier's validation metrics,
+/// baseline and refined models with test AUC and validation dependence, and a verdict that claims no
+/// more than the intervals show.
+/// </summary>
+public sealed record ShortcutSummary(
+    string AcceptanceRule,
+    int Annotated,
+    int Predicted,
+    AuxiliarySummary? Auxiliary,
+    IReadOnlyList<ShortcutModelRow> Models,
+    string? Injected,
+    string Verdict);
+
+/// <summary>The auxiliary confounder classifier on the annotated validation images.</summary>
+public sealed record AuxiliarySummary(int TrainImages, int ValImages, double ValAuc, double ValAucLower, double ValAucUpper, double Sensitivity, double Specificity);
+
+/// <summary>One model (baseline = trial 0, refined = the kept trial) on the test split, with its validation dependence.</summary>
+public sealed record ShortcutModelRow(string Model, int Trial, string Debias, double TestAuc, double TestAucLower, double TestAucUpper,
+    double? ValPartialCorrelation, double PartialCorrelation, double PartialLower, double PartialUpper);

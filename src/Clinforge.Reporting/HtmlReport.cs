@@ -259,6 +259,23 @@ public static class HtmlReport
             sb.Append($"<td class=\"n\">{Mean(0, false)} / {Mean(0, true)} / {Mean(1, false)} / {Mean(1, true)}</td></tr>");
         }
         sb.Append("</table><p class=\"note\">False positives counted at each model's Youden threshold on the test split. If the false-positive share clearly exceeds the share of negatives, the model raises alarms because of the confounder.</p>\n");
+        if (c.Shortcut is { } s) ShortcutPanel(sb, c.Confounder, s);
+    }
+
+    /// <summary>The debiasing rounds' outcome (issue 8): labelling, baseline vs refined with CIs, and the verdict.</summary>
+    private static void ShortcutPanel(StringBuilder sb, string confounder, Clinforge.Evaluation.ShortcutSummary s)
+    {
+        static string Num(double v) => double.IsNaN(v) ? "—" : v.ToString("0.000", Inv);
+        sb.Append($"<section id=\"shortcut\"><h3>Debiasing: not relying on {H(confounder)}</h3>\n");
+        if (s.Injected is { } injected)
+            sb.Append($"<p class=\"warn\"><strong>This confounder was injected on purpose</strong> (a test fixture, not real clinical data): {H(injected)}</p>\n");
+        sb.Append($"<p>Confounder labels: {s.Annotated} development images from the metadata column{(s.Predicted > 0 ? $", {s.Predicted} predicted by an auxiliary classifier trained on them" : "")}. Changes were kept by the {H(s.AcceptanceRule)} rule.</p>\n");
+        if (s.Auxiliary is { } a)
+            sb.Append($"<p id=\"shortcut-auxiliary\">Auxiliary {H(confounder)} classifier ({a.TrainImages} annotated training images): validation AUC {Num(a.ValAuc)} [{Num(a.ValAucLower)}, {Num(a.ValAucUpper)}] on {a.ValImages} annotated images, sensitivity {Num(a.Sensitivity)}, specificity {Num(a.Specificity)} at 0.5.</p>\n");
+        sb.Append("<table id=\"shortcut-models\"><tr><th>model</th><th>debiasing</th><th>test AUC [95% CI]</th><th>partial correlation, test [95% CI]</th><th>partial correlation, validation</th></tr>");
+        foreach (var m in s.Models)
+            sb.Append($"<tr><td>{H(m.Model)} (trial {m.Trial})</td><td>{H(m.Debias)}</td><td class=\"n\">{Num(m.TestAuc)} [{Num(m.TestAucLower)}, {Num(m.TestAucUpper)}]</td><td class=\"n\">{Num(m.PartialCorrelation)} [{Num(m.PartialLower)}, {Num(m.PartialUpper)}]</td><td class=\"n\">{(m.ValPartialCorrelation is { } v ? Num(v) : "—")}</td></tr>");
+        sb.Append($"</table><p id=\"shortcut-verdict\"><strong>Verdict:</strong> {H(s.Verdict)}</p></section>\n");
     }
 
     private static void ConfusionMatrix(StringBuilder sb, IReadOnlyList<string> classes, PredictionTable t, int positive, double threshold)

@@ -152,6 +152,23 @@ public static class MarkdownReport
                 L($"| {m.Model} (trial {m.Trial}) | {a.FalsePositivesWithConfounder}/{a.FalsePositives} | {a.NegativeShare.ToString("0%", inv)} | {Ci(new Estimate(a.RawCorrelation.Value, a.RawCorrelation.Lower, a.RawCorrelation.Upper))} | {Ci(new Estimate(a.PartialCorrelation.Value, a.PartialCorrelation.Lower, a.PartialCorrelation.Upper))} |");
             }
             L();
+            if (cf.Shortcut is { } sc)
+            {
+                L($"### Debiasing: not relying on {cf.Confounder}");
+                L();
+                if (sc.Injected is { } injected) L($"**This confounder was injected on purpose** (a test fixture, not real clinical data): {injected}");
+                L($"- Confounder labels: {sc.Annotated} development images from the metadata column{(sc.Predicted > 0 ? $", {sc.Predicted} predicted by an auxiliary classifier" : "")}; changes kept by the {sc.AcceptanceRule} rule.");
+                if (sc.Auxiliary is { } ax)
+                    L($"- Auxiliary classifier: validation AUC {Ci(new Estimate(ax.ValAuc, ax.ValAucLower, ax.ValAucUpper))} on {ax.ValImages} annotated images (trained on {ax.TrainImages}); sensitivity {ax.Sensitivity.ToString("0.000", inv)}, specificity {ax.Specificity.ToString("0.000", inv)} at 0.5.");
+                L();
+                L("| model | debiasing | test AUC [95% CI] | partial correlation, test [95% CI] | partial correlation, validation |");
+                L("|---|---|---|---|---|");
+                foreach (var m in sc.Models)
+                    L($"| {m.Model} (trial {m.Trial}) | {m.Debias} | {Ci(new Estimate(m.TestAuc, m.TestAucLower, m.TestAucUpper))} | {Ci(new Estimate(m.PartialCorrelation, m.PartialLower, m.PartialUpper))} | {(m.ValPartialCorrelation is { } v ? v.ToString("0.000", inv) : "—")} |");
+                L();
+                L($"**Verdict:** {sc.Verdict}");
+                L();
+            }
         }
         if (r.Subgroups is { Count: > 0 } subgroups)
         {

@@ -29,7 +29,7 @@ public sealed class ShortcutTrainer(Action<string> log)
 {
     /// <summary>Trains; <paramref name="trainConfounder"/> has one probability per training image.</summary>
     public ShortcutTrainingOutcome Train(Recipe recipe, ImageSet train, IReadOnlyList<double> trainConfounder, ImageSet val,
-        IReadOnlyList<string> classes, Func<int[], double[][], double>? valAuc = null)
+        IReadOnlyList<string> classes, Func<int[], double[][], double>? valAuc = null, DateTime? deadlineUtc = null)
     {
         ArgumentNullException.ThrowIfNull(recipe);
         ArgumentNullException.ThrowIfNull(train);
@@ -106,9 +106,15 @@ public sealed class ShortcutTrainer(Action<string> log)
             curve.Add(new EpochLog(epoch, total / batches, valLoss, auc, auc, epochClock.Elapsed.TotalSeconds));
             log(string.Create(CultureInfo.InvariantCulture, $"epoch {epoch}/{recipe.MaxEpochs} train_loss {total / batches:F4} val_auc {auc:F4} {epochClock.Elapsed.TotalSeconds:F1}s ({debias.Describe()})"));
             if (double.IsNaN(total)) throw new ClinforgeException("shortcut training diverged (NaN loss): lower the learning rate.");
+            // A trial's time box: stop after the epoch that crosses it (the last epoch is the model).
+            if (deadlineUtc is { } until && DateTime.UtcNow >= until && epoch < recipe.MaxEpochs)
+            {
+                log($"time budget reached after epoch {epoch}/{recipe.MaxEpochs}");
+                break;
+            }
         }
         double seconds = clock.Elapsed.TotalSeconds;
-        return new ShortcutTrainingOutcome(model, pre, probs, curve, seconds, n * recipe.MaxEpochs / Math.Max(seconds, 1e-9));
+        return new ShortcutTrainingOutcome(model, pre, probs, curve, seconds, n * curve.Count / Math.Max(seconds, 1e-9));
     }
 
     /// <summary>

@@ -49,6 +49,9 @@ public static class TrialWorker
         var valSet = ImageSets.Load(ds, val, recipe.Input);
         Log($"loaded {trainSet.Count} training and {valSet.Count} validation images at {recipe.Input.Size}px");
 
+        if (recipe.Debias is not null)
+            return RunDebias(run, paths, recipe, card, trainSet, valSet, scorer, deadlineUtc, Log);
+
         var trainer = new Trainer(Log);
         var (outcome, trained) = TrialPlans.Train(trainer, recipe, trainSet, valSet, card.Classes, scorer, deadlineUtc, paths, p =>
             stdout(string.Create(CultureInfo.InvariantCulture,
@@ -65,6 +68,36 @@ public static class TrialWorker
         Json.Write(paths.Metrics, outcome.Metrics);
         Log($"finished: {outcome.Metrics.Status}, best epoch {outcome.Metrics.BestEpoch}, objective {outcome.Metrics.Best?.Objective:F4}, {outcome.Metrics.ImagesPerSecond:F0} images/s");
         return outcome.Metrics;
+    }
+
+    /// <summary>
+    /// A recipe with <see cref="Recipe.Debias"/>: <see cref="ShortcutTrainer"/> on the per-image confounder
+    /// probabilities of confounder/labels.csv (written by the workflow before the loop), a fixed number
+    /// of epochs, the last epoch kept. Writes the same files as a plain trial.
+    /// </summary>
+    private static TrialMetrics RunDebias(RunPaths run, TrialPaths paths, Recipe recipe, DataCard card, ImageSet trainSet, ImageSet valSet,
+        ValidationScorer scorer, DateTime deadlineUtc, Action<string> log)
+    {
+        var labels = ConfounderLabels.Read(run.ConfounderLabels);
+        var missing = trainSet.Ids.Where(id => !labels.ContainsKey(id)).ToList();
+        if (missing.Count > 0)
+            throw new ClinforgeException($"{run.ConfounderLabels}: no confounder value for {missing.Count} training image(s), e.g. {missing[0]}.");
+        var conf = trainSet.Ids.Select(id => labels[id].Probability).ToArray();
+        log($"debiasing: {recipe.Debias!.Describe()}{(recipe.Loss.LabelSmoothing > 0 ? string.Create(CultureInfo.InvariantCulture, $" + label smoothing {recipe.Loss.LabelSmoothing}") : "")}, {recipe.MaxEpochs} epochs, confounder from {run.ConfounderLabels}");
+        var trainer = new ShortcutTrainer(log);
+        using var outcome = trainer.Train(recipe, trainSet, conf, valSet, card.Classes, (l, p) => scorer(l, p).Objective, deadlineUtc);
+        Json.Write(Path.Combine(paths.Root, "preprocessing.json"), outcome.Preprocessing);
+        Trainer.SaveAtomically(outcome.Model, paths.Model);
+        var best = scorer(valSet.Labels, outcome.ValProbabilities);
+        var metrics = new TrialMetrics
+        {
+            Status = TrialStatus.Succeeded, Best = best, BestEpoch = outcome.Curve.Count, Curve = outcome.Curve, Epochs = outcome.Curve.Count,
+            TrainSeconds = outcome.TrainSeconds, ImagesPerSecond = outcome.ImagesPerSecond,
+        };
+        PredictionTable.Write(paths.ValPredictions, valSet.Ids, valSet.Labels, outcome.ValProbabilities, card.Classes);
+        Json.Write(paths.Metrics, metrics);
+        log($"finished: {metrics.Status}, {metrics.Epochs} epochs, objective {best.Objective:F4}, {metrics.ImagesPerSecond:F0} images/s");
+        return metrics;
     }
 }
 
