@@ -125,7 +125,7 @@ public sealed partial class IntentRules
         ],
         Confounder =
         [
-            new(@"(?:\b(?:not|never|dont|without)|n't)\s+(?:be\s+)?(?:(?:too|overly|solely|only|just)\s+)?(?:rely|relying|relies|depend|depending|base|based|basing|look|looking)\s+(?:(?:the|its|your|their|a)\s+(?:decisions?|predictions?|diagnos[ie]s|calls?|answers?)\s+)?(?:(?:solely|only|too\s+much)\s+)?(?:on|at)\s+" + NounPhraseAfter, MentionSide.After, negatable: false),
+            new(@"(?:\b(?:not|never|dont|without)|n't)\s+(?:(?:let|allow|permit)\s+(?:(?:the|your|this|our)\s+)?(?:model|network|classifier|algorithm|system|ai|it)\s+(?:to\s+)?)?(?:be\s+)?(?:(?:too|overly|solely|only|just)\s+)?(?:rely|relying|relies|depend|depending|base|based|basing|look|looking)\s+(?:(?:the|its|your|their|a)\s+(?:decisions?|predictions?|diagnos[ie]s|calls?|answers?)\s+)?(?:(?:solely|only|too\s+much)\s+)?(?:on|at)\s+" + NounPhraseAfter, MentionSide.After, negatable: false),
             new(@"(?:\b(?:not|never)|n't)\s+(?:be\s+|get\s+)?(?:fooled|confused|misled|tricked|distracted|biased|influenced)\s+by\s+" + NounPhraseAfter, MentionSide.After, negatable: false),
             new(@"\bignor(?:e|es|ing)\s+" + NounPhraseAfter, MentionSide.After),
             new(@"(?:\bnot|n't)\s+use\s+(?<np>[^.;!?\n]+?)\s+as\s+(?:a\s+)?(?:shortcut|cue|clue|signal|proxy)", MentionSide.After, negatable: false),

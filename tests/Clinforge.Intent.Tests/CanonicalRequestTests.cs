@@ -178,4 +178,17 @@ public sealed class CanonicalRequestTests
         Assert.Equal("pneumothorax", spec.Provenance["positive_class"]);
         Assert.EndsWith("It must not rely on chest drains.", spec.Restatement);
     }
+
+    [Theory]
+    [InlineData("Classify pneumothorax on chest radiographs, but do not let the model rely on chest drains, which are inserted after diagnosis.", "not let the model rely on chest drains")]
+    [InlineData("Classify pneumothorax, and don't allow the network to depend on chest drains.", "don't allow the network to depend on chest drains")]
+    public void Should_RecordChestDrainsAsConfounder_When_TheModelMustNotBeLetRelyOnThem(string request, string source)
+    {
+        // When the seed wording ("do not let the model rely on ...") is parsed
+        var spec = Parse(request, "no_pneumothorax", "pneumothorax");
+
+        // Then the drains are the confounder, quoted from those words
+        Assert.Equal([new Confounder("chest drains", "unknown")], spec.Confounders);
+        Assert.Equal(source, spec.Provenance["confounders"]);
+    }
 }
