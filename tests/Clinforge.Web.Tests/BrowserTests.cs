@@ -12,24 +12,40 @@ public sealed class BrowserTests(ITestOutputHelper output)
 {
     private const string Chromium = "/usr/bin/chromium";
 
-    [Fact]
-    public async Task Should_TakeAClinicianFromRequestToReport_When_TheDemoDataIsUsedInTheBrowser()
+    /// <summary>True (and said loudly) when Debian's Chromium is absent: xunit 2 has no dynamic skip, so the test passes.</summary>
+    private bool ChromiumMissing()
     {
         if (!File.Exists(Chromium))
         {
-            // xunit 2 has no dynamic skip: say so loudly and pass.
             output.WriteLine($"SKIPPED: {Chromium} is missing (apt-get install chromium); the browser test needs Debian's Chromium.");
-            return;
+            return true;
         }
         Environment.SetEnvironmentVariable("PLAYWRIGHT_SKIP_BROWSER_DOWNLOAD", "1");
+        return false;
+    }
+
+    private static string Screenshots()
+    {
         var shots = Path.Combine(AppContext.BaseDirectory, "screenshots");
         Directory.CreateDirectory(shots);
+        return shots;
+    }
+
+    private static Task<IBrowser> Launch(IPlaywright pw) => pw.Chromium.LaunchAsync(new() { ExecutablePath = Chromium, Headless = true, Args = ["--no-sandbox"] });
+
+    private static Task<IPage> NewPage(IBrowser browser) => browser.NewPageAsync(new() { ViewportSize = new() { Width = 1280, Height = 900 } });
+
+    [Fact]
+    public async Task Should_TakeAClinicianFromRequestToReport_When_TheDemoDataIsUsedInTheBrowser()
+    {
+        if (ChromiumMissing()) return;
+        var shots = Screenshots();
 
         // Given a running server and a browser that opened its link
         await using var server = await WebServer.StartAsync(demoCount: 80, demoSize: 32);
         using var pw = await Playwright.CreateAsync();
-        await using var browser = await pw.Chromium.LaunchAsync(new() { ExecutablePath = Chromium, Headless = true, Args = ["--no-sandbox"] });
-        var page = await browser.NewPageAsync(new() { ViewportSize = new() { Width = 1280, Height = 900 } });
+        await using var browser = await Launch(pw);
+        var page = await NewPage(browser);
         await page.GotoAsync(server.App.Url);
         Assert.DoesNotContain("token=", page.Url, StringComparison.Ordinal);
 
@@ -114,14 +130,8 @@ public sealed class BrowserTests(ITestOutputHelper output)
     [Fact]
     public async Task Should_ShowTheAchievablePointsToChooseFrom_When_TheRunWaitsForAnOperatingPoint()
     {
-        if (!File.Exists(Chromium))
-        {
-            output.WriteLine($"SKIPPED: {Chromium} is missing (apt-get install chromium); the browser test needs Debian's Chromium.");
-            return;
-        }
-        Environment.SetEnvironmentVariable("PLAYWRIGHT_SKIP_BROWSER_DOWNLOAD", "1");
-        var shots = Path.Combine(AppContext.BaseDirectory, "screenshots");
-        Directory.CreateDirectory(shots);
+        if (ChromiumMissing()) return;
+        var shots = Screenshots();
 
         // Given a run that stopped before its test look because the stated floors conflict
         await using var server = await WebServer.StartAsync();
@@ -143,8 +153,8 @@ public sealed class BrowserTests(ITestOutputHelper output)
 
         // When the clinician opens it
         using var pw = await Playwright.CreateAsync();
-        await using var browser = await pw.Chromium.LaunchAsync(new() { ExecutablePath = Chromium, Headless = true, Args = ["--no-sandbox"] });
-        var page = await browser.NewPageAsync(new() { ViewportSize = new() { Width = 1280, Height = 900 } });
+        await using var browser = await Launch(pw);
+        var page = await NewPage(browser);
         await page.GotoAsync(server.App.Url);
         await page.EvaluateAsync("location.hash = '#/run/20260101-140000-choose'");
         await page.WaitForSelectorAsync("#trade-off-choices");
@@ -159,14 +169,8 @@ public sealed class BrowserTests(ITestOutputHelper output)
     [Fact]
     public async Task Should_RegisterAnUploadedZipAndChooseIt_When_TheClinicianUploadsImagesInThePage()
     {
-        if (!File.Exists(Chromium))
-        {
-            output.WriteLine($"SKIPPED: {Chromium} is missing (apt-get install chromium); the browser test needs Debian's Chromium.");
-            return;
-        }
-        Environment.SetEnvironmentVariable("PLAYWRIGHT_SKIP_BROWSER_DOWNLOAD", "1");
-        var shots = Path.Combine(AppContext.BaseDirectory, "screenshots");
-        Directory.CreateDirectory(shots);
+        if (ChromiumMissing()) return;
+        var shots = Screenshots();
 
         // Given a zip of a class-per-folder image set on the clinician's computer
         await using var server = await WebServer.StartAsync();
@@ -177,8 +181,8 @@ public sealed class BrowserTests(ITestOutputHelper output)
 
         // When the new-project page's upload is used
         using var pw = await Playwright.CreateAsync();
-        await using var browser = await pw.Chromium.LaunchAsync(new() { ExecutablePath = Chromium, Headless = true, Args = ["--no-sandbox"] });
-        var page = await browser.NewPageAsync(new() { ViewportSize = new() { Width = 1280, Height = 900 } });
+        await using var browser = await Launch(pw);
+        var page = await NewPage(browser);
         await page.GotoAsync(server.App.Url);
         await page.ClickAsync("#zip-summary");
         await page.SetInputFilesAsync("#zip-file", zip);
