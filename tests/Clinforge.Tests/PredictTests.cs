@@ -8,16 +8,24 @@ namespace Clinforge.Tests;
 /// <summary>The model package and <c>clinforge predict</c>, run as a user runs them (real processes, real files).</summary>
 public sealed class PredictTests
 {
+    /// <summary>A finished run (initial trial only, test look, package) on generated lesion images, as a user makes it with the CLI.</summary>
+    private static (string Data, string RunDir) ShortRun(TempDir tmp, int count, int seed, double positiveShare, string trialMinutes)
+    {
+        var data = SyntheticLesions.Generate(tmp.Combine("data"), count: count, seed: seed, positiveShare: positiveShare, size: 16);
+        var runDir = tmp.Combine("run");
+        var (code, stdout, stderr) = Repo.RunCli(TimeSpan.FromMinutes(4), "develop",
+            "--request", "Tell melanoma from nevus.", "--data", data, "--rounds", "0", "--trial-minutes", trialMinutes, "--run", runDir, "--threads", "1");
+        Assert.True(code == 0, $"exit {code}\n{stdout}\n{stderr}");
+        return (data, runDir);
+    }
+
     [Fact]
     public void Should_ReproduceTestPredictions_When_PredictingTheTestImagesWithThePackage()
     {
         // Given a finished run on generated lesion images
         using var tmp = new TempDir();
-        var data = SyntheticLesions.Generate(tmp.Combine("data"), count: 80, seed: 5, positiveShare: 0.4, size: 16);
-        var runDir = tmp.Combine("run");
-        var (code, stdout, stderr) = Repo.RunCli(TimeSpan.FromMinutes(4), "develop",
-            "--request", "Tell melanoma from nevus.", "--data", data, "--rounds", "0", "--trial-minutes", "0.1", "--run", runDir, "--threads", "1");
-        Assert.True(code == 0, $"exit {code}\n{stdout}\n{stderr}");
+        var (data, runDir) = ShortRun(tmp, count: 80, seed: 5, positiveShare: 0.4, trialMinutes: "0.1");
+        int code; string stdout, stderr;
         var run = new RunPaths(runDir);
 
         // Then the package holds weights, recipe, preprocessing, spec and the operating point of evaluation.json
@@ -82,11 +90,7 @@ public sealed class PredictTests
     {
         // Given a package made from a short run, and external data with a class folder the model never saw
         using var tmp = new TempDir();
-        var data = SyntheticLesions.Generate(tmp.Combine("data"), count: 40, seed: 6, positiveShare: 0.5, size: 16);
-        var runDir = tmp.Combine("run");
-        var (code, stdout, stderr) = Repo.RunCli(TimeSpan.FromMinutes(3), "develop",
-            "--request", "Tell melanoma from nevus.", "--data", data, "--rounds", "0", "--trial-minutes", "0.05", "--run", runDir, "--threads", "1");
-        Assert.True(code == 0, $"exit {code}\n{stdout}\n{stderr}");
+        var (data, runDir) = ShortRun(tmp, count: 40, seed: 6, positiveShare: 0.5, trialMinutes: "0.05");
         var external = tmp.Combine("external");
         Directory.CreateDirectory(Path.Combine(external, "psoriasis"));
         var one = Directory.GetFiles(data, "*.png", SearchOption.AllDirectories)[0];
@@ -115,11 +119,8 @@ public sealed class PredictTests
     {
         // Given a finished run
         using var tmp = new TempDir();
-        var data = SyntheticLesions.Generate(tmp.Combine("data"), count: 40, seed: 6, positiveShare: 0.5, size: 16);
-        var runDir = tmp.Combine("run");
-        var (code, stdout, stderr) = Repo.RunCli(TimeSpan.FromMinutes(3), "develop",
-            "--request", "Tell melanoma from nevus.", "--data", data, "--rounds", "0", "--trial-minutes", "0.05", "--run", runDir, "--threads", "1");
-        Assert.True(code == 0, $"exit {code}\n{stdout}\n{stderr}");
+        var (data, runDir) = ShortRun(tmp, count: 40, seed: 6, positiveShare: 0.5, trialMinutes: "0.05");
+        int code; string stdout, stderr;
 
         // When the report is printed to PDF
         (code, stdout, stderr) = Repo.RunCli(TimeSpan.FromMinutes(3), "report", runDir, "--pdf");
