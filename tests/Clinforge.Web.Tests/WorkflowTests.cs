@@ -73,11 +73,14 @@ public sealed class WorkflowTests
 
         // Then the page says it is pausing, and after the round in progress the developer exits by itself
         Assert.Equal(HttpStatusCode.OK, pause.StatusCode);
-        Assert.Equal("pausing", JsonNode.Parse(await pause.Content.ReadAsStringAsync())!["status"]!.GetValue<string>());
+        var pressed = JsonNode.Parse(await pause.Content.ReadAsStringAsync())!;
+        Assert.Equal("pausing", pressed["status"]!.GetValue<string>());
+        int roundsAtPress = pressed["rounds"]!.AsArray().Count;
         var state = await WaitFor(server, id, s => s["status"]!.GetValue<string>() == "paused", TimeSpan.FromMinutes(3));
         Assert.True(ProcessGone(pid), "the developer process still runs after pausing");
         int rounds = state["rounds"]!.AsArray().Count;
-        Assert.True(rounds >= 2, "the round in progress when pause was pressed was finished and kept");
+        // (that the round in progress is finished, not cut, is pinned deterministically in LoopTests; here the timing varies)
+        Assert.True(rounds >= Math.Max(1, roundsAtPress), "every round finished before the pause is kept");
         var log = File.ReadAllText(Path.Combine(server.Workspace, "runs", id, "web", "develop.log"));
         Assert.Contains("Paused", log, StringComparison.Ordinal);
         Assert.Contains("exit code 0", log, StringComparison.Ordinal);
