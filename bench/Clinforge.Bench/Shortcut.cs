@@ -1,22 +1,25 @@
 using System.Diagnostics;
 using System.Globalization;
-using Clinforge.Cli;
+using Clinforge.Core;
 using Clinforge.Data;
 using Clinforge.Evaluation;
-using Clinforge.Training;
+using Clinforge.Reporting;
 
 namespace Clinforge.Bench;
 
 /// <summary>
-/// `shortcut`: baseline vs shortcut-aware refinement on PneumoniaMNIST with an INJECTED drain-like
-/// artifact (issue 8), printing partial correlation, false-positive share in artifact-present
-/// negatives and test AUC with 95% CIs, and whether the targets are met.
-/// `shortcut-fixture OUT`: writes the fixture as a CSV dataset (images, labels.csv with a partly
-/// filled drain column, artifact_truth.csv, README.txt stating the injection).
+/// `shortcut`: issue 8's benchmark through the product path. It writes the PneumoniaMNIST fixture with
+/// an INJECTED drain-like artifact, runs <c>clinforge develop</c> on it with the issue's request (the
+/// confounder comes from the words, its labels from the partly filled column and the auxiliary
+/// classifier), then reads final/confound.json and prints baseline (trial 0) vs refined: partial
+/// correlation with the artifact probability, false-positive share in artifact-present negatives and
+/// test AUC, all with 95% CIs, the same two models against the injected truth, and the targets.
+/// `shortcut-fixture OUT`: writes the fixture only (images, labels.csv, artifact_truth.csv, README.txt).
 /// </summary>
 internal static class Shortcut
 {
-    public const string Request = "Classify pneumonia versus normal on these chest X-rays, but don't rely on chest drains.";
+    /// <summary>The issue's seed request in its own wording.</summary>
+    public const string Request = "Classify pneumonia on these chest X-rays, but don't let the model rely on chest drains.";
 
     public static int WriteFixture(string[] args, string shared)
     {
@@ -31,41 +34,66 @@ internal static class Shortcut
     public static int Run(string[] args, string shared)
     {
         var inv = CultureInfo.InvariantCulture;
-        int threads = Int(args, "--threads", 2);
-        NativeRuntime.Initialize(threads, 17);
         var clock = Stopwatch.StartNew();
-        var fixture = ShortcutFixture.Inject(DatasetReader.Open(Path.Combine(shared, "medmnist", "pneumoniamnist.npz")), new ShortcutFixtureOptions(Seed: Int(args, "--seed", 17)));
+        int rounds = Int(args, "--rounds", 4), seed = Int(args, "--seed", 17);
+        double minutes = Program.Option(args, "--trial-minutes") is { } m ? double.Parse(m, inv) : 1.0;
         var outDir = Path.Combine(Path.GetTempPath(), $"clinforge-bench-shortcut-{DateTime.Now:yyyyMMddHHmmss}");
-        var o = new ShortcutRunOptions(outDir, Request, Epochs: Int(args, "--epochs", 12), Width: Int(args, "--width", 16), Rounds: Int(args, "--rounds", 5),
-            Resamples: Int(args, "--resamples", 1000), AuxiliarySeconds: Int(args, "--aux-seconds", 60));
-        Console.WriteLine($"== shortcut benchmark: {o.Epochs} epochs per trial, width {o.Width}, {o.Rounds} rounds, output {outDir}");
-        var r = ShortcutPipeline.Run(fixture, o, Console.WriteLine);
+        var fixture = ShortcutFixture.Inject(DatasetReader.Open(Path.Combine(shared, "medmnist", "pneumoniamnist.npz")), new ShortcutFixtureOptions(Seed: seed));
+        var data = fixture.WriteFolder(Path.Combine(outDir, "fixture"));
+        var runDir = Path.Combine(outDir, "run");
+        Console.WriteLine($"== shortcut benchmark through `clinforge develop`: {rounds} rounds x {minutes.ToString(inv)} min, fixture {data}, run {runDir}");
+        Console.WriteLine($"   {fixture.Describe()}");
+        int code = Program.RunCli(["develop", "--request", Request, "--data", Path.Combine(data, "labels.csv"), "--rounds", rounds.ToString(inv),
+            "--trial-minutes", minutes.ToString(inv), "--run", runDir, "--seed", seed.ToString(inv)]);
+        if (code != 0) throw new InvalidOperationException($"clinforge develop exited with {code}");
+
+        var run = new RunPaths(runDir);
+        if (!File.Exists(run.Confound)) throw new InvalidOperationException($"{run.Confound} missing: the run did not write the confound analysis.");
+        var report = Json.Read<ConfoundReport>(run.Confound);
+        var s = report.Shortcut ?? throw new InvalidOperationException($"{run.Confound}: no debiasing section; the request's confounder did not reach the run.");
+        var evaluation = Json.Read<FinalEvaluation>(run.Evaluation);
         string F(double v) => double.IsNaN(v) ? "n/a" : v.ToString("0.000", inv);
         string Ci(double v, double lo, double hi) => $"{F(v)} [{F(lo)}, {F(hi)}]";
+
         Console.WriteLine();
-        Console.WriteLine("== summary (test split, artifact independent of the label; 95% bootstrap CIs)");
-        Console.WriteLine($"  {fixture.Describe()}");
-        Console.WriteLine($"  auxiliary drain classifier: val AUC {Ci(r.Confounders.ValAuc!.Estimate, r.Confounders.ValAuc.Lower, r.Confounders.ValAuc.Upper)} on {r.Confounders.ValAnnotated} annotated images; AUC vs injected truth on test {F(r.Confounders.TruthAuc ?? double.NaN)}");
-        Console.WriteLine($"  confounder-only AUC (train+val): {Ci(r.Inspection.ConfounderOnlyAuc.Estimate, r.Inspection.ConfounderOnlyAuc.Lower, r.Inspection.ConfounderOnlyAuc.Upper)}");
-        Console.WriteLine($"  {"model",-10} {"recipe",-58} {"partial corr",-24} {"FP share (artifact neg.)",-26} {"test AUC",-24}");
-        foreach (var m in new[] { r.Baseline, r.Refined })
+        Console.WriteLine("== summary (test split, looked at once; tube independent of the label there; 95% bootstrap CIs)");
+        Console.WriteLine($"  {s.Injected}");
+        if (s.Auxiliary is { } a)
+            Console.WriteLine($"  auxiliary drain classifier: val AUC {Ci(a.ValAuc, a.ValAucLower, a.ValAucUpper)} on {a.ValImages} annotated images (trained on {a.TrainImages})");
+        Console.WriteLine($"  drains alone predict the label (train+val): AUC {Ci(report.ConfounderOnlyAuc, report.ConfounderOnlyAucLower, report.ConfounderOnlyAucUpper)}");
+        Console.WriteLine($"  {"model",-16} {"debiasing",-44} {"test AUC",-22} {"partial corr (drain prob.)",-28} {"FP share with drain",-24}");
+        foreach (var r in s.Models)
+            Console.WriteLine($"  {r.Model + " (t" + r.Trial + ")",-16} {r.Debias,-44} {Ci(r.TestAuc, r.TestAucLower, r.TestAucUpper),-22} {Ci(r.PartialCorrelation, r.PartialLower, r.PartialUpper),-28} {Ci(r.FalsePositiveShare, r.FalsePositiveShareLower, r.FalsePositiveShareUpper) + $" of {r.FalsePositives}",-24}");
+        Console.WriteLine($"  share of test negatives carrying a drain (by the auxiliary classifier): {F(s.Models[0].NegativeShare)} — a model that ignores drains shows about this FP share");
+
+        // The same two models against the injected truth (the bench knows it; the product does not).
+        var truth = File.ReadLines(Path.Combine(data, "artifact_truth.csv")).Skip(1).Select(l => l.Split(','))
+            .ToDictionary(c => c[0], c => c[3] == "1" ? 1.0 : 0.0, StringComparer.Ordinal);
+        int positive = Json.Read<DataCard>(run.DataCard).Classes.ToList().IndexOf(evaluation.PositiveClass);
+        foreach (var (name, path, threshold) in new[] { ("baseline", RunReport.InitialTestPredictions(run), evaluation.Initial.Threshold), ("refined", run.TestPredictions, evaluation.Final.Threshold) })
         {
-            var a = m.Analysis;
-            Console.WriteLine($"  {m.Name,-10} {m.Recipe,-58} {Ci(a.PartialCorrelation.Value, a.PartialCorrelation.Lower, a.PartialCorrelation.Upper),-24} {Ci(m.FalsePositiveShare.Estimate, m.FalsePositiveShare.Lower, m.FalsePositiveShare.Upper),-26} {Ci(m.TestAuc.Estimate, m.TestAuc.Lower, m.TestAuc.Upper),-24}");
+            if (!File.Exists(path)) continue;
+            var t = PredictionTable.Read(path);
+            var rows = Enumerable.Range(0, t.Ids.Count).Where(i => truth.ContainsKey(t.Ids[i])).ToArray();
+            var an = Confound.Analyze(rows.Select(i => t.Labels[i] == positive ? 1 : 0).ToArray(), rows.Select(i => t.Probabilities[i][positive]).ToArray(),
+                rows.Select(i => truth[t.Ids[i]]).ToArray(), ConfoundCheckResamples, seed, threshold);
+            Console.WriteLine($"  vs injected truth, {name,-8}: partial corr {Ci(an.PartialCorrelation.Value, an.PartialCorrelation.Lower, an.PartialCorrelation.Upper)}, FP share {Ci(an.FalsePositiveShare, an.FalsePositiveShareLower, an.FalsePositiveShareUpper)} of {an.FalsePositives} (negatives with a tube {F(an.NegativeShare)}) on {rows.Length} images");
         }
-        Console.WriteLine($"  artifact-present share of test negatives: {F(r.Baseline.Analysis.NegativeShare)}");
-        var t = r.Targets;
-        Console.WriteLine($"  target partial corr reduced >= 40%: {(t.PartialMet ? "MET" : "NOT MET")} ({t.PartialReduction.ToString("0%", inv)})");
-        Console.WriteLine($"  target FP share at least halved:    {(t.FalsePositiveMet ? "MET" : "NOT MET")} (ratio {F(t.FalsePositiveShareRatio)})");
-        Console.WriteLine($"  target AUC drop <= 0.02:            {(t.AucMet ? "MET" : "NOT MET")} (difference {Ci(t.AucDifference.Difference, t.AucDifference.DifferenceInterval.Lower, t.AucDifference.DifferenceInterval.Upper)}, p = {F(t.AucDifference.PValue)})");
-        Console.WriteLine($"  rounds: {string.Join("; ", r.Rounds.Skip(1).Select(x => $"{x.Change} → {(x.Kept ? "kept" : "discarded")}{(x.TradeOff ? " (trade-off)" : "")}"))}");
-        Console.WriteLine($"  wall time {clock.Elapsed.TotalMinutes:F1} min; {r.Environment}; report {Path.Combine(outDir, "shortcut_report.md")}");
+
+        if (ShortcutTargets.Evaluate(s) is { } g)
+        {
+            Console.WriteLine($"  target |partial corr| reduced >= 40%: {(g.PartialMet ? "MET" : "NOT MET")} ({g.PartialReduction.ToString("0%", inv)})");
+            Console.WriteLine($"  target FP share at least halved:     {(g.FalsePositiveMet ? "MET" : "NOT MET")} (ratio {F(g.FalsePositiveShareRatio)})");
+            Console.WriteLine($"  target AUC drop <= 0.02:             {(g.AucMet ? "MET" : "NOT MET")} (refined − baseline {Ci(g.AucDifference.Difference, g.AucDifference.Lower, g.AucDifference.Upper)}, p = {F(g.AucDifference.PValue)})");
+        }
+        else Console.WriteLine("  targets: no debiasing change was kept, so the refined model is the baseline (nothing to compare)");
+        Console.WriteLine($"  verdict (report): {s.Verdict}");
+        Console.WriteLine($"  wall time {clock.Elapsed.TotalMinutes:F1} min; {Environment.ProcessorCount} CPU cores; report {Path.Combine(run.ReportDir, "report.md")}; `clinforge explain --run {runDir}` tells the rounds");
         return 0;
     }
 
-    private static int Int(string[] args, string name, int fallback)
-    {
-        int i = Array.IndexOf(args, name);
-        return i >= 0 && i + 1 < args.Length ? int.Parse(args[i + 1], CultureInfo.InvariantCulture) : fallback;
-    }
+    private const int ConfoundCheckResamples = 1000;
+
+    private static int Int(string[] args, string name, int fallback) =>
+        Program.Option(args, name) is { } v ? int.Parse(v, CultureInfo.InvariantCulture) : fallback;
 }

@@ -299,7 +299,7 @@ internal static class Commands
         var final = PredictionTable.Read(run.TestPredictions);
         var initialPath = RunReport.InitialTestPredictions(run);
         var initial = File.Exists(initialPath) ? PredictionTable.Read(initialPath) : final;
-        var report = ConfoundCheck.Run(spec, Json.Read<Splits>(run.Splits), dataset.Metadata, positive, initial, evaluation.Initial.Trial, final, evaluation.Final.Trial, seed);
+        var report = ConfoundCheck.Run(spec, Json.Read<Splits>(run.Splits), dataset.Metadata, positive, initial, evaluation.Initial.Trial, evaluation.Initial.Threshold, final, evaluation.Final.Trial, evaluation.Final.Threshold, seed);
         if (report is null)
         {
             AnsiConsole.MarkupLine($"[yellow]confounder:[/] no column of the data records {Markup.Escape(string.Join(", ", spec.Confounders.Select(c => c.Name)))}; the confound analysis needs one (or annotations for an auxiliary classifier).");

@@ -138,13 +138,36 @@ internal static class ShortcutSetup
             var a = report.Models.FirstOrDefault(m => m.Trial == trial && m.Model == name)?.Analysis ?? report.Models.First(m => m.Trial == trial).Analysis;
             string debias = (recipe.Debias?.Describe() ?? "no debiasing") + (recipe.Loss.LabelSmoothing > 0 ? string.Create(inv, $" + label smoothing {recipe.Loss.LabelSmoothing}") : "");
             return new ShortcutModelRow(name == "initial" ? "baseline" : "refined", trial, debias, auc.Estimate, auc.Lower, auc.Upper,
-                metrics?.Confounder?.PartialCorrelation, a.PartialCorrelation.Value, a.PartialCorrelation.Lower, a.PartialCorrelation.Upper);
+                metrics?.Confounder?.PartialCorrelation, a.PartialCorrelation.Value, a.PartialCorrelation.Lower, a.PartialCorrelation.Upper)
+            {
+                FalsePositiveShare = a.FalsePositiveShare, FalsePositiveShareLower = a.FalsePositiveShareLower, FalsePositiveShareUpper = a.FalsePositiveShareUpper,
+                FalsePositives = a.FalsePositives, NegativeShare = a.NegativeShare,
+            };
         }
         var rows = new List<ShortcutModelRow> { Row("initial", initial, initialTrial) };
-        if (finalTrial != initialTrial) rows.Add(Row("final", final, finalTrial));
+        PairedDifference? difference = null;
+        if (finalTrial != initialTrial)
+        {
+            rows.Add(Row("final", final, finalTrial));
+            difference = AucDifference(initial, final, positive, seed);
+        }
         var aux = setup.Auxiliary is { } x ? new AuxiliarySummary(x.TrainImages, x.ValImages, x.ValAuc.Estimate, x.ValAuc.Lower, x.ValAuc.Upper, x.Sensitivity, x.Specificity) : null;
         return new ShortcutSummary("shortcut (ShortcutAcceptance: primary metric and |partial correlation| on validation)", setup.Annotated, setup.Predicted, aux,
-            rows, Injected(source), Verdict(report.Confounder, rows));
+            rows, Injected(source), Verdict(report.Confounder, rows)) { AucDifference = difference };
+    }
+
+    /// <summary>Refined − baseline test AUC on the same cases (paired stratified bootstrap), matched by case id.</summary>
+    public static PairedDifference AucDifference(PredictionTable baseline, PredictionTable refined, int positive, int seed)
+    {
+        var index = refined.Ids.Select((id, i) => (id, i)).ToDictionary(p => p.id, p => p.i, StringComparer.Ordinal);
+        var rows = Enumerable.Range(0, baseline.Ids.Count).Where(i => index.ContainsKey(baseline.Ids[i])).ToArray();
+        var y = rows.Select(i => baseline.Labels[i] == positive ? 1 : 0).ToArray();
+        var pb = rows.Select(i => baseline.Probabilities[i][positive]).ToArray();
+        var pr = rows.Select(i => refined.Probabilities[index[baseline.Ids[i]]][positive]).ToArray();
+        double Auc(int[] ix, double[] p) => BinaryMetrics.Auc(ix.Select(i => y[i]).ToArray(), ix.Select(i => p[i]).ToArray());
+        // PairedTest reports statisticB − statisticA: baseline as A, refined as B.
+        var t = Bootstrap.PairedTest(y.Length, ix => Auc(ix, pb), ix => Auc(ix, pr), Resamples, seed, y);
+        return new PairedDifference(t.Difference, t.DifferenceInterval.Lower, t.DifferenceInterval.Upper, t.PValue);
     }
 
     /// <summary>Plain words that never claim more than measured: a fall is called a fall only when the intervals do not overlap.</summary>

@@ -35,9 +35,13 @@ public static class ConfoundCheck
         var v => double.TryParse(v, NumberStyles.Float, CultureInfo.InvariantCulture, out var d) && d is >= 0 and <= 1 ? d : null,
     };
 
-    /// <summary>The check for the first named confounder the metadata records, or null (binary tasks only).</summary>
+    /// <summary>
+    /// The check for the first named confounder the metadata records, or null (binary tasks only).
+    /// False positives are counted at each model's operating threshold chosen on validation
+    /// (<paramref name="initialThreshold"/>, <paramref name="finalThreshold"/>), never one tuned on the test split.
+    /// </summary>
     public static ConfoundReport? Run(TaskSpec spec, Splits splits, IReadOnlyDictionary<string, IReadOnlyDictionary<string, string>> metadata,
-        int positive, PredictionTable initialTest, int initialTrial, PredictionTable finalTest, int finalTrial, int seed)
+        int positive, PredictionTable initialTest, int initialTrial, double initialThreshold, PredictionTable finalTest, int finalTrial, double finalThreshold, int seed)
     {
         if (positive < 0 || finalTest.Probabilities.Length == 0 || finalTest.Probabilities[0].Length != 2 || metadata.Count == 0) return null;
         var columns = metadata.Values.SelectMany(m => m.Keys).Distinct(StringComparer.Ordinal).ToList();
@@ -67,13 +71,13 @@ public static class ConfoundCheck
             var ci = Bootstrap.Percentile(devLabels.Count, idx => BinaryMetrics.Auc(idx.Select(i => devLabels[i]).ToArray(), idx.Select(i => devValues[i]).ToArray()), Resamples, seed, devLabels.ToArray());
 
             var models = new List<ModelConfound>();
-            foreach (var (name, table, trial) in new[] { ("initial", initialTest, initialTrial), ("final", finalTest, finalTrial) })
+            foreach (var (name, table, trial, threshold) in new[] { ("initial", initialTest, initialTrial, initialThreshold), ("final", finalTest, finalTrial, finalThreshold) })
             {
                 var rows = Enumerable.Range(0, table.Ids.Count).Where(i => Value(table.Ids[i]) is not null).ToArray();
                 var labels = rows.Select(i => table.Labels[i] == positive ? 1 : 0).ToArray();
                 if (labels.Distinct().Count() < 2) continue;
                 var analysis = Confound.Analyze(labels, rows.Select(i => table.Probabilities[i][positive]).ToArray(),
-                    rows.Select(i => Value(table.Ids[i])!.Value).ToArray(), Resamples, seed);
+                    rows.Select(i => Value(table.Ids[i])!.Value).ToArray(), Resamples, seed, threshold);
                 models.Add(new ModelConfound(name, trial, analysis));
             }
             return new ConfoundReport(confounder.Name, column, counts, auc, ci.Lower, ci.Upper, models);

@@ -15,7 +15,13 @@ public sealed record ConfoundAnalysis(
     double FalsePositiveShare,
     double NegativeShare,
     CorrelationEstimate RawCorrelation,
-    CorrelationEstimate PartialCorrelation);
+    CorrelationEstimate PartialCorrelation)
+{
+    /// <summary>Lower end of the 95% stratified bootstrap interval of <see cref="FalsePositiveShare"/> (threshold held fixed).</summary>
+    public double FalsePositiveShareLower { get; init; } = double.NaN;
+    /// <summary>Upper end of that interval.</summary>
+    public double FalsePositiveShareUpper { get; init; } = double.NaN;
+}
 
 /// <summary>
 /// Does the model lean on a confounder (a chest drain, a ruler, a site marker) instead of the finding?
@@ -30,7 +36,8 @@ public static class Confound
 {
     /// <summary>
     /// Analyses binary labels, positive-class scores and a confounder value per case (1/0 presence or
-    /// a probability; "present" means ≥ 0.5). The threshold defaults to Youden's on these data.
+    /// a probability; "present" means ≥ 0.5). Pass the operating threshold chosen on validation: the
+    /// default, Youden's on these data, tunes the threshold on the data being measured.
     /// </summary>
     public static ConfoundAnalysis Analyze(
         IReadOnlyList<int> labels,
@@ -71,10 +78,31 @@ public static class Confound
         var z = confounder.ToArray();
         var raw = Correlation(x, z, y, resamples, seed, partial: false);
         var partialCorrelation = Correlation(x, z, y, resamples, seed, partial: true);
+        // The share's interval resamples cases within label strata at the fixed threshold; replicates
+        // with no false positive have no share and are dropped (as constant replicates are for correlations).
+        var shares = Bootstrap.Replicates(n, r => FalsePositiveShareOf(r, y, x, present, t), resamples, seed, y).Where(v => !double.IsNaN(v)).Order().ToArray();
         return new ConfoundAnalysis(cells, t, fp, fpWith,
             fp == 0 ? double.NaN : (double)fpWith / fp,
             negatives == 0 ? double.NaN : (double)negativesWith / negatives,
-            raw, partialCorrelation);
+            raw, partialCorrelation)
+        {
+            FalsePositiveShareLower = shares.Length == 0 ? double.NaN : Quantile(shares, 0.025),
+            FalsePositiveShareUpper = shares.Length == 0 ? double.NaN : Quantile(shares, 0.975),
+        };
+    }
+
+    /// <summary>Share of false positives (negatives scored at or above the threshold) that carry the confounder, over the cases <paramref name="rows"/>; NaN without false positives.</summary>
+    public static double FalsePositiveShareOf(IReadOnlyList<int> rows, IReadOnlyList<int> labels, IReadOnlyList<double> scores, IReadOnlyList<bool> present, double threshold)
+    {
+        ArgumentNullException.ThrowIfNull(rows);
+        int fp = 0, fpWith = 0;
+        foreach (var i in rows)
+        {
+            if (labels[i] != 0 || scores[i] < threshold) continue;
+            fp++;
+            if (present[i]) fpWith++;
+        }
+        return fp == 0 ? double.NaN : (double)fpWith / fp;
     }
 
     /// <summary>Pearson correlation; NaN when either variable is constant.</summary>

@@ -34,11 +34,30 @@ public sealed record ShortcutSummary(
     AuxiliarySummary? Auxiliary,
     IReadOnlyList<ShortcutModelRow> Models,
     string? Injected,
-    string Verdict);
+    string Verdict)
+{
+    /// <summary>Refined minus baseline test AUC, paired bootstrap over the same test cases (null when the baseline was kept).</summary>
+    public PairedDifference? AucDifference { get; init; }
+}
+
+/// <summary>A paired difference (refined − baseline) with its 95% bootstrap interval and two-sided p-value.</summary>
+public sealed record PairedDifference(double Difference, double Lower, double Upper, double PValue);
 
 /// <summary>The auxiliary confounder classifier on the annotated validation images.</summary>
 public sealed record AuxiliarySummary(int TrainImages, int ValImages, double ValAuc, double ValAucLower, double ValAucUpper, double Sensitivity, double Specificity);
 
 /// <summary>One model (baseline = trial 0, refined = the kept trial) on the test split, with its validation dependence.</summary>
 public sealed record ShortcutModelRow(string Model, int Trial, string Debias, double TestAuc, double TestAucLower, double TestAucUpper,
-    double? ValPartialCorrelation, double PartialCorrelation, double PartialLower, double PartialUpper);
+    double? ValPartialCorrelation, double PartialCorrelation, double PartialLower, double PartialUpper)
+{
+    /// <summary>Share of the model's test false positives (at its validation-chosen threshold) that carry the confounder.</summary>
+    public double FalsePositiveShare { get; init; } = double.NaN;
+    /// <summary>95% stratified bootstrap interval of <see cref="FalsePositiveShare"/>: lower end.</summary>
+    public double FalsePositiveShareLower { get; init; } = double.NaN;
+    /// <summary>Upper end of that interval.</summary>
+    public double FalsePositiveShareUpper { get; init; } = double.NaN;
+    /// <summary>False positives behind the share (a share of 3 false positives says little).</summary>
+    public int FalsePositives { get; init; }
+    /// <summary>Share of all test negatives that carry the confounder: the share a model that ignores it would show.</summary>
+    public double NegativeShare { get; init; } = double.NaN;
+}

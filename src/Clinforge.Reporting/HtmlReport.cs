@@ -258,7 +258,7 @@ public static class HtmlReport
             sb.Append($"<td class=\"n\">{Num(a.RawCorrelation.Value)} [{Num(a.RawCorrelation.Lower)}, {Num(a.RawCorrelation.Upper)}]</td><td class=\"n\">{Num(a.PartialCorrelation.Value)} [{Num(a.PartialCorrelation.Lower)}, {Num(a.PartialCorrelation.Upper)}]</td>");
             sb.Append($"<td class=\"n\">{Mean(0, false)} / {Mean(0, true)} / {Mean(1, false)} / {Mean(1, true)}</td></tr>");
         }
-        sb.Append("</table><p class=\"note\">False positives counted at each model's Youden threshold on the test split. If the false-positive share clearly exceeds the share of negatives, the model raises alarms because of the confounder.</p>\n");
+        sb.Append("</table><p class=\"note\">False positives counted at each model's operating threshold chosen on validation. If the false-positive share clearly exceeds the share of negatives, the model raises alarms because of the confounder.</p>\n");
         if (c.Shortcut is { } s) ShortcutPanel(sb, c.Confounder, s);
     }
 
@@ -272,10 +272,14 @@ public static class HtmlReport
         sb.Append($"<p>Confounder labels: {s.Annotated} development images from the metadata column{(s.Predicted > 0 ? $", {s.Predicted} predicted by an auxiliary classifier trained on them" : "")}. Changes were kept by the {H(s.AcceptanceRule)} rule.</p>\n");
         if (s.Auxiliary is { } a)
             sb.Append($"<p id=\"shortcut-auxiliary\">Auxiliary {H(confounder)} classifier ({a.TrainImages} annotated training images): validation AUC {Num(a.ValAuc)} [{Num(a.ValAucLower)}, {Num(a.ValAucUpper)}] on {a.ValImages} annotated images, sensitivity {Num(a.Sensitivity)}, specificity {Num(a.Specificity)} at 0.5.</p>\n");
-        sb.Append("<table id=\"shortcut-models\"><tr><th>model</th><th>debiasing</th><th>test AUC [95% CI]</th><th>partial correlation, test [95% CI]</th><th>partial correlation, validation</th></tr>");
+        sb.Append("<table id=\"shortcut-models\"><tr><th>model</th><th>debiasing</th><th>test AUC [95% CI]</th><th>partial correlation, test [95% CI]</th><th>partial correlation, validation</th><th>false positives carrying it, test [95% CI]</th></tr>");
         foreach (var m in s.Models)
-            sb.Append($"<tr><td>{H(m.Model)} (trial {m.Trial})</td><td>{H(m.Debias)}</td><td class=\"n\">{Num(m.TestAuc)} [{Num(m.TestAucLower)}, {Num(m.TestAucUpper)}]</td><td class=\"n\">{Num(m.PartialCorrelation)} [{Num(m.PartialLower)}, {Num(m.PartialUpper)}]</td><td class=\"n\">{(m.ValPartialCorrelation is { } v ? Num(v) : "—")}</td></tr>");
-        sb.Append($"</table><p id=\"shortcut-verdict\"><strong>Verdict:</strong> {H(s.Verdict)}</p></section>\n");
+            sb.Append($"<tr><td>{H(m.Model)} (trial {m.Trial})</td><td>{H(m.Debias)}</td><td class=\"n\">{Num(m.TestAuc)} [{Num(m.TestAucLower)}, {Num(m.TestAucUpper)}]</td><td class=\"n\">{Num(m.PartialCorrelation)} [{Num(m.PartialLower)}, {Num(m.PartialUpper)}]</td><td class=\"n\">{(m.ValPartialCorrelation is { } v ? Num(v) : "—")}</td>"
+                + $"<td class=\"n\">{Num(m.FalsePositiveShare)} [{Num(m.FalsePositiveShareLower)}, {Num(m.FalsePositiveShareUpper)}] of {m.FalsePositives} (negatives carrying it: {Num(m.NegativeShare)})</td></tr>");
+        sb.Append("</table>");
+        if (s.AucDifference is { } d)
+            sb.Append($"<p id=\"shortcut-auc-difference\">Test AUC, refined − baseline (paired bootstrap): {d.Difference.ToString("+0.000;-0.000", Inv)} [{Num(d.Lower)}, {Num(d.Upper)}], p = {Num(d.PValue)}.</p>");
+        sb.Append($"<p id=\"shortcut-verdict\"><strong>Verdict:</strong> {H(s.Verdict)}</p></section>\n");
     }
 
     private static void ConfusionMatrix(StringBuilder sb, IReadOnlyList<string> classes, PredictionTable t, int positive, double threshold)

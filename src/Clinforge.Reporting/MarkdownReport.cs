@@ -161,10 +161,13 @@ public static class MarkdownReport
                 if (sc.Auxiliary is { } ax)
                     L($"- Auxiliary classifier: validation AUC {Ci(new Estimate(ax.ValAuc, ax.ValAucLower, ax.ValAucUpper))} on {ax.ValImages} annotated images (trained on {ax.TrainImages}); sensitivity {ax.Sensitivity.ToString("0.000", inv)}, specificity {ax.Specificity.ToString("0.000", inv)} at 0.5.");
                 L();
-                L("| model | debiasing | test AUC [95% CI] | partial correlation, test [95% CI] | partial correlation, validation |");
-                L("|---|---|---|---|---|");
+                L("| model | debiasing | test AUC [95% CI] | partial correlation, test [95% CI] | partial correlation, validation | false positives carrying it, test [95% CI] |");
+                L("|---|---|---|---|---|---|");
                 foreach (var m in sc.Models)
-                    L($"| {m.Model} (trial {m.Trial}) | {m.Debias} | {Ci(new Estimate(m.TestAuc, m.TestAucLower, m.TestAucUpper))} | {Ci(new Estimate(m.PartialCorrelation, m.PartialLower, m.PartialUpper))} | {(m.ValPartialCorrelation is { } v ? v.ToString("0.000", inv) : "—")} |");
+                    L($"| {m.Model} (trial {m.Trial}) | {m.Debias} | {Ci(new Estimate(m.TestAuc, m.TestAucLower, m.TestAucUpper))} | {Ci(new Estimate(m.PartialCorrelation, m.PartialLower, m.PartialUpper))} | {(m.ValPartialCorrelation is { } v ? v.ToString("0.000", inv) : "—")} | {Ci(new Estimate(m.FalsePositiveShare, m.FalsePositiveShareLower, m.FalsePositiveShareUpper))} of {m.FalsePositives} (negatives carrying it: {(double.IsNaN(m.NegativeShare) ? "—" : m.NegativeShare.ToString("0%", inv))}) |");
+                L();
+                if (sc.AucDifference is { } d)
+                    L($"- Test AUC, refined − baseline (paired bootstrap): {d.Difference.ToString("+0.000;-0.000", inv)} [{d.Lower.ToString("0.000", inv)}, {d.Upper.ToString("0.000", inv)}], p = {d.PValue.ToString("0.000", inv)}.");
                 L();
                 L($"**Verdict:** {sc.Verdict}");
                 L();

@@ -33,13 +33,13 @@ public sealed class ConfoundCheckTests
         }
         var splits = new Splits(train, [], test, "stratified", 1);
         // the model: positives 0.6 (three of them 0.8); negatives with a drain 0.7 (a drain detector), without 0.1 —
-        // so Youden's threshold (0.6) catches every positive and every drain-carrying negative
+        // so an operating threshold of 0.6 (as if chosen on validation) catches every positive and every drain-carrying negative
         var probs = test.Select((t, i) => t.Label == 1 ? (i % 8 == 1 ? new[] { 0.2, 0.8 } : new[] { 0.4, 0.6 })
             : metadata[t.Id]["drain"] == "1" ? new[] { 0.3, 0.7 } : new[] { 0.9, 0.1 }).ToArray();
         var table = new PredictionTable(test.Select(t => t.Id).ToArray(), test.Select(t => t.Label).ToArray(), probs);
 
         // When checked
-        var r = ConfoundCheck.Run(spec, splits, metadata, positive: 1, table, 0, table, 3, seed: 1)!;
+        var r = ConfoundCheck.Run(spec, splits, metadata, positive: 1, table, 0, 0.6, table, 3, 0.6, seed: 1)!;
 
         // Then the column is found, the development cross-tab shows the shortcut, the confounder alone predicts the label
         Assert.Equal("drain", r.Column);
@@ -51,6 +51,8 @@ public sealed class ConfoundCheckTests
         Assert.Equal(3, final.Trial);
         Assert.Equal(5, final.Analysis.FalsePositives);
         Assert.Equal(1.0, final.Analysis.FalsePositiveShare);
+        Assert.Equal(0.6, final.Analysis.Threshold);
+        Assert.Equal((1.0, 1.0), (final.Analysis.FalsePositiveShareLower, final.Analysis.FalsePositiveShareUpper)); // every resample's false alarms carry a drain
         Assert.Equal(0.5, final.Analysis.NegativeShare);
         Assert.True(final.Analysis.PartialCorrelation.Value > 0.5, $"{final.Analysis.PartialCorrelation}");
     }
