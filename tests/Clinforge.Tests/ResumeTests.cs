@@ -1,4 +1,3 @@
-using System.Diagnostics;
 using Clinforge.Core;
 using Clinforge.Data;
 using Clinforge.Development;
@@ -14,23 +13,8 @@ public sealed class ResumeTests
         using var tmp = new TempDir();
         var data = SyntheticLesions.Generate(tmp.Combine("data"), count: 160, seed: 5, positiveShare: 0.4, size: 24);
         var run = new RunPaths(tmp.Combine("run"));
-        var psi = new ProcessStartInfo("dotnet") { UseShellExecute = false, RedirectStandardOutput = true, RedirectStandardError = true };
-        foreach (var a in new[] { Repo.CliDll, "develop", "--request", "Tell melanoma from nevus.", "--data", data,
-                     "--rounds", "2", "--trial-minutes", "0.15", "--run", run.Root, "--threads", "1" })
-            psi.ArgumentList.Add(a);
-        using (var p = Process.Start(psi)!)
-        {
-            p.OutputDataReceived += (_, _) => { };
-            p.ErrorDataReceived += (_, _) => { };
-            p.BeginOutputReadLine();
-            p.BeginErrorReadLine();
-            var clock = Stopwatch.StartNew();
-            while (!File.Exists(run.Trial(1).Log) && clock.Elapsed < TimeSpan.FromMinutes(3) && !p.HasExited) Thread.Sleep(100);
-            Thread.Sleep(1500); // well inside trial 1
-            Assert.False(p.HasExited, "develop finished before it could be killed");
-            p.Kill(entireProcessTree: true); // SIGKILL to the loop and its trial child
-            p.WaitForExit();
-        }
+        Repo.KillCliAfter(run.Trial(1).Log, TimeSpan.FromSeconds(1.5), // well inside trial 1
+            "develop", "--request", "Tell melanoma from nevus.", "--data", data, "--rounds", "2", "--trial-minutes", "0.15", "--run", run.Root, "--threads", "1");
         TrialRecord trial0;
         using (var journal = new Journal(run.Journal))
         {

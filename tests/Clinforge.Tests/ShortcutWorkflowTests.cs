@@ -80,6 +80,41 @@ public sealed class ShortcutWorkflowTests
     }
 
     [Fact]
+    public void Should_RerunTheInterruptedDebiasTrialWithTheSameConfounderLabels_When_KilledMidTrialAndResumed()
+    {
+        // Given a debiasing run with half the ruler column blank (so an auxiliary classifier labels the rest),
+        // killed with SIGKILL while trial 1 (group-balanced sampling) is training
+        using var tmp = new TempDir();
+        var csv = RulerCsv(tmp, (i, v) => i % 2 == 0 ? "" : v);
+        var paths = new RunPaths(tmp.Combine("run"));
+        Repo.KillCliAfter(paths.Trial(1).Log, TimeSpan.FromSeconds(1.5), "develop", "--request", Request, "--data", csv, "--run", paths.Root,
+            "--rounds", "2", "--trial-minutes", "0.15", "--non-interactive", "--threads", "1");
+        var labelsBefore = File.ReadAllText(paths.ConfounderLabels);
+        var auxiliaryBefore = File.ReadAllText(paths.ConfounderAuxiliary);
+        using (var journal = new Journal(paths.Journal)) Assert.Equal([0], journal.Trials().Select(t => t.Number));
+        Assert.False(File.Exists(paths.Trial(1).Metrics));
+
+        // When the run is resumed
+        var (code, stdout, stderr) = Repo.RunCli(TimeSpan.FromMinutes(4), "resume", paths.Root);
+
+        // Then the confounder labels and the auxiliary classifier are reused as they were (not retrained), the
+        // interrupted debias trial ran again under the shortcut rule, and the test split was looked at once
+        Assert.True(code == 0, $"exit {code}\n{stdout}\n{stderr}");
+        Assert.Equal(labelsBefore, File.ReadAllText(paths.ConfounderLabels));
+        Assert.Equal(auxiliaryBefore, File.ReadAllText(paths.ConfounderAuxiliary));
+        using var after = new Journal(paths.Journal);
+        var trials = after.Trials();
+        Assert.Equal([0, 1, 2], trials.Select(t => t.Number));
+        Assert.Equal("group_balanced_sampling", trials[1].Move);
+        Assert.Contains("debiasing: group-balanced sampling", File.ReadAllText(paths.Trial(1).Log));
+        Assert.NotNull(Json.Read<TrialMetrics>(paths.Trial(1).Metrics).Confounder);
+        // one shortcut-rule decision per trial: none for the killed attempt, one for its rerun
+        Assert.Equal([0, 1, 2], after.Events("acceptance").Where(e => e.Message.StartsWith("shortcut:", StringComparison.Ordinal)).Select(e => e.Trial ?? -1));
+        Assert.Equal(1, after.TestLookCount);
+        Assert.NotNull(Json.Read<ConfoundReport>(paths.Confound).Shortcut);
+    }
+
+    [Fact]
     public void Should_LabelTheRestWithAnAuxiliaryClassifier_When_OnlyASubsetIsAnnotated()
     {
         // Given a ruler column filled for two thirds of the images only

@@ -74,4 +74,27 @@ public static class Repo
         p.WaitForExit();
         return (p.ExitCode, stdout.Result, stderr.Result);
     }
+
+    /// <summary>
+    /// Starts the CLI as a real child process and kills it (SIGKILL, with its trial children) once
+    /// <paramref name="file"/> exists plus <paramref name="after"/>: a crash in the middle of that step.
+    /// Fails if the process ended before it could be killed.
+    /// </summary>
+    public static void KillCliAfter(string file, TimeSpan after, params string[] args)
+    {
+        var psi = new ProcessStartInfo("dotnet") { UseShellExecute = false, RedirectStandardOutput = true, RedirectStandardError = true };
+        psi.ArgumentList.Add(CliDll);
+        foreach (var a in args) psi.ArgumentList.Add(a);
+        using var p = Process.Start(psi)!;
+        p.OutputDataReceived += (_, _) => { };
+        p.ErrorDataReceived += (_, _) => { };
+        p.BeginOutputReadLine();
+        p.BeginErrorReadLine();
+        var clock = Stopwatch.StartNew();
+        while (!File.Exists(file) && clock.Elapsed < TimeSpan.FromMinutes(3) && !p.HasExited) Thread.Sleep(100);
+        Thread.Sleep(after);
+        Xunit.Assert.False(p.HasExited, $"clinforge {string.Join(' ', args)} finished before it could be killed");
+        p.Kill(entireProcessTree: true);
+        p.WaitForExit();
+    }
 }
