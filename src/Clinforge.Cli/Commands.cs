@@ -299,7 +299,7 @@ internal static class Commands
         var final = PredictionTable.Read(run.TestPredictions);
         var initialPath = RunReport.InitialTestPredictions(run);
         var initial = File.Exists(initialPath) ? PredictionTable.Read(initialPath) : final;
-        var report = ConfoundCheck.Run(spec, Json.Read<Splits>(run.Splits), dataset.Metadata, positive, initial, evaluation.Initial.Trial, evaluation.Initial.Threshold, final, evaluation.Final.Trial, evaluation.Final.Threshold, seed);
+        var report = ConfoundCheck.Run(spec, Json.Read<Splits>(run.Splits), ConfounderValues(run, dataset, spec), positive, initial, evaluation.Initial.Trial, evaluation.Initial.Threshold, final, evaluation.Final.Trial, evaluation.Final.Threshold, seed);
         if (report is null)
         {
             AnsiConsole.MarkupLine($"[yellow]confounder:[/] no column of the data records {Markup.Escape(string.Join(", ", spec.Confounders.Select(c => c.Name)))}; the confound analysis needs one (or annotations for an auxiliary classifier).");
@@ -310,6 +310,20 @@ internal static class Commands
             report = report with { Shortcut = shortcut };
         Json.Write(run.Confound, report);
         AnsiConsole.MarkupLine($"Confounder '{Markup.Escape(report.Confounder)}' (column {Markup.Escape(report.Column)}): {Markup.Escape(run.Confound)}");
+    }
+
+    /// <summary>
+    /// The confounder value per image for the check: for a debiasing run, its labels (the column where
+    /// annotated, the auxiliary classifier's probability elsewhere, test images included at this look),
+    /// else the data's metadata.
+    /// </summary>
+    private static IReadOnlyDictionary<string, IReadOnlyDictionary<string, string>> ConfounderValues(RunPaths run, Dataset dataset, TaskSpec spec)
+    {
+        if (ShortcutSetup.AllLabels(run, dataset, spec, Json.Read<Splits>(run.Splits)) is not { } labels) return dataset.Metadata;
+        var column = ShortcutSetup.ReadColumn(spec, dataset, dataset.Source)!.Value.Column;
+        return labels.ToDictionary(p => p.Key,
+            p => (IReadOnlyDictionary<string, string>)new Dictionary<string, string> { [column] = p.Value.Probability.ToString("R", System.Globalization.CultureInfo.InvariantCulture) },
+            StringComparer.Ordinal);
     }
 
     /// <summary>Grad-CAM maps for the examples, or none (with a note) when the model has no convolutional feature map.</summary>

@@ -105,6 +105,8 @@ internal static class ShortcutSetup
         var budget = TimeSpan.FromSeconds(Math.Clamp(settings.TrialSeconds, 5, 120));
         using var aux = ConfounderClassifier.Train(recipe, Annotated(splits.Train), Annotated(splits.Val), AucScorer, dir, budget,
             l => File.AppendAllText(Path.Combine(dir, "log.txt"), l + Environment.NewLine));
+        // Its recipe beside the weights, so that the test look can label the test images with the same model (TestLabels).
+        Json.Write(new TrialPaths(dir).Recipe, recipe);
         var predicted = aux.Apply(ImageSets.Load(dataset, missing, input));
         for (int i = 0; i < missing.Count; i++) labels[missing[i].Id] = new ConfounderLabel(predicted[i], "auxiliary");
         var vl = aux.ValLabels.ToArray();
@@ -115,6 +117,34 @@ internal static class ShortcutSetup
             Ratio(cm.Tp, cm.Tp + cm.Fn), Ratio(cm.Tn, cm.Tn + cm.Fp), aux.Metrics.Epochs);
         Json.Write(run.ConfounderAuxiliary, metrics);
         return metrics;
+    }
+
+    /// <summary>confounder/test_labels.csv: the confounder value of each test image, written at the one look.</summary>
+    public static string TestLabelsPath(RunPaths run) => Path.Combine(run.ConfounderDir, "test_labels.csv");
+
+    /// <summary>
+    /// Every image's confounder value for the confound check, called after the one test look: the
+    /// development labels (confounder/labels.csv) plus the test images, from the column where annotated
+    /// and otherwise from the auxiliary classifier saved at setup, applied now for the first time
+    /// (written to confounder/test_labels.csv). Null when the run wrote no confounder labels.
+    /// </summary>
+    public static Dictionary<string, ConfounderLabel>? AllLabels(RunPaths run, Dataset dataset, TaskSpec spec, Splits splits)
+    {
+        if (!File.Exists(run.ConfounderLabels) || ReadColumn(spec, dataset, dataset.Source) is not { } column) return null;
+        var labels = ConfounderLabels.Read(run.ConfounderLabels);
+        var test = new Dictionary<string, ConfounderLabel>(StringComparer.Ordinal);
+        foreach (var item in splits.Test)
+            if (column.Values.TryGetValue(item.Id, out var v)) test[item.Id] = new ConfounderLabel(v, "metadata");
+        var missing = splits.Test.Where(i => !test.ContainsKey(i.Id)).ToList();
+        var aux = new TrialPaths(Path.Combine(run.ConfounderDir, "auxiliary"));
+        if (missing.Count > 0 && File.Exists(aux.Model) && File.Exists(aux.Recipe))
+        {
+            var probabilities = new TorchModelScorer(dataset).Predict(aux, missing);
+            for (int i = 0; i < missing.Count; i++) test[missing[i].Id] = new ConfounderLabel(probabilities[i][1], "auxiliary");
+        }
+        ConfounderLabels.Write(TestLabelsPath(run), test);
+        foreach (var (id, l) in test) labels[id] = l;
+        return labels;
     }
 
     /// <summary>

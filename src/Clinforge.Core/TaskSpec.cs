@@ -61,6 +61,14 @@ public sealed record TaskSpec
     public IReadOnlyList<Requirement> Requirements { get; init; } = [];
     public bool Localize { get; init; }
     public IReadOnlyList<Confounder> Confounders { get; init; } = [];
+    /// <summary>
+    /// How much of the primary metric (on validation) the clinician allows to give up for less
+    /// reliance on the named confounders, as answered to the "confounder_max_loss" question; 0 puts the
+    /// primary metric first; null = not answered (<see cref="DefaultConfounderMaxLoss"/> applies).
+    /// </summary>
+    public double? ConfounderMaxLoss { get; init; }
+    /// <summary>The allowed loss when unanswered: issue 8's "test AUC not lower than the baseline's by more than 0.02".</summary>
+    public const double DefaultConfounderMaxLoss = 0.02;
     public string? Supervision { get; init; }
     /// <summary>The compute budget the clinician hinted at (quick, overnight, thorough), or null when unsaid.</summary>
     public string? Budget { get; init; }

@@ -6,7 +6,10 @@ namespace Clinforge.Data;
 /// <summary>
 /// A CSV with one row per image. Finds the image column (values that resolve to image files relative
 /// to the CSV's folder, with or without extension), the label column (by name, or one-hot columns, or a
-/// column with few distinct values) and an optional group column (patient, lesion), unless given.
+/// column with few distinct values), an optional group column (patient, lesion), unless given, and an
+/// optional split column ("split", "subset" or "partition" holding train / val / test): the data's own
+/// split, kept as the official one so that a test set built on purpose (another site, a later period,
+/// a fixture whose test split breaks a shortcut) stays the test set.
 /// </summary>
 internal static class CsvDatasetReader
 {
@@ -19,6 +22,16 @@ internal static class CsvDatasetReader
     // In priority order: the first present wins.
     private static readonly string[] LabelHints =
         ["label", "labels", "class", "classname", "target", "diagnosis", "dx", "finding", "findings", "findinglabels", "category", "outcome", "benignmalignant", "y"];
+
+    private static readonly string[] SplitHints = ["split", "subset", "partition"];
+
+    // Accepted spellings of the three split names, normalised (Normalise) → SplitNames.
+    private static readonly Dictionary<string, string> s_splitValues = new(StringComparer.Ordinal)
+    {
+        ["train"] = SplitNames.Train, ["training"] = SplitNames.Train,
+        ["val"] = SplitNames.Val, ["valid"] = SplitNames.Val, ["validation"] = SplitNames.Val, ["dev"] = SplitNames.Val, ["tune"] = SplitNames.Val,
+        ["test"] = SplitNames.Test, ["testing"] = SplitNames.Test, ["holdout"] = SplitNames.Test, ["heldout"] = SplitNames.Test,
+    };
 
     private static readonly string[] GroupHints =
         ["patientid", "patient", "lesionid", "subjectid", "subject", "caseid", "case", "participantid", "participant", "groupid", "group"];
@@ -56,6 +69,8 @@ internal static class CsvDatasetReader
         var excluded = new HashSet<int> { imageCol };
         int? groupCol = options.GroupColumn is { } gc ? ColumnIndex(csvPath, header, gc, "group") : FindByHints(header, GroupHints, excluded);
         if (groupCol is { } g) excluded.Add(g);
+        int? splitCol = FindByHints(header, SplitHints, excluded);
+        if (splitCol is { } sc) excluded.Add(sc);
 
         // Label per row, as text: from a label column or from one-hot columns.
         Func<CsvRecord, string> labelOf;
@@ -116,9 +131,10 @@ internal static class CsvDatasetReader
         var candidates = new List<FileCandidate>(rows.Count);
         var byId = new Dictionary<string, (int Row, int Label)>(StringComparer.Ordinal);
         // Every other column (sex, age, site, scanner...) is kept per image for subgroup analysis.
-        var metadataCols = Enumerable.Range(0, header.Length).Where(c => c != imageCol && c != groupCol && !labelCols.Contains(c))
+        var metadataCols = Enumerable.Range(0, header.Length).Where(c => c != imageCol && c != groupCol && c != splitCol && !labelCols.Contains(c))
             .GroupBy(c => header[c].Trim(), StringComparer.Ordinal).Where(g => g.Key.Length > 0).Select(g => g.First()).ToList();
         var metadata = new Dictionary<string, IReadOnlyDictionary<string, string>>(StringComparer.Ordinal);
+        var officialSplit = splitCol is null ? null : new Dictionary<string, string>(StringComparer.Ordinal);
         var missing = new List<string>();
         int unlabelled = 0, repeated = 0;
         for (var r = 0; r < rows.Count; r++)
@@ -151,6 +167,16 @@ internal static class CsvDatasetReader
             byId[id] = (r + 1, labelIndex);
             string? group = groupCol is { } gcol && Cell(row, gcol) is { Length: > 0 } gv ? gv : null;
             candidates.Add(new FileCandidate(id, file, labelIndex, group));
+            if (splitCol is { } scol)
+            {
+                var given = Cell(row, scol).Trim();
+                if (!s_splitValues.TryGetValue(Normalise(given), out var splitName))
+                {
+                    throw new ClinforgeException($"{csvPath}: row {r + 1} (line {row.Line}) has '{given}' in the split column '{header[scol]}'; use train, val or test " +
+                        "(also: training, validation, valid, dev, testing, holdout), or rename the column if it is not a split.");
+                }
+                officialSplit![id] = splitName;
+            }
             if (metadataCols.Count > 0) metadata[id] = metadataCols.ToDictionary(c => header[c].Trim(), c => Cell(row, c).Trim(), StringComparer.Ordinal);
         }
 
@@ -168,7 +194,12 @@ internal static class CsvDatasetReader
             notes.Add($"no patient or lesion column in {Path.GetFileName(csvPath)}: if a patient has several images, they may fall in different splits (leakage risk).");
         }
 
-        var dataset = FileDatasetBuilder.Build("csv", csvPath, classes, candidates, groupColumn: groupCol is { } gi ? header[gi] : null, notes: notes);
+        if (splitCol is { } used)
+        {
+            var counts = officialSplit!.Values.GroupBy(v => v).ToDictionary(g2 => g2.Key, g2 => g2.Count());
+            notes.Add($"split taken from column '{header[used]}' of {Path.GetFileName(csvPath)} ({string.Join(", ", new[] { SplitNames.Train, SplitNames.Val, SplitNames.Test }.Select(n => $"{n} {counts.GetValueOrDefault(n)}"))}); a split it lacks is drawn from train.");
+        }
+        var dataset = FileDatasetBuilder.Build("csv", csvPath, classes, candidates, officialSplit: officialSplit, groupColumn: groupCol is { } gi ? header[gi] : null, notes: notes);
         dataset.Columns = header.ToList();
         dataset.Metadata = metadata;
         return dataset;

@@ -25,13 +25,17 @@ public sealed record ShortcutPolicy(
     double DependenceTolerance = 0.01)
 {
     /// <summary>
-    /// The policy a spec implies: a named confounder makes independence the priority, with the
-    /// issue-8 default of at most 0.02 primary-metric loss for it.
+    /// The policy a spec implies: a named confounder makes independence the priority, at the primary-metric
+    /// loss the clinician allowed (the "confounder_max_loss" answer; unanswered, issue 8's 0.02). An answer
+    /// of 0 puts the primary metric first. The hard limit is never below the allowed loss.
     /// </summary>
     public static ShortcutPolicy From(TaskSpec spec)
     {
         ArgumentNullException.ThrowIfNull(spec);
-        return new ShortcutPolicy(Priority: spec.Confounders.Count > 0 ? ShortcutPriority.Independence : ShortcutPriority.Primary);
+        double allowed = spec.ConfounderMaxLoss ?? TaskSpec.DefaultConfounderMaxLoss;
+        var defaults = new ShortcutPolicy();
+        return new ShortcutPolicy(MaxPrimaryLoss: allowed, HardPrimaryLoss: Math.Max(defaults.HardPrimaryLoss, allowed),
+            Priority: spec.Confounders.Count > 0 && allowed > 0 ? ShortcutPriority.Independence : ShortcutPriority.Primary);
     }
 }
 

@@ -51,6 +51,11 @@ public static class Restatement
         if (spec.Confounders.Count > 0)
         {
             sentence += $" It must not rely on {List(spec.Confounders.Select(c => c.Name).ToList(), "or")}.";
+            string metric = spec.PrimaryMetric == Metrics.Auc ? "AUC" : spec.PrimaryMetric.Replace('_', ' ');
+            if (spec.ConfounderMaxLoss is { } loss)
+                sentence += loss <= 0
+                    ? $" Where relying less on it costs {metric}, {metric} comes first."
+                    : string.Create(System.Globalization.CultureInfo.InvariantCulture, $" For that I may give up at most {loss:0.00} {metric} on validation.");
         }
         if (spec.Supervision is { } supervision) sentence += $" Supervision: {supervision}.";
         if (spec.Budget is { } budget) sentence += $" Time budget: {budget}.";

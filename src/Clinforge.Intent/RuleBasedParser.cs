@@ -82,6 +82,7 @@ public sealed class RuleBasedParser : IIntentParser
 
         var requirements = binary ? FindRequirements(text) : [];
         var questions = Questions(datasetClasses, positive, preference, objective, binary ? null : FindThreshold(text));
+        if (confounders.Items.Count > 0) questions.Add(ConfounderQuestion(confounders.Items, objective.Metric));
         var supervision = FindHint(text, _rules.Supervision);
         var budget = FindHint(text, _rules.Budget);
         var classWords = Join(text, mentions.Where(m => m.Classes.Count > 0).Select(m => (m.Start, m.End)));
@@ -526,6 +527,22 @@ public sealed class RuleBasedParser : IIntentParser
                 "none"));
         }
         return questions;
+    }
+
+    /// <summary>
+    /// The trade-off the shortcut rule meets when less reliance on a confounder costs the primary metric
+    /// (issue 8: "ask the clinician when the trade-off is real"): asked once, up front, so that every
+    /// later decision follows the clinician's answer and the journal can quote it.
+    /// </summary>
+    private static OpenQuestion ConfounderQuestion(IReadOnlyList<string> confounders, string metric)
+    {
+        var inv = CultureInfo.InvariantCulture;
+        string names = Restatement.List(confounders.ToList(), "and");
+        string allowed = TaskSpec.DefaultConfounderMaxLoss.ToString("0.00", inv);
+        metric = metric == Metrics.Auc ? "AUC" : metric.Replace('_', ' ');
+        return new OpenQuestion("confounder_max_loss",
+            $"Relying less on {names} may cost some {metric} on validation. How much may I give up for it? I will allow {allowed}; answer 0 to put {metric} first.",
+            allowed);
     }
 
     private bool IsNegated(RequestText text, int start, int end)

@@ -23,7 +23,7 @@ public static class SpecAnswers
     public static readonly IReadOnlyList<string> Fields =
     [
         "class_groups", "classes", "task", "positive_class", "priority_classes", "error_preference", "primary_metric",
-        "operating_point", "localize", "confounders", "supervision", "budget",
+        "operating_point", "localize", "confounders", "confounder_max_loss", "supervision", "budget",
     ];
 
     private static readonly string[] _metrics =
@@ -174,6 +174,13 @@ public static class SpecAnswers
                 {
                     PriorityClasses = IsNone(value) ? [] : SplitList(value).Select(v => ClassNamed(spec, v, Bad)).Distinct().ToList(),
                 };
+            case "confounder_max_loss":
+                if (spec.Confounders.Count == 0) throw Bad("asked only when the request names something the model must not rely on.");
+                if (value.Trim().ToLowerInvariant() is "none" or "no" or "primary" or "metric first" or "auc first")
+                    return spec with { ConfounderMaxLoss = 0 };
+                if (!double.TryParse(value, System.Globalization.NumberStyles.Float, System.Globalization.CultureInfo.InvariantCulture, out var loss) || loss is < 0 or > 0.1)
+                    throw Bad("give the largest loss of the primary metric allowed for less reliance on the confounder, between 0 and 0.10 (e.g. 0.02), or 'none'.");
+                return spec with { ConfounderMaxLoss = loss };
             case "error_preference":
                 var preference = value.ToLowerInvariant() switch
                 {

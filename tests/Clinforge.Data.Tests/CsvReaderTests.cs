@@ -1,3 +1,5 @@
+using Clinforge.Core;
+
 namespace Clinforge.Data.Tests;
 
 public sealed class CsvReaderTests : IDisposable
@@ -36,6 +38,52 @@ public sealed class CsvReaderTests : IDisposable
         Assert.Equal(["image", "patient_id", "age", "diagnosis"], ds.Columns);
         Assert.Equal("61", ds.Metadata["images/p2.png"]["age"]);
         Assert.Equal(["age"], ds.Metadata["images/p0.png"].Keys);
+    }
+
+    [Fact]
+    public void Should_KeepTheDataOwnSplit_When_TheCsvHasASplitColumn()
+    {
+        // given a CSV whose 'split' column puts each image in train, validation or test (two spellings)
+        for (var i = 0; i < 8; i++) Fixtures.WriteRandom(_dir[$"d/img/{i}.png"]);
+        Fixtures.WriteText(_dir["d/labels.csv"], """
+            image,label,split,drain
+            img/0.png,normal,train,1
+            img/1.png,pneumonia,train,
+            img/2.png,normal,training,0
+            img/3.png,pneumonia,Validation,1
+            img/4.png,normal,val,0
+            img/5.png,pneumonia,test,
+            img/6.png,normal,TEST,
+            img/7.png,pneumonia,train,1
+            """);
+
+        // when opened and split
+        var ds = DatasetReader.Open(_dir["d/labels.csv"]);
+        var splits = Splitter.Split(ds, seed: 3);
+
+        // then the split is the data's own, the column is not taken for metadata, and the card notes say where it came from
+        Assert.Equal("official", splits.Method);
+        Assert.Equal(["img/0.png", "img/1.png", "img/2.png", "img/7.png"], splits.Train.Select(i => i.Id));
+        Assert.Equal(["img/3.png", "img/4.png"], splits.Val.Select(i => i.Id));
+        Assert.Equal(["img/5.png", "img/6.png"], splits.Test.Select(i => i.Id));
+        Assert.Equal(["drain"], ds.Metadata["img/0.png"].Keys);
+        Assert.Contains(ds.Notes, n => n.Contains("split taken from column 'split'", StringComparison.Ordinal) && n.Contains("train 4, val 2, test 2", StringComparison.Ordinal));
+    }
+
+    [Fact]
+    public void Should_RefuseNamingFileRowAndValue_When_TheSplitColumnHoldsAnUnknownName()
+    {
+        // given a split column with a value that is no split name
+        Fixtures.WriteRandom(_dir["d/img/0.png"]);
+        Fixtures.WriteRandom(_dir["d/img/1.png"]);
+        Fixtures.WriteText(_dir["d/labels.csv"], "image,label,split\nimg/0.png,a,train\nimg/1.png,b,later\n");
+
+        // when opened, then the message names the file, the row, the column and the value
+        var e = Assert.Throws<ClinforgeException>(() => DatasetReader.Open(_dir["d/labels.csv"]));
+        Assert.Contains("labels.csv", e.Message, StringComparison.Ordinal);
+        Assert.Contains("row 2", e.Message, StringComparison.Ordinal);
+        Assert.Contains("'later'", e.Message, StringComparison.Ordinal);
+        Assert.Contains("'split'", e.Message, StringComparison.Ordinal);
     }
 
     [Fact]

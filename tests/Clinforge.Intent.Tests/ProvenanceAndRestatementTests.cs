@@ -68,7 +68,8 @@ public sealed class ProvenanceAndRestatementTests
         Assert.Equal([new Confounder("rulers", "unknown"), new Confounder("pen marks", "unknown")], spec.Confounders);
         Assert.Equal("ignore rulers or pen marks", spec.Provenance["confounders"]);
         Assert.Equal("melanoma", spec.PositiveClass);
-        Assert.Empty(spec.Questions);
+        // the words say nothing of how much specificity less reliance on rulers may cost: that alone is asked
+        Assert.Equal(["confounder_max_loss"], spec.Questions.Select(q => q.Field));
         Assert.Equal(
             "I understood: a model that tells melanoma from nevus; a false alarm costs more than missing melanoma, so I will maximise specificity while keeping sensitivity at or above 95%. It must not rely on rulers or pen marks.",
             spec.Restatement);

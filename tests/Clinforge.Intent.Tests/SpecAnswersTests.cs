@@ -21,6 +21,46 @@ public sealed class SpecAnswersTests
     }
 
     [Fact]
+    public void Should_AskHowMuchAucMayBeGivenUp_When_TheRequestNamesAConfounder()
+    {
+        // given the request naming chest drains
+        var spec = ParserFixture.Parse("Classify pneumothorax, but do not let the model rely on chest drains.", "no_pneumothorax", "pneumothorax");
+
+        // then the trade-off is asked up front with the default allowance, and nothing is decided yet
+        var q = Assert.Single(spec.Questions, q => q.Field == "confounder_max_loss");
+        Assert.Equal("0.02", q.Default);
+        Assert.Contains("chest drains", q.Question, StringComparison.Ordinal);
+        Assert.Null(spec.ConfounderMaxLoss);
+
+        // when the clinician allows 0.03, or puts AUC first
+        var allows = SpecAnswers.Apply(spec, new Dictionary<string, string> { ["confounder_max_loss"] = "0.03" }, "answers.json");
+        var aucFirst = SpecAnswers.Apply(spec, new Dictionary<string, string> { ["confounder_max_loss"] = "none" }, "answers.json");
+
+        // then the answer is in the spec, its provenance and the restatement
+        Assert.Equal(0.03, allows.ConfounderMaxLoss);
+        Assert.Equal("answer: 0.03", allows.Provenance["confounder_max_loss"]);
+        Assert.EndsWith("For that I may give up at most 0.03 AUC on validation.", allows.Restatement, StringComparison.Ordinal);
+        Assert.Equal(0, aucFirst.ConfounderMaxLoss);
+        Assert.EndsWith("AUC comes first.", aucFirst.Restatement, StringComparison.Ordinal);
+    }
+
+    [Theory]
+    [InlineData("0.5")]
+    [InlineData("-0.01")]
+    [InlineData("a little")]
+    public void Should_RefuseNamingTheFileAndField_When_TheAllowedLossIsNotAProportionUpToATenth(string value)
+    {
+        // given a confounder request
+        var spec = ParserFixture.Parse("Classify pneumothorax, but don't rely on chest drains.", "no_pneumothorax", "pneumothorax");
+
+        // when answered with an unusable allowance, then the message names the file, the field and the value
+        var e = Assert.Throws<ClinforgeException>(() => SpecAnswers.Apply(spec, new Dictionary<string, string> { ["confounder_max_loss"] = value }, "answers.json"));
+        Assert.Contains("answers.json", e.Message, StringComparison.Ordinal);
+        Assert.Contains("confounder_max_loss", e.Message, StringComparison.Ordinal);
+        Assert.Contains(value, e.Message, StringComparison.Ordinal);
+    }
+
+    [Fact]
     public void Should_MoveObjectiveWithPreference_When_ErrorPreferenceAndOperatingPointAnswered()
     {
         // given a balanced binary spec

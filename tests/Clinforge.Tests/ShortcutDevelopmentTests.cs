@@ -35,6 +35,26 @@ public sealed class ShortcutDevelopmentTests
     }
 
     [Fact]
+    public void Should_DecideByTheClinicianAllowance_When_TheSpecAnswersTheTradeOffQuestion()
+    {
+        // given a candidate that cuts dependence 0.40 → 0.10 for 0.03 AUC, under three answers to confounder_max_loss
+        var (best, candidate) = (new ShortcutScore(0.90, 0.40), new ShortcutScore(0.87, 0.10));
+        var unanswered = ShortcutPolicy.From(SpecWithDrains());
+        var generous = ShortcutPolicy.From(SpecWithDrains() with { ConfounderMaxLoss = 0.04 });
+        var aucFirst = ShortcutPolicy.From(SpecWithDrains() with { ConfounderMaxLoss = 0 });
+
+        // then unanswered keeps issue 8's 0.02 with independence first, 0.04 allows the change outright, and 0 puts AUC first
+        Assert.Equal((0.02, ShortcutPriority.Independence), (unanswered.MaxPrimaryLoss, unanswered.Priority));
+        Assert.True(ShortcutAcceptance.Decide(best, candidate, unanswered).TradeOff);
+        var d = ShortcutAcceptance.Decide(best, candidate, generous);
+        Assert.True(d.Keep);
+        Assert.Equal("less_dependent_within_allowed_cost", d.Rule);
+        Assert.Equal(ShortcutPriority.Primary, aucFirst.Priority);
+        Assert.False(ShortcutAcceptance.Decide(best, candidate, aucFirst).Keep);
+        Assert.True(ShortcutAcceptance.Decide(best, new ShortcutScore(0.90, 0.10), aucFirst).Keep); // less dependence at no cost is still welcome
+    }
+
+    [Fact]
     public void Should_FollowThePriorityAndSaySo_When_TheTradeOffIsReal()
     {
         // given a candidate that improves AUC by 0.03 but raises dependence from 0.2 to 0.4, and one that cuts dependence for 0.04 AUC

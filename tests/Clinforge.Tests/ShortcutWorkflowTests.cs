@@ -135,6 +135,13 @@ public sealed class ShortcutWorkflowTests
         var confound = Json.Read<ConfoundReport>(paths.Confound);
         Assert.NotNull(confound.Shortcut?.Auxiliary);
         Assert.Contains("shortcut-auxiliary", File.ReadAllText(Path.Combine(run, "report", "report.html")));
+        // and at the test look the same classifier labelled the unannotated test images, so the confound
+        // analysis covers the whole test split, not only its annotated part
+        var testLabels = ConfounderLabels.Read(Path.Combine(paths.ConfounderDir, "test_labels.csv"));
+        var testIds = Json.Read<Splits>(paths.Splits).Test.Select(i => i.Id).ToList();
+        Assert.Equal(testIds.Order(StringComparer.Ordinal), testLabels.Keys.Order(StringComparer.Ordinal));
+        Assert.Contains(testLabels.Values, l => l.Source == "auxiliary");
+        Assert.Equal(testIds.Count, confound.Models[0].Analysis.Cells.Sum(c => c.Count));
     }
 
     [Fact]
