@@ -182,7 +182,12 @@ internal static class ShortcutSetup
             difference = AucDifference(initial, final, positive, seed);
         }
         var aux = setup.Auxiliary is { } x ? new AuxiliarySummary(x.TrainImages, x.ValImages, x.ValAuc.Estimate, x.ValAuc.Lower, x.ValAuc.Upper, x.Sensitivity, x.Specificity) : null;
-        return new ShortcutSummary("shortcut (ShortcutAcceptance: primary metric and |partial correlation| on validation)", setup.Annotated, setup.Predicted, aux,
+        var spec = Json.Read<TaskSpec>(run.TaskSpec);
+        var policy = ShortcutPolicy.From(spec);
+        string allowance = spec.ConfounderMaxLoss is null
+            ? string.Create(inv, $"at most {policy.MaxPrimaryLoss:0.00} of the primary metric given up for less reliance (default; the question was not answered)")
+            : policy.MaxPrimaryLoss > 0 ? string.Create(inv, $"at most {policy.MaxPrimaryLoss:0.00} of the primary metric given up for less reliance (as answered)") : "the primary metric first (as answered)";
+        return new ShortcutSummary($"shortcut (ShortcutAcceptance: primary metric and |partial correlation| on validation; {allowance})", setup.Annotated, setup.Predicted, aux,
             rows, Injected(source), Verdict(report.Confounder, rows)) { AucDifference = difference };
     }
 
