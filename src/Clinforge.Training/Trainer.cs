@@ -71,9 +71,11 @@ public sealed class Trainer(Action<string> log)
         {
             epoch++;
             var epochClock = Stopwatch.StartNew();
-            double trainLoss = RunEpoch(model, optimizer, lossFn, recipe, xTrain, yTrain, sampleWeights, gen, device, epoch, schedule, average);
+            var (trainLoss, done, batches) = RunEpoch(model, optimizer, lossFn, recipe, xTrain, yTrain, sampleWeights, gen, device, epoch, schedule, average, deadlineUtc);
             trainSeconds += epochClock.Elapsed.TotalSeconds;
-            seen += train.Count;
+            seen += Math.Min(train.Count, (long)done * recipe.BatchSize);
+            if (done < batches)
+                log($"epoch {epoch} cut at the deadline after {done}/{batches} batches: validating and saving what was learned rather than losing the trial");
             if (double.IsNaN(trainLoss) || double.IsInfinity(trainLoss))
                 return Failed(curve, epoch, trainSeconds, seen, "training loss became NaN/inf",
                     "The optimisation diverged: lower the learning rate or add gradient clipping.");
@@ -108,8 +110,13 @@ public sealed class Trainer(Action<string> log)
         return new TrainingOutcome(result, bestProbs);
     }
 
-    private static double RunEpoch(Module<Tensor, Tensor> model, optim.Optimizer optimizer, LossFunction lossFn, Recipe recipe,
-        Tensor x, Tensor y, Tensor? sampleWeights, Generator gen, Device device, int epoch, TimeSchedule schedule, WeightAverage? average)
+    /// <summary>
+    /// One pass over the training set; cut short when the deadline passes mid-epoch (after at least one
+    /// batch), so that a machine busier than expected still ends the trial with a validated checkpoint
+    /// instead of being killed for overrunning. Returns the mean loss over the batches run.
+    /// </summary>
+    private static (double Loss, int Done, int Batches) RunEpoch(Module<Tensor, Tensor> model, optim.Optimizer optimizer, LossFunction lossFn, Recipe recipe,
+        Tensor x, Tensor y, Tensor? sampleWeights, Generator gen, Device device, int epoch, TimeSchedule schedule, WeightAverage? average, DateTime deadlineUtc)
     {
         model.train();
         long n = x.shape[0];
@@ -118,8 +125,11 @@ public sealed class Trainer(Action<string> log)
             : multinomial(sampleWeights, n, replacement: true, generator: gen);
         int batches = (int)((n + recipe.BatchSize - 1) / recipe.BatchSize);
         double total = 0;
+        int done = 0;
         for (int b = 0; b < batches; b++)
         {
+            if (done > 0 && DateTime.UtcNow >= deadlineUtc) break;
+            done++;
             using var scope = NewDisposeScope();
             SetLearningRate(optimizer, recipe.Optimizer, epoch - 1 + (double)b / batches, schedule.Fraction(DateTime.UtcNow));
             var idx = order.narrow(0, (long)b * recipe.BatchSize, Math.Min(recipe.BatchSize, n - (long)b * recipe.BatchSize));
@@ -134,7 +144,7 @@ public sealed class Trainer(Action<string> log)
             average?.Update(model);
             total += loss.item<float>();
         }
-        return total / batches;
+        return (total / Math.Max(done, 1), done, batches);
     }
 
     /// <summary>Softmax probabilities (optionally averaged over flips) and the mean loss.</summary>

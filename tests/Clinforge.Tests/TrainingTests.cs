@@ -132,6 +132,29 @@ public sealed class TrainingTests
     }
 
     [Fact]
+    public void Should_CutTheEpochAndStillSaveAValidatedModel_When_TheDeadlinePassesMidEpoch()
+    {
+        // Given a deadline that has already passed when training starts (a machine far busier than planned)
+        using var tmp = new TempDir();
+        var paths = new TrialPaths(tmp.Path);
+        var logs = new List<string>();
+        var recipe = new Recipe { Input = new InputSpec(16, 1), Model = new ModelSpec("simple_cnn", 4, 1), MaxEpochs = 50, BatchSize = 8 };
+        ImageSet Make(int n, int seed) => CentreSquares.Make(n, seed, noise: 0.3, signal: 0.6);
+
+        // When trained
+        var outcome = new Trainer(logs.Add).Train(recipe, Make(96, 1), Make(16, 2), ["dark", "bright"],
+            (labels, probs) => new ValidationMetrics(0.5, "auc", 0.5, double.NaN, double.NaN, double.NaN, double.NaN, 0.5),
+            DateTime.UtcNow.AddSeconds(-1), paths);
+
+        // Then one batch of the first epoch ran (not all 12), the model was validated and saved, and the log says why
+        Assert.Equal(TrialStatus.Succeeded, outcome.Metrics.Status);
+        Assert.Equal(1, outcome.Metrics.Epochs);
+        Assert.Equal(8, outcome.Metrics.ImagesPerSecond * outcome.Metrics.TrainSeconds, 6);
+        Assert.True(File.Exists(paths.Model));
+        Assert.Contains(logs, l => l.Contains("epoch 1 cut at the deadline after 1/12 batches", StringComparison.Ordinal));
+    }
+
+    [Fact]
     public void Should_MoveTheAverageTowardTheWeights_When_UpdatedWithAWarmedUpDecay()
     {
         // Given a model whose weights are all 0, averaged, then set to 1
