@@ -184,9 +184,18 @@ public static class SpecAnswers
                 };
                 return WithPreference(spec, preference);
             case "primary_metric":
+                if (spec.Task == TaskKind.Detection)
+                {
+                    if (value is not (DetectionMetricNames.Map50 or DetectionMetricNames.F2)) throw Bad($"a detection objective is {DetectionMetricNames.Map50} or {DetectionMetricNames.F2}.");
+                    return spec with { PrimaryMetric = value };
+                }
                 if (!_metrics.Contains(value, StringComparer.Ordinal)) throw Bad("must be one of " + string.Join(", ", _metrics) + ".");
                 return spec with { PrimaryMetric = value };
             case "operating_point":
+                // A detector's operating point is a score threshold chosen on validation (F2 or F1 at IoU 0.5), not a specificity floor.
+                if (spec.Task == TaskKind.Detection && !IsNone(value))
+                    throw Bad("a detector has no sensitivity/specificity operating point: its score threshold is chosen on validation. Answer error_preference 'sensitivity' to favour finding every case (F2), or 'balanced' (mAP@50).");
+                if (spec.Task == TaskKind.Detection) return spec;
                 return WithOperatingPoint(spec, value, Bad);
             case "localize":
                 if (!bool.TryParse(value, out var localize)) throw Bad("must be true or false.");
@@ -210,6 +219,9 @@ public static class SpecAnswers
     private static TaskSpec WithPreference(TaskSpec spec, ErrorPreference preference)
     {
         var rules = IntentRules.Default;
+        // Detection (DetectionIntent): recall first is F2 at IoU 0.5; otherwise mAP@50; no specificity floor.
+        if (spec.Task == TaskKind.Detection)
+            return spec with { ErrorPreference = preference, PrimaryMetric = preference == ErrorPreference.Sensitivity ? DetectionMetricNames.F2 : DetectionMetricNames.Map50, OperatingPoint = null };
         if (spec.PositiveClass is null) return spec with { ErrorPreference = preference };
         return preference switch
         {
