@@ -41,6 +41,47 @@ public sealed class DetectionDevelopmentTests
              Curve = [new EpochLog(1, 2, 2, 0.1, 0.1, 1), new EpochLog(2, 1.5, 1.9, 0.2, 0.2, 1), new EpochLog(3, 1.2, 1.8, 0.3, 0.3, 1)] });
 
     [Fact]
+    public void Should_TrainTheDataClassesApart_When_ClinicianAnswersKeepThemApart_And_OneClassOtherwise()
+    {
+        // given: data naming three body parts, and the spec's class handling: asked apart, merged, unanswered
+        string[] parts = ["elbow positive", "wrist positive", "humerus"];
+        var card = Card(boxed: 1200, imageLevel: 0) is var c ? c with { Detection = c.Detection! with { SourceClasses = parts } } : null!;
+
+        // when
+        var apart = Initializer.Plan(Spec() with { ClassHandling = TaskSpec.PerSourceClassRequested }, card, 17);
+        var merged = Initializer.Plan(Spec() with { ClassHandling = "merged" }, card, 17);
+        var unanswered = Initializer.Plan(Spec(), card, 17);
+        var oneSourceClass = Initializer.Plan(Spec() with { ClassHandling = TaskSpec.PerSourceClassRequested }, Card(boxed: 1200, imageLevel: 0), 17);
+
+        // then: kept apart, the recipe trains the source classes in the data's order, and says why; otherwise one class
+        Assert.Equal(parts, apart.Detection!.Classes);
+        Assert.Equal(3, apart.Detection.ClassCount);
+        Assert.Contains("kept apart", apart.Origins["detection.classes"], StringComparison.Ordinal);
+        Assert.Empty(RecipeSchema.Problems(apart));
+        Assert.Empty(merged.Detection!.Classes);
+        Assert.Equal(1, merged.Detection.ClassCount);
+        Assert.Contains("merged", merged.Origins["detection.classes"], StringComparison.Ordinal);
+        Assert.Empty(unanswered.Detection!.Classes);
+        Assert.Empty(oneSourceClass.Detection!.Classes);
+    }
+
+    [Fact]
+    public void Should_ReadAnOldRecipeAsOneClass_When_ItHasNoClassList()
+    {
+        // given: a detection recipe as written before multi-class detection (no "classes" field)
+        var json = Json.Serialize(Initializer.Plan(Spec(), Card(boxed: 1200, imageLevel: 0), 17)).Replace("\"classes\": [],", "", StringComparison.Ordinal);
+        Assert.DoesNotContain("\"classes\"", json, StringComparison.Ordinal);
+
+        // when
+        var recipe = Json.Deserialize<Recipe>(json, "old recipe.json");
+
+        // then
+        Assert.Empty(recipe.Detection!.Classes);
+        Assert.Equal(1, recipe.Detection.ClassCount);
+        Assert.False(recipe.Detection.MultiClass);
+    }
+
+    [Fact]
     public void Should_PlanTeacherStudent_When_FewPositivesHaveBoxes()
     {
         // given: 5% of positives boxed / all boxed
