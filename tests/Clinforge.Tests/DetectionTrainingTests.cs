@@ -62,12 +62,13 @@ public sealed class DetectionTrainingTests
     public void Should_GiveEachBoxItsClassAndSuppressWithinAClassOnly_When_DecodingSeveralClasses()
     {
         // given: a 3-class output on a 64-px square (8×8 cells) where one location is sure of class 1 and
-        // fairly sure of class 2 (same box), and another location a little weaker on class 1 with an overlapping box
+        // fairly sure of class 2 (same box), and the next location a little weaker on class 1; every box
+        // reaches 3 strides (24 px) to each side, so the neighbours' boxes overlap by IoU 1920/2688 ≈ 0.71
         int g = 8, classes = 3;
         var data = new float[1 * (classes + 5) * g * g];
         void Set(int channel, int cell, float v) => data[channel * g * g + cell] = v;
         for (int k = 0; k < classes; k++) for (int c = 0; c < g * g; c++) Set(k, c, -10);      // class logits: nothing
-        for (int c = 0; c < g * g; c++) { for (int d = 0; d < 4; d++) Set(classes + d, c, 1.5f); Set(classes + 4, c, 10); }
+        for (int c = 0; c < g * g; c++) { for (int d = 0; d < 4; d++) Set(classes + d, c, 3f); Set(classes + 4, c, 10); }
         int a = 3 * g + 3, b = 3 * g + 4;
         Set(1, a, 5); Set(2, a, 3); Set(1, b, 4);
         using var output = tensor(data, [1, classes + 5, g, g]);
