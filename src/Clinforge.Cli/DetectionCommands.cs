@@ -262,7 +262,7 @@ internal static class DetectionCommands
         // The legend says which colour and number each class is drawn with (multi-class packages).
         var legend = multiClass ? manifest.Classes.Select((c, k) => new { Class = c, Number = k + 1, Colour = DetectionDrawing.ColourHex(k) }).ToList() : null;
         Json.Write(path, new { manifest.Finding, Classes = multiClass ? manifest.Classes : [manifest.Finding], Legend = legend, manifest.Threshold, Trial = manifest.Trial, Images = rows });
-        Console.WriteLine($"{files.Count} image(s) checked for {manifest.Finding} with trial {manifest.Trial} of {manifest.Run}; score threshold {manifest.Threshold.ToString("0.000", CultureInfo.InvariantCulture)} (chosen on validation for {manifest.Objective}).");
+        Console.WriteLine($"{files.Count} image(s) checked for {(multiClass ? $"{manifest.Finding} ({manifest.Classes.Count} classes: {string.Join(", ", manifest.Classes)})" : manifest.Finding)} with trial {manifest.Trial} of {manifest.Run}; score threshold {manifest.Threshold.ToString("0.000", CultureInfo.InvariantCulture)} (chosen on validation for {manifest.Objective}).");
         Console.WriteLine($"{marked} image(s) with at least one suspicious region marked.");
         Console.WriteLine(path);
         return 0;

@@ -53,7 +53,7 @@ public static partial class DetectionIntent
         if (detection.SourceClasses.Count > 1 || (detection.SourceClasses.Count == 1 && !string.Equals(detection.SourceClasses[0], finding.Name, StringComparison.OrdinalIgnoreCase)))
         {
             questions.Add(new OpenQuestion("classes",
-                $"The data names {detection.SourceClasses.Count} classes ({string.Join(", ", detection.SourceClasses)}); you asked for {finding.Name}s, so every box is treated as one '{finding.Name}' class. Should any of these be kept apart (e.g. by body part)?",
+                $"The data names {detection.SourceClasses.Count} classes ({string.Join(", ", detection.SourceClasses)}); you asked for {finding.Name}s, so every box is treated as one '{finding.Name}' class. Should any of these be kept apart (e.g. by body part)? Answer 'body parts' to train one class per class of the data, each box marked with its class and the results given per class.",
                 $"one class: {finding.Name}"));
         }
         return spec with

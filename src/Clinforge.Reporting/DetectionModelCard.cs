@@ -98,7 +98,8 @@ public static class DetectionModelCard
         L(string.Create(Inv, $"- Score threshold **{e.Final.Threshold:0.000}**, chosen on the validation split to maximise {(recallFirst ? "F2 at IoU 0.5 (recall weighted 4× precision)" : "F1 at IoU 0.5")}; boxes scoring below it are not shown."));
         if (recallFirst)
             L($"- Why: the request puts missing a {finding} above a false mark (\"less likely to be missed\"), so the threshold favours recall; expect more false marks than a balanced threshold would give.");
-        L(string.Create(Inv, $"- Non-maximum suppression at IoU {d.NmsIou:0.00} (overlapping marks of one finding are merged; two findings closer than that overlap may show as one), at most {d.MaxDetections} boxes per image."));
+        L(string.Create(Inv, $"- Non-maximum suppression at IoU {d.NmsIou:0.00} (overlapping marks of one finding are merged; two findings closer than that overlap may show as one{(d.MultiClass ? "; within each class only, so one place may carry marks of two classes" : "")}), at most {d.MaxDetections} boxes per image."));
+        if (d.MultiClass) L("- One score threshold for every class (chosen on the pooled validation boxes); a rare class may deserve its own, which this model does not set.");
         L();
         L("## Test metrics (sealed test split, looked at once)");
         L();
