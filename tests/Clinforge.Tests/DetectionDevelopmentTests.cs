@@ -66,6 +66,30 @@ public sealed class DetectionDevelopmentTests
     }
 
     [Fact]
+    public void Should_KeepTheAnsweredClasses_When_ALanguageModelProposesADifferentClassList()
+    {
+        // given: a per-class detection recipe as the best so far, and a recorded LLM answer that changes the
+        // learning rate and (wrongly) the class list
+        var card = Card(boxed: 1200, imageLevel: 0) is var c ? c with { Detection = c.Detection! with { SourceClasses = ["elbow positive", "wrist positive"] } } : null!;
+        var spec = Spec() with { ClassHandling = TaskSpec.PerSourceClassRequested };
+        var r0 = Initializer.Plan(spec, card, 17);
+        var t0 = new TrialRecord(0, "initial", "recipe v0 from the initializer", "start", null, TrialStatus.Succeeded, 0.3, true, null, null, DateTimeOffset.UnixEpoch);
+        var state = new DevelopmentState(spec, card, [(t0, r0, null)], r0, null);
+        var answer = Json.Serialize(new
+        {
+            move = "lower_lr", change = "learning rate 4e-3 → 2e-3", reason = "noisy validation", source = "Bengio 2012",
+            recipe = r0 with { Optimizer = r0.Optimizer with { LearningRate = 2e-3 }, Detection = r0.Detection! with { Classes = ["fracture"] } },
+        });
+
+        // when
+        var p = new LlmProposer(new RecordedChatClient(() => answer), new PlaybookProposer()).Propose(state)!;
+
+        // then: the learning-rate change is used, the clinician's classes stay
+        Assert.Equal(2e-3, p.Recipe.Optimizer.LearningRate);
+        Assert.Equal(["elbow positive", "wrist positive"], p.Recipe.Detection!.Classes);
+    }
+
+    [Fact]
     public void Should_ReadAnOldRecipeAsOneClass_When_ItHasNoClassList()
     {
         // given: a detection recipe as written before multi-class detection (no "classes" field)
