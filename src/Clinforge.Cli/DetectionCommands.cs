@@ -13,7 +13,14 @@ namespace Clinforge.Cli;
 
 /// <summary>Manifest of a detection model package: which trial, the operating threshold chosen on validation, the finding's name.</summary>
 public sealed record DetectionPackageManifest(string Run, int Trial, double Threshold, string Finding, int InputSize, string Objective, DateTimeOffset Created,
-    IReadOnlyDictionary<string, Estimate>? TestMetrics);
+    IReadOnlyDictionary<string, Estimate>? TestMetrics)
+{
+    /// <summary>The classes the model keeps apart, in index order; empty for one class (<see cref="Finding"/>). Packages made before multi-class detection have none.</summary>
+    public IReadOnlyList<string> Classes { get; init; } = [];
+
+    /// <summary>The name of class index <paramref name="k"/> of a box: its class, or the finding for a single-class model.</summary>
+    public string ClassName(int k) => Classes.Count > 1 && k >= 0 && k < Classes.Count ? Classes[k] : Finding;
+}
 
 /// <summary>
 /// The detection branch of the CLI (issue 7): preparing a run from a detection dataset, the trial
@@ -32,7 +39,9 @@ internal static class DetectionCommands
         var spec = DetectionIntent.Parse(IntentParsers.FromEnvironment(say: Console.Error.WriteLine), request, card.Detection!);
         if (review is not null) spec = review(spec);
         if (spec.ClassHandling == SpecAnswers.PerSourceClassRequested)
-            Console.Error.WriteLine($"Classes: you asked to keep the data's classes apart ({string.Join(", ", card.Detection!.SourceClasses)}). The current detector (fcos_lite) is single-class: every box is one '{spec.Classes[0]}', and these names are kept as metadata in the data card and model card; no per-class metrics.");
+            Console.Error.WriteLine(card.Detection!.SourceClasses.Count > 1
+                ? $"Classes: you asked to keep the data's classes apart, so the detector learns {card.Detection.SourceClasses.Count} classes ({string.Join(", ", card.Detection.SourceClasses)}): each box gets a class, and the test results are reported per class with mAP the mean over classes."
+                : $"Classes: you asked to keep the data's classes apart, but the data names only one ({string.Join(", ", card.Detection.SourceClasses)}): every box is one '{spec.Classes[0]}'.");
         return (spec, splits, card);
     }
 
@@ -80,10 +89,28 @@ internal static class DetectionCommands
         };
         foreach (var r in new[] { e.Initial, e.Final })
             lines.Add($"  {r.Label + " (trial " + r.Trial + ")",-26} {r.Threshold.ToString("0.000", CultureInfo.InvariantCulture),-10} " + string.Join(" ", names.Select(n => $"{Fmt(r.Metrics[n]),-22}")));
+        lines.AddRange(ClassTable(e.Final));
         return lines;
     }
 
-    private static string Fmt(Estimate x) => string.Create(CultureInfo.InvariantCulture, $"{x.Value:0.000} [{x.Lower:0.000}, {x.Upper:0.000}]");
+    /// <summary>Metric names of the per-class table.</summary>
+    public static readonly IReadOnlyList<string> ClassMetricNames = ["map50", "map50_95", "recall", "precision", "f1"];
+
+    /// <summary>The final model's per-class table (AP is the class's own; empty for one class).</summary>
+    public static IReadOnlyList<string> ClassTable(DetectionModelResult r)
+    {
+        if (r.PerClass.Count == 0) return [];
+        var lines = new List<string>
+        {
+            $"per class, {r.Label} (trial {r.Trial}); mAP is the mean of the classes' AP over classes with test boxes; n/a: no test box of that class",
+            $"  {"class",-26} {"boxes",-10} " + string.Join(" ", ClassMetricNames.Select(n => $"{n,-22}")),
+        };
+        foreach (var c in r.PerClass)
+            lines.Add($"  {c.Class,-26} {c.Boxes,-10} " + string.Join(" ", ClassMetricNames.Select(n => $"{Fmt(c.Metrics[n]),-22}")));
+        return lines;
+    }
+
+    private static string Fmt(Estimate x) => double.IsNaN(x.Value) ? "n/a" : string.Create(CultureInfo.InvariantCulture, $"{x.Value:0.000} [{x.Lower:0.000}, {x.Upper:0.000}]");
 
     private static string WriteReport(RunPaths run, Journal journal, TaskSpec spec, DataCard card, DetectionEvaluation e)
     {
@@ -153,7 +180,16 @@ internal static class DetectionCommands
         sb.Append("<table id=\"test-table\"><tr><th>model</th><th>threshold</th>" + string.Concat(names.Select(n => $"<th>{n}</th>")) + "</tr>");
         foreach (var r in new[] { e.Initial, e.Final })
             sb.Append($"<tr><td>{H(r.Label)} (trial {r.Trial})</td><td class=\"n\">{r.Threshold.ToString("0.000", inv)}</td>" + string.Concat(names.Select(n => $"<td class=\"n\">{Fmt(r.Metrics[n])}</td>")) + "</tr>");
-        sb.Append("</table><p class=\"note\">Images whose positives are known only at image level cannot be scored for boxes and are left out of the test metrics.</p>");
+        sb.Append("</table>");
+        if (e.Final.PerClass.Count > 0)
+        {
+            sb.Append($"<h3>Per class (final model, trial {e.Final.Trial})</h3><p>Each class's AP and its recall, precision and F1 at IoU 0.5 at the same threshold; a box counts only when its class is right. mAP above is the mean over classes with test boxes; n/a: no test box of that class.</p>");
+            sb.Append("<table id=\"class-table\"><tr><th>class</th><th>test boxes</th>" + string.Concat(ClassMetricNames.Select(n => $"<th>{n}</th>")) + "</tr>");
+            foreach (var c in e.Final.PerClass)
+                sb.Append($"<tr><td>{H(c.Class)}</td><td class=\"n\">{c.Boxes}</td>" + string.Concat(ClassMetricNames.Select(n => $"<td class=\"n\">{Fmt(c.Metrics[n])}</td>")) + "</tr>");
+            sb.Append("</table>");
+        }
+        sb.Append("<p class=\"note\">Images whose positives are known only at image level cannot be scored for boxes and are left out of the test metrics.</p>");
         sb.Append("<h2 id=\"limitations\">Limitations</h2><ul><li>The validation objective of the final model is the best of several trials and therefore optimistic; the test results are the unbiased estimate.</li><li>Results hold for data like these; a different site, scanner or population needs its own validation before clinical use.</li></ul>");
         sb.Append("</body></html>");
         var path = Path.Combine(run.ReportDir, "report.html");
@@ -184,7 +220,7 @@ internal static class DetectionCommands
         if (File.Exists(modelCard)) File.Copy(modelCard, Path.Combine(dir, "model_card.md"), overwrite: true);
         var recipe = Json.Read<Recipe>(trial.Recipe);
         Json.Write(Path.Combine(dir, ManifestFile), new DetectionPackageManifest(run.Root, e.Final.Trial, e.Final.Threshold, spec.Classes[0], recipe.Input.Size,
-            spec.PrimaryMetric, DateTimeOffset.UtcNow, e.Final.Metrics));
+            spec.PrimaryMetric, DateTimeOffset.UtcNow, e.Final.Metrics) { Classes = recipe.Detection?.Classes ?? [] });
         return dir;
     }
 
@@ -193,8 +229,9 @@ internal static class DetectionCommands
 
     /// <summary>
     /// <c>clinforge predict</c> on a detection package: detections.json (per image: boxes in pixels and
-    /// normalised, with scores, at the package's operating threshold) and one PNG per image with the
-    /// suspicious regions outlined.
+    /// normalised, with scores and class names, at the package's operating threshold) and one PNG per
+    /// image with the suspicious regions outlined (one colour per class, numbered as in the JSON's legend,
+    /// when the model keeps classes apart).
     /// </summary>
     public static int Predict(string package, IReadOnlyList<string> files, string outDir, int threads)
     {
@@ -205,6 +242,7 @@ internal static class DetectionCommands
         Parallel.For(0, files.Count, i => images[i] = ImageDecoder.Decode(files[i]));
         var dataset = Dataset.InMemory(package, DetectionReader.ImageClasses, items, images);
         var detections = DetectionTrialWorker.Predict(new TrialPaths(package), dataset, items);
+        bool multiClass = manifest.Classes.Count > 1;
         Directory.CreateDirectory(outDir);
         var rows = new List<object>();
         int marked = 0;
@@ -213,16 +251,18 @@ internal static class DetectionCommands
             var kept = detections[i].Where(b => b.Score >= manifest.Threshold).ToList();
             if (kept.Count > 0) marked++;
             var png = Path.GetFileNameWithoutExtension(files[i]) + "_marked.png";
-            AtomicFile.WriteAllBytes(Path.Combine(outDir, png), DetectionDrawing.ToPng(images[i], kept));
+            AtomicFile.WriteAllBytes(Path.Combine(outDir, png), DetectionDrawing.ToPng(images[i], kept, multiClass));
             rows.Add(new
             {
                 Image = files[i], images[i].Width, images[i].Height, Marked = png,
-                Boxes = kept.Select(b => new { X1 = b.X1 * images[i].Width, Y1 = b.Y1 * images[i].Height, X2 = b.X2 * images[i].Width, Y2 = b.Y2 * images[i].Height, b.Score, Normalised = new[] { b.X1, b.Y1, b.X2, b.Y2 } }).ToList(),
+                Boxes = kept.Select(b => new { X1 = b.X1 * images[i].Width, Y1 = b.Y1 * images[i].Height, X2 = b.X2 * images[i].Width, Y2 = b.Y2 * images[i].Height, b.Score, Class = manifest.ClassName(b.Class), ClassIndex = b.Class, Normalised = new[] { b.X1, b.Y1, b.X2, b.Y2 } }).ToList(),
             });
         }
         var path = Path.Combine(outDir, "detections.json");
-        Json.Write(path, new { manifest.Finding, manifest.Threshold, Trial = manifest.Trial, Images = rows });
-        Console.WriteLine($"{files.Count} image(s) checked for {manifest.Finding} with trial {manifest.Trial} of {manifest.Run}; score threshold {manifest.Threshold.ToString("0.000", CultureInfo.InvariantCulture)} (chosen on validation for {manifest.Objective}).");
+        // The legend says which colour and number each class is drawn with (multi-class packages).
+        var legend = multiClass ? manifest.Classes.Select((c, k) => new { Class = c, Number = k + 1, Colour = DetectionDrawing.ColourHex(k) }).ToList() : null;
+        Json.Write(path, new { manifest.Finding, Classes = multiClass ? manifest.Classes : [manifest.Finding], Legend = legend, manifest.Threshold, Trial = manifest.Trial, Images = rows });
+        Console.WriteLine($"{files.Count} image(s) checked for {(multiClass ? $"{manifest.Finding} ({manifest.Classes.Count} classes: {string.Join(", ", manifest.Classes)})" : manifest.Finding)} with trial {manifest.Trial} of {manifest.Run}; score threshold {manifest.Threshold.ToString("0.000", CultureInfo.InvariantCulture)} (chosen on validation for {manifest.Objective}).");
         Console.WriteLine($"{marked} image(s) with at least one suspicious region marked.");
         Console.WriteLine(path);
         return 0;

@@ -22,7 +22,11 @@ public sealed record ExternalEvaluation(
     int BootstrapResamples,
     int BootstrapSeed,
     IReadOnlyDictionary<string, Estimate> Metrics,
-    DateTimeOffset EvaluatedAt);
+    DateTimeOffset EvaluatedAt)
+{
+    /// <summary>Detection packages that keep classes apart: each class's metrics with CIs (empty otherwise).</summary>
+    public IReadOnlyList<DetectionClassResult> PerClass { get; init; } = [];
+}
 
 /// <summary>
 /// <c>clinforge evaluate PACKAGE DATA [--split test|val|train|all] [--out DIR] [--seed S] [--threads N]</c>:
@@ -62,6 +66,8 @@ internal static class EvaluateCommand
         Json.Write(Path.Combine(outDir, "external_evaluation.json"), result);
         Console.WriteLine($"{result.Images} image(s) from {data} ({result.Split}) scored with {package}; threshold {result.Threshold.ToString("0.0000", CultureInfo.InvariantCulture)} ({result.ThresholdRule}).");
         foreach (var (name, e) in result.Metrics) Console.WriteLine($"  {name,-22} {Fmt(e)}");
+        foreach (var c in result.PerClass)
+            Console.WriteLine($"  {c.Class} ({c.Boxes} boxes): " + string.Join(", ", DetectionCommands.ClassMetricNames.Select(n => $"{n} {Fmt(c.Metrics[n])}")));
         Console.WriteLine(md);
         return 0;
     }
@@ -102,13 +108,20 @@ internal static class EvaluateCommand
         // negative); image-level-only images cannot score localisation.
         var items = selected.Where(i => det.Labels[i.Id].HasBoxes).ToList();
         if (items.Count == 0) throw new ClinforgeException($"{data}: no image has a box annotation (label file), so localisation cannot be scored.");
+        // A model that keeps classes apart is scored against the data's own classes, matched by name
+        // (a class the model never learned is an error naming it); one class: every box is the finding.
+        var classes = DetectionFinalEvaluator.ClassesOf(new TrialPaths(package));
+        var labels = det.LabelsFor(classes);
         var predicted = DetectionTrialWorker.Predict(new TrialPaths(package), dataset, items);
-        var images = items.Select((i, k) => new ImageDetections(det.Labels[i.Id].Boxes, predicted[k])).ToList();
+        var images = items.Select((i, k) => new ImageDetections(labels[i.Id].Boxes, predicted[k])).ToList();
         var metrics = DetectionMetrics.Evaluate(images, manifest.Threshold, DetectionFinalEvaluator.Resamples, seed);
         int withFinding = items.Count(i => det.Labels[i.Id].Boxes.Count > 0);
         return new ExternalEvaluation(package, data, splitName, items.Count,
             new Dictionary<string, int> { [manifest.Finding] = withFinding, ["no finding"] = items.Count - withFinding },
-            "detection", manifest.Threshold, $"score threshold chosen on validation for {manifest.Objective}", DetectionFinalEvaluator.Resamples, seed, metrics, DateTimeOffset.UtcNow);
+            "detection", manifest.Threshold, $"score threshold chosen on validation for {manifest.Objective}", DetectionFinalEvaluator.Resamples, seed, metrics, DateTimeOffset.UtcNow)
+        {
+            PerClass = classes.Count > 1 ? DetectionMetrics.EvaluateByClass(images, classes, manifest.Threshold, DetectionFinalEvaluator.Resamples, seed) : [],
+        };
     }
 
     /// <summary>The items to score: the named official split, or by default the official test split when there is one, else all.</summary>
@@ -127,7 +140,7 @@ internal static class EvaluateCommand
         return (chosen, $"official {split} split");
     }
 
-    private static string Fmt(Estimate e) => string.Create(CultureInfo.InvariantCulture, $"{e.Value:0.000} [{e.Lower:0.000}, {e.Upper:0.000}]");
+    private static string Fmt(Estimate e) => double.IsNaN(e.Value) ? "n/a" : string.Create(CultureInfo.InvariantCulture, $"{e.Value:0.000} [{e.Lower:0.000}, {e.Upper:0.000}]");
 
     private static string Markdown(ExternalEvaluation e)
     {
@@ -139,6 +152,13 @@ internal static class EvaluateCommand
         sb.AppendLine($"- Intervals: 95% percentile bootstrap, {e.BootstrapResamples} resamples, seed {e.BootstrapSeed}.").AppendLine();
         sb.AppendLine("| metric | estimate [95% CI] |").AppendLine("|---|---|");
         foreach (var (name, est) in e.Metrics) sb.AppendLine($"| {name} | {Fmt(est)} |");
+        if (e.PerClass.Count > 0)
+        {
+            var names = DetectionCommands.ClassMetricNames;
+            sb.AppendLine().AppendLine("Per class (a box counts only when its class is right; map50 is the class's AP; n/a: no box of that class in these data):").AppendLine();
+            sb.AppendLine("| class | boxes | " + string.Join(" | ", names) + " |").AppendLine("|---|---|" + string.Concat(names.Select(_ => "---|")));
+            foreach (var c in e.PerClass) sb.AppendLine($"| {c.Class} | {c.Boxes} | " + string.Join(" | ", names.Select(n => Fmt(c.Metrics[n]))) + " |");
+        }
         sb.AppendLine().AppendLine("These numbers describe these images only. A difference from the development report can come from a different population, device or labelling, and is worth understanding before clinical use.");
         return sb.ToString();
     }

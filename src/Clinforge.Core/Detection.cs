@@ -79,7 +79,21 @@ public static class DetectionMetricNames
 }
 
 /// <summary>One model's detection metrics on the test split, at the score threshold chosen on validation.</summary>
-public sealed record DetectionModelResult(int Trial, string Label, double Threshold, IReadOnlyDictionary<string, Estimate> Metrics);
+public sealed record DetectionModelResult(int Trial, string Label, double Threshold, IReadOnlyDictionary<string, Estimate> Metrics)
+{
+    /// <summary>
+    /// Per class when the detector keeps classes apart (empty for a single class): AP@50, AP@50:95 and
+    /// precision, recall, F1 at IoU 0.5 at <see cref="Threshold"/>, each with its bootstrap CI.
+    /// </summary>
+    public IReadOnlyList<DetectionClassResult> PerClass { get; init; } = [];
+}
+
+/// <summary>
+/// The metrics of one detection class: <paramref name="Boxes"/> ground-truth boxes of the class in the
+/// scored images; metric names as in <see cref="DetectionModelResult.Metrics"/> (map50 is the class's AP@50).
+/// A class without ground truth has NaN AP and takes no part in the mean (COCO convention).
+/// </summary>
+public sealed record DetectionClassResult(string Class, int Boxes, IReadOnlyDictionary<string, Estimate> Metrics);
 
 /// <summary>final/detection_evaluation.json: the one look at the sealed test split for a detection run.</summary>
 public sealed record DetectionEvaluation
@@ -92,6 +106,8 @@ public sealed record DetectionEvaluation
     /// <summary>Test positives known only at image level: no boxes to match, so left out of the box metrics.</summary>
     public int TestImageLevelOnly { get; init; }
     public required string ObjectiveName { get; init; }
+    /// <summary>The classes the final model keeps apart, in index order (empty: one class, the spec's finding).</summary>
+    public IReadOnlyList<string> Classes { get; init; } = [];
     public required DetectionModelResult Initial { get; init; }
     public required DetectionModelResult Final { get; init; }
     public required int BootstrapResamples { get; init; }

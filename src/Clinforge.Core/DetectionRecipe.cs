@@ -41,4 +41,19 @@ public sealed record DetectionRecipe
     /// issue 7; Xie et al. 2020, Noisy Student, iterate with the student as the next teacher).
     /// </summary>
     public int PseudoLabelRounds { get; init; } = 1;
+    /// <summary>
+    /// The classes the detector keeps apart, names in index order (a box's <see cref="BoundingBox.Class"/>
+    /// indexes this list). Empty or one name = a single class (every box one finding), as in recipes
+    /// written before multi-class detection; filled from the data's source classes when the clinician
+    /// asks to keep them apart (<c>per_source_class_requested</c>).
+    /// </summary>
+    public IReadOnlyList<string> Classes { get; init; } = [];
+
+    /// <summary>Number of class maps the detector predicts (1 for a single class).</summary>
+    [System.Text.Json.Serialization.JsonIgnore]
+    public int ClassCount => Math.Max(1, Classes.Count);
+
+    /// <summary>Whether the detector keeps more than one class apart.</summary>
+    [System.Text.Json.Serialization.JsonIgnore]
+    public bool MultiClass => Classes.Count > 1;
 }

@@ -96,5 +96,8 @@ public static class RecipeSchema
         range("detection.pseudo_max_boxes", d.PseudoMaxBoxes, 1, 10);
         range("detection.min_teacher_map50", d.MinTeacherMap50, 0, 1);
         range("detection.pseudo_label_rounds", d.PseudoLabelRounds, 1, 3);
+        // Class names index the detector's class maps: each must be named once.
+        if (d.Classes is null || d.Classes.Any(string.IsNullOrWhiteSpace) || d.Classes.Distinct(StringComparer.Ordinal).Count() != d.Classes.Count)
+            name("detection.classes", d.Classes is null ? "null" : string.Join(", ", d.Classes), ["distinct, non-empty class names (or an empty list for one class)"]);
     }
 }

@@ -45,11 +45,13 @@ public sealed record TaskSpec
     public IReadOnlyDictionary<string, IReadOnlyList<string>> ClassGroups { get; init; } = new Dictionary<string, IReadOnlyList<string>>();
     /// <summary>
     /// Detection only: how the data's own class names were handled, as answered to the "classes"
-    /// question — "merged" (every box is the requested finding) or "per_source_class_requested" (the
-    /// clinician asked to keep e.g. body parts apart; the detector is single-class, so the names are
-    /// kept as metadata and named in the report and model card); null when not asked or not answered.
+    /// question — "merged" (every box is the requested finding) or <see cref="PerSourceClassRequested"/>
+    /// (the clinician asked to keep e.g. body parts apart: the detector then learns one class per source
+    /// class, with per-class metrics); null when not asked or not answered (one class).
     /// </summary>
     public string? ClassHandling { get; init; }
+    /// <summary>The <see cref="ClassHandling"/> answer that keeps the data's classes apart.</summary>
+    public const string PerSourceClassRequested = "per_source_class_requested";
     /// <summary>For binary tasks the class whose detection matters (the "positive"); else null.</summary>
     public string? PositiveClass { get; init; }
     public IReadOnlyList<string> PriorityClasses { get; init; } = [];

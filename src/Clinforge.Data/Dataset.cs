@@ -156,7 +156,10 @@ public sealed class Dataset
         for (var i = 0; i < ids.Count; i++) byId[ids[i]] = images[i];
         return new Dataset("memory", source, DetectionReader.ImageClasses, items, id => byId[id], officialSplit: officialSplit)
         {
-            Detection = new DetectionAnnotations("memory", sourceClasses, ids.Select((id, i) => (id, labels[i])).ToDictionary(x => x.id, x => x.Item2, StringComparer.Ordinal)),
+            // Labels as given (class indices into sourceClasses) are the source labels; merged, every box is class 0.
+            Detection = new DetectionAnnotations("memory", sourceClasses,
+                ids.Select((id, i) => (id, labels[i])).ToDictionary(x => x.id, x => x.Item2 with { Boxes = x.Item2.Boxes.Select(b => b with { Class = 0 }).ToList() }, StringComparer.Ordinal),
+                ids.Select((id, i) => (id, labels[i])).ToDictionary(x => x.id, x => x.Item2, StringComparer.Ordinal)),
         };
     }
 }

@@ -6,10 +6,44 @@ namespace Clinforge.Data;
 
 /// <summary>
 /// Boxes or image-level labels per item of a detection dataset, the label format found and the class
-/// names as the data spells them (e.g. data.yaml). Every source class maps to detection class 0 (one
-/// "finding" class); the request decides its name (see issue 7: "fractures" gets one fracture class).
+/// names as the data spells them (e.g. data.yaml). In <see cref="Labels"/> every source class maps to
+/// detection class 0 (one "finding" class; the request decides its name, see issue 7: "fractures" gets
+/// one fracture class). <see cref="SourceLabels"/> keeps each box's source class index (into
+/// <see cref="SourceClasses"/>), for a detector that keeps the data's classes apart (<see cref="LabelsFor"/>).
 /// </summary>
-public sealed record DetectionAnnotations(string LabelFormat, IReadOnlyList<string> SourceClasses, IReadOnlyDictionary<string, DetectionLabel> Labels);
+public sealed record DetectionAnnotations(string LabelFormat, IReadOnlyList<string> SourceClasses, IReadOnlyDictionary<string, DetectionLabel> Labels,
+    IReadOnlyDictionary<string, DetectionLabel>? SourceLabels = null)
+{
+    /// <summary>
+    /// The labels with each box's class set to its index in <paramref name="classes"/> (the recipe's
+    /// class list), matched by source class name; with fewer than two classes, <see cref="Labels"/>
+    /// (every box class 0). A box whose source class is not in the list is an error naming the class.
+    /// </summary>
+    public IReadOnlyDictionary<string, DetectionLabel> LabelsFor(IReadOnlyList<string> classes)
+    {
+        ArgumentNullException.ThrowIfNull(classes);
+        if (classes.Count <= 1) return Labels;
+        var source = SourceLabels ?? Labels;
+        var toClass = new int[SourceClasses.Count];
+        for (int k = 0; k < SourceClasses.Count; k++) toClass[k] = classes.ToList().FindIndex(c => string.Equals(c, SourceClasses[k], StringComparison.OrdinalIgnoreCase));
+        var result = new Dictionary<string, DetectionLabel>(source.Count, StringComparer.Ordinal);
+        foreach (var (id, label) in source)
+        {
+            if (label.Boxes.Count == 0) { result[id] = label; continue; }
+            var boxes = new List<BoundingBox>(label.Boxes.Count);
+            foreach (var b in label.Boxes)
+            {
+                string name = b.Class >= 0 && b.Class < SourceClasses.Count ? SourceClasses[b.Class] : $"class {b.Class}";
+                int k = b.Class >= 0 && b.Class < toClass.Length ? toClass[b.Class] : -1;
+                if (k < 0)
+                    throw new ClinforgeException($"{id}: a box of class '{name}' is not one of the model's classes ({string.Join(", ", classes)}). Rename the class in the data (data.yaml or COCO categories) to one the model knows.");
+                boxes.Add(b with { Class = k });
+            }
+            result[id] = label with { Boxes = boxes };
+        }
+        return result;
+    }
+}
 
 /// <summary>
 /// Reads detection datasets: YOLO rows (<c>class cx cy w h</c>), polygon rows (<c>class x1 y1 ... xk yk</c>,
@@ -95,11 +129,14 @@ public static class DetectionReader
         var kept = ds.Items.Select(i => i.Id).ToHashSet(StringComparer.Ordinal);
         var format = formats.Count == 0 ? "yolo" : formats.Count == 1 ? formats.First() : "mixed";
         int maxClass = labels.Values.SelectMany(l => l.Boxes).Select(b => b.Class).DefaultIfEmpty(-1).Max();
-        if (sourceClasses.Count == 0) sourceClasses = Enumerable.Range(0, maxClass + 1).Select(i => $"class {i}").ToList();
-        // All source classes become one detection class (index 0); the source index is kept only for the card.
-        var single = labels.Where(kv => kept.Contains(kv.Key)).ToDictionary(
+        // Class ids without a name (no data.yaml, or fewer names than ids) are named by their number.
+        for (int k = sourceClasses.Count; k <= maxClass; k++) sourceClasses.Add($"class {k}");
+        // All source classes become one detection class (index 0); the source index is kept in
+        // SourceLabels for a detector that keeps the classes apart (DetectionAnnotations.LabelsFor).
+        var source = labels.Where(kv => kept.Contains(kv.Key)).ToDictionary(kv => kv.Key, kv => kv.Value, StringComparer.Ordinal);
+        var single = source.ToDictionary(
             kv => kv.Key, kv => kv.Value with { Boxes = kv.Value.Boxes.Select(b => b with { Class = 0 }).ToList() }, StringComparer.Ordinal);
-        ds.Detection = new DetectionAnnotations(format, sourceClasses, single);
+        ds.Detection = new DetectionAnnotations(format, sourceClasses, single, source);
         return ds;
     }
 

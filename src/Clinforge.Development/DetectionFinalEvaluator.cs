@@ -11,7 +11,9 @@ public delegate IReadOnlyList<IReadOnlyList<BoundingBox>> TrialDetector(TrialPat
 /// The one look at the sealed test split for detection runs: the initial (trial 0) and final (best)
 /// models detect on the same fully supervised test images; mAP@50, mAP@50:95, and precision,
 /// recall, F1, F2 at IoU 0.5 at each model's validation-chosen score threshold, each with a 95%
-/// bootstrap CI over images (Efron and Tibshirani 1993).
+/// bootstrap CI over images (Efron and Tibshirani 1993). A model that keeps classes apart (its recipe's
+/// <see cref="DetectionRecipe.Classes"/>) is scored against the test boxes' own classes, with the same
+/// metrics per class beside the overall ones (mAP = mean over classes with ground truth).
 /// </summary>
 public static class DetectionFinalEvaluator
 {
@@ -23,6 +25,13 @@ public static class DetectionFinalEvaluator
 
     /// <summary>final/test_detections.json (final model).</summary>
     public static string DetectionsPath(RunPaths run) => Path.Combine(run.FinalDir, "test_detections.json");
+
+    /// <summary>The classes a trial's model keeps apart (its recipe's list; empty for one class).</summary>
+    public static IReadOnlyList<string> ClassesOf(TrialPaths trial)
+    {
+        ArgumentNullException.ThrowIfNull(trial);
+        return File.Exists(trial.Recipe) ? Json.Read<Recipe>(trial.Recipe).Detection?.Classes ?? [] : [];
+    }
 
     /// <summary>Runs the evaluation and writes its files.</summary>
     public static DetectionEvaluation Evaluate(RunPaths run, Journal journal, TrialDetector detector, TaskSpec spec, Dataset dataset, int seed, bool allowRepeat)
@@ -41,6 +50,7 @@ public static class DetectionFinalEvaluator
         var lookedAt = DateTimeOffset.UtcNow;
         var scored = test.Where(i => det.Labels[i.Id].HasBoxes).ToList();
         var truth = scored.Select(i => det.Labels[i.Id].Boxes).ToList();
+        var classes = ClassesOf(run.Trial(best.Number));
         Directory.CreateDirectory(run.FinalDir);
 
         DetectionModelResult Score(int trial, string label)
@@ -48,10 +58,16 @@ public static class DetectionFinalEvaluator
             var predicted = detector(run.Trial(trial), dataset, scored);
             var metrics = Json.Read<TrialMetrics>(run.Trial(trial).Metrics);
             double threshold = metrics.Best?.Threshold ?? 0.3;
-            var images = truth.Select((t, i) => new ImageDetections(t, predicted[i])).ToList();
+            // Truth in the model's own classes (every box class 0 for a single-class model).
+            var own = ClassesOf(run.Trial(trial));
+            var labels = det.LabelsFor(own);
+            var images = scored.Select((item, i) => new ImageDetections(labels[item.Id].Boxes, predicted[i])).ToList();
             if (label == "final")
                 Json.Write(DetectionsPath(run), scored.Select((item, i) => new { item.Id, Boxes = predicted[i], Kept = predicted[i].Where(b => b.Score >= threshold).ToList() }).ToList());
-            return new DetectionModelResult(trial, label, threshold, DetectionMetrics.Evaluate(images, threshold, Resamples, seed));
+            return new DetectionModelResult(trial, label, threshold, DetectionMetrics.Evaluate(images, threshold, Resamples, seed))
+            {
+                PerClass = own.Count > 1 ? DetectionMetrics.EvaluateByClass(images, own, threshold, Resamples, seed) : [],
+            };
         }
 
         var initial = Score(0, best.Number == 0 ? "final" : "initial");
@@ -64,6 +80,7 @@ public static class DetectionFinalEvaluator
             TestBoxes = truth.Sum(t => t.Count),
             TestImageLevelOnly = test.Count - scored.Count,
             ObjectiveName = spec.PrimaryMetric,
+            Classes = classes,
             Initial = initial with { Label = "initial" },
             Final = final,
             BootstrapResamples = Resamples,

@@ -8,6 +8,8 @@ namespace Clinforge.Development;
 /// The supervision structure in the data card decides mixed supervision: when fewer than half of
 /// the positive images have boxes and the rest are known at image level, the plan trains a teacher
 /// on the boxed images and a student on boxed + pseudo-labelled ones (Sohn et al. 2020, STAC).
+/// The spec's class handling decides the classes: one finding class by default ("fractures" merges
+/// every source class, issue 7), the data's own source classes when the clinician asked to keep them apart.
 /// </summary>
 public static class DetectionInitializer
 {
@@ -41,8 +43,14 @@ public static class DetectionInitializer
         var aug = new AugmentationSpec(HorizontalFlip: 0.5, Brightness: 0.1);
         origins["augmentation"] = "horizontal flip 0.5 (left and right limbs), brightness/contrast ±10%";
         bool mixed = det.PositivesImageLevelOnly > 0 && det.BoxedShare < MixedSupervisionBelow;
+        // Classes: the clinician's answer to the spec's "classes" question (SpecAnswers). Kept apart, the
+        // detector learns one map per source class in the data's own order (data.yaml / COCO categories),
+        // so class indices in the labels need no remapping; otherwise one class (empty list).
+        bool perSource = spec.ClassHandling == TaskSpec.PerSourceClassRequested && det.SourceClasses.Count > 1;
+        IReadOnlyList<string> classes = perSource ? det.SourceClasses.ToList() : [];
         var detection = new DetectionRecipe
         {
+            Classes = classes,
             // One negative per positive per epoch keeps CPU epochs short; the playbook moves to 2:1 when false marks dominate.
             NegativesPerPositive = det.Negatives > det.PositivesWithBoxes ? 1.0 : 0,
             MixedSupervision = mixed ? "teacher_student" : "none",
@@ -51,6 +59,11 @@ public static class DetectionInitializer
         origins["detection.mixed_supervision"] = mixed
             ? string.Format(ci, "teacher–student: only {0:0%} of positive images have boxes ({1} of {2}); the teacher trained on them pseudo-labels the {3} image-level positives (Sohn et al. 2020; Xu et al. 2021)", det.BoxedShare, det.PositivesWithBoxes, det.PositivesWithBoxes + det.PositivesImageLevelOnly, det.PositivesImageLevelOnly)
             : det.PositivesImageLevelOnly > 0 ? string.Format(ci, "none: {0:0%} of positives have boxes, enough to train on them alone", det.BoxedShare) : "none: every positive image has boxes";
+        origins["detection.classes"] = perSource
+            ? string.Format(ci, "{0} classes kept apart, as the clinician answered (the data's source classes: {1}); one focal-loss map per class, class-aware NMS, per-class AP", classes.Count, string.Join(", ", classes))
+            : det.SourceClasses.Count > 1
+                ? string.Format(ci, "one class '{0}': the {1} source classes are merged (the request names one finding)", spec.Classes.Count > 0 ? spec.Classes[0] : "finding", det.SourceClasses.Count)
+                : "one class";
         origins["objective"] = spec.PrimaryMetric == DetectionMetricNames.F2
             ? "F2 at IoU 0.5 at the validation-chosen score threshold: missed findings cost more"
             : "mAP@50 on validation";

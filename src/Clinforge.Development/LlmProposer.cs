@@ -61,6 +61,8 @@ public sealed class LlmProposer(IChatClient client, IProposer fallback, TimeSpan
             return null;
         }
         var recipe = a.Recipe with { Seed = state.BestRecipe.Seed, Input = a.Recipe.Input with { Channels = state.BestRecipe.Input.Channels } };
+        // The detector's classes are the clinician's answer (DetectionInitializer), not a knob to tune.
+        if (recipe.Detection is { } proposed && state.BestRecipe.Detection is { } current) recipe = recipe with { Detection = proposed with { Classes = current.Classes } };
         if (RecipeSchema.Problems(recipe) is { Count: > 0 } problems)
         {
             why = "its recipe was invalid: " + string.Join("; ", problems);

@@ -2,7 +2,7 @@ using Clinforge.Core;
 
 namespace Clinforge.Evaluation;
 
-/// <summary>Ground-truth and predicted boxes of one image (one detection class; predictions carry scores).</summary>
+/// <summary>Ground-truth and predicted boxes of one image (each box carries its class index; predictions carry scores).</summary>
 public sealed record ImageDetections(IReadOnlyList<BoundingBox> Truth, IReadOnlyList<BoundingBox> Predicted);
 
 /// <summary>True/false positives and misses at one IoU and score threshold, with the rates they give.</summary>
@@ -28,6 +28,14 @@ public sealed record DetectionCounts(int TruePositives, int FalsePositives, int 
 /// the threshold; AP as the mean of the interpolated precision (the precision envelope) at the 101
 /// recall points 0, 0.01, ..., 1; mAP@50:95 the mean over IoU 0.50, 0.55, ..., 0.95. Confidence
 /// intervals come from the bootstrap over images (Efron and Tibshirani 1993).
+/// <para>
+/// Several classes: a prediction matches only ground truth of its own class, so a box of the wrong
+/// class is a false positive for its predicted class and leaves the true box a miss of its class. AP
+/// is computed per class (COCO caps and sorts per image and category) and mAP is the mean over the
+/// classes that have ground truth (pycocotools skips categories without it, AP = −1 there).
+/// Precision, recall and F1 are counted per class and overall (summed over classes, i.e. micro).
+/// With one class every number is what the single-class computation gives.
+/// </para>
 /// </summary>
 public static class DetectionMetrics
 {
@@ -59,7 +67,7 @@ public static class DetectionMetrics
         return result;
     }
 
-    /// <summary>AP at one IoU threshold (101-point interpolation); NaN when there is no ground truth.</summary>
+    /// <summary>AP of one class at one IoU threshold (101-point interpolation; boxes of one class); NaN when there is no ground truth.</summary>
     public static double AveragePrecision(IReadOnlyList<ImageDetections> images, double iou)
     {
         ArgumentNullException.ThrowIfNull(images);
@@ -94,12 +102,34 @@ public static class DetectionMetrics
         return sum / 101;
     }
 
-    /// <summary>AP at IoU 0.5.</summary>
-    public static double Map50(IReadOnlyList<ImageDetections> images) => AveragePrecision(images, 0.5);
+    /// <summary>The class indices that occur in the ground truth or the predictions, ascending.</summary>
+    public static int[] ClassesOf(IReadOnlyList<ImageDetections> images)
+    {
+        ArgumentNullException.ThrowIfNull(images);
+        return images.SelectMany(i => i.Truth.Concat(i.Predicted)).Select(b => b.Class).Distinct().Order().ToArray();
+    }
 
-    /// <summary>Mean AP over IoU 0.50:0.05:0.95.</summary>
+    /// <summary>The images with only the boxes (truth and predicted) of class <paramref name="k"/>.</summary>
+    public static IReadOnlyList<ImageDetections> OfClass(IReadOnlyList<ImageDetections> images, int k)
+    {
+        ArgumentNullException.ThrowIfNull(images);
+        return images.Select(i => new ImageDetections(i.Truth.Where(b => b.Class == k).ToList(), i.Predicted.Where(b => b.Class == k).ToList())).ToList();
+    }
+
+    /// <summary>Mean over classes with ground truth of each class's AP at <paramref name="iou"/>; NaN when no class has ground truth.</summary>
+    public static double MeanAveragePrecision(IReadOnlyList<ImageDetections> images, double iou)
+    {
+        ArgumentNullException.ThrowIfNull(images);
+        var aps = ClassesOf(images).Select(k => AveragePrecision(OfClass(images, k), iou)).Where(a => !double.IsNaN(a)).ToList();
+        return aps.Count == 0 ? double.NaN : aps.Average();
+    }
+
+    /// <summary>mAP at IoU 0.5 (the AP for one class).</summary>
+    public static double Map50(IReadOnlyList<ImageDetections> images) => MeanAveragePrecision(images, 0.5);
+
+    /// <summary>mAP averaged over IoU 0.50:0.05:0.95.</summary>
     public static double Map50To95(IReadOnlyList<ImageDetections> images) =>
-        CocoIouThresholds.Average(t => AveragePrecision(images, t));
+        CocoIouThresholds.Average(t => MeanAveragePrecision(images, t));
 
     /// <summary>Counts at <paramref name="iou"/> keeping predictions scored at least <paramref name="scoreThreshold"/>.</summary>
     public static DetectionCounts CountsAt(IReadOnlyList<ImageDetections> images, double iou, double scoreThreshold)
@@ -139,39 +169,120 @@ public static class DetectionMetrics
     /// <summary>
     /// mAP@50, mAP@50:95 and precision, recall, F1 at IoU 0.5 and <paramref name="scoreThreshold"/>,
     /// each with a 95% percentile bootstrap CI over images (stratified by whether an image has a
-    /// finding), seeded.
+    /// finding), seeded. mAP is the mean over classes with ground truth in each resample; the counts
+    /// are summed over classes.
     /// </summary>
     public static IReadOnlyDictionary<string, Estimate> Evaluate(IReadOnlyList<ImageDetections> images, double scoreThreshold, int resamples, int seed)
     {
         ArgumentNullException.ThrowIfNull(images);
-        int n = images.Count;
-        var strata = images.Select(i => i.Truth.Count > 0 ? 1 : 0).ToArray();
-        // Matching is per image, so it is computed once and reused by every resample.
-        var matches = CocoIouThresholds.Select(t => images.Select(i => Match(i, t)).ToArray()).ToArray();
-        var truth = images.Select(i => i.Truth.Count).ToArray();
-        var atThreshold = images.Select(i => Match(new ImageDetections(i.Truth, i.Predicted.Where(p => p.Score >= scoreThreshold).ToList()), 0.5)).ToArray();
-        double Ap(int t, int[] idx) => ApFromMatches(idx.Select(i => matches[t][i]).ToList(), idx.Sum(i => truth[i]));
-        DetectionCounts Counts(int[] idx)
-        {
-            int tp = 0, fp = 0, gt = 0;
-            foreach (var i in idx) { gt += truth[i]; foreach (var m in atThreshold[i]) { if (m.Match) tp++; else fp++; } }
-            return new DetectionCounts(tp, fp, gt - tp);
-        }
+        var m = new Matched(images, ClassesOf(images), scoreThreshold);
         var stats = new Dictionary<string, Func<int[], double>>
         {
-            ["map50"] = idx => Ap(0, idx),
-            ["map50_95"] = idx => Enumerable.Range(0, CocoIouThresholds.Length).Average(t => Ap(t, idx)),
-            ["recall"] = idx => Counts(idx).Recall,
-            ["precision"] = idx => Counts(idx).Precision,
-            ["f1"] = idx => Counts(idx).F1,
-            ["f2"] = idx => Counts(idx).FBeta(2),
+            ["map50"] = idx => m.Map(0, idx),
+            ["map50_95"] = idx => Enumerable.Range(0, CocoIouThresholds.Length).Average(t => m.Map(t, idx)),
+            ["recall"] = idx => m.Counts(idx, null).Recall,
+            ["precision"] = idx => m.Counts(idx, null).Precision,
+            ["f1"] = idx => m.Counts(idx, null).F1,
+            ["f2"] = idx => m.Counts(idx, null).FBeta(2),
         };
+        return Intervals(images, stats, resamples, seed);
+    }
+
+    /// <summary>
+    /// Per class (index k = <paramref name="classNames"/>[k]): its AP@50 (<c>map50</c>), AP@50:95
+    /// (<c>map50_95</c>), and precision, recall, F1 at IoU 0.5 and <paramref name="scoreThreshold"/>,
+    /// each with the same bootstrap over images as <see cref="Evaluate"/> (same seed, same resamples).
+    /// A class without ground truth (in the data or a resample) has NaN AP, recall and F1 there;
+    /// its precision still counts its false marks.
+    /// </summary>
+    public static IReadOnlyList<DetectionClassResult> EvaluateByClass(IReadOnlyList<ImageDetections> images, IReadOnlyList<string> classNames, double scoreThreshold, int resamples, int seed)
+    {
+        ArgumentNullException.ThrowIfNull(images);
+        ArgumentNullException.ThrowIfNull(classNames);
+        var m = new Matched(images, Enumerable.Range(0, classNames.Count).ToArray(), scoreThreshold);
+        var result = new List<DetectionClassResult>();
+        for (int c = 0; c < classNames.Count; c++)
+        {
+            int k = c;
+            double IfTruth(int[] idx, Func<DetectionCounts, double> f) { var counts = m.Counts(idx, k); return counts.TruePositives + counts.FalseNegatives == 0 ? double.NaN : f(counts); }
+            var stats = new Dictionary<string, Func<int[], double>>
+            {
+                ["map50"] = idx => m.Ap(k, 0, idx),
+                ["map50_95"] = idx => Enumerable.Range(0, CocoIouThresholds.Length).Average(t => m.Ap(k, t, idx)),
+                ["recall"] = idx => IfTruth(idx, x => x.Recall),
+                ["precision"] = idx => m.Counts(idx, k).Precision,
+                ["f1"] = idx => IfTruth(idx, x => x.F1),
+            };
+            result.Add(new DetectionClassResult(classNames[k], images.Sum(i => i.Truth.Count(b => b.Class == k)), Intervals(images, stats, resamples, seed)));
+        }
+        return result;
+    }
+
+    private static Dictionary<string, Estimate> Intervals(IReadOnlyList<ImageDetections> images, Dictionary<string, Func<int[], double>> stats, int resamples, int seed)
+    {
+        var strata = images.Select(i => i.Truth.Count > 0 ? 1 : 0).ToArray();
         var result = new Dictionary<string, Estimate>();
         foreach (var (name, f) in stats)
         {
-            var ci = Bootstrap.Percentile(n, f, resamples, seed, strata);
+            var ci = Bootstrap.Percentile(images.Count, f, resamples, seed, strata);
             result[name] = new Estimate(ci.Estimate, ci.Lower, ci.Upper);
         }
         return result;
+    }
+
+    /// <summary>
+    /// Matching is per image and class, so it is computed once and reused by every resample: per class
+    /// (position in <c>classes</c>) and IoU threshold the matches of each image, the class's truth count
+    /// per image, and the matches at IoU 0.5 of the predictions kept at the score threshold.
+    /// </summary>
+    private sealed class Matched
+    {
+        private readonly (double Score, bool Match)[][][][] _matches; // [class][iou][image][prediction]
+        private readonly int[][] _truth;                             // [class][image]
+        private readonly (double Score, bool Match)[][][] _kept;      // [class][image][prediction]
+        private readonly int _classes;
+
+        public Matched(IReadOnlyList<ImageDetections> images, int[] classes, double scoreThreshold)
+        {
+            _classes = classes.Length;
+            _matches = new (double, bool)[_classes][][][];
+            _truth = new int[_classes][];
+            _kept = new (double, bool)[_classes][][];
+            for (int c = 0; c < _classes; c++)
+            {
+                var of = OfClass(images, classes[c]);
+                _matches[c] = CocoIouThresholds.Select(t => of.Select(i => Match(i, t)).ToArray()).ToArray();
+                _truth[c] = of.Select(i => i.Truth.Count).ToArray();
+                _kept[c] = of.Select(i => Match(new ImageDetections(i.Truth, i.Predicted.Where(p => p.Score >= scoreThreshold).ToList()), 0.5)).ToArray();
+            }
+        }
+
+        /// <summary>AP of class position <paramref name="c"/> at IoU index <paramref name="t"/> on the images <paramref name="idx"/>.</summary>
+        public double Ap(int c, int t, int[] idx) => ApFromMatches(idx.Select(i => _matches[c][t][i]).ToList(), idx.Sum(i => _truth[c][i]));
+
+        /// <summary>Mean AP over the classes with ground truth in <paramref name="idx"/>; NaN when none has.</summary>
+        public double Map(int t, int[] idx)
+        {
+            double sum = 0; int n = 0;
+            for (int c = 0; c < _classes; c++)
+            {
+                double ap = Ap(c, t, idx);
+                if (double.IsNaN(ap)) continue;
+                sum += ap; n++;
+            }
+            return n == 0 ? double.NaN : sum / n;
+        }
+
+        /// <summary>Counts at the score threshold for class position <paramref name="c"/>, or summed over classes when null.</summary>
+        public DetectionCounts Counts(int[] idx, int? c)
+        {
+            int tp = 0, fp = 0, gt = 0;
+            for (int k = 0; k < _classes; k++)
+            {
+                if (c is { } only && only != k) continue;
+                foreach (var i in idx) { gt += _truth[k][i]; foreach (var m in _kept[k][i]) { if (m.Match) tp++; else fp++; } }
+            }
+            return new DetectionCounts(tp, fp, gt - tp);
+        }
     }
 }

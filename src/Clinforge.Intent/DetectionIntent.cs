@@ -37,14 +37,25 @@ public static partial class DetectionIntent
             ["task"] = spec.Task == TaskKind.Detection ? spec.Provenance.GetValueOrDefault("task", "request") : "the data has boxes (detection labels)",
             ["classes"] = finding.Source,
         };
-        var questions = spec.Questions.Where(q => q.Field is not ("positive_class" or "classes")).ToList();
+        // Only questions that mean something for a detector survive: the classification parser's
+        // positive class, class grouping and sensitivity-at-specificity operating point do not (a
+        // detector's operating point is a score threshold chosen on validation, by F2 or F1).
+        var questions = spec.Questions.Where(q => !ClassificationOnlyQuestions.Contains(q.Field)).ToList();
+        bool recallFirst = spec.ErrorPreference == ErrorPreference.Sensitivity;
+        for (int i = 0; i < questions.Count; i++)
+        {
+            if (questions[i].Field == "error_preference")
+                questions[i] = questions[i] with
+                {
+                    Question = $"Which error costs more: missing a {finding.Name}, or a false mark? Until you say, both count the same (validation objective mAP@50); answer 'sensitivity' to favour finding every {finding.Name} (F2 at IoU 0.5).",
+                };
+        }
         if (detection.SourceClasses.Count > 1 || (detection.SourceClasses.Count == 1 && !string.Equals(detection.SourceClasses[0], finding.Name, StringComparison.OrdinalIgnoreCase)))
         {
             questions.Add(new OpenQuestion("classes",
-                $"The data names {detection.SourceClasses.Count} classes ({string.Join(", ", detection.SourceClasses)}); you asked for {finding.Name}s, so every box is treated as one '{finding.Name}' class. Should any of these be kept apart (e.g. by body part)?",
+                $"The data names {detection.SourceClasses.Count} classes ({string.Join(", ", detection.SourceClasses)}); you asked for {finding.Name}s, so every box is treated as one '{finding.Name}' class. Should any of these be kept apart (e.g. by body part)? Answer 'body parts' to train one class per class of the data, each box marked with its class and the results given per class.",
                 $"one class: {finding.Name}"));
         }
-        bool recallFirst = spec.ErrorPreference == ErrorPreference.Sensitivity;
         return spec with
         {
             Task = TaskKind.Detection,
@@ -61,6 +72,14 @@ public static partial class DetectionIntent
                 : "; validation objective mAP@50."),
         };
     }
+
+    /// <summary>
+    /// Open questions of the classification parser that have no meaning for a detector: which class is
+    /// positive (a detector has one finding, or the data's classes), class grouping (the detection
+    /// "classes" question replaces it), and the operating point and metric phrased as sensitivity at a
+    /// specificity (a detector has no image-level specificity; its threshold is chosen on validation).
+    /// </summary>
+    public static readonly IReadOnlyList<string> ClassificationOnlyQuestions = ["positive_class", "classes", "class_groups", "priority_classes", "operating_point", "primary_metric"];
 
     /// <summary>The finding the request names (fracture, nodule, ...), singular, with the words it came from; "finding" when none.</summary>
     public static (string Name, string Source) FindingName(string request)

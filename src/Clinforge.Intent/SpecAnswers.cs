@@ -72,11 +72,11 @@ public static class SpecAnswers
     }
 
     /// <summary>Answer to the detection "classes" question that keeps the data's classes apart.</summary>
-    public const string PerSourceClassRequested = "per_source_class_requested";
+    public const string PerSourceClassRequested = TaskSpec.PerSourceClassRequested;
 
     /// <summary>
     /// The plain-language consequence of the detection "classes" answer, appended to the restatement:
-    /// what the clinician asked for and what the single-class detector does with it.
+    /// what the clinician asked for and what the detector does with it.
     /// </summary>
     public static string ClassHandlingNote(TaskSpec spec)
     {
@@ -85,7 +85,7 @@ public static class SpecAnswers
         return spec.ClassHandling switch
         {
             "merged" => $" Every box in the data counts as one '{spec.Classes[0]}' class, as answered.",
-            PerSourceClassRequested => $" You asked to keep the data's classes (e.g. body parts) apart: the current detector (fcos_lite) finds one class, so every box is still one '{spec.Classes[0]}' and the data's class names are kept as metadata (listed in the data card and model card); metrics per body part are not computed.",
+            PerSourceClassRequested => $" You asked to keep the data's classes (e.g. body parts) apart: the detector learns each of the data's classes separately, gives every marked box its class, and reports the test metrics per class (AP, recall, precision, F1) beside the overall mean.",
             _ => "",
         };
     }
@@ -152,7 +152,7 @@ public static class SpecAnswers
                 if (v.Contains("body", StringComparison.Ordinal) || v.Contains("apart", StringComparison.Ordinal) || v.Contains("separate", StringComparison.Ordinal)
                     || v.Contains("per ", StringComparison.Ordinal) || v is "yes" or "keep" or "source" or "data")
                     return spec with { ClassHandling = PerSourceClassRequested };
-                throw Bad($"answer 'one class' to treat every box as '{spec.Classes[0]}', or 'body parts' to keep the data's classes apart (recorded; the current detector is single-class).");
+                throw Bad($"answer 'one class' to treat every box as '{spec.Classes[0]}', or 'body parts' to keep the data's classes apart (one detector class per class of the data, with per-class metrics).");
             case "task":
                 var task = value.ToLowerInvariant() switch
                 {
@@ -191,9 +191,18 @@ public static class SpecAnswers
                 };
                 return WithPreference(spec, preference);
             case "primary_metric":
+                if (spec.Task == TaskKind.Detection)
+                {
+                    if (value is not (DetectionMetricNames.Map50 or DetectionMetricNames.F2)) throw Bad($"a detection objective is {DetectionMetricNames.Map50} or {DetectionMetricNames.F2}.");
+                    return spec with { PrimaryMetric = value };
+                }
                 if (!_metrics.Contains(value, StringComparer.Ordinal)) throw Bad("must be one of " + string.Join(", ", _metrics) + ".");
                 return spec with { PrimaryMetric = value };
             case "operating_point":
+                // A detector's operating point is a score threshold chosen on validation (F2 or F1 at IoU 0.5), not a specificity floor.
+                if (spec.Task == TaskKind.Detection && !IsNone(value))
+                    throw Bad("a detector has no sensitivity/specificity operating point: its score threshold is chosen on validation. Answer error_preference 'sensitivity' to favour finding every case (F2), or 'balanced' (mAP@50).");
+                if (spec.Task == TaskKind.Detection) return spec;
                 return WithOperatingPoint(spec, value, Bad);
             case "localize":
                 if (!bool.TryParse(value, out var localize)) throw Bad("must be true or false.");
@@ -217,6 +226,9 @@ public static class SpecAnswers
     private static TaskSpec WithPreference(TaskSpec spec, ErrorPreference preference)
     {
         var rules = IntentRules.Default;
+        // Detection (DetectionIntent): recall first is F2 at IoU 0.5; otherwise mAP@50; no specificity floor.
+        if (spec.Task == TaskKind.Detection)
+            return spec with { ErrorPreference = preference, PrimaryMetric = preference == ErrorPreference.Sensitivity ? DetectionMetricNames.F2 : DetectionMetricNames.Map50, OperatingPoint = null };
         if (spec.PositiveClass is null) return spec with { ErrorPreference = preference };
         return preference switch
         {

@@ -52,7 +52,9 @@ public static class DetectionModelCard
         L("## Model");
         L();
         L(string.Create(Inv, $"- `{recipe.Model.Name}` (FCOS-style anchor-free one-stage detector, width {recipe.Model.Width}, depth {recipe.Model.Depth}), trial {e.Final.Trial}{(final is null ? "" : $" ({final.Change})")}, chosen among {input.Trials.Count} trial(s) on the validation split by {spec.PrimaryMetric}."));
-        L(string.Create(Inv, $"- Input: grey image letterboxed to {recipe.Input.Size}×{recipe.Input.Size} px; output: boxes with a score for one class, '{finding}'."));
+        L(d.MultiClass
+            ? string.Create(Inv, $"- Input: grey image letterboxed to {recipe.Input.Size}×{recipe.Input.Size} px; output: boxes, each with a class and a score, for {d.Classes.Count} classes kept apart ({string.Join(", ", d.Classes)}); one focal-loss map per class, non-maximum suppression within each class.")
+            : string.Create(Inv, $"- Input: grey image letterboxed to {recipe.Input.Size}×{recipe.Input.Size} px; output: boxes with a score for one class, '{finding}'."));
         L();
         L("## Intended use");
         L();
@@ -74,7 +76,7 @@ public static class DetectionModelCard
             foreach (var (split, c) in det.PerSplit) L(string.Create(Inv, $"| {split} | {c.PositivesWithBoxes} | {c.PositivesImageLevelOnly} | {c.Negatives} |"));
             L();
         }
-        L($"- Source classes: {string.Join(", ", det.SourceClasses)}. {ClassSentence(spec, finding)}");
+        L($"- Source classes: {string.Join(", ", det.SourceClasses)}. {ClassSentence(spec, finding, d)}");
         if (d.MixedSupervision != "teacher_student" || input.PseudoLabels is not { Count: > 0 })
         {
             L(det.PositivesImageLevelOnly > 0
@@ -96,7 +98,8 @@ public static class DetectionModelCard
         L(string.Create(Inv, $"- Score threshold **{e.Final.Threshold:0.000}**, chosen on the validation split to maximise {(recallFirst ? "F2 at IoU 0.5 (recall weighted 4× precision)" : "F1 at IoU 0.5")}; boxes scoring below it are not shown."));
         if (recallFirst)
             L($"- Why: the request puts missing a {finding} above a false mark (\"less likely to be missed\"), so the threshold favours recall; expect more false marks than a balanced threshold would give.");
-        L(string.Create(Inv, $"- Non-maximum suppression at IoU {d.NmsIou:0.00} (overlapping marks of one finding are merged; two findings closer than that overlap may show as one), at most {d.MaxDetections} boxes per image."));
+        L(string.Create(Inv, $"- Non-maximum suppression at IoU {d.NmsIou:0.00} (overlapping marks of one finding are merged; two findings closer than that overlap may show as one{(d.MultiClass ? "; within each class only, so one place may carry marks of two classes" : "")}), at most {d.MaxDetections} boxes per image."));
+        if (d.MultiClass) L("- One score threshold for every class (chosen on the pooled validation boxes); a rare class may deserve its own, which this model does not set.");
         L();
         L("## Test metrics (sealed test split, looked at once)");
         L();
@@ -108,6 +111,18 @@ public static class DetectionModelCard
             if (e.Final.Metrics.TryGetValue(name, out var x))
                 L(string.Create(Inv, $"| {Label(name)} | {x.Value:0.000} [{x.Lower:0.000}, {x.Upper:0.000}] |"));
         L();
+        if (e.Final.PerClass.Count > 0)
+        {
+            L("### Per class");
+            L();
+            L("A box counts only when its class is right: a box of the wrong class is a false mark for the class it names and leaves the true finding missed. mAP above is the mean of the classes' AP over the classes with test boxes (COCO); n/a: no test box of that class.");
+            L();
+            L("| class | test boxes | AP@50 | AP@50:95 | recall | precision | f1 |");
+            L("|---|---|---|---|---|---|---|");
+            foreach (var c in e.Final.PerClass)
+                L($"| {c.Class} | {c.Boxes} | " + string.Join(" | ", new[] { "map50", "map50_95", "recall", "precision", "f1" }.Select(n => Cell(c.Metrics, n))) + " |");
+            L();
+        }
         L("## Known limits");
         L();
         L(string.Create(Inv, $"- Resolution: images are reduced to {recipe.Input.Size} px on the longer side; findings smaller than a few pixels at that scale (hairline fractures) can be missed."));
@@ -131,9 +146,13 @@ public static class DetectionModelCard
         ? string.Create(Inv, $"; the student then reached validation objective {s:0.000} ({(r.StudentBeatTeacher ? "better than" : "not better than")} its teacher)")
         : "";
 
-    private static string ClassSentence(TaskSpec spec, string finding) => spec.ClassHandling switch
+    private static string Cell(IReadOnlyDictionary<string, Estimate> metrics, string name) =>
+        metrics.TryGetValue(name, out var x) && !double.IsNaN(x.Value) ? string.Create(Inv, $"{x.Value:0.000} [{x.Lower:0.000}, {x.Upper:0.000}]") : "n/a";
+
+    private static string ClassSentence(TaskSpec spec, string finding, DetectionRecipe d) => spec.ClassHandling switch
     {
-        "per_source_class_requested" => $"You asked to keep them apart; the detector is single-class, so every box is one '{finding}' and these names are metadata only (no per-class metrics).",
+        TaskSpec.PerSourceClassRequested when d.MultiClass => $"You asked to keep them apart: the detector learns {d.Classes.Count} classes ({string.Join(", ", d.Classes)}), gives each box one of them, and the test metrics below are also given per class.",
+        TaskSpec.PerSourceClassRequested => $"You asked to keep them apart, but the data name only one class, so every box is one '{finding}'.",
         "merged" => $"Every box is one '{finding}' class, as answered.",
         _ => $"Every box is treated as one '{finding}' class (default; the question was not answered).",
     };

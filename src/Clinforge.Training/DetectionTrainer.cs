@@ -14,15 +14,20 @@ public sealed record DetectionSet(float[] Pixels, LetterboxFrame[] Frames, Detec
     /// <summary>Number of images.</summary>
     public int Count => Labels.Length;
 
-    /// <summary>Loads the items at the recipe's resolution (letterboxed) with their labels.</summary>
-    public static DetectionSet Load(Dataset ds, IReadOnlyList<DataItem> items, InputSpec input)
+    /// <summary>
+    /// Loads the items at the recipe's resolution (letterboxed) with their labels; with two or more
+    /// <paramref name="classes"/> (the recipe's <see cref="DetectionRecipe.Classes"/>) each box carries
+    /// its class index in that list, otherwise every box is class 0.
+    /// </summary>
+    public static DetectionSet Load(Dataset ds, IReadOnlyList<DataItem> items, InputSpec input, IReadOnlyList<string>? classes = null)
     {
         ArgumentNullException.ThrowIfNull(ds);
         ArgumentNullException.ThrowIfNull(items);
         ArgumentNullException.ThrowIfNull(input);
         var det = ds.Detection ?? throw new ClinforgeException($"{ds.Source}: not a detection dataset (no boxes were read).");
+        var labels = det.LabelsFor(classes ?? []);
         var (pixels, frames) = Letterbox.Load(ds, items, input.Size, input.Channels);
-        return new DetectionSet(pixels, frames, items.Select(i => det.Labels[i.Id]).ToArray(), input.Channels, input.Size, items.Select(i => i.Id).ToArray());
+        return new DetectionSet(pixels, frames, items.Select(i => labels[i.Id]).ToArray(), input.Channels, input.Size, items.Select(i => i.Id).ToArray());
     }
 }
 
@@ -41,9 +46,14 @@ public sealed record DetectionOutcome(TrialMetrics Metrics, IReadOnlyList<IReadO
 /// the teacher on boxed + pseudo-labelled images (as in Xu et al. 2021, Soft Teacher, the student
 /// starts from the teacher's weights). Image-level negatives stay negatives throughout.
 /// </summary>
+/// <remarks>
+/// With several classes in <see cref="DetectionRecipe.Classes"/> the head predicts one sigmoid map per
+/// class (FCOS, Tian et al. 2019: C binary classifiers trained with focal loss), the targets set the
+/// map of each box's class, and decoding gives each box its class with class-aware NMS; one class is
+/// the same code path with C = 1.
+/// </remarks>
 public sealed class DetectionTrainer(Action<string> log)
 {
-    private const int Classes = 1;
 
     /// <summary>An epoch shows at least this many training images per validation image (a small pool is repeated).</summary>
     public const int EpochImagesPerValidationImage = 2;
@@ -63,7 +73,7 @@ public sealed class DetectionTrainer(Action<string> log)
         var pre = Trainer.ComputePreprocessing(new ImageSet(train.Pixels, new int[train.Count], train.Channels, train.Size, train.Ids), ["finding"]);
         Json.Write(Path.Combine(paths.Root, "preprocessing.json"), pre);
 
-        using var model = ModelRegistry.Create(recipe.Model, train.Channels, Classes);
+        using var model = ModelRegistry.Create(recipe.Model, train.Channels, det.ClassCount);
         model.to(device);
         using var optimizer = optim.AdamW(model.parameters(), recipe.Optimizer.LearningRate, weight_decay: recipe.Optimizer.WeightDecay);
         using var xTrain = ToTensor(train, pre);
@@ -232,9 +242,9 @@ public sealed class DetectionTrainer(Action<string> log)
             foreach (var g in optimizer.ParamGroups) g.LearningRate = lr;
             var xb = x.index_select(0, tensor(idx.Select(i => (long)i).ToArray()));
             var (xa, pixelBoxes) = Augment(xb, idx.Select(i => ToPixels(boxes[i]!, set.Frames[i])).ToArray(), recipe.Augmentation, det, size, rng);
-            var targets = FcosAssigner.Build(pixelBoxes, size, Classes, det.CenterRadius, det.LabelSmoothing);
+            var targets = FcosAssigner.Build(pixelBoxes, size, det.ClassCount, det.CenterRadius, det.LabelSmoothing);
             optimizer.zero_grad();
-            var loss = FcosLoss.Compute(model.forward(xa.to(device)), targets, Classes, det.FocalAlpha, det.FocalGamma);
+            var loss = FcosLoss.Compute(model.forward(xa.to(device)), targets, det.ClassCount, det.FocalAlpha, det.FocalGamma);
             loss.backward();
             if (recipe.Optimizer.GradClip > 0) nn.utils.clip_grad_norm_(model.parameters(), recipe.Optimizer.GradClip);
             optimizer.step();
@@ -323,13 +333,13 @@ public sealed class DetectionTrainer(Action<string> log)
             long len = Math.Min(batchSize, n - start);
             var output = model.forward(x.narrow(0, start, len).to(device));
             var batchFrames = frames.Skip((int)start).Take((int)len).ToList();
-            var decoded = FcosDecoder.Decode(output, batchFrames, Classes, det.MinScore, det.NmsIou, det.MaxDetections);
+            var decoded = FcosDecoder.Decode(output, batchFrames, det.ClassCount, det.MinScore, det.NmsIou, det.MaxDetections);
             for (int i = 0; i < len; i++) all[start + i] = decoded[i];
             if (labels is not null)
             {
                 var pixel = Enumerable.Range(0, (int)len).Select(i => ToPixels(labels[(int)start + i].Boxes, batchFrames[i])).ToArray();
-                var targets = FcosAssigner.Build(pixel, size, Classes, det.CenterRadius);
-                lossSum += FcosLoss.Compute(output, targets, Classes, det.FocalAlpha, det.FocalGamma).item<float>() * len;
+                var targets = FcosAssigner.Build(pixel, size, det.ClassCount, det.CenterRadius);
+                lossSum += FcosLoss.Compute(output, targets, det.ClassCount, det.FocalAlpha, det.FocalGamma).item<float>() * len;
             }
         }
         return (lossSum / Math.Max(n, 1), all);

@@ -40,8 +40,9 @@ public static class DetectionTrialWorker
         var det = recipe.Detection ?? new DetectionRecipe();
         Log($"trial {number}: {recipe.Model.Name} w{recipe.Model.Width} d{recipe.Model.Depth}, {recipe.Input.Size}px letterbox, focal α {det.FocalAlpha:G2} γ {det.FocalGamma:G2}, centre radius {det.CenterRadius:G2}, lr {recipe.Optimizer.LearningRate:G3}, mixed supervision {det.MixedSupervision}, threads {get_num_threads()}, seed {recipe.Seed}");
         var ds = DatasetReader.Open(card.Source);
-        var trainSet = DetectionSet.Load(ds, train, recipe.Input);
-        var valSet = DetectionSet.Load(ds, val, recipe.Input);
+        var trainSet = DetectionSet.Load(ds, train, recipe.Input, det.Classes);
+        var valSet = DetectionSet.Load(ds, val, recipe.Input, det.Classes);
+        if (det.MultiClass) Log($"classes kept apart ({det.Classes.Count}): {string.Join(", ", det.Classes)}");
         Log($"loaded {trainSet.Count} training and {valSet.Count} validation images at {recipe.Input.Size}px");
         var outcome = new DetectionTrainer(Log).Train(recipe, trainSet, valSet, scorer, deadlineUtc, paths, p =>
             stdout(string.Create(CultureInfo.InvariantCulture,
@@ -54,19 +55,23 @@ public static class DetectionTrialWorker
         return outcome.Metrics;
     }
 
-    /// <summary>Detections of a trial's saved model (its recipe, preprocessing and weights) on <paramref name="items"/>.</summary>
+    /// <summary>
+    /// Detections of a trial's saved model (its recipe, preprocessing and weights) on <paramref name="items"/>;
+    /// each box's class indexes the recipe's <see cref="DetectionRecipe.Classes"/> (0 for one class).
+    /// </summary>
     public static List<BoundingBox>[] Predict(TrialPaths trial, Dataset dataset, IReadOnlyList<DataItem> items)
     {
         ArgumentNullException.ThrowIfNull(trial);
         var recipe = Json.Read<Recipe>(trial.Recipe);
         var pre = Json.Read<Preprocessing>(Path.Combine(trial.Root, "preprocessing.json"));
-        using var model = ModelRegistry.Create(recipe.Model, pre.Channels, 1);
+        var det = recipe.Detection ?? new DetectionRecipe();
+        using var model = ModelRegistry.Create(recipe.Model, pre.Channels, det.ClassCount);
         model.load(trial.Model);
         var device = NativeRuntime.PreferredDevice();
         model.to(device);
         var (pixels, frames) = Letterbox.Load(dataset, items, recipe.Input.Size, recipe.Input.Channels);
         var set = new DetectionSet(pixels, frames, items.Select(_ => DetectionLabel.Negative).ToArray(), recipe.Input.Channels, recipe.Input.Size, items.Select(i => i.Id).ToArray());
         using var x = DetectionTrainer.ToTensor(set, pre);
-        return DetectionTrainer.Predict(model, x, frames, recipe.Detection ?? new DetectionRecipe(), device, null).Detections;
+        return DetectionTrainer.Predict(model, x, frames, det, device, null).Detections;
     }
 }

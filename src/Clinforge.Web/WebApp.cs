@@ -608,6 +608,8 @@ public sealed class WebApp : IAsyncDisposable
         var boxes = image["boxes"]!.AsArray().Select(b => new
         {
             score = b!["score"]!.GetValue<double>(),
+            // The class name (packages that keep classes apart name each box's class; older packages write none).
+            @class = b["class"]?.GetValue<string>(),
             x1 = b["x1"]!.GetValue<double>(), y1 = b["y1"]!.GetValue<double>(), x2 = b["x2"]!.GetValue<double>(), y2 = b["y2"]!.GetValue<double>(),
         }).OrderByDescending(b => b.score).ToList();
         var marked = File.ReadAllBytes(Path.Combine(folder, image["marked"]!.GetValue<string>()));

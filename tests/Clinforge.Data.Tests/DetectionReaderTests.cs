@@ -50,6 +50,45 @@ public sealed class DetectionReaderTests(ITestOutputHelper output)
     }
 
     [Fact]
+    public void Should_KeepEachBoxsSourceClass_When_LabelsAreAskedForTheDataClasses()
+    {
+        // given: boxes of source classes 2 and 0 in one image, class 6 in another, names in data.yaml
+        using var dir = new TempDir();
+        WriteYoloDataset(dir, "train", ("a", "2 0.2 0.2 0.1 0.1\n0 0.6 0.6 0.2 0.2\n"), ("b", "6 0.5 0.5 0.2 0.2\n"), ("c", ""));
+        File.WriteAllText(dir["data.yaml"], "names: ['elbow positive', 'fingers positive', 'forearm fracture', 'humerus fracture', 'humerus', 'shoulder fracture', 'wrist positive']\n");
+        var det = DatasetReader.Open(dir.Path).Detection!;
+
+        // when: the detector's classes are the source classes (per-class detection), one class, or a list missing 'wrist positive'
+        var apart = det.LabelsFor(det.SourceClasses);
+        var merged = det.LabelsFor([]);
+        var missing = Assert.Throws<ClinforgeException>(() => det.LabelsFor(["elbow positive", "forearm fracture"]));
+
+        // then: the source indices survive per class; merged every box is class 0; a class the model lacks is named
+        Assert.Equal([2, 0], apart["train/images/a.png"].Boxes.Select(x => x.Class));
+        Assert.Equal(6, Assert.Single(apart["train/images/b.png"].Boxes).Class);
+        Assert.Empty(apart["train/images/c.png"].Boxes);
+        Assert.All(merged.Values.SelectMany(l => l.Boxes), x => Assert.Equal(0, x.Class));
+        Assert.Contains("'wrist positive'", missing.Message, StringComparison.Ordinal);
+        // and the classes of another list are matched by name: index 1 = forearm fracture (source 2)
+        var two = det.LabelsFor(["elbow positive", "forearm fracture", "wrist positive"]);
+        Assert.Equal([1, 0], two["train/images/a.png"].Boxes.Select(x => x.Class));
+        Assert.Equal(2, Assert.Single(two["train/images/b.png"].Boxes).Class);
+    }
+
+    [Fact]
+    public void Should_WriteSeveralClassIds_When_SyntheticFolderHasThreeClasses()
+    {
+        // given / when: a synthetic detection folder with three classes
+        using var dir = new TempDir();
+        SyntheticDetection.WriteFolder(dir.Path, 60, seed: 4, classes: 3);
+        var det = DatasetReader.Open(dir.Path).Detection!;
+
+        // then: data.yaml names three body parts and the boxes use all three ids
+        Assert.Equal(SyntheticDetection.BodyParts.Take(3), det.SourceClasses);
+        Assert.Equal([0, 1, 2], det.LabelsFor(det.SourceClasses).Values.SelectMany(l => l.Boxes).Select(x => x.Class).Distinct().Order());
+    }
+
+    [Fact]
     public void Should_MarkImageLevelPositives_When_CsvListsImagesWithoutLabelFiles()
     {
         // given: one boxed image, two images only in image_labels.csv (one positive, one negative)

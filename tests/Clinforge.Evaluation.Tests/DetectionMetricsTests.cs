@@ -126,4 +126,108 @@ public sealed class DetectionMetricsTests
         foreach (var e in a.Values) Assert.True(e.Lower <= e.Value + 1e-12 && e.Value <= e.Upper + 1e-12);
         Assert.True(a["recall"].Upper - a["recall"].Lower > 0.1);
     }
+
+    private static BoundingBox Of(int cls, double x1, double y1, double x2, double y2, double score = 1) => new(x1, y1, x2, y2, cls, score);
+
+    // Two classes, A = 0 and B = 1; every prediction sits exactly on a ground-truth box (IoU 1), some of the wrong class.
+    //   image 1: truth A a1, B b1;  predicted A on a1 (0.9, hit), B on a1 (0.8: wrong class → false mark for B; b1 is never found)
+    //   image 2: truth B b2;        predicted B on b2 (0.7, hit), A on b2 (0.6: wrong class → false mark for A)
+    private static ImageDetections[] TwoClassImages() =>
+    [
+        new([Of(0, 0.0, 0.0, 0.2, 0.2), Of(1, 0.5, 0.5, 0.7, 0.7)], [Of(0, 0.0, 0.0, 0.2, 0.2, 0.9), Of(1, 0.0, 0.0, 0.2, 0.2, 0.8)]),
+        new([Of(1, 0.1, 0.1, 0.3, 0.3)], [Of(1, 0.1, 0.1, 0.3, 0.3, 0.7), Of(0, 0.1, 0.1, 0.3, 0.3, 0.6)]),
+    ];
+
+    [Fact]
+    public void Should_AverageApOverClasses_When_BoxesOfTheWrongClassOverlapFindings()
+    {
+        // given: the two-class images above
+        var images = TwoClassImages();
+
+        // when
+        double map50 = DetectionMetrics.Map50(images);
+        double map5095 = DetectionMetrics.Map50To95(images);
+
+        // then: class A, 1 finding: hit (0.9), false (0.6) → recall 1 at precision 1 → AP_A = 1
+        //       class B, 2 findings: false (0.8), hit (0.7) → precision 0, 1/2; recall 0, 1/2; envelope 1/2, 1/2
+        //       → the 51 recall points 0..0.50 read 1/2, the rest 0 → AP_B = 25.5/101
+        //       mAP = (1 + 25.5/101) / 2; exact boxes, so the same at every IoU of 0.50:0.95
+        double apB = 25.5 / 101;
+        Assert.Equal((1 + apB) / 2, map50, 12);
+        Assert.Equal((1 + apB) / 2, map5095, 12);
+        Assert.Equal(1.0, DetectionMetrics.AveragePrecision(DetectionMetrics.OfClass(images, 0), 0.5), 12);
+        Assert.Equal(apB, DetectionMetrics.AveragePrecision(DetectionMetrics.OfClass(images, 1), 0.5), 12);
+        // class-blind, the wrong-class boxes would all be hits or duplicates: the class check is what makes them false
+        Assert.NotEqual(map50, DetectionMetrics.Map50(images.Select(i => new ImageDetections(i.Truth.Select(b => b with { Class = 0 }).ToList(), i.Predicted.Select(b => b with { Class = 0 }).ToList())).ToList()), 6);
+    }
+
+    [Fact]
+    public void Should_CountAWrongClassBoxAsFalseMarkAndItsFindingAsMissed_When_ScoringPerClassAtTheThreshold()
+    {
+        // given: the two-class images, operating threshold 0.65 (keeps A 0.9, B 0.8, B 0.7; drops A 0.6)
+        var images = TwoClassImages();
+
+        // when
+        var overall = DetectionMetrics.Evaluate(images, 0.65, 200, 3);
+        var perClass = DetectionMetrics.EvaluateByClass(images, ["A", "B"], 0.65, 200, 3);
+
+        // then: A: TP 1, FP 0, FN 0 → P 1, R 1, F1 1
+        //       B: TP 1 (b2), FP 1 (the B box on a1), FN 1 (b1) → P 1/2, R 1/2, F1 1/2
+        //       overall (summed): TP 2, FP 1, FN 1 → P 2/3, R 2/3, F1 2/3
+        Assert.Equal(["A", "B"], perClass.Select(c => c.Class));
+        Assert.Equal([1, 2], perClass.Select(c => c.Boxes));
+        var a = perClass[0].Metrics;
+        var b = perClass[1].Metrics;
+        Assert.Equal(1.0, a["precision"].Value, 12);
+        Assert.Equal(1.0, a["recall"].Value, 12);
+        Assert.Equal(1.0, a["f1"].Value, 12);
+        Assert.Equal(0.5, b["precision"].Value, 12);
+        Assert.Equal(0.5, b["recall"].Value, 12);
+        Assert.Equal(0.5, b["f1"].Value, 12);
+        Assert.Equal(1.0, a["map50"].Value, 12);
+        Assert.Equal(25.5 / 101, b["map50"].Value, 12);
+        Assert.Equal(2.0 / 3, overall["precision"].Value, 12);
+        Assert.Equal(2.0 / 3, overall["recall"].Value, 12);
+        Assert.Equal(2.0 / 3, overall["f1"].Value, 12);
+        Assert.Equal((1 + 25.5 / 101) / 2, overall["map50"].Value, 12);
+        foreach (var e in perClass.SelectMany(c => c.Metrics.Values).Concat(overall.Values))
+            Assert.True(e.Lower <= e.Value + 1e-12 && e.Value <= e.Upper + 1e-12);
+    }
+
+    [Fact]
+    public void Should_LeaveAClassWithoutFindingsOutOfTheMean_When_ItOnlyHasFalseMarks()
+    {
+        // given: the two-class images plus a false mark of a third class C (no C finding anywhere)
+        var images = TwoClassImages();
+        images[1] = images[1] with { Predicted = [.. images[1].Predicted, Of(2, 0.6, 0.6, 0.9, 0.9, 0.95)] };
+
+        // when
+        var overall = DetectionMetrics.Evaluate(images, 0.65, 200, 3);
+        var c = DetectionMetrics.EvaluateByClass(images, ["A", "B", "C"], 0.65, 200, 3)[2];
+
+        // then: mAP is still the mean of A and B (COCO skips a class without ground truth); C's AP and recall are
+        // undefined, its precision 0 (one false mark), and the false mark lowers overall precision to 2/4
+        Assert.Equal((1 + 25.5 / 101) / 2, overall["map50"].Value, 12);
+        Assert.Equal(0, c.Boxes);
+        Assert.True(double.IsNaN(c.Metrics["map50"].Value));
+        Assert.True(double.IsNaN(c.Metrics["recall"].Value));
+        Assert.Equal(0.0, c.Metrics["precision"].Value, 12);
+        Assert.Equal(0.5, overall["precision"].Value, 12);
+    }
+
+    [Fact]
+    public void Should_GiveTheSameNumbersAsOneClass_When_PerClassEvaluationHasOneClass()
+    {
+        // given: single-class images (all class 0)
+        var images = Enumerable.Range(0, 20).Select(i => new ImageDetections([Box(0.1, 0.1, 0.3, 0.3)],
+            i % 3 == 0 ? [Box(0.1, 0.1, 0.3, 0.3, 0.5 + i / 100.0)] : [Box(0.6, 0.6, 0.8, 0.8, 0.4 + i / 100.0)])).ToList();
+
+        // when
+        var overall = DetectionMetrics.Evaluate(images, 0.45, 200, 5);
+        var only = Assert.Single(DetectionMetrics.EvaluateByClass(images, ["finding"], 0.45, 200, 5));
+
+        // then: the class's AP, recall, precision, F1 (with their intervals) are the overall ones
+        foreach (var name in new[] { "map50", "map50_95", "recall", "precision", "f1" })
+            Assert.Equal(overall[name], only.Metrics[name]);
+    }
 }

@@ -49,7 +49,7 @@ public sealed class DetectionIntentTests
     }
 
     [Fact]
-    public void Should_RecordBodyPartsAsMetadataAndExplain_When_ClinicianAnswersKeepBodyPartsApart()
+    public void Should_RecordTheAnswerAndSayClassesAreKeptApart_When_ClinicianAnswersKeepBodyPartsApart()
     {
         // given: the seed request on bone-fracture data, with its open "classes" question
         var spec = DetectionIntent.Parse(Parser, Seed, BoneFracture);
@@ -58,15 +58,56 @@ public sealed class DetectionIntentTests
         var apart = SpecAnswers.Apply(spec, new Dictionary<string, string> { ["classes"] = "body parts" });
         var merged = SpecAnswers.Apply(spec, new Dictionary<string, string> { ["classes"] = "one class: fracture" });
 
-        // then: still one fracture class (single-class detector), the answer recorded and explained, the question closed
+        // then: the finding still names the task; the answer is recorded (the initializer trains the data's classes
+        // from it) and explained as per-class detection, the question closed; the merged answer says one class
         Assert.Equal(["fracture"], apart.Classes);
         Assert.Equal(SpecAnswers.PerSourceClassRequested, apart.ClassHandling);
         Assert.Equal("answer: body parts", apart.Provenance["classes"]);
         Assert.DoesNotContain(apart.Questions, q => q.Field == "classes");
-        Assert.Contains("finds one class", SpecAnswers.ClassHandlingNote(apart), StringComparison.Ordinal);
-        Assert.Contains("kept as metadata", apart.Restatement, StringComparison.Ordinal);
+        Assert.Contains("learns each of the data's classes separately", SpecAnswers.ClassHandlingNote(apart), StringComparison.Ordinal);
+        Assert.Contains("per class", apart.Restatement, StringComparison.Ordinal);
+        Assert.DoesNotContain("metadata", apart.Restatement, StringComparison.Ordinal);
         Assert.Equal("merged", merged.ClassHandling);
-        Assert.DoesNotContain("metadata", merged.Restatement, StringComparison.Ordinal);
+        Assert.Contains("one 'fracture' class", merged.Restatement, StringComparison.Ordinal);
+        Assert.DoesNotContain("per class", merged.Restatement, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void Should_AskOnlyDetectionQuestions_When_SeedRequestIsParsedForDetection()
+    {
+        // given: the seed request ("less likely to be missed"), which the classification parser reads as
+        // sensitivity at a default 80% specificity and asks about that operating point
+        var classification = Parser.Parse(Seed, ["normal", "fracture"]);
+        Assert.Contains(classification.Questions, q => q.Field == "operating_point");
+
+        // when
+        var spec = DetectionIntent.Parse(Parser, Seed, BoneFracture);
+
+        // then: no specificity operating point, no positive-class or metric question; the objective is F2 at IoU 0.5
+        Assert.DoesNotContain(spec.Questions, q => DetectionIntent.ClassificationOnlyQuestions.Contains(q.Field) && q.Field != "classes");
+        Assert.DoesNotContain(spec.Questions, q => q.Question.Contains("specificity", StringComparison.OrdinalIgnoreCase));
+        Assert.Null(spec.OperatingPoint);
+        Assert.Equal(DetectionMetricNames.F2, spec.PrimaryMetric);
+        Assert.All(spec.Questions, q => Assert.Contains(q.Field, new[] { "classes", "error_preference", "confounders", "supervision", "budget", "localize" }));
+    }
+
+    [Fact]
+    public void Should_KeepADetectionObjective_When_DetectionSpecGetsErrorPreferenceOrOperatingPointAnswers()
+    {
+        // given: the seed detection spec (recall first: F2)
+        var spec = DetectionIntent.Parse(Parser, Seed, BoneFracture);
+
+        // when: the clinician answers balanced, then sensitivity; and tries a specificity operating point
+        var balanced = SpecAnswers.Apply(spec, new Dictionary<string, string> { ["error_preference"] = "balanced" });
+        var sensitive = SpecAnswers.Apply(balanced, new Dictionary<string, string> { ["error_preference"] = "sensitivity" });
+        var point = Assert.Throws<ClinforgeException>(() => SpecAnswers.Apply(spec, new Dictionary<string, string> { ["operating_point"] = "specificity=0.8" }));
+
+        // then: detection metrics only, never a classification operating point
+        Assert.Equal(DetectionMetricNames.Map50, balanced.PrimaryMetric);
+        Assert.Null(balanced.OperatingPoint);
+        Assert.Equal(DetectionMetricNames.F2, sensitive.PrimaryMetric);
+        Assert.Null(sensitive.OperatingPoint);
+        Assert.Contains("error_preference", point.Message, StringComparison.Ordinal);
     }
 
     [Fact]

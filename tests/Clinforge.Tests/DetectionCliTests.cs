@@ -79,4 +79,72 @@ public sealed class DetectionCliTests
         foreach (var name in new[] { "map50", "map50_95", "recall", "precision", "f1" })
             Assert.True(ext.Metrics[name].Lower <= ext.Metrics[name].Value + 1e-12 && ext.Metrics[name].Value <= ext.Metrics[name].Upper + 1e-12, name);
     }
+
+    [Fact]
+    public void Should_TrainReportAndMarkEachClass_When_ClinicianAsksToKeepTheDataClassesApart()
+    {
+        // given: a synthetic detection folder whose findings belong to three body-part classes (told apart by
+        // brightness), and the clinician's answer to the "classes" question: keep the body parts apart
+        using var tmp = new TempDir();
+        var data = SyntheticDetection.WriteFolder(tmp.Combine("data"), 120, seed: 21, classes: 3);
+        var parts = SyntheticDetection.BodyParts.Take(3).ToArray();
+        var answers = tmp.Combine("answers.json");
+        File.WriteAllText(answers, "{\"classes\": \"body parts\"}");
+        var runDir = tmp.Combine("run");
+
+        // when: developed with the initial trial only
+        var (code, stdout, stderr) = Repo.RunCli(TimeSpan.FromMinutes(4), "develop",
+            "--request", "Find fractures on these wrist X-rays and mark them.",
+            "--data", data, "--rounds", "0", "--trial-minutes", "0.3", "--run", runDir, "--threads", "1", "--answers", answers);
+
+        // then: the recipe trains the three classes, the message says so, and the test look has a per-class table with CIs
+        Assert.True(code == 0, $"exit {code}\n{stdout}\n{stderr}");
+        Assert.Contains("the detector learns 3 classes", stderr, StringComparison.Ordinal);
+        var run = new RunPaths(runDir);
+        Assert.Equal(TaskSpec.PerSourceClassRequested, Json.Read<TaskSpec>(run.TaskSpec).ClassHandling);
+        Assert.Equal(parts, Json.Read<Recipe>(run.Trial(0).Recipe).Detection!.Classes);
+        Assert.Contains("classes kept apart (3)", File.ReadAllText(run.Trial(0).Log), StringComparison.Ordinal);
+        var evaluation = Json.Read<DetectionEvaluation>(Path.Combine(run.FinalDir, "detection_evaluation.json"));
+        Assert.Equal(parts, evaluation.Classes);
+        Assert.Equal(parts, evaluation.Final.PerClass.Select(c => c.Class));
+        Assert.Equal(evaluation.TestBoxes, evaluation.Final.PerClass.Sum(c => c.Boxes));
+        foreach (var c in evaluation.Final.PerClass)
+            foreach (var name in new[] { "map50", "map50_95", "recall", "precision", "f1" })
+            {
+                var e = c.Metrics[name];
+                Assert.True(double.IsNaN(e.Value) || (e.Lower <= e.Value + 1e-12 && e.Value <= e.Upper + 1e-12), $"{c.Class} {name}");
+            }
+        // mAP is the mean of the classes' AP over classes with test boxes (COCO)
+        var aps = evaluation.Final.PerClass.Where(c => c.Boxes > 0).Select(c => c.Metrics["map50"].Value).ToList();
+        Assert.Equal(aps.Average(), evaluation.Final.Metrics["map50"].Value, 9);
+        var modelCard = File.ReadAllText(Path.Combine(run.ReportDir, "model_card.md"));
+        Assert.Contains("### Per class", modelCard, StringComparison.Ordinal);
+        Assert.Contains("the detector learns 3 classes", modelCard, StringComparison.Ordinal);
+        Assert.All(parts, p => Assert.Contains($"| {p} |", modelCard, StringComparison.Ordinal));
+        Assert.DoesNotContain("single-class", modelCard, StringComparison.Ordinal);
+        Assert.Contains("id=\"class-table\"", File.ReadAllText(Path.Combine(run.ReportDir, "report.html")), StringComparison.Ordinal);
+
+        // when: the package marks new images
+        var images = Directory.GetFiles(Path.Combine(data, "val", "images")).Order(StringComparer.Ordinal).Take(8).ToArray();
+        var outDir = tmp.Combine("out");
+        (code, stdout, stderr) = Repo.RunCli(TimeSpan.FromMinutes(2), ["predict", run.PackageDir, .. images, "--out", outDir, "--threads", "1"]);
+
+        // then: detections.json names the classes (with the legend of colours and numbers) and each box's class
+        Assert.True(code == 0, $"exit {code}\n{stdout}\n{stderr}");
+        using var doc = JsonDocument.Parse(File.ReadAllText(Path.Combine(outDir, "detections.json")));
+        Assert.Equal(parts, doc.RootElement.GetProperty("classes").EnumerateArray().Select(x => x.GetString()));
+        Assert.Equal(parts, doc.RootElement.GetProperty("legend").EnumerateArray().Select(x => x.GetProperty("class").GetString()));
+        var boxes = doc.RootElement.GetProperty("images").EnumerateArray().SelectMany(r => r.GetProperty("boxes").EnumerateArray()).ToList();
+        Assert.All(boxes, b => Assert.Contains(b.GetProperty("class").GetString(), parts));
+
+        // when: the package is evaluated externally on the folder's val images
+        var evalDir = tmp.Combine("eval");
+        (code, stdout, stderr) = Repo.RunCli(TimeSpan.FromMinutes(2), "evaluate", run.PackageDir, data, "--split", "val", "--out", evalDir, "--threads", "1");
+
+        // then: the same per-class metrics, against the data's own classes
+        Assert.True(code == 0, $"exit {code}\n{stdout}\n{stderr}");
+        var ext = Json.Read<Clinforge.Cli.ExternalEvaluation>(Path.Combine(evalDir, "external_evaluation.json"));
+        Assert.Equal(parts, ext.PerClass.Select(c => c.Class));
+        Assert.Contains("Per class", File.ReadAllText(Path.Combine(evalDir, "external_evaluation.md")), StringComparison.Ordinal);
+    }
 }

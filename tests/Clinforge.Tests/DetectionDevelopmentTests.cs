@@ -41,6 +41,72 @@ public sealed class DetectionDevelopmentTests
              Curve = [new EpochLog(1, 2, 2, 0.1, 0.1, 1), new EpochLog(2, 1.5, 1.9, 0.2, 0.2, 1), new EpochLog(3, 1.2, 1.8, 0.3, 0.3, 1)] });
 
     [Fact]
+    public void Should_TrainTheDataClassesApart_When_ClinicianAnswersKeepThemApart_And_OneClassOtherwise()
+    {
+        // given: data naming three body parts, and the spec's class handling: asked apart, merged, unanswered
+        string[] parts = ["elbow positive", "wrist positive", "humerus"];
+        var card = Card(boxed: 1200, imageLevel: 0) is var c ? c with { Detection = c.Detection! with { SourceClasses = parts } } : null!;
+
+        // when
+        var apart = Initializer.Plan(Spec() with { ClassHandling = TaskSpec.PerSourceClassRequested }, card, 17);
+        var merged = Initializer.Plan(Spec() with { ClassHandling = "merged" }, card, 17);
+        var unanswered = Initializer.Plan(Spec(), card, 17);
+        var oneSourceClass = Initializer.Plan(Spec() with { ClassHandling = TaskSpec.PerSourceClassRequested }, Card(boxed: 1200, imageLevel: 0), 17);
+
+        // then: kept apart, the recipe trains the source classes in the data's order, and says why; otherwise one class
+        Assert.Equal(parts, apart.Detection!.Classes);
+        Assert.Equal(3, apart.Detection.ClassCount);
+        Assert.Contains("kept apart", apart.Origins["detection.classes"], StringComparison.Ordinal);
+        Assert.Empty(RecipeSchema.Problems(apart));
+        Assert.Empty(merged.Detection!.Classes);
+        Assert.Equal(1, merged.Detection.ClassCount);
+        Assert.Contains("merged", merged.Origins["detection.classes"], StringComparison.Ordinal);
+        Assert.Empty(unanswered.Detection!.Classes);
+        Assert.Empty(oneSourceClass.Detection!.Classes);
+    }
+
+    [Fact]
+    public void Should_KeepTheAnsweredClasses_When_ALanguageModelProposesADifferentClassList()
+    {
+        // given: a per-class detection recipe as the best so far, and a recorded LLM answer that changes the
+        // learning rate and (wrongly) the class list
+        var card = Card(boxed: 1200, imageLevel: 0) is var c ? c with { Detection = c.Detection! with { SourceClasses = ["elbow positive", "wrist positive"] } } : null!;
+        var spec = Spec() with { ClassHandling = TaskSpec.PerSourceClassRequested };
+        var r0 = Initializer.Plan(spec, card, 17);
+        var t0 = new TrialRecord(0, "initial", "recipe v0 from the initializer", "start", null, TrialStatus.Succeeded, 0.3, true, null, null, DateTimeOffset.UnixEpoch);
+        var state = new DevelopmentState(spec, card, [(t0, r0, null)], r0, null);
+        var answer = Json.Serialize(new
+        {
+            move = "lower_lr", change = "learning rate 4e-3 → 2e-3", reason = "noisy validation", source = "Bengio 2012",
+            recipe = r0 with { Optimizer = r0.Optimizer with { LearningRate = 2e-3 }, Detection = r0.Detection! with { Classes = ["fracture"] } },
+        });
+
+        // when
+        var p = new LlmProposer(new RecordedChatClient(() => answer), new PlaybookProposer()).Propose(state)!;
+
+        // then: the learning-rate change is used, the clinician's classes stay
+        Assert.Equal(2e-3, p.Recipe.Optimizer.LearningRate);
+        Assert.Equal(["elbow positive", "wrist positive"], p.Recipe.Detection!.Classes);
+    }
+
+    [Fact]
+    public void Should_ReadAnOldRecipeAsOneClass_When_ItHasNoClassList()
+    {
+        // given: a detection recipe as written before multi-class detection (no "classes" field)
+        var json = Json.Serialize(Initializer.Plan(Spec(), Card(boxed: 1200, imageLevel: 0), 17));
+        json = System.Text.RegularExpressions.Regex.Replace(json, @",?\s*""classes"": \[\]", "");
+        Assert.DoesNotContain("\"classes\"", json, StringComparison.Ordinal);
+
+        // when
+        var recipe = Json.Deserialize<Recipe>(json, "old recipe.json");
+
+        // then
+        Assert.Empty(recipe.Detection!.Classes);
+        Assert.Equal(1, recipe.Detection.ClassCount);
+        Assert.False(recipe.Detection.MultiClass);
+    }
+
+    [Fact]
     public void Should_PlanTeacherStudent_When_FewPositivesHaveBoxes()
     {
         // given: 5% of positives boxed / all boxed

@@ -31,6 +31,61 @@ public sealed class DetectionTrainingTests
     }
 
     [Fact]
+    public void Should_ForwardAndBackwardWithOneMapPerClass_When_DetectorHasThreeClasses()
+    {
+        // given: fcos_lite with C = 3 and a batch whose boxes are of classes 0 and 2
+        random.manual_seed(2);
+        using var model = ModelRegistry.Create(new ModelSpec("fcos_lite", 8, 1), 1, 3);
+        using var scope = NewDisposeScope();
+        var x = randn(2, 1, 64, 64);
+        var targets = FcosAssigner.Build([[new PixelBox(10, 12, 30, 40, 0)], [new PixelBox(32, 32, 56, 60, 2)]], 64, 3, 1.5);
+
+        // when
+        var output = model.forward(x);
+        var loss = FcosLoss.Compute(output, targets, 3, 0.25, 2);
+        loss.backward();
+
+        // then: [N, 3 + 5, S/8, S/8]; the targets set only the map of each box's class; a finite loss; every parameter has a gradient
+        Assert.Equal(new long[] { 2, 8, 8, 8 }, output.shape);
+        int cells = 64;
+        float Map(int sample, int cls) => Enumerable.Range(0, cells).Sum(c => targets.Cls[(sample * 3 + cls) * cells + c]);
+        Assert.True(Map(0, 0) > 0);
+        Assert.Equal(0, Map(0, 1));
+        Assert.Equal(0, Map(0, 2));
+        Assert.True(Map(1, 2) > 0);
+        Assert.Equal(0, Map(1, 0));
+        Assert.True(float.IsFinite(loss.item<float>()));
+        Assert.All(model.parameters(), p => Assert.NotNull(p.grad));
+    }
+
+    [Fact]
+    public void Should_GiveEachBoxItsClassAndSuppressWithinAClassOnly_When_DecodingSeveralClasses()
+    {
+        // given: a 3-class output on a 64-px square (8×8 cells) where one location is sure of class 1 and
+        // fairly sure of class 2 (same box), and the next location a little weaker on class 1; every box
+        // reaches 3 strides (24 px) to each side, so the neighbours' boxes overlap by IoU 1920/2688 ≈ 0.71
+        int g = 8, classes = 3;
+        var data = new float[1 * (classes + 5) * g * g];
+        void Set(int channel, int cell, float v) => data[channel * g * g + cell] = v;
+        for (int k = 0; k < classes; k++) for (int c = 0; c < g * g; c++) Set(k, c, -10);      // class logits: nothing
+        for (int c = 0; c < g * g; c++) { for (int d = 0; d < 4; d++) Set(classes + d, c, 3f); Set(classes + 4, c, 10); }
+        int a = 3 * g + 3, b = 3 * g + 4;
+        Set(1, a, 5); Set(2, a, 3); Set(1, b, 4);
+        using var output = tensor(data, [1, classes + 5, g, g]);
+        var frame = new LetterboxFrame(64, 64, 64, 1.0, 0, 0);
+
+        // when
+        var boxes = FcosDecoder.Decode(output, [frame], classes, 0.3, 0.5, 20)[0];
+
+        // then: class 1 keeps its best box only (the neighbour overlaps it), class 2's box on the same place survives (class-aware NMS)
+        Assert.Equal(2, boxes.Count);
+        Assert.Equal(1, boxes[0].Class);
+        Assert.Equal(2, boxes[1].Class);
+        Assert.True(boxes[0].Score > boxes[1].Score);
+        Assert.Equal(boxes[0].X1, boxes[1].X1, 9);
+    }
+
+    [Fact]
     public void Should_AssignCentralLocations_When_BoxIsLargeAndNearestLocation_When_BoxIsTiny()
     {
         // given: a 24x24 box centred at (28, 28) and a 3x3 box at (50, 10) on a 64-px square (stride 8: centres 4, 12, ..., 60)

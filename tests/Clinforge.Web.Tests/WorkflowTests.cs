@@ -124,6 +124,8 @@ public sealed class WorkflowTests
         Assert.Equal("fracture", r["finding"]!.GetValue<string>());
         var threshold = r["threshold"]!.GetValue<double>();
         Assert.All(r["boxes"]!.AsArray(), b => Assert.True(b!["score"]!.GetValue<double>() >= threshold));
+        // and each box names its class (a single-class detector: the finding)
+        Assert.All(r["boxes"]!.AsArray(), b => Assert.Equal("fracture", b!["class"]!.GetValue<string>()));
         var marked = r["marked"]!.GetValue<string>();
         Assert.StartsWith("data:image/png;base64,", marked, StringComparison.Ordinal);
         var png = Convert.FromBase64String(marked["data:image/png;base64,".Length..]);

@@ -455,7 +455,7 @@ function renderResults(s) {
         const n = r.boxes.length;
         out.replaceChildren(h("div", { class: "prediction" }, h("img", { src: r.marked, alt: `the uploaded image with ${n} suspicious region(s) outlined`, id: "marked" }), h("div", {},
           h("div", { class: "decision", id: "findings" }, n === 0 ? `No suspicious ${r.finding} marked` : `${n} suspicious ${r.finding} region(s) marked`),
-          n > 0 ? h("table", {}, h("tbody", {}, r.boxes.map((b, i) => h("tr", {}, h("td", {}, `region ${i + 1}`), h("td", {}, `score ${b.score.toFixed(2)}`))))) : null,
+          n > 0 ? h("table", {}, h("tbody", {}, r.boxes.map((b, i) => h("tr", {}, h("td", {}, `region ${i + 1}`), b.class && b.class !== r.finding ? h("td", {}, b.class) : null, h("td", {}, `score ${b.score.toFixed(2)}`))))) : null,
           h("p", { class: "hint" }, `Regions scoring at least ${r.threshold.toFixed(2)} are outlined (the operating point chosen on validation).`),
           h("p", { class: "hint" }, "A research model: it marks regions for your review; it is not a diagnosis."))));
         tryIt.disabled = false; tryIt.textContent = "Try the model";
