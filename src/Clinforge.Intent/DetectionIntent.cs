@@ -77,9 +77,10 @@ public static partial class DetectionIntent
     /// Open questions of the classification parser that have no meaning for a detector: which class is
     /// positive (a detector has one finding, or the data's classes), class grouping (the detection
     /// "classes" question replaces it), and the operating point and metric phrased as sensitivity at a
-    /// specificity (a detector has no image-level specificity; its threshold is chosen on validation).
+    /// specificity (a detector has no image-level specificity; its threshold is chosen on validation),
+    /// and the confounder trade-off (debiasing is built for binary classification only).
     /// </summary>
-    public static readonly IReadOnlyList<string> ClassificationOnlyQuestions = ["positive_class", "classes", "class_groups", "priority_classes", "operating_point", "primary_metric"];
+    public static readonly IReadOnlyList<string> ClassificationOnlyQuestions = ["positive_class", "classes", "class_groups", "priority_classes", "operating_point", "primary_metric", "confounder_max_loss"];
 
     /// <summary>The finding the request names (fracture, nodule, ...), singular, with the words it came from; "finding" when none.</summary>
     public static (string Name, string Source) FindingName(string request)
