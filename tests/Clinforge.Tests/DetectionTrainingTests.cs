@@ -172,6 +172,39 @@ public sealed class DetectionTrainingTests
     }
 
     [Fact]
+    public void Should_RelabelWithTheFirstStudent_When_TwoTeacherStudentRoundsAreAsked()
+    {
+        // given: the mixed-supervision task above with pseudo_label_rounds = 2 (teacher, student 1 = teacher 2, student 2)
+        var ds = SyntheticDetection.Generate(160, 64, seed: 3, positiveShare: 0.6, boxedShare: 0.4);
+        var valItems = SyntheticDetection.Generate(40, 64, seed: 4, positiveShare: 0.6);
+        var recipe = new Recipe
+        {
+            Input = new InputSpec(64, 1), Model = new ModelSpec("fcos_lite", 8, 1), BatchSize = 8, MaxEpochs = 18, Seed = 5,
+            Optimizer = new OptimizerSpec(LearningRate: 1e-2, GradClip: 10),
+            Augmentation = new AugmentationSpec(HorizontalFlip: 0.5, Brightness: 0.1),
+            Detection = new DetectionRecipe { MixedSupervision = "teacher_student", TeacherFraction = 0.34, PseudoThreshold = 0.3, PseudoLabelRounds = 2 },
+        };
+        using var dir = new TempRunDir();
+        var paths = new TrialPaths(dir.Path);
+        NativeRuntime.Initialize(0, recipe.Seed);
+        var lines = new List<string>();
+
+        // when: 18 epochs with a generous clock, so the epoch count splits the phases
+        var outcome = new DetectionTrainer(lines.Add).Train(recipe, DetectionSet.Load(ds, ds.Items.Take(120).ToList(), recipe.Input),
+            DetectionSet.Load(valItems, valItems.Items, recipe.Input),
+            (truth, pred) => DetectionObjective.Score(DetectionMetricNames.Map50, truth, pred), DateTime.UtcNow.AddSeconds(300), paths);
+
+        // then: two rounds are recorded; the second teacher is the first student, and both students' validation results are kept
+        Assert.Equal(TrialStatus.Succeeded, outcome.Metrics.Status);
+        var rounds = Json.Read<List<PseudoLabelRound>>(Path.Combine(paths.Root, PseudoLabelRound.File));
+        Assert.True(rounds.Count == 2, string.Join("\n", lines));
+        Assert.Equal([1, 2], rounds.Select(r => r.Round));
+        Assert.Equal("student of round 1 as the next teacher", rounds[1].Reason);
+        Assert.All(rounds, r => Assert.NotNull(r.StudentValObjective));
+        Assert.Contains(lines, l => l.StartsWith("round 2: teacher", StringComparison.Ordinal) || l.Contains("] round 2: teacher", StringComparison.Ordinal));
+    }
+
+    [Fact]
     public void Should_SkipPseudoLabels_When_TheTeacherCannotFindFindings()
     {
         // given: a teacher bar no briefly trained detector reaches
