@@ -10,7 +10,8 @@ namespace Clinforge.Bench;
 /// (a) all boxes and (b) boxes kept on only 5% of training positives (seeded; the rest become
 /// image-level positives in image_labels.csv), then initial vs refined mAP@50, mAP@50:95, recall,
 /// precision, F1 with 95% bootstrap CIs on a test split that keeps every box. Splits: the official
-/// val/ folder is the sealed test split; 15% of train/ (seeded, stratified by finding) is validation.
+/// val/ folder is the sealed test split; 15% of train/'s source images (seeded, stratified by finding;
+/// all augmented copies of a source together) is validation.
 /// The derived datasets live under the temp folder: with <c>--size S</c> (default 224) every image is
 /// decoded once, converted to grey and resized so its longer side is S (aspect kept, so normalised
 /// labels stay valid) and written as PNG, so no trial, validation or test pass decodes the 512-px
@@ -98,9 +99,23 @@ internal static class DetectionBench
         train = train.Where(kept.Contains).ToList();
         var writes = new List<(string From, string To)>();
         void Link(string from, string to) => writes.Add((from, to));
-        var val = positives.Take((int)Math.Round(0.15 * positives.Count)).Concat(negatives.Take((int)Math.Round(0.15 * negatives.Count))).ToHashSet();
+        // Validation and the 5% boxed subset are drawn by source image: bone-fracture's train/ holds up to 15
+        // augmented copies of one radiograph ('<source>.rf.<hash>'), and copies on both sides of a split leak.
+        string Source(string image) => Clinforge.Data.AugmentedExport.SourceOf(Path.GetFileName(image)) ?? image;
+        HashSet<string> BySource(List<string> images, double share)
+        {
+            var sources = images.Select(Source).Distinct().ToList(); // already in seeded random order
+            var chosen = sources.Take((int)Math.Round(share * sources.Count)).ToHashSet();
+            return images.Where(i => chosen.Contains(Source(i))).ToHashSet();
+        }
+        var val = BySource(positives, 0.15);
+        var positiveSourcesInVal = val.Select(Source).ToHashSet();
+        var positiveSources = positives.Select(Source).ToHashSet();
+        val.UnionWith(BySource(negatives.Where(n => !positiveSources.Contains(Source(n))).ToList(), 0.15));
+        // A negative copy whose source also has positive copies follows that source.
+        val.UnionWith(negatives.Where(n => positiveSourcesInVal.Contains(Source(n))));
         var trainPositives = positives.Where(p => !val.Contains(p)).ToList();
-        var boxed = trainPositives.Take((int)Math.Round(keep * trainPositives.Count)).ToHashSet();
+        var boxed = BySource(trainPositives, keep);
         var imageLevel = new List<string> { "image,label" };
         foreach (var image in train)
         {

@@ -19,6 +19,20 @@ internal static class FileDatasetBuilder
         bool requireEveryClass = true)
     {
         notes ??= [];
+        if (groupColumn is null && candidates.All(c => c.Group is null))
+        {
+            // Augmented exports (Roboflow: "<source>_jpg.rf.<hash>.jpg") hold several transformed copies of
+            // one image; copies split apart would leak between training and validation, so each source is a group.
+            var sources = candidates.Select(c => AugmentedExport.SourceOf(Path.GetFileName(c.Path))).ToArray();
+            int copies = sources.Count(x => x is not null);
+            if (copies > 0)
+            {
+                candidates = candidates.Select((c, i) => c with { Group = sources[i] }).ToList();
+                groupColumn = AugmentedExport.GroupName;
+                int distinct = sources.Where(x => x is not null).Distinct(StringComparer.Ordinal).Count();
+                notes.Add($"{copies} images are named as augmented copies ('<source>.rf.<hash>', a Roboflow export) of {distinct} source images: copies of one source are kept in one split wherever Clinforge draws the split.");
+            }
+        }
         var reasons = new string?[candidates.Count];
         Parallel.For(0, candidates.Count, new ParallelOptions { MaxDegreeOfParallelism = Environment.ProcessorCount },
             i => reasons[i] = ImageDecoder.Probe(candidates[i].Path));

@@ -60,3 +60,24 @@ internal static class ImageFiles
         }
     }
 }
+
+/// <summary>Augmented exports: several transformed copies of one source image, to be kept in one split.</summary>
+public static class AugmentedExport
+{
+    /// <summary>The group name given to augmented copies of one source image (<see cref="SourceOf"/>).</summary>
+    public const string GroupName = "source image";
+
+    /// <summary>
+    /// The source image an augmented export's file is a copy of: Roboflow names each copy
+    /// <c>&lt;source&gt;.rf.&lt;hex hash&gt;.&lt;ext&gt;</c>; null for any other name.
+    /// </summary>
+    public static string? SourceOf(string fileName)
+    {
+        ArgumentNullException.ThrowIfNull(fileName);
+        var stem = Path.GetFileNameWithoutExtension(fileName);
+        int at = stem.LastIndexOf(".rf.", StringComparison.Ordinal);
+        if (at <= 0) return null;
+        var hash = stem[(at + 4)..];
+        return hash.Length >= 16 && hash.All(char.IsAsciiHexDigit) ? stem[..at] : null;
+    }
+}

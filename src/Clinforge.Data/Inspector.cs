@@ -157,6 +157,11 @@ public static class Inspector
         if (splits.Method == "official")
         {
             notes.Add("the split comes with the data (official) and is kept.");
+            // The data's own split may put copies of one source image (or one patient) on both sides.
+            var development = splits.Train.Concat(splits.Val).Where(i => i.Group is not null).Select(i => i.Group!).ToHashSet(StringComparer.Ordinal);
+            int shared = splits.Test.Count(i => i.Group is { } g && development.Contains(g));
+            if (shared > 0)
+                notes.Add($"{shared} of {splits.Test.Count} test images share their {(ds.GroupColumn ?? "group")} with training or validation images (the data's own split): test results may be optimistic for them.");
         }
         else if (ds.GroupColumn is { } gc)
         {

@@ -30,55 +30,78 @@ public static class GradientReversal
 }
 
 /// <summary>
-/// A convolutional classifier with a second, adversarial head that tries to predict the confounder
-/// (e.g. a chest drain) from the image features and the label; the features reach that head through
-/// a <see cref="GradientReversal"/> layer, so the encoder learns features from which the confounder
-/// cannot be told apart <i>within each label</i>. Conditioning the adversary on the label (as in
-/// conditional adversarial debiasing, Zhang, Lemoine &amp; Mitchell 2018) targets exactly what the
-/// acceptance rule measures: prediction independent of the confounder once the label is known.
-/// <see cref="Module{T,TResult}.forward"/> returns the label logits, so the usual prediction code applies.
+/// The recipe's own classifier (any registry model split at its feature map, <see cref="IConvClassifier"/>)
+/// with a second, adversarial head that tries to predict the confounder (e.g. a chest drain) from the
+/// pooled image features and the label; the features reach that head through a
+/// <see cref="GradientReversal"/> layer, so the encoder learns features from which the confounder cannot
+/// be told apart <i>within each label</i>. Conditioning the adversary on the label (as in conditional
+/// adversarial debiasing, Zhang, Lemoine &amp; Mitchell 2018) targets exactly what the acceptance rule
+/// measures: prediction independent of the confounder once the label is known. Wrapping the recipe's
+/// model rather than a fixed encoder keeps a debiased trial comparable to the plain baseline: the same
+/// architecture, width and depth, only the debiasing differs. <see cref="Module{T,TResult}.forward"/>
+/// is the wrapped model's, so prediction, packaging and Grad-CAM apply unchanged.
 /// </summary>
-public sealed class ShortcutNet : Module<Tensor, Tensor>
+public sealed class ShortcutNet : Module<Tensor, Tensor>, IConvClassifier
 {
-    private readonly Sequential _features;
-    private readonly Dropout _dropout;
-    private readonly Linear _head;
+    private readonly Module<Tensor, Tensor> _classifier;
     private readonly Sequential _adversary;
     private readonly int _classes;
 
-    /// <summary>A Conv–BN–ReLU encoder (three stages of width w, 2w, 4w; <paramref name="depth"/> blocks each), a linear label head and an MLP confounder head.</summary>
-    public ShortcutNet(int inChannels, int classes, int width, int depth, double dropout) : base(nameof(ShortcutNet))
+    /// <summary>Wraps <paramref name="classifier"/> (an <see cref="IConvClassifier"/> whose feature map has <paramref name="featureChannels"/> channels) with an MLP confounder head.</summary>
+    public ShortcutNet(Module<Tensor, Tensor> classifier, int classes, int featureChannels) : base(nameof(ShortcutNet))
     {
-        // The same encoder as the registry's simple_cnn, so debiased and plain models compare like for like.
-        _features = SimpleCnn.FeatureStack(inChannels, width, depth, out int ch);
-        _dropout = Dropout(dropout);
-        _head = Linear(ch, classes);
-        _adversary = Sequential(("a0", Linear(ch + classes, 32)), ("a1", ReLU()), ("a2", Linear(32, 1)));
+        ArgumentNullException.ThrowIfNull(classifier);
+        if (classifier is not IConvClassifier)
+            throw new Core.ClinforgeException($"debiasing needs a convolutional classifier split at its feature map; model '{classifier.GetName()}' is not one.");
+        _classifier = classifier;
+        _adversary = Sequential(("a0", Linear(featureChannels + classes, 32)), ("a1", ReLU()), ("a2", Linear(32, 1)));
         _classes = classes;
         RegisterComponents();
     }
 
-    /// <summary>Label logits.</summary>
-    public override Tensor forward(Tensor x)
+    /// <summary>The recipe's model (<paramref name="spec"/>, from the registry) with the confounder head.</summary>
+    public static ShortcutNet For(Core.ModelSpec spec, int inChannels, int classes)
     {
-        using var scope = NewDisposeScope();
-        return _head.forward(_dropout.forward(Embed(x))).MoveToOuterDisposeScope();
+        ArgumentNullException.ThrowIfNull(spec);
+        var classifier = ModelRegistry.Create(spec, inChannels, classes);
+        if (classifier is not IConvClassifier conv)
+        {
+            classifier.Dispose();
+            throw new Core.ClinforgeException($"recipe.json: debiasing needs a convolutional classifier split at its feature map; model '{spec.Name}' is not one (use resnet or simple_cnn).");
+        }
+        // The feature map's channel count, read from one small forward pass (no gradient, eval mode).
+        long channels;
+        classifier.eval();
+        using (no_grad())
+        using (var probe = zeros(1, inChannels, 32, 32))
+        using (var features = conv.Features(probe))
+            channels = features.shape[1];
+        classifier.train();
+        return new ShortcutNet(classifier, classes, (int)channels);
     }
+
+    /// <summary>Label logits (the wrapped model's).</summary>
+    public override Tensor forward(Tensor x) => _classifier.forward(x);
+
+    /// <inheritdoc />
+    public Tensor Features(Tensor x) => ((IConvClassifier)_classifier).Features(x);
+
+    /// <inheritdoc />
+    public Tensor Classify(Tensor features) => ((IConvClassifier)_classifier).Classify(features);
 
     /// <summary>
     /// Label logits and the adversary's confounder logit (shape [N]) for soft label targets
-    /// <paramref name="labelTargets"/> ([N, classes]); the features pass a gradient reversal with <paramref name="lambda"/>.
+    /// <paramref name="labelTargets"/> ([N, classes]); the pooled features pass a gradient reversal with <paramref name="lambda"/>.
     /// </summary>
     public (Tensor Logits, Tensor ConfounderLogit) ForwardWithAdversary(Tensor x, Tensor labelTargets, double lambda)
     {
         ArgumentNullException.ThrowIfNull(labelTargets);
         if (labelTargets.shape[1] != _classes) throw new ArgumentException($"label targets must have {_classes} columns", nameof(labelTargets));
         using var scope = NewDisposeScope();
-        var z = Embed(x);
-        var logits = _head.forward(_dropout.forward(z));
+        var features = Features(x);
+        var logits = Classify(features);
+        var z = functional.adaptive_avg_pool2d(features, 1).flatten(1);
         var adv = _adversary.forward(cat([GradientReversal.Apply(z, lambda), labelTargets], 1)).squeeze(1);
         return (logits.MoveToOuterDisposeScope(), adv.MoveToOuterDisposeScope());
     }
-
-    private Tensor Embed(Tensor x) => functional.adaptive_avg_pool2d(_features.forward(x), 1).flatten(1);
 }

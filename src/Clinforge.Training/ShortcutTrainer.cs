@@ -42,7 +42,7 @@ public sealed class ShortcutTrainer(Action<string> log)
         random.manual_seed(recipe.Seed);
         var rng = new Random(recipe.Seed);
         var pre = Trainer.ComputePreprocessing(train, classes);
-        var model = new ShortcutNet(train.Channels, classes.Count, recipe.Model.Width, recipe.Model.Depth, recipe.Model.Dropout);
+        var model = ShortcutNet.For(recipe.Model, train.Channels, classes.Count);
         model.to(device);
         using var optimizer = optim.AdamW(model.parameters(), recipe.Optimizer.LearningRate, weight_decay: recipe.Optimizer.WeightDecay);
         using var xTrain = Trainer.ToTensor(train, pre);
@@ -54,6 +54,7 @@ public sealed class ShortcutTrainer(Action<string> log)
         var curve = new List<EpochLog>();
         double[][] probs = [];
         var clock = Stopwatch.StartNew();
+        var start = DateTime.UtcNow;
         long n = train.Count;
         int batches = (int)((n + recipe.BatchSize - 1) / recipe.BatchSize);
         int totalSteps = Math.Max(recipe.MaxEpochs * batches, 1);
@@ -64,10 +65,17 @@ public sealed class ShortcutTrainer(Action<string> log)
             model.train();
             using var order = sampleWeights is null ? randperm(n, generator: gen) : multinomial(sampleWeights, n, replacement: true, generator: gen);
             double total = 0;
+            int done = 0;
             for (int b = 0; b < batches; b++, step++)
             {
+                // A busy machine must not cost the trial: the epoch is cut at the deadline (after one batch), as in Trainer.
+                if (done > 0 && deadlineUtc is { } cut && DateTime.UtcNow >= cut) break;
+                done++;
                 using var scope = NewDisposeScope();
-                double progress = (double)step / totalSteps;
+                // Training progress for the cosine schedule and the adversary's ramp: the larger of the step
+                // fraction and the time-budget fraction, so that a time-boxed trial anneals by its deadline
+                // (as Trainer's schedule does) instead of stopping early in a barely decayed schedule.
+                double progress = Math.Max((double)step / totalSteps, deadlineUtc is { } end ? clock.Elapsed.TotalSeconds / Math.Max((end - start).TotalSeconds, 1e-3) : 0);
                 // Cosine decay over the planned steps (Loshchilov & Hutter 2017, without restarts).
                 double lr = recipe.Optimizer.LearningRate * 0.5 * (1 + Math.Cos(Math.PI * progress));
                 foreach (var g in optimizer.ParamGroups) g.LearningRate = lr;
@@ -103,8 +111,8 @@ public sealed class ShortcutTrainer(Action<string> log)
             var (valLoss, p) = Trainer.Predict(model, xVal, null, false, device);
             probs = p;
             double auc = valAuc?.Invoke(val.Labels, p) ?? double.NaN;
-            curve.Add(new EpochLog(epoch, total / batches, valLoss, auc, auc, epochClock.Elapsed.TotalSeconds));
-            log(string.Create(CultureInfo.InvariantCulture, $"epoch {epoch}/{recipe.MaxEpochs} train_loss {total / batches:F4} val_auc {auc:F4} {epochClock.Elapsed.TotalSeconds:F1}s ({debias.Describe()})"));
+            curve.Add(new EpochLog(epoch, total / Math.Max(done, 1), valLoss, auc, auc, epochClock.Elapsed.TotalSeconds));
+            log(string.Create(CultureInfo.InvariantCulture, $"epoch {epoch}/{recipe.MaxEpochs} train_loss {total / Math.Max(done, 1):F4} val_auc {auc:F4} {epochClock.Elapsed.TotalSeconds:F1}s ({debias.Describe()}){(done < batches ? $", cut at the deadline after {done}/{batches} batches" : "")}"));
             if (double.IsNaN(total)) throw new ClinforgeException("shortcut training diverged (NaN loss): lower the learning rate.");
             // A trial's time box: stop after the epoch that crosses it (the last epoch is the model).
             if (deadlineUtc is { } until && DateTime.UtcNow >= until && epoch < recipe.MaxEpochs)

@@ -47,8 +47,8 @@ public static class TrialPlans
 {
     /// <summary>The model a recipe describes, untrained: a seed ensemble when <c>ensemble_size</c> &gt; 1.</summary>
     public static Module<Tensor, Tensor> CreateModel(Recipe recipe, int channels, int classes) =>
-        // A debiasing recipe trains a ShortcutNet (its forward gives the label logits; the adversary is unused at inference).
-        recipe.Debias is not null ? new ShortcutNet(channels, classes, recipe.Model.Width, recipe.Model.Depth, recipe.Model.Dropout)
+        // A debiasing recipe trains the recipe's model inside a ShortcutNet (its forward gives the label logits; the adversary is unused at inference).
+        recipe.Debias is not null ? ShortcutNet.For(recipe.Model, channels, classes)
         : recipe.EnsembleSize > 1
             ? new SeedEnsemble(Enumerable.Range(0, recipe.EnsembleSize).Select(_ => ModelRegistry.Create(recipe.Model, channels, classes)))
             : ModelRegistry.Create(recipe.Model, channels, classes);

@@ -88,6 +88,57 @@ public sealed class DetectionReaderTests(ITestOutputHelper output)
         Assert.Equal([0, 1, 2], det.LabelsFor(det.SourceClasses).Values.SelectMany(l => l.Boxes).Select(x => x.Class).Distinct().Order());
     }
 
+    [Theory]
+    [InlineData("image1_404_png.rf.39ba3f53047ecb4064613850a1c76fc1.jpg", "image1_404_png")]
+    [InlineData("distal-humeral-fractures-2-_JPEG.rf.525ce876785d0fd798ec3af1593e5bc1.png", "distal-humeral-fractures-2-_JPEG")]
+    [InlineData("scan.rf.notahash.png", null)]
+    [InlineData("plain.png", null)]
+    public void Should_NameTheSourceImage_When_AFileIsAnAugmentedExportCopy(string file, string? source)
+    {
+        // Roboflow names each augmented copy '<source>.rf.<hex hash>'
+        Assert.Equal(source, AugmentedExport.SourceOf(file));
+    }
+
+    [Fact]
+    public void Should_KeepAugmentedCopiesOfOneSourceInOneSplit_When_TheSplitIsDrawnHere()
+    {
+        // given: a train folder only (val and test are drawn here), 12 sources with 3 augmented copies each, half with a fracture
+        using var dir = new TempDir();
+        var images = Enumerable.Range(0, 12).SelectMany(s => Enumerable.Range(0, 3).Select(c =>
+            ($"src{s:00}_jpg.rf.{s:x2}{c:x2}aaaabbbbccccddddeeeeffff0000", s % 2 == 0 ? "0 0.5 0.5 0.2 0.2" : ""))).ToArray();
+        WriteYoloDataset(dir, "train", images.Select(i => (i.Item1, (string?)i.Item2)).ToArray());
+
+        // when read, split and inspected
+        var ds = DatasetReader.Open(dir.Path);
+        var splits = Splitter.Split(ds, 5, 0.5, 0.25);
+        var card = Inspector.Inspect(ds, splits, 5);
+
+        // then: each source is a group, no source has copies in two splits, and the card says why
+        Assert.Equal(AugmentedExport.GroupName, ds.GroupColumn);
+        Assert.All(ds.Items, i => Assert.Matches("^src[0-9]{2}_jpg$", i.Group!));
+        var splitOf = new[] { splits.Train, splits.Val, splits.Test }.SelectMany((list, k) => list.Select(i => (i.Group, k)));
+        Assert.All(splitOf.GroupBy(x => x.Group), g => Assert.Single(g.Select(x => x.k).Distinct()));
+        Assert.Contains(ds.Notes, n => n.Contains("36 images are named as augmented copies", StringComparison.Ordinal) && n.Contains("of 12 source images", StringComparison.Ordinal));
+    }
+
+    [Fact]
+    public void Should_WarnThatTestResultsMayBeOptimistic_When_TheDataOwnSplitPutsCopiesOfOneSourceOnBothSides()
+    {
+        // given: the data's own train and test folders share one source image (as bone-fracture's train/ and val/ do for 98 of 333 sources)
+        using var dir = new TempDir();
+        WriteYoloDataset(dir, "train", ("a_jpg.rf.00000000000000000000000000000001", "0 0.5 0.5 0.2 0.2"), ("b_jpg.rf.00000000000000000000000000000002", ""),
+            ("c_jpg.rf.00000000000000000000000000000003", "0 0.5 0.5 0.2 0.2"), ("d_jpg.rf.00000000000000000000000000000004", ""));
+        WriteYoloDataset(dir, "val", ("e_jpg.rf.00000000000000000000000000000005", "0 0.4 0.4 0.2 0.2"), ("f_jpg.rf.00000000000000000000000000000006", ""));
+        WriteYoloDataset(dir, "test", ("a_jpg.rf.00000000000000000000000000000007", "0 0.5 0.5 0.2 0.2"), ("g_jpg.rf.00000000000000000000000000000008", ""));
+
+        // when inspected with the official split
+        var ds = DatasetReader.Open(dir.Path);
+        var card = Inspector.Inspect(ds, Splitter.Split(ds, 1), 1);
+
+        // then the card names how many test images share a source with development images
+        Assert.Contains(card.Notes, n => n.Contains("1 of 2 test images share their source image with training or validation images", StringComparison.Ordinal));
+    }
+
     [Fact]
     public void Should_MarkImageLevelPositives_When_CsvListsImagesWithoutLabelFiles()
     {

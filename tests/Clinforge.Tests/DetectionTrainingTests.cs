@@ -141,22 +141,9 @@ public sealed class DetectionTrainingTests
     public void Should_LearnToFindBrightRectangles_When_TrainedBrieflyWithMixedSupervision()
     {
         // given: 160 synthetic 64-px images, 60% positive, only 40% of positives boxed; teacher–student on
-        var ds = SyntheticDetection.Generate(160, 64, seed: 3, positiveShare: 0.6, boxedShare: 0.4);
-        var items = ds.Items;
-        var train = items.Take(120).ToList();
-        var valItems = SyntheticDetection.Generate(40, 64, seed: 4, positiveShare: 0.6);
-        var recipe = new Recipe
-        {
-            Input = new InputSpec(64, 1), Model = new ModelSpec("fcos_lite", 8, 1), BatchSize = 8, MaxEpochs = 16, Seed = 5,
-            Optimizer = new OptimizerSpec(LearningRate: 1e-2, GradClip: 10),
-            Augmentation = new AugmentationSpec(HorizontalFlip: 0.5, Brightness: 0.1),
-            Detection = new DetectionRecipe { MixedSupervision = "teacher_student", TeacherFraction = 0.5, PseudoThreshold = 0.3 },
-        };
+        var (recipe, trainSet, valSet) = MixedSupervisionTask(maxEpochs: 16, teacherFraction: 0.5, rounds: 1);
         using var dir = new TempRunDir();
         var paths = new TrialPaths(dir.Path);
-        NativeRuntime.Initialize(0, recipe.Seed);
-        var trainSet = DetectionSet.Load(ds, train, recipe.Input);
-        var valSet = DetectionSet.Load(valItems, valItems.Items, recipe.Input);
         var lines = new List<string>();
 
         // when: 16 epochs (8 teacher, 8 student), with a generous clock so the epoch count decides on a busy machine
@@ -175,23 +162,13 @@ public sealed class DetectionTrainingTests
     public void Should_RelabelWithTheFirstStudent_When_TwoTeacherStudentRoundsAreAsked()
     {
         // given: the mixed-supervision task above with pseudo_label_rounds = 2 (teacher, student 1 = teacher 2, student 2)
-        var ds = SyntheticDetection.Generate(160, 64, seed: 3, positiveShare: 0.6, boxedShare: 0.4);
-        var valItems = SyntheticDetection.Generate(40, 64, seed: 4, positiveShare: 0.6);
-        var recipe = new Recipe
-        {
-            Input = new InputSpec(64, 1), Model = new ModelSpec("fcos_lite", 8, 1), BatchSize = 8, MaxEpochs = 18, Seed = 5,
-            Optimizer = new OptimizerSpec(LearningRate: 1e-2, GradClip: 10),
-            Augmentation = new AugmentationSpec(HorizontalFlip: 0.5, Brightness: 0.1),
-            Detection = new DetectionRecipe { MixedSupervision = "teacher_student", TeacherFraction = 0.34, PseudoThreshold = 0.3, PseudoLabelRounds = 2 },
-        };
+        var (recipe, trainSet, valSet) = MixedSupervisionTask(maxEpochs: 18, teacherFraction: 0.34, rounds: 2);
         using var dir = new TempRunDir();
         var paths = new TrialPaths(dir.Path);
-        NativeRuntime.Initialize(0, recipe.Seed);
         var lines = new List<string>();
 
         // when: 18 epochs with a generous clock, so the epoch count splits the phases
-        var outcome = new DetectionTrainer(lines.Add).Train(recipe, DetectionSet.Load(ds, ds.Items.Take(120).ToList(), recipe.Input),
-            DetectionSet.Load(valItems, valItems.Items, recipe.Input),
+        var outcome = new DetectionTrainer(lines.Add).Train(recipe, trainSet, valSet,
             (truth, pred) => DetectionObjective.Score(DetectionMetricNames.Map50, truth, pred), DateTime.UtcNow.AddSeconds(300), paths);
 
         // then: two rounds are recorded; the second teacher is the first student, and both students' validation results are kept
@@ -226,6 +203,22 @@ public sealed class DetectionTrainingTests
         // then
         Assert.Equal(0, outcome.PseudoLabelled);
         Assert.Contains(lines, l => l.Contains("too weak to pseudo-label", StringComparison.Ordinal));
+    }
+
+    /// <summary>160 synthetic 64-px images (60% positive, 40% of positives boxed; 120 for training) and 40 fully boxed validation images, with a teacher–student recipe.</summary>
+    private static (Recipe Recipe, DetectionSet Train, DetectionSet Val) MixedSupervisionTask(int maxEpochs, double teacherFraction, int rounds)
+    {
+        var ds = SyntheticDetection.Generate(160, 64, seed: 3, positiveShare: 0.6, boxedShare: 0.4);
+        var val = SyntheticDetection.Generate(40, 64, seed: 4, positiveShare: 0.6);
+        var recipe = new Recipe
+        {
+            Input = new InputSpec(64, 1), Model = new ModelSpec("fcos_lite", 8, 1), BatchSize = 8, MaxEpochs = maxEpochs, Seed = 5,
+            Optimizer = new OptimizerSpec(LearningRate: 1e-2, GradClip: 10),
+            Augmentation = new AugmentationSpec(HorizontalFlip: 0.5, Brightness: 0.1),
+            Detection = new DetectionRecipe { MixedSupervision = "teacher_student", TeacherFraction = teacherFraction, PseudoThreshold = 0.3, PseudoLabelRounds = rounds },
+        };
+        NativeRuntime.Initialize(0, recipe.Seed);
+        return (recipe, DetectionSet.Load(ds, ds.Items.Take(120).ToList(), recipe.Input), DetectionSet.Load(val, val.Items, recipe.Input));
     }
 
     private sealed class TempRunDir : IDisposable

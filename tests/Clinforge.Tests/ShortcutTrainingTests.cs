@@ -26,10 +26,10 @@ public sealed class ShortcutTrainingTests
     [Fact]
     public void Should_ForwardAndBackwardBothHeads_When_TheAdversaryIsOn()
     {
-        // given a ShortcutNet and a batch with soft label targets and confounder targets
+        // given the registry's resnet wrapped in a ShortcutNet, and a batch with soft label targets and confounder targets
         random.manual_seed(3);
         using var scope = NewDisposeScope();
-        using var model = new ShortcutNet(1, 2, 8, 1, 0.1);
+        using var model = ShortcutNet.For(new ModelSpec("resnet", 8, 1, 0.1), 1, 2);
         var x = randn(4, 1, 28, 28);
         var target = tensor(new float[] { 1, 0, 0, 1, 1, 0, 0, 1 }, [4, 2]);
         var conf = tensor(new float[] { 1, 0, 0, 1 });
@@ -45,6 +45,8 @@ public sealed class ShortcutTrainingTests
         Assert.True(float.IsFinite(loss.item<float>()));
         Assert.All(model.parameters(), p => Assert.NotNull(p.grad));
         Assert.Equal(new long[] { 4, 2 }, model.forward(x).shape);
+        // and the label path is the wrapped resnet's own (same architecture as a plain trial; Grad-CAM sees its feature map)
+        Assert.Equal(new long[] { 4, 32, 7, 7 }, model.Features(x).shape);
     }
 
     [Fact]
