@@ -319,8 +319,8 @@ internal static class Commands
     /// </summary>
     private static IReadOnlyDictionary<string, IReadOnlyDictionary<string, string>> ConfounderValues(RunPaths run, Dataset dataset, TaskSpec spec)
     {
-        if (ShortcutSetup.AllLabels(run, dataset, spec, Json.Read<Splits>(run.Splits)) is not { } labels) return dataset.Metadata;
-        var column = ShortcutSetup.ReadColumn(spec, dataset, dataset.Source)!.Value.Column;
+        if (ShortcutSetup.AllLabels(run, dataset, spec, Json.Read<Splits>(run.Splits)) is not { } found) return dataset.Metadata;
+        var (column, labels) = found;
         return labels.ToDictionary(p => p.Key,
             p => (IReadOnlyDictionary<string, string>)new Dictionary<string, string> { [column] = p.Value.Probability.ToString("R", System.Globalization.CultureInfo.InvariantCulture) },
             StringComparer.Ordinal);

@@ -126,9 +126,9 @@ internal static class ShortcutSetup
     /// Every image's confounder value for the confound check, called after the one test look: the
     /// development labels (confounder/labels.csv) plus the test images, from the column where annotated
     /// and otherwise from the auxiliary classifier saved at setup, applied now for the first time
-    /// (written to confounder/test_labels.csv). Null when the run wrote no confounder labels.
+    /// (written to confounder/test_labels.csv), with the column's name. Null when the run wrote no confounder labels.
     /// </summary>
-    public static Dictionary<string, ConfounderLabel>? AllLabels(RunPaths run, Dataset dataset, TaskSpec spec, Splits splits)
+    public static (string Column, Dictionary<string, ConfounderLabel> Labels)? AllLabels(RunPaths run, Dataset dataset, TaskSpec spec, Splits splits)
     {
         if (!File.Exists(run.ConfounderLabels) || ReadColumn(spec, dataset, dataset.Source) is not { } column) return null;
         var labels = ConfounderLabels.Read(run.ConfounderLabels);
@@ -144,7 +144,7 @@ internal static class ShortcutSetup
         }
         ConfounderLabels.Write(TestLabelsPath(run), test);
         foreach (var (id, l) in test) labels[id] = l;
-        return labels;
+        return (column.Column, labels);
     }
 
     /// <summary>
