@@ -62,15 +62,7 @@ public sealed class ConfoundCheckTests
     {
         // Given lesion images in a CSV with a ruler column that mostly marks melanomas
         using var tmp = new TempDir();
-        var data = SyntheticLesions.Generate(tmp.Combine("data"), count: 80, seed: 5, positiveShare: 0.5, size: 16);
-        var files = Directory.GetFiles(data, "*.png", SearchOption.AllDirectories).Order(StringComparer.Ordinal).ToList();
-        var csv = tmp.Combine("data", "labels.csv");
-        File.WriteAllLines(csv, new[] { "image,diagnosis,ruler" }.Concat(files.Select((f, i) =>
-        {
-            var label = Path.GetFileName(Path.GetDirectoryName(f))!;
-            bool ruler = label.StartsWith("melanoma", StringComparison.Ordinal) ? i % 10 < 7 : i % 10 == 0;
-            return $"{Path.GetRelativePath(data, f)},{label},{(ruler ? "yes" : "no")}";
-        })));
+        var csv = ShortcutWorkflowTests.RulerCsv(tmp);
 
         // When a short run develops with a request that names rulers
         var run = tmp.Combine("run");

@@ -11,7 +11,7 @@ public sealed class ShortcutWorkflowTests
     private const string Request = "Tell melanoma from nevus; don't rely on rulers";
 
     /// <summary>Tiny lesion images in a CSV whose ruler column mostly marks melanomas; <paramref name="cell"/> may blank or spoil cells.</summary>
-    private static string RulerCsv(TempDir tmp, Func<int, string, string>? cell = null)
+    internal static string RulerCsv(TempDir tmp, Func<int, string, string>? cell = null)
     {
         var data = SyntheticLesions.Generate(tmp.Combine("data"), count: 80, seed: 5, positiveShare: 0.5, size: 16);
         var files = Directory.GetFiles(data, "*.png", SearchOption.AllDirectories).Order(StringComparer.Ordinal).ToList();
