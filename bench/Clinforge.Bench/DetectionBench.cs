@@ -67,6 +67,11 @@ internal static class DetectionBench
             };
             foreach (var x in new[] { e.Initial, e.Final })
                 lines.Add($"  {x.Label + " (trial " + x.Trial + ")",-22} {x.Threshold.ToString("0.00", inv),-6} {Fmt(x.Metrics["map50"]),-22} {Fmt(x.Metrics["map50_95"]),-22} {Fmt(x.Metrics["recall"]),-22} {Fmt(x.Metrics["precision"]),-22} {Fmt(x.Metrics["f1"]),-22}");
+            foreach (var x in new[] { e.Initial, e.Final })
+                if (x.ImageLevel is { } il)
+                    lines.Add($"  {x.Label + " (trial " + x.Trial + ")",-22} image level ({il.Positives} pos, {il.Negatives} neg): AUC {Fmt(il.Auc)}, sensitivity {Fmt(il.Sensitivity)}, specificity {Fmt(il.Specificity)}");
+            if (e.ImageLevelChange is { } change)
+                lines.Add($"  image-level AUC final - initial {change.AucDifference.ToString("+0.000;-0.000;0.000", inv)} (DeLong p = {change.PValue.ToString("0.000", inv)})");
             lines.Add($"  training throughput {speeds.DefaultIfEmpty().Average():F1} images/s (mean over trials); wall time {wall.TotalMinutes:F1} min");
             foreach (var l in lines) Console.WriteLine(l);
             results.AddRange(lines);

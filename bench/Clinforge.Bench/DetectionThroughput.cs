@@ -7,7 +7,7 @@ namespace Clinforge.Bench;
 
 /// <summary>
 /// Training throughput of the detector (forward + FCOS loss + backward + AdamW step, batch 16, grey
-/// input) at several resolutions and widths, to choose the initializer's resolution with numbers.
+/// input) at several resolutions, widths and depths (the first row repeats to show the warm-up), to choose the initializer's resolution with numbers.
 /// </summary>
 internal static class DetectionThroughput
 {
@@ -17,9 +17,9 @@ internal static class DetectionThroughput
         set_num_threads(threads);
         random.manual_seed(1);
         Console.WriteLine($"torch threads {get_num_threads()}; batch 16; 2 warm-up + 5 timed steps each");
-        foreach (var (size, width) in new[] { (224, 8), (256, 8), (256, 16), (320, 16), (384, 16), (320, 24) })
+        foreach (var (size, width, depth) in new[] { (224, 8, 1), (224, 8, 1), (224, 16, 1), (224, 16, 2), (320, 8, 1), (320, 16, 1), (448, 8, 1), (384, 16, 1) })
         {
-            using var model = ModelRegistry.Create(new ModelSpec("fcos_lite", width, 1), 1, 1);
+            using var model = ModelRegistry.Create(new ModelSpec("fcos_lite", width, depth), 1, 1);
             using var opt = optim.AdamW(model.parameters(), 1e-3);
             var boxes = Enumerable.Range(0, 16).Select(i => (IReadOnlyList<PixelBox>)[new PixelBox(size * 0.3, size * 0.3, size * 0.45, size * 0.5, 0)]).ToArray();
             var targets = FcosAssigner.Build(boxes, size, 1, 1.5);
@@ -35,7 +35,7 @@ internal static class DetectionThroughput
                 opt.step();
             }
             double ips = 16 * 5 / clock.Elapsed.TotalSeconds;
-            Console.WriteLine($"fcos_lite {size}px w{width} d1: {ips:F1} img/s (training)");
+            Console.WriteLine($"fcos_lite {size}px w{width} d{depth}: {ips:F1} img/s (training)");
         }
         return 0;
     }

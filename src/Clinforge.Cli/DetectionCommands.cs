@@ -89,7 +89,30 @@ internal static class DetectionCommands
         };
         foreach (var r in new[] { e.Initial, e.Final })
             lines.Add($"  {r.Label + " (trial " + r.Trial + ")",-26} {r.Threshold.ToString("0.000", CultureInfo.InvariantCulture),-10} " + string.Join(" ", names.Select(n => $"{Fmt(r.Metrics[n]),-22}")));
+        lines.AddRange(ImageLevelTable(e));
         lines.AddRange(ClassTable(e.Final));
+        return lines;
+    }
+
+    /// <summary>
+    /// The image-level reading of both models ("is there a finding in this image?": the highest box score;
+    /// flagged = at least one mark at the threshold) on every test image; empty for evaluations written
+    /// before it existed.
+    /// </summary>
+    public static IReadOnlyList<string> ImageLevelTable(DetectionEvaluation e)
+    {
+        if (e.Initial.ImageLevel is not { } first) return [];
+        var inv = CultureInfo.InvariantCulture;
+        var lines = new List<string>
+        {
+            string.Create(inv, $"image level (is there a finding in the image?): all {first.Positives + first.Negatives} test images ({first.Positives} positive{(e.TestImageLevelOnly > 0 ? $", {e.TestImageLevelOnly} of them known only at image level" : "")}, {first.Negatives} negative); score = highest box score; flagged = at least one mark at the threshold; AUC with DeLong CI"),
+            $"  {"model",-26} {"AUC",-22} {"sensitivity",-22} {"specificity",-22} flagged",
+        };
+        foreach (var r in new[] { e.Initial, e.Final })
+            if (r.ImageLevel is { } x)
+                lines.Add(string.Create(inv, $"  {r.Label + " (trial " + r.Trial + ")",-26} {Fmt(x.Auc),-22} {Fmt(x.Sensitivity),-22} {Fmt(x.Specificity),-22} {x.TruePositives}/{x.Positives} positives, {x.FalsePositives}/{x.Negatives} negatives"));
+        if (e.ImageLevelChange is { } c)
+            lines.Add(string.Create(inv, $"  AUC final − initial {c.AucDifference:+0.000;−0.000;0.000} (DeLong paired p = {c.PValue:0.000})"));
         return lines;
     }
 
@@ -131,7 +154,7 @@ internal static class DetectionCommands
         sb.AppendLine().AppendLine("## Test (looked at once)").AppendLine().AppendLine("```");
         foreach (var l in Table(e)) sb.AppendLine(l);
         sb.AppendLine("```").AppendLine();
-        sb.AppendLine("Images whose positives are known only at image level cannot be scored for boxes and are left out of the test metrics.");
+        sb.AppendLine("Images whose positives are known only at image level cannot be scored for boxes and are left out of the box metrics; the image-level reading counts every test image.");
         var path = Path.Combine(run.ReportDir, "report.md");
         AtomicFile.WriteAllText(path, sb.ToString());
         WriteModelCard(run, journal, spec, card, e);
@@ -181,6 +204,17 @@ internal static class DetectionCommands
         foreach (var r in new[] { e.Initial, e.Final })
             sb.Append($"<tr><td>{H(r.Label)} (trial {r.Trial})</td><td class=\"n\">{r.Threshold.ToString("0.000", inv)}</td>" + string.Concat(names.Select(n => $"<td class=\"n\">{Fmt(r.Metrics[n])}</td>")) + "</tr>");
         sb.Append("</table>");
+        if (e.Initial.ImageLevel is { } il)
+        {
+            sb.Append(string.Create(inv, $"<h3>Image level: is there a {H(spec.Classes[0])} in the image?</h3><p>All {il.Positives + il.Negatives} test images ({il.Positives} positive{(e.TestImageLevelOnly > 0 ? $", {e.TestImageLevelOnly} of them known only at image level" : "")}, {il.Negatives} negative). An image's score is its highest box score; it is flagged when at least one mark reaches the threshold above. AUC with its DeLong interval; sensitivity and specificity with bootstrap intervals.</p>"));
+            sb.Append("<table id=\"image-table\"><tr><th>model</th><th>AUC</th><th>sensitivity</th><th>specificity</th><th>flagged positives</th><th>flagged negatives</th></tr>");
+            foreach (var r in new[] { e.Initial, e.Final })
+                if (r.ImageLevel is { } x)
+                    sb.Append(string.Create(inv, $"<tr><td>{H(r.Label)} (trial {r.Trial})</td><td class=\"n\">{Fmt(x.Auc)}</td><td class=\"n\">{Fmt(x.Sensitivity)}</td><td class=\"n\">{Fmt(x.Specificity)}</td><td class=\"n\">{x.TruePositives} of {x.Positives}</td><td class=\"n\">{x.FalsePositives} of {x.Negatives}</td></tr>"));
+            sb.Append("</table>");
+            if (e.ImageLevelChange is { } c)
+                sb.Append(string.Create(inv, $"<p>AUC final − initial {c.AucDifference:+0.000;−0.000;0.000} (DeLong paired p = {c.PValue:0.000}).</p>"));
+        }
         if (e.Final.PerClass.Count > 0)
         {
             sb.Append($"<h3>Per class (final model, trial {e.Final.Trial})</h3><p>Each class's AP and its recall, precision and F1 at IoU 0.5 at the same threshold; a box counts only when its class is right. mAP above is the mean over classes with test boxes; n/a: no test box of that class.</p>");
@@ -189,7 +223,7 @@ internal static class DetectionCommands
                 sb.Append($"<tr><td>{H(c.Class)}</td><td class=\"n\">{c.Boxes}</td>" + string.Concat(ClassMetricNames.Select(n => $"<td class=\"n\">{Fmt(c.Metrics[n])}</td>")) + "</tr>");
             sb.Append("</table>");
         }
-        sb.Append("<p class=\"note\">Images whose positives are known only at image level cannot be scored for boxes and are left out of the test metrics.</p>");
+        sb.Append("<p class=\"note\">Images whose positives are known only at image level cannot be scored for boxes and are left out of the box metrics; the image-level reading counts every test image.</p>");
         sb.Append("<h2 id=\"limitations\">Limitations</h2><ul><li>The validation objective of the final model is the best of several trials and therefore optimistic; the test results are the unbiased estimate.</li><li>Results hold for data like these; a different site, scanner or population needs its own validation before clinical use.</li></ul>");
         sb.Append("</body></html>");
         var path = Path.Combine(run.ReportDir, "report.html");

@@ -26,6 +26,8 @@ public sealed record ExternalEvaluation(
 {
     /// <summary>Detection packages that keep classes apart: each class's metrics with CIs (empty otherwise).</summary>
     public IReadOnlyList<DetectionClassResult> PerClass { get; init; } = [];
+    /// <summary>Detection packages: the image-level reading (highest box score; flagged = a mark at the threshold) on every selected image, image-level labels included.</summary>
+    public ImageLevelResult? ImageLevel { get; init; }
 }
 
 /// <summary>
@@ -68,6 +70,8 @@ internal static class EvaluateCommand
         foreach (var (name, e) in result.Metrics) Console.WriteLine($"  {name,-22} {Fmt(e)}");
         foreach (var c in result.PerClass)
             Console.WriteLine($"  {c.Class} ({c.Boxes} boxes): " + string.Join(", ", DetectionCommands.ClassMetricNames.Select(n => $"{n} {Fmt(c.Metrics[n])}")));
+        if (result.ImageLevel is { } il)
+            Console.WriteLine(ImageLevelLine(il));
         Console.WriteLine(md);
         return 0;
     }
@@ -112,7 +116,12 @@ internal static class EvaluateCommand
         // (a class the model never learned is an error naming it); one class: every box is the finding.
         var classes = DetectionFinalEvaluator.ClassesOf(new TrialPaths(package));
         var labels = det.LabelsFor(classes);
-        var predicted = DetectionTrialWorker.Predict(new TrialPaths(package), dataset, items);
+        // Every selected image is detected on once: the box metrics use the annotated ones, the image-level reading all.
+        var all = DetectionTrialWorker.Predict(new TrialPaths(package), dataset, selected);
+        var boxed = selected.Select((item, k) => (item, k)).Where(x => det.Labels[x.item.Id].HasBoxes).Select(x => x.k).ToList();
+        var predicted = boxed.Select(k => all[k]).ToList();
+        var imageLevel = ImageLevelDetection.Evaluate(selected.Select(i => det.Labels[i.Id].Positive).ToList(), all.Select(ImageLevelDetection.ImageScore).ToList(),
+            manifest.Threshold, DetectionFinalEvaluator.Resamples, seed);
         var images = items.Select((i, k) => new ImageDetections(labels[i.Id].Boxes, predicted[k])).ToList();
         var metrics = DetectionMetrics.Evaluate(images, manifest.Threshold, DetectionFinalEvaluator.Resamples, seed);
         int withFinding = items.Count(i => det.Labels[i.Id].Boxes.Count > 0);
@@ -121,6 +130,7 @@ internal static class EvaluateCommand
             "detection", manifest.Threshold, $"score threshold chosen on validation for {manifest.Objective}", DetectionFinalEvaluator.Resamples, seed, metrics, DateTimeOffset.UtcNow)
         {
             PerClass = classes.Count > 1 ? DetectionMetrics.EvaluateByClass(images, classes, manifest.Threshold, DetectionFinalEvaluator.Resamples, seed) : [],
+            ImageLevel = imageLevel,
         };
     }
 
@@ -140,6 +150,9 @@ internal static class EvaluateCommand
         return (chosen, $"official {split} split");
     }
 
+    private static string ImageLevelLine(ImageLevelResult il) =>
+        $"  image level ({il.Positives} positive, {il.Negatives} negative images): AUC {Fmt(il.Auc)}, sensitivity {Fmt(il.Sensitivity)}, specificity {Fmt(il.Specificity)}";
+
     private static string Fmt(Estimate e) => double.IsNaN(e.Value) ? "n/a" : string.Create(CultureInfo.InvariantCulture, $"{e.Value:0.000} [{e.Lower:0.000}, {e.Upper:0.000}]");
 
     private static string Markdown(ExternalEvaluation e)
@@ -158,6 +171,12 @@ internal static class EvaluateCommand
             sb.AppendLine().AppendLine("Per class (a box counts only when its class is right; map50 is the class's AP; n/a: no box of that class in these data):").AppendLine();
             sb.AppendLine("| class | boxes | " + string.Join(" | ", names) + " |").AppendLine("|---|---|" + string.Concat(names.Select(_ => "---|")));
             foreach (var c in e.PerClass) sb.AppendLine($"| {c.Class} | {c.Boxes} | " + string.Join(" | ", names.Select(n => Fmt(c.Metrics[n]))) + " |");
+        }
+        if (e.ImageLevel is { } il)
+        {
+            sb.AppendLine().AppendLine("Image level (is there a finding in the image? score = highest box score; flagged = at least one mark at the threshold; every selected image, image-level labels included; AUC with DeLong CI):").AppendLine();
+            sb.AppendLine("| images | AUC | sensitivity | specificity |").AppendLine("|---|---|---|---|");
+            sb.AppendLine($"| {il.Positives} positive, {il.Negatives} negative | {Fmt(il.Auc)} | {Fmt(il.Sensitivity)} ({il.TruePositives}/{il.Positives}) | {Fmt(il.Specificity)} ({il.Negatives - il.FalsePositives}/{il.Negatives}) |");
         }
         sb.AppendLine().AppendLine("These numbers describe these images only. A difference from the development report can come from a different population, device or labelling, and is worth understanding before clinical use.");
         return sb.ToString();

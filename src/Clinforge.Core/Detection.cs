@@ -86,7 +86,29 @@ public sealed record DetectionModelResult(int Trial, string Label, double Thresh
     /// precision, recall, F1 at IoU 0.5 at <see cref="Threshold"/>, each with its bootstrap CI.
     /// </summary>
     public IReadOnlyList<DetectionClassResult> PerClass { get; init; } = [];
+
+    /// <summary>The image-level reading at <see cref="Threshold"/> on every test image (null in evaluations written before it existed).</summary>
+    public ImageLevelResult? ImageLevel { get; init; }
 }
+
+/// <summary>
+/// The image-level reading of a detector ("is there a finding in this image?"): an image's score is
+/// its highest box score, and an image is flagged when at least one box reaches the operating
+/// threshold, which is what a clinician sees as a marked image. Counted on every test image, including
+/// positives known only at image level (no boxes to match, so absent from the box metrics).
+/// AUC with its DeLong interval; sensitivity and specificity at the threshold with percentile bootstrap
+/// intervals stratified by label.
+/// </summary>
+public sealed record ImageLevelResult(int Positives, int Negatives, Estimate Auc, Estimate Sensitivity, Estimate Specificity)
+{
+    /// <summary>Flagged positives (at least one box at or above the threshold).</summary>
+    public int TruePositives { get; init; }
+    /// <summary>Flagged negatives.</summary>
+    public int FalsePositives { get; init; }
+}
+
+/// <summary>Initial vs final at image level on the same test images: final − initial AUC and DeLong's paired test (DeLong et al. 1988).</summary>
+public sealed record ImageLevelComparison(double AucDifference, double PValue);
 
 /// <summary>
 /// The metrics of one detection class: <paramref name="Boxes"/> ground-truth boxes of the class in the
@@ -112,6 +134,8 @@ public sealed record DetectionEvaluation
     public required DetectionModelResult Final { get; init; }
     public required int BootstrapResamples { get; init; }
     public required int BootstrapSeed { get; init; }
+    /// <summary>Final − initial image-level AUC with DeLong's paired p-value (null when the final model is the initial one or a class is missing).</summary>
+    public ImageLevelComparison? ImageLevelChange { get; init; }
 }
 
 /// <summary>

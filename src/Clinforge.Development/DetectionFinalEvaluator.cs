@@ -13,7 +13,10 @@ public delegate IReadOnlyList<IReadOnlyList<BoundingBox>> TrialDetector(TrialPat
 /// recall, F1, F2 at IoU 0.5 at each model's validation-chosen score threshold, each with a 95%
 /// bootstrap CI over images (Efron and Tibshirani 1993). A model that keeps classes apart (its recipe's
 /// <see cref="DetectionRecipe.Classes"/>) is scored against the test boxes' own classes, with the same
-/// metrics per class beside the overall ones (mAP = mean over classes with ground truth).
+/// metrics per class beside the overall ones (mAP = mean over classes with ground truth). Every test
+/// image, positives known only at image level included, is also read at image level
+/// (<see cref="ImageLevelDetection"/>: AUC of the highest box score, sensitivity and specificity of
+/// "at least one mark" at the same threshold).
 /// </summary>
 public static class DetectionFinalEvaluator
 {
@@ -53,9 +56,16 @@ public static class DetectionFinalEvaluator
         var classes = ClassesOf(run.Trial(best.Number));
         Directory.CreateDirectory(run.FinalDir);
 
+        // Every test image is detected on: the box metrics use the fully supervised ones, the image-level
+        // reading all of them (positives known only at image level included).
+        var positive = test.Select(i => det.Labels[i.Id].Positive).ToList();
+        var boxedIndex = test.Select((item, i) => (item, i)).Where(x => det.Labels[x.item.Id].HasBoxes).Select(x => x.i).ToList();
+        var imageScores = new Dictionary<int, IReadOnlyList<double>>();
+
         DetectionModelResult Score(int trial, string label)
         {
-            var predicted = detector(run.Trial(trial), dataset, scored);
+            var all = detector(run.Trial(trial), dataset, test);
+            var predicted = boxedIndex.Select(i => all[i]).ToList();
             var metrics = Json.Read<TrialMetrics>(run.Trial(trial).Metrics);
             double threshold = metrics.Best?.Threshold ?? 0.3;
             // Truth in the model's own classes (every box class 0 for a single-class model).
@@ -64,9 +74,11 @@ public static class DetectionFinalEvaluator
             var images = scored.Select((item, i) => new ImageDetections(labels[item.Id].Boxes, predicted[i])).ToList();
             if (label == "final")
                 Json.Write(DetectionsPath(run), scored.Select((item, i) => new { item.Id, Boxes = predicted[i], Kept = predicted[i].Where(b => b.Score >= threshold).ToList() }).ToList());
+            imageScores[trial] = all.Select(ImageLevelDetection.ImageScore).ToList();
             return new DetectionModelResult(trial, label, threshold, DetectionMetrics.Evaluate(images, threshold, Resamples, seed))
             {
                 PerClass = own.Count > 1 ? DetectionMetrics.EvaluateByClass(images, own, threshold, Resamples, seed) : [],
+                ImageLevel = ImageLevelDetection.Evaluate(positive, imageScores[trial], threshold, Resamples, seed),
             };
         }
 
@@ -85,6 +97,7 @@ public static class DetectionFinalEvaluator
             Final = final,
             BootstrapResamples = Resamples,
             BootstrapSeed = seed,
+            ImageLevelChange = best.Number == 0 ? null : ImageLevelDetection.Compare(positive, imageScores[0], imageScores[best.Number]),
         };
         Json.Write(EvaluationPath(run), evaluation);
         journal.Event("evaluation", $"detection test evaluation written: initial trial 0, final trial {best.Number}");

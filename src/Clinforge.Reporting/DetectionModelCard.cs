@@ -111,6 +111,19 @@ public static class DetectionModelCard
             if (e.Final.Metrics.TryGetValue(name, out var x))
                 L(string.Create(Inv, $"| {Label(name)} | {x.Value:0.000} [{x.Lower:0.000}, {x.Upper:0.000}] |"));
         L();
+        if (e.Final.ImageLevel is { } il)
+        {
+            L($"### Image level: is there a {finding} in the image?");
+            L();
+            L(string.Create(Inv, $"Every test image ({il.Positives} positive{(e.TestImageLevelOnly > 0 ? $", {e.TestImageLevelOnly} of them known only at image level" : "")}, {il.Negatives} negative). An image's score is its highest box score; it is flagged when at least one mark reaches the threshold above — what you see as a marked image."));
+            L();
+            L("| metric | value [95% CI] |");
+            L("|---|---|");
+            L(string.Create(Inv, $"| AUC (DeLong CI) | {Cell(il.Auc)} |"));
+            L(string.Create(Inv, $"| sensitivity (flagged positives) | {Cell(il.Sensitivity)} — {il.TruePositives} of {il.Positives} |"));
+            L(string.Create(Inv, $"| specificity (unflagged negatives) | {Cell(il.Specificity)} — {il.Negatives - il.FalsePositives} of {il.Negatives} |"));
+            L();
+        }
         if (e.Final.PerClass.Count > 0)
         {
             L("### Per class");
@@ -147,7 +160,10 @@ public static class DetectionModelCard
         : "";
 
     private static string Cell(IReadOnlyDictionary<string, Estimate> metrics, string name) =>
-        metrics.TryGetValue(name, out var x) && !double.IsNaN(x.Value) ? string.Create(Inv, $"{x.Value:0.000} [{x.Lower:0.000}, {x.Upper:0.000}]") : "n/a";
+        metrics.TryGetValue(name, out var x) ? Cell(x) : "n/a";
+
+    private static string Cell(Estimate x) =>
+        double.IsNaN(x.Value) ? "n/a" : string.Create(Inv, $"{x.Value:0.000} [{x.Lower:0.000}, {x.Upper:0.000}]");
 
     private static string ClassSentence(TaskSpec spec, string finding, DetectionRecipe d) => spec.ClassHandling switch
     {

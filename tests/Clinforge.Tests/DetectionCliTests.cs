@@ -40,15 +40,23 @@ public sealed class DetectionCliTests
         foreach (var name in new[] { "map50", "map50_95", "recall", "precision", "f1" })
             Assert.True(evaluation.Final.Metrics[name].Lower <= evaluation.Final.Metrics[name].Upper, name);
         Assert.True(File.Exists(Path.Combine(run.ReportDir, "report.md")));
+        // and the image-level reading covers every test image, positives known only at image level included
+        var imageLevel = evaluation.Final.ImageLevel!;
+        Assert.Equal(evaluation.TestImages + evaluation.TestImageLevelOnly, imageLevel.Positives + imageLevel.Negatives);
+        Assert.Equal(evaluation.TestPositives + evaluation.TestImageLevelOnly, imageLevel.Positives);
+        Assert.True(imageLevel.Auc.Lower <= imageLevel.Auc.Value && imageLevel.Auc.Value <= imageLevel.Auc.Upper);
+        Assert.Equal((double)imageLevel.TruePositives / imageLevel.Positives, imageLevel.Sensitivity.Value, 12);
+        Assert.Contains("image level (is there a finding in the image?)", File.ReadAllText(Path.Combine(run.ReportDir, "report.md")), StringComparison.Ordinal);
         // and a detection model card: intended use, supervision and pseudo-labels, operating point (recall first), CIs, limits, usage; copied into the package
         var modelCard = File.ReadAllText(Path.Combine(run.ReportDir, "model_card.md"));
         foreach (var part in new[] { "## Intended use", "for a clinician's review", "supervision **mixed**", "Pseudo-labels, round 1", "## Operating point", "favours recall",
-                     "Non-maximum suppression at IoU", "mAP@50:95", "| recall |", "| f1 |", "## Known limits", "Resolution", "clinforge predict", "clinforge evaluate" })
+                     "Non-maximum suppression at IoU", "mAP@50:95", "### Image level", "| AUC (DeLong CI) |", "| recall |", "| f1 |", "## Known limits", "Resolution", "clinforge predict", "clinforge evaluate" })
             Assert.Contains(part, modelCard, StringComparison.Ordinal);
         Assert.Equal(modelCard, File.ReadAllText(Path.Combine(run.PackageDir, "model_card.md")));
         Assert.True(File.Exists(Path.Combine(run.Trial(0).Root, PseudoLabelRound.File)));
         // and the HTML report (what the web app shows) holds the test table; `report` rewrites it from the run folder
         Assert.Contains("id=\"test-table\"", File.ReadAllText(Path.Combine(run.ReportDir, "report.html")));
+        Assert.Contains("id=\"image-table\"", File.ReadAllText(Path.Combine(run.ReportDir, "report.html")));
         var rewritten = Repo.RunCli(TimeSpan.FromMinutes(1), "report", run.Root);
         Assert.True(rewritten.ExitCode == 0, rewritten.Stderr);
         Assert.Contains("map50_95", File.ReadAllText(Path.Combine(run.ReportDir, "report.html")));
@@ -78,6 +86,13 @@ public sealed class DetectionCliTests
         Assert.Equal(Directory.GetFiles(Path.Combine(data, "val", "labels")).Length, ext.Images);
         foreach (var name in new[] { "map50", "map50_95", "recall", "precision", "f1" })
             Assert.True(ext.Metrics[name].Lower <= ext.Metrics[name].Value + 1e-12 && ext.Metrics[name].Value <= ext.Metrics[name].Upper + 1e-12, name);
+        // and the image-level reading counts every val image, the image-level positives of image_labels.csv too
+        var valImages = Directory.GetFiles(Path.Combine(data, "val", "images")).Length;
+        var imageLevelOnly = File.ReadAllLines(Path.Combine(data, "val", "image_labels.csv")).Length - 1;
+        Assert.True(imageLevelOnly > 0);
+        Assert.Equal(valImages, ext.ImageLevel!.Positives + ext.ImageLevel.Negatives);
+        Assert.Equal(valImages - ext.Images, imageLevelOnly);
+        Assert.Contains("Image level (is there a finding", File.ReadAllText(Path.Combine(evalDir, "external_evaluation.md")), StringComparison.Ordinal);
     }
 
     [Fact]
