@@ -18,6 +18,13 @@ public sealed record DetectionPackageManifest(string Run, int Trial, double Thre
     /// <summary>The classes the model keeps apart, in index order; empty for one class (<see cref="Finding"/>). Packages made before multi-class detection have none.</summary>
     public IReadOnlyList<string> Classes { get; init; } = [];
 
+    /// <summary>Per-class score thresholds chosen on validation (index = class); empty: every box uses <see cref="Threshold"/>.</summary>
+    public IReadOnlyList<double> ClassThresholds { get; init; } = [];
+
+    /// <summary>The operating point: a box is shown when its score reaches its class's threshold.</summary>
+    [System.Text.Json.Serialization.JsonIgnore]
+    public DetectionOperatingPoint Operating => new(Threshold, ClassThresholds);
+
     /// <summary>The name of class index <paramref name="k"/> of a box: its class, or the finding for a single-class model.</summary>
     public string ClassName(int k) => Classes.Count > 1 && k >= 0 && k < Classes.Count ? Classes[k] : Finding;
 }
@@ -49,8 +56,10 @@ internal static class DetectionCommands
     public static int Trial(RunPaths run, int number, TaskSpec spec, DateTime deadline, int threads)
     {
         var dev = SplitStore.LoadDevelopment(run);
+        // A detector that keeps classes apart also gets a threshold per class on validation.
+        int classes = Json.Read<Recipe>(run.Trial(number).Recipe).Detection?.ClassCount ?? 1;
         var metrics = DetectionTrialWorker.Run(run, number, dev.Train, dev.Val,
-            (truth, predicted) => DetectionObjective.Score(spec.PrimaryMetric, truth, predicted),
+            (truth, predicted) => DetectionObjective.Score(spec.PrimaryMetric, truth, predicted, classes),
             deadline, threads, line => Console.WriteLine(line));
         return metrics.Status == TrialStatus.Succeeded ? 0 : 4;
     }
@@ -130,6 +139,8 @@ internal static class DetectionCommands
         };
         foreach (var c in r.PerClass)
             lines.Add($"  {c.Class,-26} {c.Boxes,-10} " + string.Join(" ", ClassMetricNames.Select(n => $"{Fmt(c.Metrics[n]),-22}")));
+        if (r.ClassThresholds.Count > 0)
+            lines.Add("  at " + ThresholdText(r.Operating, k => k < r.PerClass.Count ? r.PerClass[k].Class : k.ToString(CultureInfo.InvariantCulture)) + $" (each chosen on validation; a class with fewer than {DetectionMetrics.MinBoxesForClassThreshold} validation boxes keeps the pooled {r.Threshold.ToString("0.000", CultureInfo.InvariantCulture)})");
         return lines;
     }
 
@@ -217,10 +228,13 @@ internal static class DetectionCommands
         }
         if (e.Final.PerClass.Count > 0)
         {
-            sb.Append($"<h3>Per class (final model, trial {e.Final.Trial})</h3><p>Each class's AP and its recall, precision and F1 at IoU 0.5 at the same threshold; a box counts only when its class is right. mAP above is the mean over classes with test boxes; n/a: no test box of that class.</p>");
-            sb.Append("<table id=\"class-table\"><tr><th>class</th><th>test boxes</th>" + string.Concat(ClassMetricNames.Select(n => $"<th>{n}</th>")) + "</tr>");
-            foreach (var c in e.Final.PerClass)
-                sb.Append($"<tr><td>{H(c.Class)}</td><td class=\"n\">{c.Boxes}</td>" + string.Concat(ClassMetricNames.Select(n => $"<td class=\"n\">{Fmt(c.Metrics[n])}</td>")) + "</tr>");
+            sb.Append($"<h3>Per class (final model, trial {e.Final.Trial})</h3><p>Each class's AP and its recall, precision and F1 at IoU 0.5 at its threshold (chosen on validation per class; a class with fewer than {DetectionMetrics.MinBoxesForClassThreshold} validation boxes keeps the pooled one); a box counts only when its class is right. mAP above is the mean over classes with test boxes; n/a: no test box of that class.</p>");
+            sb.Append("<table id=\"class-table\"><tr><th>class</th><th>test boxes</th><th>threshold</th>" + string.Concat(ClassMetricNames.Select(n => $"<th>{n}</th>")) + "</tr>");
+            for (int k = 0; k < e.Final.PerClass.Count; k++)
+            {
+                var c = e.Final.PerClass[k];
+                sb.Append($"<tr><td>{H(c.Class)}</td><td class=\"n\">{c.Boxes}</td><td class=\"n\">{e.Final.Operating.For(k).ToString("0.000", inv)}</td>" + string.Concat(ClassMetricNames.Select(n => $"<td class=\"n\">{Fmt(c.Metrics[n])}</td>")) + "</tr>");
+            }
             sb.Append("</table>");
         }
         sb.Append("<p class=\"note\">Images whose positives are known only at image level cannot be scored for boxes and are left out of the box metrics; the image-level reading counts every test image.</p>");
@@ -254,9 +268,15 @@ internal static class DetectionCommands
         if (File.Exists(modelCard)) File.Copy(modelCard, Path.Combine(dir, "model_card.md"), overwrite: true);
         var recipe = Json.Read<Recipe>(trial.Recipe);
         Json.Write(Path.Combine(dir, ManifestFile), new DetectionPackageManifest(run.Root, e.Final.Trial, e.Final.Threshold, spec.Classes[0], recipe.Input.Size,
-            spec.PrimaryMetric, DateTimeOffset.UtcNow, e.Final.Metrics) { Classes = recipe.Detection?.Classes ?? [] });
+            spec.PrimaryMetric, DateTimeOffset.UtcNow, e.Final.Metrics) { Classes = recipe.Detection?.Classes ?? [], ClassThresholds = e.Final.ClassThresholds });
         return dir;
     }
+
+    /// <summary>"score threshold 0.300", or with per-class thresholds "score thresholds elbow 0.310, wrist 0.280".</summary>
+    public static string ThresholdText(DetectionOperatingPoint operating, Func<int, string> className) =>
+        operating.ClassThresholds.Count == 0
+            ? string.Create(CultureInfo.InvariantCulture, $"score threshold {operating.Threshold:0.000}")
+            : "score thresholds " + string.Join(", ", operating.ClassThresholds.Select((t, k) => string.Create(CultureInfo.InvariantCulture, $"{className(k)} {t:0.000}")));
 
     /// <summary>Whether <paramref name="package"/> holds a detection model.</summary>
     public static bool IsPackage(string package) => File.Exists(Path.Combine(package, ManifestFile));
@@ -282,7 +302,7 @@ internal static class DetectionCommands
         int marked = 0;
         for (int i = 0; i < files.Count; i++)
         {
-            var kept = detections[i].Where(b => b.Score >= manifest.Threshold).ToList();
+            var kept = detections[i].Where(manifest.Operating.Keeps).ToList();
             if (kept.Count > 0) marked++;
             var png = Path.GetFileNameWithoutExtension(files[i]) + "_marked.png";
             AtomicFile.WriteAllBytes(Path.Combine(outDir, png), DetectionDrawing.ToPng(images[i], kept, multiClass));
@@ -295,8 +315,9 @@ internal static class DetectionCommands
         var path = Path.Combine(outDir, "detections.json");
         // The legend says which colour and number each class is drawn with (multi-class packages).
         var legend = multiClass ? manifest.Classes.Select((c, k) => new { Class = c, Number = k + 1, Colour = DetectionDrawing.ColourHex(k) }).ToList() : null;
-        Json.Write(path, new { manifest.Finding, Classes = multiClass ? manifest.Classes : [manifest.Finding], Legend = legend, manifest.Threshold, Trial = manifest.Trial, Images = rows });
-        Console.WriteLine($"{files.Count} image(s) checked for {(multiClass ? $"{manifest.Finding} ({manifest.Classes.Count} classes: {string.Join(", ", manifest.Classes)})" : manifest.Finding)} with trial {manifest.Trial} of {manifest.Run}; score threshold {manifest.Threshold.ToString("0.000", CultureInfo.InvariantCulture)} (chosen on validation for {manifest.Objective}).");
+        var classThresholds = manifest.ClassThresholds.Count > 0 ? manifest.ClassThresholds.Select((t, k) => new { Class = manifest.ClassName(k), Threshold = t }).ToList() : null;
+        Json.Write(path, new { manifest.Finding, Classes = multiClass ? manifest.Classes : [manifest.Finding], Legend = legend, manifest.Threshold, ClassThresholds = classThresholds, Trial = manifest.Trial, Images = rows });
+        Console.WriteLine($"{files.Count} image(s) checked for {(multiClass ? $"{manifest.Finding} ({manifest.Classes.Count} classes: {string.Join(", ", manifest.Classes)})" : manifest.Finding)} with trial {manifest.Trial} of {manifest.Run}; {ThresholdText(manifest.Operating, manifest.ClassName)} (chosen on validation for {manifest.Objective}).");
         Console.WriteLine($"{marked} image(s) with at least one suspicious region marked.");
         Console.WriteLine(path);
         return 0;

@@ -120,16 +120,15 @@ internal static class EvaluateCommand
         var all = DetectionTrialWorker.Predict(new TrialPaths(package), dataset, selected);
         var boxed = selected.Select((item, k) => (item, k)).Where(x => det.Labels[x.item.Id].HasBoxes).Select(x => x.k).ToList();
         var predicted = boxed.Select(k => all[k]).ToList();
-        var imageLevel = ImageLevelDetection.Evaluate(selected.Select(i => det.Labels[i.Id].Positive).ToList(), all.Select(ImageLevelDetection.ImageScore).ToList(),
-            manifest.Threshold, DetectionFinalEvaluator.Resamples, seed);
+        var imageLevel = ImageLevelDetection.Evaluate(selected.Select(i => det.Labels[i.Id].Positive).ToList(), all, manifest.Operating, DetectionFinalEvaluator.Resamples, seed);
         var images = items.Select((i, k) => new ImageDetections(labels[i.Id].Boxes, predicted[k])).ToList();
-        var metrics = DetectionMetrics.Evaluate(images, manifest.Threshold, DetectionFinalEvaluator.Resamples, seed);
+        var metrics = DetectionMetrics.Evaluate(images, manifest.Operating, DetectionFinalEvaluator.Resamples, seed);
         int withFinding = items.Count(i => det.Labels[i.Id].Boxes.Count > 0);
         return new ExternalEvaluation(package, data, splitName, items.Count,
             new Dictionary<string, int> { [manifest.Finding] = withFinding, ["no finding"] = items.Count - withFinding },
-            "detection", manifest.Threshold, $"score threshold chosen on validation for {manifest.Objective}", DetectionFinalEvaluator.Resamples, seed, metrics, DateTimeOffset.UtcNow)
+            "detection", manifest.Threshold, $"{DetectionCommands.ThresholdText(manifest.Operating, manifest.ClassName)} chosen on validation for {manifest.Objective}", DetectionFinalEvaluator.Resamples, seed, metrics, DateTimeOffset.UtcNow)
         {
-            PerClass = classes.Count > 1 ? DetectionMetrics.EvaluateByClass(images, classes, manifest.Threshold, DetectionFinalEvaluator.Resamples, seed) : [],
+            PerClass = classes.Count > 1 ? DetectionMetrics.EvaluateByClass(images, classes, manifest.Operating, DetectionFinalEvaluator.Resamples, seed) : [],
             ImageLevel = imageLevel,
         };
     }

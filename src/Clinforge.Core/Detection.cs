@@ -23,6 +23,28 @@ public sealed record BoundingBox(double X1, double Y1, double X2, double Y2, int
 }
 
 /// <summary>
+/// A detector's operating point: the score a box needs to be shown. One pooled threshold, or, for a
+/// detector that keeps classes apart, one per class (each chosen on validation; a class with too few
+/// validation boxes keeps the pooled one). Shared by the evaluation, <c>predict</c> and <c>evaluate</c>
+/// so a box is kept by the same rule everywhere.
+/// </summary>
+public sealed record DetectionOperatingPoint(double Threshold, IReadOnlyList<double> ClassThresholds)
+{
+    /// <summary>A single threshold for every box.</summary>
+    public static DetectionOperatingPoint Pooled(double threshold) => new(threshold, []);
+
+    /// <summary>The threshold a box of class <paramref name="k"/> must reach.</summary>
+    public double For(int k) => k >= 0 && k < ClassThresholds.Count ? ClassThresholds[k] : Threshold;
+
+    /// <summary>Whether <paramref name="box"/> is shown (its score reaches its class's threshold).</summary>
+    public bool Keeps(BoundingBox box)
+    {
+        ArgumentNullException.ThrowIfNull(box);
+        return box.Score >= For(box.Class);
+    }
+}
+
+/// <summary>
 /// The annotation of one image for detection: its boxes when it has them (<see cref="HasBoxes"/>),
 /// otherwise only an image-level label (<see cref="Positive"/>: a finding is present somewhere).
 /// A negative image (no finding) has HasBoxes = true and no boxes: it is fully supervised.
@@ -87,7 +109,17 @@ public sealed record DetectionModelResult(int Trial, string Label, double Thresh
     /// </summary>
     public IReadOnlyList<DetectionClassResult> PerClass { get; init; } = [];
 
-    /// <summary>The image-level reading at <see cref="Threshold"/> on every test image (null in evaluations written before it existed).</summary>
+    /// <summary>
+    /// Per-class score thresholds chosen on validation (index = class), for a detector that keeps classes
+    /// apart; empty when every class uses <see cref="Threshold"/>.
+    /// </summary>
+    public IReadOnlyList<double> ClassThresholds { get; init; } = [];
+
+    /// <summary>The operating point: <see cref="Threshold"/> with <see cref="ClassThresholds"/>.</summary>
+    [System.Text.Json.Serialization.JsonIgnore]
+    public DetectionOperatingPoint Operating => new(Threshold, ClassThresholds);
+
+    /// <summary>The image-level reading at the operating point on every test image (null in evaluations written before it existed).</summary>
     public ImageLevelResult? ImageLevel { get; init; }
 }
 

@@ -25,6 +25,12 @@ public sealed record ValidationMetrics(
     /// are confused with which.
     /// </summary>
     public IReadOnlyList<IReadOnlyList<int>>? Confusion { get; init; }
+
+    /// <summary>
+    /// Detection that keeps classes apart (null otherwise): the score threshold of each class (index =
+    /// class), chosen on validation like <see cref="Threshold"/>, which stays the pooled threshold.
+    /// </summary>
+    public IReadOnlyList<double>? ClassThresholds { get; init; }
 }
 
 /// <summary>One row of the learning curve.</summary>

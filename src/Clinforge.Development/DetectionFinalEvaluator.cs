@@ -68,17 +68,19 @@ public static class DetectionFinalEvaluator
             var predicted = boxedIndex.Select(i => all[i]).ToList();
             var metrics = Json.Read<TrialMetrics>(run.Trial(trial).Metrics);
             double threshold = metrics.Best?.Threshold ?? 0.3;
+            var operating = new DetectionOperatingPoint(threshold, metrics.Best?.ClassThresholds ?? []);
             // Truth in the model's own classes (every box class 0 for a single-class model).
             var own = ClassesOf(run.Trial(trial));
             var labels = det.LabelsFor(own);
             var images = scored.Select((item, i) => new ImageDetections(labels[item.Id].Boxes, predicted[i])).ToList();
             if (label == "final")
-                Json.Write(DetectionsPath(run), scored.Select((item, i) => new { item.Id, Boxes = predicted[i], Kept = predicted[i].Where(b => b.Score >= threshold).ToList() }).ToList());
+                Json.Write(DetectionsPath(run), scored.Select((item, i) => new { item.Id, Boxes = predicted[i], Kept = predicted[i].Where(operating.Keeps).ToList() }).ToList());
             imageScores[trial] = all.Select(ImageLevelDetection.ImageScore).ToList();
-            return new DetectionModelResult(trial, label, threshold, DetectionMetrics.Evaluate(images, threshold, Resamples, seed))
+            return new DetectionModelResult(trial, label, threshold, DetectionMetrics.Evaluate(images, operating, Resamples, seed))
             {
-                PerClass = own.Count > 1 ? DetectionMetrics.EvaluateByClass(images, own, threshold, Resamples, seed) : [],
-                ImageLevel = ImageLevelDetection.Evaluate(positive, imageScores[trial], threshold, Resamples, seed),
+                PerClass = own.Count > 1 ? DetectionMetrics.EvaluateByClass(images, own, operating, Resamples, seed) : [],
+                ClassThresholds = operating.ClassThresholds,
+                ImageLevel = ImageLevelDetection.Evaluate(positive, all, operating, Resamples, seed),
             };
         }
 

@@ -132,14 +132,19 @@ public static class DetectionMetrics
         CocoIouThresholds.Average(t => MeanAveragePrecision(images, t));
 
     /// <summary>Counts at <paramref name="iou"/> keeping predictions scored at least <paramref name="scoreThreshold"/>.</summary>
-    public static DetectionCounts CountsAt(IReadOnlyList<ImageDetections> images, double iou, double scoreThreshold)
+    public static DetectionCounts CountsAt(IReadOnlyList<ImageDetections> images, double iou, double scoreThreshold) =>
+        CountsAt(images, iou, DetectionOperatingPoint.Pooled(scoreThreshold));
+
+    /// <summary>Counts at <paramref name="iou"/> keeping the predictions the operating point keeps (each at its class's threshold).</summary>
+    public static DetectionCounts CountsAt(IReadOnlyList<ImageDetections> images, double iou, DetectionOperatingPoint operating)
     {
         ArgumentNullException.ThrowIfNull(images);
+        ArgumentNullException.ThrowIfNull(operating);
         int tp = 0, fp = 0, truth = 0;
         foreach (var image in images)
         {
             truth += image.Truth.Count;
-            var kept = new ImageDetections(image.Truth, image.Predicted.Where(p => p.Score >= scoreThreshold).ToList());
+            var kept = new ImageDetections(image.Truth, image.Predicted.Where(operating.Keeps).ToList());
             foreach (var (_, match) in Match(kept, iou)) { if (match) tp++; else fp++; }
         }
         return new DetectionCounts(tp, fp, truth - tp);
@@ -167,15 +172,45 @@ public static class DetectionMetrics
     }
 
     /// <summary>
+    /// A class needs at least this many validation boxes to get its own threshold: with fewer, its
+    /// F-beta curve has a handful of steps and the threshold that maximises it is noise, so the class
+    /// keeps the pooled threshold (a rule of thumb, as for any operating point chosen on few cases).
+    /// </summary>
+    public const int MinBoxesForClassThreshold = 10;
+
+    /// <summary>
+    /// Per-class score thresholds (index = class, <paramref name="classes"/> of them): each class with at
+    /// least <see cref="MinBoxesForClassThreshold"/> ground-truth boxes gets the threshold that maximises
+    /// its own F-beta at IoU 0.5 (<see cref="BestThreshold"/> on its boxes and predictions); the others
+    /// keep <paramref name="pooled"/>. A rare class's scores need not live on the common class's scale
+    /// (focal-loss maps are trained per class), so one pooled threshold can hide it or flood it.
+    /// </summary>
+    public static IReadOnlyList<double> BestClassThresholds(IReadOnlyList<ImageDetections> images, int classes, double beta, double pooled)
+    {
+        ArgumentNullException.ThrowIfNull(images);
+        var result = new double[classes];
+        for (int k = 0; k < classes; k++)
+        {
+            var of = OfClass(images, k);
+            result[k] = of.Sum(i => i.Truth.Count) >= MinBoxesForClassThreshold ? BestThreshold(of, beta).Threshold : pooled;
+        }
+        return result;
+    }
+
+    /// <summary>
     /// mAP@50, mAP@50:95 and precision, recall, F1 at IoU 0.5 and <paramref name="scoreThreshold"/>,
     /// each with a 95% percentile bootstrap CI over images (stratified by whether an image has a
     /// finding), seeded. mAP is the mean over classes with ground truth in each resample; the counts
     /// are summed over classes.
     /// </summary>
-    public static IReadOnlyDictionary<string, Estimate> Evaluate(IReadOnlyList<ImageDetections> images, double scoreThreshold, int resamples, int seed)
+    public static IReadOnlyDictionary<string, Estimate> Evaluate(IReadOnlyList<ImageDetections> images, double scoreThreshold, int resamples, int seed) =>
+        Evaluate(images, DetectionOperatingPoint.Pooled(scoreThreshold), resamples, seed);
+
+    /// <summary>As <see cref="Evaluate(IReadOnlyList{ImageDetections}, double, int, int)"/>, each box kept at its class's threshold.</summary>
+    public static IReadOnlyDictionary<string, Estimate> Evaluate(IReadOnlyList<ImageDetections> images, DetectionOperatingPoint operating, int resamples, int seed)
     {
         ArgumentNullException.ThrowIfNull(images);
-        var m = new Matched(images, ClassesOf(images), scoreThreshold);
+        var m = new Matched(images, ClassesOf(images), operating);
         var stats = new Dictionary<string, Func<int[], double>>
         {
             ["map50"] = idx => m.Map(0, idx),
@@ -191,15 +226,19 @@ public static class DetectionMetrics
     /// <summary>
     /// Per class (index k = <paramref name="classNames"/>[k]): its AP@50 (<c>map50</c>), AP@50:95
     /// (<c>map50_95</c>), and precision, recall, F1 at IoU 0.5 and <paramref name="scoreThreshold"/>,
-    /// each with the same bootstrap over images as <see cref="Evaluate"/> (same seed, same resamples).
+    /// each with the same bootstrap over images as <see cref="Evaluate(IReadOnlyList{ImageDetections}, double, int, int)"/> (same seed, same resamples).
     /// A class without ground truth (in the data or a resample) has NaN AP, recall and F1 there;
     /// its precision still counts its false marks.
     /// </summary>
-    public static IReadOnlyList<DetectionClassResult> EvaluateByClass(IReadOnlyList<ImageDetections> images, IReadOnlyList<string> classNames, double scoreThreshold, int resamples, int seed)
+    public static IReadOnlyList<DetectionClassResult> EvaluateByClass(IReadOnlyList<ImageDetections> images, IReadOnlyList<string> classNames, double scoreThreshold, int resamples, int seed) =>
+        EvaluateByClass(images, classNames, DetectionOperatingPoint.Pooled(scoreThreshold), resamples, seed);
+
+    /// <summary>As <see cref="EvaluateByClass(IReadOnlyList{ImageDetections}, IReadOnlyList{string}, double, int, int)"/>, each class at its own threshold.</summary>
+    public static IReadOnlyList<DetectionClassResult> EvaluateByClass(IReadOnlyList<ImageDetections> images, IReadOnlyList<string> classNames, DetectionOperatingPoint operating, int resamples, int seed)
     {
         ArgumentNullException.ThrowIfNull(images);
         ArgumentNullException.ThrowIfNull(classNames);
-        var m = new Matched(images, Enumerable.Range(0, classNames.Count).ToArray(), scoreThreshold);
+        var m = new Matched(images, Enumerable.Range(0, classNames.Count).ToArray(), operating);
         var result = new List<DetectionClassResult>();
         for (int c = 0; c < classNames.Count; c++)
         {
@@ -233,7 +272,7 @@ public static class DetectionMetrics
     /// <summary>
     /// Matching is per image and class, so it is computed once and reused by every resample: per class
     /// (position in <c>classes</c>) and IoU threshold the matches of each image, the class's truth count
-    /// per image, and the matches at IoU 0.5 of the predictions kept at the score threshold.
+    /// per image, and the matches at IoU 0.5 of the predictions kept at the operating point (each at its class's threshold).
     /// </summary>
     private sealed class Matched
     {
@@ -242,7 +281,7 @@ public static class DetectionMetrics
         private readonly (double Score, bool Match)[][][] _kept;      // [class][image][prediction]
         private readonly int _classes;
 
-        public Matched(IReadOnlyList<ImageDetections> images, int[] classes, double scoreThreshold)
+        public Matched(IReadOnlyList<ImageDetections> images, int[] classes, DetectionOperatingPoint operating)
         {
             _classes = classes.Length;
             _matches = new (double, bool)[_classes][][][];
@@ -253,7 +292,7 @@ public static class DetectionMetrics
                 var of = OfClass(images, classes[c]);
                 _matches[c] = CocoIouThresholds.Select(t => of.Select(i => Match(i, t)).ToArray()).ToArray();
                 _truth[c] = of.Select(i => i.Truth.Count).ToArray();
-                _kept[c] = of.Select(i => Match(new ImageDetections(i.Truth, i.Predicted.Where(p => p.Score >= scoreThreshold).ToList()), 0.5)).ToArray();
+                _kept[c] = of.Select(i => Match(new ImageDetections(i.Truth, i.Predicted.Where(operating.Keeps).ToList()), 0.5)).ToArray();
             }
         }
 

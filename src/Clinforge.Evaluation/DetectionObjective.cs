@@ -12,7 +12,13 @@ namespace Clinforge.Evaluation;
 public static class DetectionObjective
 {
     /// <summary>Scores validation detections.</summary>
-    public static ValidationMetrics Score(string primaryMetric, IReadOnlyList<IReadOnlyList<BoundingBox>> truth, IReadOnlyList<IReadOnlyList<BoundingBox>> predicted)
+    /// <remarks>
+    /// With <paramref name="classes"/> ≥ 2 (a detector that keeps classes apart) each class also gets its
+    /// own threshold (<see cref="DetectionMetrics.BestClassThresholds"/>; the pooled one for a class with
+    /// few validation boxes), and recall, precision, F1 and F2 are counted with each box at its class's
+    /// threshold: the operating point the package will use.
+    /// </remarks>
+    public static ValidationMetrics Score(string primaryMetric, IReadOnlyList<IReadOnlyList<BoundingBox>> truth, IReadOnlyList<IReadOnlyList<BoundingBox>> predicted, int classes = 1)
     {
         ArgumentNullException.ThrowIfNull(truth);
         ArgumentNullException.ThrowIfNull(predicted);
@@ -20,10 +26,17 @@ public static class DetectionObjective
         double map50 = DetectionMetrics.Map50(images);
         if (double.IsNaN(map50)) map50 = 0;
         bool recallFirst = primaryMetric == DetectionMetricNames.F2;
-        var (threshold, _) = DetectionMetrics.BestThreshold(images, recallFirst ? 2 : 1);
-        var counts = DetectionMetrics.CountsAt(images, 0.5, threshold);
+        double beta = recallFirst ? 2 : 1;
+        var (threshold, _) = DetectionMetrics.BestThreshold(images, beta);
+        var operating = classes > 1
+            ? new DetectionOperatingPoint(threshold, DetectionMetrics.BestClassThresholds(images, classes, beta, threshold))
+            : DetectionOperatingPoint.Pooled(threshold);
+        var counts = DetectionMetrics.CountsAt(images, 0.5, operating);
         double f2 = counts.FBeta(2);
         return new ValidationMetrics(recallFirst ? f2 : map50, recallFirst ? DetectionMetricNames.F2 : DetectionMetricNames.Map50,
-            map50, counts.F1, f2, counts.Recall, counts.Precision, threshold);
+            map50, counts.F1, f2, counts.Recall, counts.Precision, threshold)
+        {
+            ClassThresholds = classes > 1 ? operating.ClassThresholds : null,
+        };
     }
 }

@@ -26,13 +26,29 @@ public static class ImageLevelDetection
     /// </summary>
     public static ImageLevelResult Evaluate(IReadOnlyList<bool> positive, IReadOnlyList<double> scores, double threshold, int resamples, int seed)
     {
-        ArgumentNullException.ThrowIfNull(positive);
         ArgumentNullException.ThrowIfNull(scores);
+        return Evaluate(positive, scores, scores.Select(s => s >= threshold).ToArray(), resamples, seed);
+    }
+
+    /// <summary>
+    /// The image-level reading of per-image detections at an operating point: the score is the highest
+    /// box score, and an image is flagged when the operating point keeps at least one of its boxes (each
+    /// box at its class's threshold, as <c>predict</c> draws them).
+    /// </summary>
+    public static ImageLevelResult Evaluate(IReadOnlyList<bool> positive, IReadOnlyList<IReadOnlyList<BoundingBox>> detections, DetectionOperatingPoint operating, int resamples, int seed)
+    {
+        ArgumentNullException.ThrowIfNull(detections);
+        ArgumentNullException.ThrowIfNull(operating);
+        return Evaluate(positive, detections.Select(ImageScore).ToArray(), detections.Select(d => d.Any(operating.Keeps)).ToArray(), resamples, seed);
+    }
+
+    private static ImageLevelResult Evaluate(IReadOnlyList<bool> positive, IReadOnlyList<double> scores, bool[] flagged, int resamples, int seed)
+    {
+        ArgumentNullException.ThrowIfNull(positive);
         if (positive.Count != scores.Count)
             throw new ArgumentException($"{positive.Count} labels but {scores.Count} scores.", nameof(scores));
         int n = positive.Count, pos = positive.Count(p => p), neg = n - pos;
         var labels = positive.Select(p => p ? 1 : 0).ToArray();
-        var flagged = scores.Select(s => s >= threshold).ToArray();
         double Rate(int[] idx, bool wantPositive)
         {
             int total = 0, hits = 0;

@@ -99,7 +99,10 @@ public static class DetectionModelCard
         if (recallFirst)
             L($"- Why: the request puts missing a {finding} above a false mark (\"less likely to be missed\"), so the threshold favours recall; expect more false marks than a balanced threshold would give.");
         L(string.Create(Inv, $"- Non-maximum suppression at IoU {d.NmsIou:0.00} (overlapping marks of one finding are merged; two findings closer than that overlap may show as one{(d.MultiClass ? "; within each class only, so one place may carry marks of two classes" : "")}), at most {d.MaxDetections} boxes per image."));
-        if (d.MultiClass) L("- One score threshold for every class (chosen on the pooled validation boxes); a rare class may deserve its own, which this model does not set.");
+        if (d.MultiClass)
+            L(e.Final.ClassThresholds.Count > 0
+                ? string.Create(Inv, $"- Each class has its own threshold, chosen on its validation boxes the same way: {string.Join(", ", e.Final.ClassThresholds.Select((t, k) => $"{(k < d.Classes.Count ? d.Classes[k] : k.ToString(Inv))} {t:0.000}"))}; a class with fewer than {Clinforge.Evaluation.DetectionMetrics.MinBoxesForClassThreshold} validation boxes keeps the pooled threshold above, since a threshold chosen on a handful of boxes is noise.")
+                : "- One score threshold for every class (chosen on the pooled validation boxes).");
         L();
         L("## Test metrics (sealed test split, looked at once)");
         L();

@@ -231,3 +231,92 @@ public sealed class DetectionMetricsTests
             Assert.Equal(overall[name], only.Metrics[name]);
     }
 }
+
+/// <summary>Per-class operating thresholds for a detector that keeps classes apart, pinned by hand-computed cases.</summary>
+public sealed class DetectionClassThresholdTests
+{
+    private static BoundingBox Box(double x, int cls, double score = 1) => new(x, 0.1, x + 0.2, 0.3, cls, score);
+
+    /// <summary>
+    /// Ten images of class 0 each with a hit at 0.9 and a false mark at 0.3, and ten of class 1 each with
+    /// a hit at 0.2. Pooled F1: at 0.9 P 1 R 0.5 (F1 2/3); at 0.3 P 1/2 R 1/2; at 0.2 P 2/3 R 1 (F1 0.8) → 0.2,
+    /// which keeps class 0's ten false marks. Per class: class 0 → 0.9 (F1 1), class 1 → 0.2 (F1 1).
+    /// </summary>
+    private static List<ImageDetections> TwoClasses(int perClass)
+    {
+        var images = new List<ImageDetections>();
+        for (int i = 0; i < perClass; i++)
+        {
+            images.Add(new ImageDetections([Box(0.1, 0)], [Box(0.1, 0, 0.9), Box(0.6, 0, 0.3)]));
+            images.Add(new ImageDetections([Box(0.1, 1)], [Box(0.1, 1, 0.2)]));
+        }
+        return images;
+    }
+
+    [Fact]
+    public void Should_GiveEachClassTheThresholdThatMaximisesItsOwnF1_When_ItHasEnoughValidationBoxes()
+    {
+        // given
+        var images = TwoClasses(DetectionMetrics.MinBoxesForClassThreshold);
+        var (pooled, pooledF1) = DetectionMetrics.BestThreshold(images, 1);
+
+        // when
+        var perClass = DetectionMetrics.BestClassThresholds(images, 2, 1, pooled);
+
+        // then: the pooled threshold keeps class 0's false marks; per class, none is kept and every finding is
+        Assert.Equal(0.2, pooled, 9);
+        Assert.Equal(0.8, pooledF1, 9);
+        Assert.Equal([0.9, 0.2], perClass.Select(t => Math.Round(t, 9)));
+        var counts = DetectionMetrics.CountsAt(images, 0.5, new DetectionOperatingPoint(pooled, perClass));
+        Assert.Equal(new DetectionCounts(20, 0, 0), counts);
+        Assert.Equal(new DetectionCounts(20, 10, 0), DetectionMetrics.CountsAt(images, 0.5, pooled));
+    }
+
+    [Fact]
+    public void Should_KeepThePooledThreshold_When_AClassHasTooFewValidationBoxes()
+    {
+        // given: one box fewer than the minimum per class
+        var images = TwoClasses(DetectionMetrics.MinBoxesForClassThreshold - 1);
+
+        // when
+        var perClass = DetectionMetrics.BestClassThresholds(images, 3, 1, 0.42);
+
+        // then: every class (and the class with no box at all) keeps the pooled threshold
+        Assert.Equal([0.42, 0.42, 0.42], perClass);
+    }
+
+    [Fact]
+    public void Should_ScoreTheObjectiveAtPerClassThresholds_When_TheDetectorKeepsClassesApart()
+    {
+        // given
+        var images = TwoClasses(DetectionMetrics.MinBoxesForClassThreshold);
+
+        // when: the validation objective with two classes, and as if one class
+        var two = DetectionObjective.Score(DetectionMetricNames.F2, images.Select(i => i.Truth).ToList(), images.Select(i => i.Predicted).ToList(), classes: 2);
+        var one = DetectionObjective.Score(DetectionMetricNames.F2, images.Select(i => i.Truth).ToList(), images.Select(i => i.Predicted).ToList());
+
+        // then: recall 1 and precision 1 at the per-class operating point; one class has no per-class thresholds
+        Assert.Equal([0.9, 0.2], two.ClassThresholds!.Select(t => Math.Round(t, 9)));
+        Assert.Equal(1.0, two.Specificity, 9);
+        Assert.Equal(1.0, two.Objective, 9);
+        Assert.Null(one.ClassThresholds);
+        Assert.Equal(2.0 / 3, one.Specificity, 9);
+    }
+
+    [Fact]
+    public void Should_EvaluateEachClassAtItsThreshold_When_AnOperatingPointHasClassThresholds()
+    {
+        // given
+        var images = TwoClasses(DetectionMetrics.MinBoxesForClassThreshold);
+        var operating = new DetectionOperatingPoint(0.2, [0.9, 0.2]);
+
+        // when
+        var overall = DetectionMetrics.Evaluate(images, operating, 100, 1);
+        var byClass = DetectionMetrics.EvaluateByClass(images, ["elbow", "wrist"], operating, 100, 1);
+
+        // then: class 0's false marks at 0.3 are not kept
+        Assert.Equal(1.0, overall["precision"].Value, 9);
+        Assert.Equal(1.0, byClass[0].Metrics["precision"].Value, 9);
+        Assert.Equal(0.5, DetectionMetrics.EvaluateByClass(images, ["elbow", "wrist"], 0.2, 100, 1)[0].Metrics["precision"].Value, 9);
+    }
+}

@@ -138,6 +138,13 @@ public sealed class DetectionCliTests
         Assert.All(parts, p => Assert.Contains($"| {p} |", modelCard, StringComparison.Ordinal));
         Assert.DoesNotContain("single-class", modelCard, StringComparison.Ordinal);
         Assert.Contains("id=\"class-table\"", File.ReadAllText(Path.Combine(run.ReportDir, "report.html")), StringComparison.Ordinal);
+        // and each class has its operating threshold, chosen on validation (the pooled one where a class has few validation boxes), carried into the package
+        var trialMetrics = Json.Read<TrialMetrics>(run.Trial(evaluation.Final.Trial).Metrics);
+        Assert.Equal(3, trialMetrics.Best!.ClassThresholds!.Count);
+        Assert.Equal(trialMetrics.Best.ClassThresholds, evaluation.Final.ClassThresholds);
+        var manifest = Json.Read<Clinforge.Cli.DetectionPackageManifest>(Path.Combine(run.PackageDir, "detection_manifest.json"));
+        Assert.Equal(evaluation.Final.ClassThresholds, manifest.ClassThresholds);
+        Assert.Contains("Each class has its own threshold", modelCard, StringComparison.Ordinal);
 
         // when: the package marks new images
         var images = Directory.GetFiles(Path.Combine(data, "val", "images")).Order(StringComparer.Ordinal).Take(8).ToArray();
@@ -151,6 +158,9 @@ public sealed class DetectionCliTests
         Assert.Equal(parts, doc.RootElement.GetProperty("legend").EnumerateArray().Select(x => x.GetProperty("class").GetString()));
         var boxes = doc.RootElement.GetProperty("images").EnumerateArray().SelectMany(r => r.GetProperty("boxes").EnumerateArray()).ToList();
         Assert.All(boxes, b => Assert.Contains(b.GetProperty("class").GetString(), parts));
+        // and every box drawn reaches its own class's threshold, which the JSON lists
+        Assert.Equal(parts, doc.RootElement.GetProperty("class_thresholds").EnumerateArray().Select(x => x.GetProperty("class").GetString()));
+        Assert.All(boxes, b => Assert.True(b.GetProperty("score").GetDouble() >= manifest.ClassThresholds[b.GetProperty("class_index").GetInt32()]));
 
         // when: the package is evaluated externally on the folder's val images
         var evalDir = tmp.Combine("eval");
