@@ -17,7 +17,8 @@ namespace Clinforge.Bench;
 /// labels stay valid) and written as PNG, so no trial, validation or test pass decodes the 512-px
 /// JPEGs again; with <c>--size 0</c> they are symbolic links. <c>--negatives-ratio R</c> (default 1)
 /// keeps at most R fracture-free images per positive in train and validation (seeded; the test split
-/// keeps everything), which shortens loading and every validation pass.
+/// keeps everything), which shortens loading and every validation pass. <c>--classes body-parts</c>
+/// answers the spec's classes question so the detector keeps the data's seven classes apart.
 ///
 /// Defaults sized for ~12 minutes of wall time per setting on a free 2-core machine: 1 round (trial 0
 /// + one playbook trial) × 5 minutes per trial, plus inspection, derivation and the test look. The
@@ -41,6 +42,8 @@ internal static class DetectionBench
         string? threads = Program.Option(args, "--threads");
         int seed = Program.Option(args, "--seed") is { } s ? int.Parse(s, inv) : 17;
         string? only = Program.Option(args, "--only");
+        // --classes body-parts answers the spec's "classes" question so the detector keeps the data's body-part classes apart.
+        bool bodyParts = Program.Option(args, "--classes") is { } cl && (cl == "body-parts" ? true : throw new ArgumentException($"--classes {cl}: only 'body-parts' is known (default: one fracture class)"));
         var results = new List<string>();
         foreach (var (name, keep) in new[] { ("a-all-boxes", 1.0), ("b-5pct-boxes", 0.05) })
         {
@@ -50,9 +53,16 @@ internal static class DetectionBench
             var data = Derive(source, Path.Combine(root, "data"), keep, seed, size, negativesRatio, limit, out var summary);
             Console.WriteLine($"   derived in {clock.Elapsed.TotalSeconds:F0}s");
             var runDir = Path.Combine(root, "run");
+            string[] answers = ["--non-interactive"];
+            if (bodyParts)
+            {
+                var file = Path.Combine(root, "answers.json");
+                File.WriteAllText(file, "{\"classes\": \"body parts\"}");
+                answers = ["--answers", file];
+            }
             Console.WriteLine($"== ({name}) {summary}; {rounds} round(s) x {minutes} min; run folder {runDir}");
             int code = Program.RunCli(["develop", "--request", Seed, "--data", data, "--rounds", rounds.ToString(inv),
-                "--trial-minutes", minutes.ToString(inv), "--run", runDir, "--seed", seed.ToString(inv), "--non-interactive", .. (threads is null ? Array.Empty<string>() : ["--threads", threads])]);
+                "--trial-minutes", minutes.ToString(inv), "--run", runDir, "--seed", seed.ToString(inv), .. answers, .. (threads is null ? Array.Empty<string>() : ["--threads", threads])]);
             var wall = clock.Elapsed;
             if (code != 0) throw new InvalidOperationException($"{name}: clinforge develop exited with {code}");
             var run = new RunPaths(runDir);
@@ -72,6 +82,7 @@ internal static class DetectionBench
                     lines.Add($"  {x.Label + " (trial " + x.Trial + ")",-22} image level ({il.Positives} pos, {il.Negatives} neg): AUC {Fmt(il.Auc)}, sensitivity {Fmt(il.Sensitivity)}, specificity {Fmt(il.Specificity)}");
             if (e.ImageLevelChange is { } change)
                 lines.Add($"  image-level AUC final - initial {change.AucDifference.ToString("+0.000;-0.000;0.000", inv)} (DeLong p = {change.PValue.ToString("0.000", inv)})");
+            foreach (var l in DetectionCommandsTable(e)) lines.Add(l);
             lines.Add($"  training throughput {speeds.DefaultIfEmpty().Average():F1} images/s (mean over trials); wall time {wall.TotalMinutes:F1} min");
             foreach (var l in lines) Console.WriteLine(l);
             results.AddRange(lines);
@@ -142,6 +153,13 @@ internal static class DetectionBench
         summary = $"training positives with boxes {boxed.Count} of {trainPositives.Count} ({100.0 * boxed.Count / Math.Max(1, trainPositives.Count):0.#}%), {train.Count - val.Count - trainPositives.Count} training negatives (at most {negativesRatio:G3} per positive), validation {val.Count} images with boxes; images {(size > 0 ? $"grey PNG, longer side {size} px" : "linked")}";
         return target;
     }
+
+    /// <summary>The final model's per-class rows (multi-class runs only), with each class's threshold.</summary>
+    private static IEnumerable<string> DetectionCommandsTable(DetectionEvaluation e) =>
+        e.Final.PerClass.Select((c, k) => string.Create(CultureInfo.InvariantCulture,
+            $"    {c.Class,-20} boxes {c.Boxes,4} thr {e.Final.Operating.For(k):0.00}  AP@50 {F(c.Metrics["map50"])}  recall {F(c.Metrics["recall"])}  precision {F(c.Metrics["precision"])}"));
+
+    private static string F(Estimate x) => double.IsNaN(x.Value) ? "n/a" : string.Create(CultureInfo.InvariantCulture, $"{x.Value:0.000} [{x.Lower:0.000}, {x.Upper:0.000}]");
 
     private static string LabelOf(string source, string split, string image) =>
         Path.Combine(source, split, "labels", Path.GetFileNameWithoutExtension(image) + ".txt");

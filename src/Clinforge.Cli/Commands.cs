@@ -193,6 +193,11 @@ internal static class Commands
             acceptance = new ShortcutAcceptanceRule(Objective.From(spec), ShortcutPolicy.From(spec));
             AnsiConsole.MarkupLine($"[bold]Confounder[/] '{Markup.Escape(spec.Confounders[0].Name)}': debiasing moves first; a change is kept by the shortcut rule (primary metric and reliance on the confounder).");
         }
+        else if (spec.Task == TaskKind.Detection && card.Detection is not null && DatasetReader.Open(card.Source).Detection is { } boxes)
+        {
+            // Detection objectives on a few hundred validation images are noisy: a change is kept only when it beats the best beyond validation resampling noise.
+            acceptance = new DetectionAcceptance(Objective.From(spec), run, boxes.LabelsFor(initial.Detection?.Classes ?? []), seed);
+        }
         var loop = new DeveloperLoop(run, journal, proposer, runner, new ConsoleMonitor(Objective.From(spec)), parallel, acceptance);
         AnsiConsole.MarkupLine($"[bold]Developing[/]: 1 initial trial + up to {rounds} refinement rounds, {budget.TotalSeconds:F0}s each; objective on validation: [green]{Markup.Escape(Objective.From(spec).Describe())}[/]");
         var stop = new StopPolicy(rounds, settings.BudgetMinutes is { } m ? TimeSpan.FromMinutes(m) : null, settings.PlateauPatience);

@@ -22,6 +22,13 @@ public sealed record BoundingBox(double X1, double Y1, double X2, double Y2, int
     }
 }
 
+/// <summary>Detections of one image (normalised boxes with scores), as written to JSON.</summary>
+public sealed record ImageBoxes(string Id, IReadOnlyList<BoundingBox> Boxes)
+{
+    /// <summary>A detection trial's best-epoch detections on the fully supervised validation images, in the trial folder.</summary>
+    public const string ValidationFile = "val_detections.json";
+}
+
 /// <summary>
 /// A detector's operating point: the score a box needs to be shown. One pooled threshold, or, for a
 /// detector that keeps classes apart, one per class (each chosen on validation; a class with too few

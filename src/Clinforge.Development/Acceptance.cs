@@ -15,6 +15,13 @@ public interface IAcceptance
 {
     /// <summary>Decides on <paramref name="candidate"/> against the best kept trial so far (null before the first is kept).</summary>
     AcceptanceDecision Decide(TrialMetrics candidate, TrialMetrics? best, double? bestObjective);
+
+    /// <summary>
+    /// The same decision when the rule needs the trials' own files (their numbers in the run folder);
+    /// the loop calls this one. By default it ignores the numbers.
+    /// </summary>
+    AcceptanceDecision Decide(int candidateNumber, int? bestNumber, TrialMetrics candidate, TrialMetrics? best, double? bestObjective) =>
+        Decide(candidate, best, bestObjective);
 }
 
 /// <summary>The default: accept if the clinician's objective improved on validation (Algorithm 1 of Zhao et al. 2026).</summary>

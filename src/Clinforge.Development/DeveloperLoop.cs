@@ -119,7 +119,7 @@ public sealed class DeveloperLoop(RunPaths run, Journal journal, IProposer propo
         double? bestBefore = bestRecord?.Objective;
         double? value = metrics.Best?.Objective;
         var bestMetrics = bestRecord is null || !File.Exists(run.Trial(bestRecord.Number).Metrics) ? null : Json.Read<TrialMetrics>(run.Trial(bestRecord.Number).Metrics);
-        var decision = (acceptance ?? new ObjectiveAcceptance(objective)).Decide(metrics, bestMetrics, bestBefore);
+        var decision = (acceptance ?? new ObjectiveAcceptance(objective)).Decide(number, bestRecord?.Number, metrics, bestMetrics, bestBefore);
         bool accepted = decision.Accepted;
         if (acceptance is not null) journal.Event("acceptance", $"{decision.Rule}: {decision.Reason}", number, Json.Serialize(decision));
         var record = new TrialRecord(number, proposal.Move, proposal.Change, proposal.Reason, proposal.Source,

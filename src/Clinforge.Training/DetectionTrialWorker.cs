@@ -7,9 +7,6 @@ using static TorchSharp.torch;
 
 namespace Clinforge.Training;
 
-/// <summary>Detections of one image (normalised boxes with scores), as written to JSON.</summary>
-public sealed record ImageBoxes(string Id, IReadOnlyList<BoundingBox> Boxes);
-
 /// <summary>
 /// The body of <c>clinforge trial</c> for detection specs (the same child process and run-folder
 /// contract as <see cref="TrialWorker"/>): reads the recipe and development splits, letterboxes the
@@ -19,7 +16,7 @@ public sealed record ImageBoxes(string Id, IReadOnlyList<BoundingBox> Boxes);
 public static class DetectionTrialWorker
 {
     /// <summary>File name of a trial's best validation detections.</summary>
-    public const string ValDetectionsFile = "val_detections.json";
+    public const string ValDetectionsFile = ImageBoxes.ValidationFile;
 
     /// <summary>Runs the trial; returns its metrics (also written to metrics.json).</summary>
     public static TrialMetrics Run(RunPaths run, int number, IReadOnlyList<DataItem> train, IReadOnlyList<DataItem> val,

@@ -187,3 +187,89 @@ public sealed class DetectionDevelopmentTests
         Assert.False(none.Propose);
     }
 }
+
+/// <summary>The detection acceptance rule: an improvement on validation must stand out from validation resampling noise.</summary>
+public sealed class DetectionAcceptanceTests
+{
+    private const int Images = 100;
+
+    private static BoundingBox Finding(int i) => new(0.1 + 0.005 * (i % 10), 0.2, 0.3 + 0.005 * (i % 10), 0.4);
+
+    /// <summary>Validation truth: every image has one finding.</summary>
+    private static Dictionary<string, DetectionLabel> Truth() =>
+        Enumerable.Range(0, Images).ToDictionary(i => $"v{i}", i => DetectionLabel.WithBoxes([Finding(i)]));
+
+    /// <summary>A trial folder whose validation detections hit the finding on the images in <paramref name="found"/> and nothing elsewhere.</summary>
+    private static TrialMetrics WriteTrial(RunPaths run, int number, IReadOnlySet<int> found)
+    {
+        var paths = run.Trial(number);
+        Directory.CreateDirectory(paths.Root);
+        Json.Write(Path.Combine(paths.Root, ImageBoxes.ValidationFile),
+            Enumerable.Range(0, Images).Select(i => new ImageBoxes($"v{i}", found.Contains(i) ? [Finding(i) with { Score = 0.9 }] : [])).ToList());
+        double f2 = 5.0 * found.Count / (5.0 * found.Count + 4.0 * (Images - found.Count));
+        var metrics = new TrialMetrics { Status = TrialStatus.Succeeded, Best = new ValidationMetrics(f2, DetectionMetricNames.F2, 0, 0, f2, found.Count / (double)Images, 1, 0.5) };
+        Json.Write(paths.Metrics, metrics);
+        return metrics;
+    }
+
+    [Fact]
+    public void Should_KeepTheChange_When_ItFindsClearlyMoreFindingsOnValidation()
+    {
+        // given: the best trial finds 20 of 100 validation findings, the candidate 60 (including those 20)
+        using var tmp = new TempDir();
+        var run = new RunPaths(tmp.Combine("run"));
+        var best = WriteTrial(run, 0, Enumerable.Range(0, 20).ToHashSet());
+        var candidate = WriteTrial(run, 1, Enumerable.Range(0, 60).ToHashSet());
+        var rule = new DetectionAcceptance(new Objective(DetectionMetricNames.F2, null, null), run, Truth(), seed: 5);
+
+        // when
+        var decision = rule.Decide(1, 0, candidate, best, best.Best!.Objective);
+
+        // then
+        Assert.True(decision.Accepted, decision.Reason);
+        Assert.Equal("detection:paired_bootstrap", decision.Rule);
+        Assert.Contains("better in 100% of resamples", decision.Reason, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void Should_DiscardTheChange_When_ItsGainOnValidationIsWithinResamplingNoise()
+    {
+        // given: the best finds images 0–29; the candidate loses 10 of them and finds 11 others (31 in all):
+        // its F2 is higher by 0.011, above the objective's 0.002 margin, but on different images
+        using var tmp = new TempDir();
+        var run = new RunPaths(tmp.Combine("run"));
+        var best = WriteTrial(run, 0, Enumerable.Range(0, 30).ToHashSet());
+        var candidate = WriteTrial(run, 1, Enumerable.Range(10, 31).ToHashSet());
+        var objective = new Objective(DetectionMetricNames.F2, null, null);
+        Assert.True(objective.Better(candidate.Best!.Objective, best.Best!.Objective));
+        var rule = new DetectionAcceptance(objective, run, Truth(), seed: 5);
+
+        // when
+        var decision = rule.Decide(1, 0, candidate, best, best.Best.Objective);
+
+        // then: the objective rule alone would keep it; the paired bootstrap cannot tell it from noise
+        Assert.False(decision.Accepted, decision.Reason);
+        Assert.Equal("detection:paired_bootstrap", decision.Rule);
+        Assert.Contains("under the 80% needed", decision.Reason, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void Should_FallBackToTheObjectiveRule_When_ATrialHasNoValidationDetections()
+    {
+        // given: the best trial's detections file is missing
+        using var tmp = new TempDir();
+        var run = new RunPaths(tmp.Combine("run"));
+        var best = WriteTrial(run, 0, Enumerable.Range(0, 30).ToHashSet());
+        var candidate = WriteTrial(run, 1, Enumerable.Range(10, 31).ToHashSet());
+        File.Delete(Path.Combine(run.Trial(0).Root, ImageBoxes.ValidationFile));
+        var rule = new DetectionAcceptance(new Objective(DetectionMetricNames.F2, null, null), run, Truth(), seed: 5);
+
+        // when
+        var decision = rule.Decide(1, 0, candidate, best, best.Best!.Objective);
+
+        // then: kept by the objective, and the reason says the noise check could not run
+        Assert.True(decision.Accepted);
+        Assert.Equal("detection:objective_fallback", decision.Rule);
+        Assert.Contains("could not be paired", decision.Reason, StringComparison.Ordinal);
+    }
+}
