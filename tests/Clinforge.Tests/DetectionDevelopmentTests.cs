@@ -212,18 +212,25 @@ public sealed class DetectionAcceptanceTests
         return metrics;
     }
 
+    private static readonly Objective F2 = new(DetectionMetricNames.F2, null, null);
+
+    /// <summary>Trial 0 (the best) finds <paramref name="best"/>, trial 1 <paramref name="candidate"/>; the rule decides on trial 1 (after <paramref name="tamper"/>).</summary>
+    private static AcceptanceDecision Decide(IEnumerable<int> best, IEnumerable<int> candidate, Action<RunPaths>? tamper = null)
+    {
+        using var tmp = new TempDir();
+        var run = new RunPaths(tmp.Combine("run"));
+        var b = WriteTrial(run, 0, best.ToHashSet());
+        var c = WriteTrial(run, 1, candidate.ToHashSet());
+        tamper?.Invoke(run);
+        return new DetectionAcceptance(F2, run, Truth(), seed: 5).Decide(1, 0, c, b, b.Best!.Objective);
+    }
+
     [Fact]
     public void Should_KeepTheChange_When_ItFindsClearlyMoreFindingsOnValidation()
     {
         // given: the best trial finds 20 of 100 validation findings, the candidate 60 (including those 20)
-        using var tmp = new TempDir();
-        var run = new RunPaths(tmp.Combine("run"));
-        var best = WriteTrial(run, 0, Enumerable.Range(0, 20).ToHashSet());
-        var candidate = WriteTrial(run, 1, Enumerable.Range(0, 60).ToHashSet());
-        var rule = new DetectionAcceptance(new Objective(DetectionMetricNames.F2, null, null), run, Truth(), seed: 5);
-
         // when
-        var decision = rule.Decide(1, 0, candidate, best, best.Best!.Objective);
+        var decision = Decide(Enumerable.Range(0, 20), Enumerable.Range(0, 60));
 
         // then
         Assert.True(decision.Accepted, decision.Reason);
@@ -235,17 +242,11 @@ public sealed class DetectionAcceptanceTests
     public void Should_DiscardTheChange_When_ItsGainOnValidationIsWithinResamplingNoise()
     {
         // given: the best finds images 0–29; the candidate loses 10 of them and finds 11 others (31 in all):
-        // its F2 is higher by 0.011, above the objective's 0.002 margin, but on different images
-        using var tmp = new TempDir();
-        var run = new RunPaths(tmp.Combine("run"));
-        var best = WriteTrial(run, 0, Enumerable.Range(0, 30).ToHashSet());
-        var candidate = WriteTrial(run, 1, Enumerable.Range(10, 31).ToHashSet());
-        var objective = new Objective(DetectionMetricNames.F2, null, null);
-        Assert.True(objective.Better(candidate.Best!.Objective, best.Best!.Objective));
-        var rule = new DetectionAcceptance(objective, run, Truth(), seed: 5);
+        // its F2 is higher by 0.011 (150/430 → 155/431), above the objective's 0.002 margin, but on different images
+        Assert.True(F2.Better(155.0 / 431, 150.0 / 430));
 
         // when
-        var decision = rule.Decide(1, 0, candidate, best, best.Best.Objective);
+        var decision = Decide(Enumerable.Range(0, 30), Enumerable.Range(10, 31));
 
         // then: the objective rule alone would keep it; the paired bootstrap cannot tell it from noise
         Assert.False(decision.Accepted, decision.Reason);
@@ -257,15 +258,8 @@ public sealed class DetectionAcceptanceTests
     public void Should_FallBackToTheObjectiveRule_When_ATrialHasNoValidationDetections()
     {
         // given: the best trial's detections file is missing
-        using var tmp = new TempDir();
-        var run = new RunPaths(tmp.Combine("run"));
-        var best = WriteTrial(run, 0, Enumerable.Range(0, 30).ToHashSet());
-        var candidate = WriteTrial(run, 1, Enumerable.Range(10, 31).ToHashSet());
-        File.Delete(Path.Combine(run.Trial(0).Root, ImageBoxes.ValidationFile));
-        var rule = new DetectionAcceptance(new Objective(DetectionMetricNames.F2, null, null), run, Truth(), seed: 5);
-
         // when
-        var decision = rule.Decide(1, 0, candidate, best, best.Best!.Objective);
+        var decision = Decide(Enumerable.Range(0, 30), Enumerable.Range(10, 31), run => File.Delete(Path.Combine(run.Trial(0).Root, ImageBoxes.ValidationFile)));
 
         // then: kept by the objective, and the reason says the noise check could not run
         Assert.True(decision.Accepted);
