@@ -26,6 +26,7 @@ internal static class Program
     private static int Main(string[] args)
     {
         if (args.Length > 0 && args[0] == "throughput") return Throughput.Run(args);
+        if (args.Length > 0 && args[0] == "conv-paths") return ConvPaths.Run(args);
         if (args.Length > 0 && args[0] == "detection-throughput") return DetectionThroughput.Run(args);
         if (args.Length > 0 && args[0] == "detection") return DetectionBench.Run(args);
         if (args.Length > 0 && args[0] == "search") return Search(args);

@@ -111,6 +111,28 @@ public static class ConvolutionCheck
         return decided;
     }
 
+    /// <summary>
+    /// Switches this process to a named path regardless of the check (for benchmarks that measure what each
+    /// path costs; training uses <see cref="Current"/>). Returns the path now in force.
+    /// </summary>
+    public static ConvolutionPath Use(string name)
+    {
+        var basis = Current;
+        lock (s_gate)
+        {
+            if (!SetOneDnn(name != "onednn-off") && name == "onednn-off")
+                throw new ClinforgeException("oneDNN cannot be switched off in this libtorch build.");
+            s_current = name switch
+            {
+                "onednn" => basis with { Name = name, PadMultiple = 0, Reason = "chosen by the caller" },
+                "padded" => basis with { Name = name, PadMultiple = PadTo, Reason = "chosen by the caller" },
+                "onednn-off" => basis with { Name = name, PadMultiple = 0, Reason = "chosen by the caller" },
+                _ => throw new ClinforgeException($"unknown convolution path '{name}': expected onednn, padded or onednn-off."),
+            };
+            return s_current;
+        }
+    }
+
     /// <summary>Runs the check now (no cache) and applies its decision to this process.</summary>
     public static ConvolutionPath Run(int threads, string machine, string library)
     {
