@@ -80,7 +80,7 @@ public sealed record TrialMetrics
     public IReadOnlyList<double>? MemberObjectives { get; init; }
     // Successive halving (recipe search): every candidate evaluated, rung by rung, and the value kept.
     public KnobSearchResult? Search { get; init; }
-    // Named confounder (issue 8): how far the validation predictions depend on it.
+    // Named confounder: how far the validation predictions depend on it.
     public ConfounderDependence? Confounder { get; init; }
 }
 
@@ -113,7 +113,7 @@ public sealed record TrialRecord(
 {
     /// <summary>
     /// The accepted trial with the highest objective (ties: the earliest), or null. When some trial was
-    /// kept with a lower objective than the best before it (the shortcut rule of issue 8 trades a little
+    /// kept with a lower objective than the best before it (the shortcut rule trades a little
     /// objective for less reliance on a confounder), the most recently accepted trial (by finish time,
     /// then number) is the best: each acceptance was judged against the best at that moment.
     /// </summary>

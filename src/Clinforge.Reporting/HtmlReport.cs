@@ -263,7 +263,7 @@ public static class HtmlReport
         if (c.Shortcut is { } s) ShortcutPanel(sb, c.Confounder, s);
     }
 
-    /// <summary>The debiasing rounds' outcome (issue 8): labelling, baseline vs refined with CIs, and the verdict.</summary>
+    /// <summary>The debiasing rounds' outcome: labelling, baseline vs refined with CIs, and the verdict.</summary>
     private static void ShortcutPanel(StringBuilder sb, string confounder, Clinforge.Evaluation.ShortcutSummary s)
     {
         static string Num(double v) => double.IsNaN(v) ? "—" : v.ToString("0.000", Inv);
