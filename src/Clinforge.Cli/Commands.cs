@@ -58,6 +58,9 @@ internal static class Commands
           clinforge trial --run DIR --trial N --budget-seconds S [--threads T]
               (internal) trains one trial; started by the developer loop as a child process.
 
+        Every command: --allow-root DIR (repeatable) lets data files lie in DIR besides the dataset's own
+        folder; --max-image-pixels N raises the largest image read (default 64000000, checked before decoding).
+
         Environment: CLINFORGE_LLM=openai:MODEL | openai-compatible:URL:MODEL | ollama:MODEL makes the
         parser and the proposer use a language model (validated, with the offline rules as fallback).
         """);

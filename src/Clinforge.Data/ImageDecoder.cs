@@ -59,7 +59,8 @@ public static class ImageDecoder
         }
         catch (Exception e) when (IsDecodeFailure(e))
         {
-            return (null, Reason(e), false);
+            // A file cut short often fails inside the decoder first; its missing end is the clearer reason.
+            return (null, TruncationOf(path) ?? Reason(e), false);
         }
         try
         {
@@ -115,6 +116,13 @@ public static class ImageDecoder
         {
             return (false, Reason(e), false);
         }
+    }
+
+    /// <summary>Why a file of a recognised format is truncated, or null (also when that cannot be told).</summary>
+    private static string? TruncationOf(string path)
+    {
+        try { return Image.DetectFormat(path) is { } format ? Truncation(path, format.Name) : null; }
+        catch (Exception e) when (IsDecodeFailure(e)) { return null; }
     }
 
     /// <summary>DICOM Part 10: a 128-byte preamble, then "DICM"; or the .dcm extension.</summary>
