@@ -398,13 +398,14 @@ internal static class Commands
 
     public static int Parse(string[] argv)
     {
-        var a = new Args(argv, new HashSet<string> { "json" });
+        var a = new Args(argv, new HashSet<string> { "json", "show-heldout" });
         // parse --eval: measure the parser on a corpus (IntentCommands) instead of parsing one request.
         if (a.Get("eval") is { } corpus)
         {
+            bool showHeldOut = a.Flag("show-heldout");
             a.RejectUnknown();
-            if (a.Positional.Count != 0) throw new ClinforgeException("usage: clinforge parse --eval corpus.jsonl");
-            return IntentCommands.Eval(corpus);
+            if (a.Positional.Count != 0) throw new ClinforgeException("usage: clinforge parse --eval corpus.jsonl [--show-heldout]");
+            return IntentCommands.Eval(corpus, showHeldOut);
         }
         if (a.Positional.Count != 1) throw new ClinforgeException("usage: clinforge parse \"REQUEST\" (--data PATH | --classes \"a,b\") [--json]  |  clinforge parse --eval corpus.jsonl");
         var dataset = a.Get("classes") is null ? DatasetReader.Open(Path.GetFullPath(a.Require("data", "the dataset whose class names the request refers to"))) : null;
