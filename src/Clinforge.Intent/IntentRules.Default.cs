@@ -43,8 +43,9 @@ public sealed partial class IntentRules
             new(@"\b(?:show|tell|see|know|indicate|display)(?:s|ing)?\s+(?:me\s+|us\s+)?(?:on\s+the\s+(?:image|film|picture|scan)\s+)?where\b", TaskKind.Detection),
             new(@"(?<=(?:^|[.;:!?,]\s*|\b(?:and|to|please|pls|then|also|you|it|should|must|would|will|can|could|just)\s+))mark(?:s|ed|ing)?\b(?!\s+(?:as|down)\b)", TaskKind.Detection),
             new(@"\b(?:rectangle|frame)s?\s+(?:around|round)\b|\bpick(?:s|ed|ing)?\s+out\b", TaskKind.Detection),
+            new(@"\b(?:show|give|mark|indicate|display)\w*\s+(?:me\s+)?(?:their|its|the)\s+(?:positions?|locations?)\b|\bwhere\s+on\s+the\s+(?:image|film|frame|picture)\b", TaskKind.Detection),
             new(@"\bmarkier\w*|\beinzeichn\w*|\blokalisier\w*|\bwo\s+(?:ist|sind|liegt|liegen)\b|\brahmen\b", TaskKind.Detection),
-            new(@"\bshad(?:e|es|ed|ing)\b|\b(?:a|the)\s+mask\s+(?:of|for)\b|\bsegmentier\w*|\bumrand\w*|\babgrenz\w*|\bpixelgenau\b", TaskKind.Segmentation),
+            new(@"\bdraw\w*\s+(?:a\s+line\s+)?(?:a?round|the\s+(?:edge|border|outline|margin)s?)\b|\btrac(?:e|es|ed|ing)\s+(?:the\s+)?(?:edge|border|outline|margin|contour)s?\b|\bshad(?:e|es|ed|ing)\b|\b(?:a|the)\s+mask\s+(?:of|for)\b|\bsegmentier\w*|\bumrand\w*|\babgrenz\w*|\bpixelgenau\b", TaskKind.Segmentation),
             new(@"\bhighlight(?:s|ed|ing)?\b", TaskKind.Detection),
             new(@"\bpoint(?:s|ing)?\s+(?:it\s+|them\s+)?out\b", TaskKind.Detection),
             new(@"\bpoint(?:s|ing)?\s+(?:to|at)(?=\s+(?:it|them|the|where|each)\b)", TaskKind.Detection),
@@ -82,11 +83,15 @@ public sealed partial class IntentRules
             new(@"\blean\w*\s+(?:towards?\s+)?(?:calling|flagging|over\s?call\w*|sensitivity)\b", PreferenceEffect.Sensitivity),
             new(@"\b(?:very|highly|extremely|more|most|be|is)\s+sensitive\b", PreferenceEffect.Sensitivity),
             new(@"\bsensitivity\s+(?:first|is\s+(?:key|king|paramount|the\s+priority|what\s+matters)|matters\s+(?:most|more)|is\s+what\s+matters(?:\s+most)?)\b", PreferenceEffect.Sensitivity),
-            new(@"\bnever\s+tell\b[^.;!?]{0,40}\b(?:fine|ok|okay|healthy|normal|benign|nothing)\b|\bfalse(?:ly)?\s+reassur\w*", PreferenceEffect.Sensitivity, negatable: false),
+            // False reassurance: "never tell me a film is clear when there's a PTX".
+            new(@"(?:\b(?:never|not|dont)|n't)\b[^.;!?]{0,15}?\b(?:tell|call|say|label|report|send)\w*\b[^.;!?]{0,40}?\b(?:clear|fine|ok|okay|healthy|normal|benign|negative|nothing|home)\b|\bfalse(?:ly)?\s+reassur\w*", PreferenceEffect.Sensitivity, negatable: false),
             new(@"\bausschlie?s+en\b|\bausschluss\b", PreferenceEffect.Sensitivity),
             new(@"\bspecificity\s+(?:first|is\s+(?:key|king|paramount|the\s+priority|what\s+matters)|matters\s+(?:most|more))\b", PreferenceEffect.Specificity),
             new(@"\bonly\s+(?:call|flag|say|diagnose|report|mark)\w*\b[^.;!?]{0,40}\b(?:when|if)\s+(?:it\s+is\s+|it's\s+|its\s+|clearly|really|sure|certain|confident|definite)", PreferenceEffect.Specificity),
             new(@"\bbe\s+conservative\b|\bkonservativ\b", PreferenceEffect.Specificity),
+            // A positive call must be trusted: "it has to be right when it says yes".
+            new(@"\b(?:right|correct|sure|certain|reliable|trustworthy|trusted)\s+when\s+it\s+(?:says|calls|flags|reports)\s+(?:yes|positive|it|so|[a-z]+)\b|\bwhen\s+it\s+says\s+(?:yes|positive)\b[^.;!?]{0,30}\b(?:right|correct|sure|certain|reliable)\b", PreferenceEffect.Specificity),
+            new(@"\btoo\s+many\s+(?:people|patients|referrals|cases|recalls|biopsies|excisions)\b|\b(?:send|sending|refer|referring|recall|recalling)\s+too\s+many\b", PreferenceEffect.Specificity),
             new(@"\btoo\s+many\s+{false_alarm}|\bkeep\s+{false_alarm}\s+(?:rare|low|down|few|to\s+a\s+minimum)\b|\b(?:moglichst\s+)?wenig\w*\s+{false_alarm}|\b(?:flood|swamp|overwhelm)\w*\b[^.;!?]{0,30}\bwith\s+{false_alarm}", PreferenceEffect.Specificity),
             new(@"(?:\b(?:not|dont)|n't)\s+want\s+(?:to\s+)?(?:(?!(?:miss|mind)\b)[a-z']+\s+){0,5}?{false_alarm}", PreferenceEffect.Specificity, negatable: false),
             new(@"(?<!\bnot\s+(?:worried|concerned|bothered|fussed)\s+(?:about|by)\s+)\b(?:unnecessary|needless|unneeded|avoidable|unnotig\w*)\s+(?:[a-z]+\s+)?(?:biops|operation|surger|procedure|excision|referral|treatment|intervention|recall|drain|admission|scan|test|antibiotic|exzision|eingriff|therapie|drainage|theatre|colonoscop|follow|work\s?up)\w*", PreferenceEffect.Specificity, negatable: false),
@@ -160,7 +165,7 @@ public sealed partial class IntentRules
             new(@"\bshortcuts?\s+(?:like|such\s+as)\s+" + NounPhraseAfter, MentionSide.After),
             new(NounPhraseBefore + @"\s+(?:should|must|shall)\s*(?:not|n't)\s+be\s+what\s+(?:the\s+)?(?:model|ai|algorithm|network|system)\s+(?:looks|focuses|relies)\s+(?:at|on)\b", MentionSide.Before, negatable: false),
             new(NounPhraseBefore + @"\s+(?:should|must|shall)\s*(?:not|n't)\s+(?:matter|influence|affect|drive|change)\b", MentionSide.Before, negatable: false),
-            new(NounPhraseBefore + @"\s+(?:is|are)\s+(?:a\s+)?(?:confounders?|confounding|shortcuts?|spurious)\b", MentionSide.Before),
+            new(NounPhraseBefore + @"\s+(?:is|are)\s+(?:a\s+|an\s+)?(?:dead\s+)?(?:confounders?|confounding|shortcuts?|spurious|giveaways?|give\s+aways?|tell\s?tales?|clues?|proxy|proxies|cheat\s+sheets?)\b", MentionSide.Before),
             // Things added because of the diagnosis give the answer away: "drains are placed after diagnosis".
             new(NounPhraseBefore + @"\s+(?:is|are|get|gets|was|were)\s+(?:usually\s+|often\s+|only\s+|typically\s+)?(?:placed|inserted|put\s+in|added|applied|drawn|made)\s+(?:only\s+)?(?:after|because\s+of|once)\s+(?:the\s+)?(?:diagnosis|it\s+is\s+diagnosed|treatment)\b", MentionSide.Before, negatable: false),
             new(@"\b(?:regardless\s+of|independent(?:ly)?\s+of|irrespective\s+of)\s+" + NounPhraseAfter, MentionSide.After),
@@ -168,7 +173,7 @@ public sealed partial class IntentRules
             // scanner", "must not cheat off the tube", "don't use the markers".
             new(@"(?:\b(?:not|never|dont|doesnt)|n't)\s+(?:(?:want|let|allow)\s+(?:(?:it|the\s+model|the\s+network|the\s+ai)\s+)?(?:to\s+)?)?(?:(?:just|simply|only|merely)\s+)?(?:learn(?:s|ing)?\s+from|learn(?:s|ing)?|recogni[sz](?:e|es|ing)|cheat(?:s|ing)?\s+(?:off|from|on|with)|use|using|key(?:s|ing)?\s+(?:on|off)|pick(?:s|ing)?\s+up\s+on|latch(?:es|ing)?\s+onto|exploit|exploiting|look(?:s|ing)?\s+at)\s+" + NounPhraseAfter, MentionSide.After, negatable: false),
             new(@"\bmake\s+sure\s+(?:it|the\s+model)(?:'s|\s+is)?\s+not\s+(?:picking\s+up\s+on|using|learning(?:\s+from)?|looking\s+at)\s+" + NounPhraseAfter, MentionSide.After, negatable: false),
-            new(@"\b(?:learn|look\s+at|focus\s+on)\s+(?:the\s+)?[a-z]+(?:\s+[a-z]+)?,?\s+(?:instead\s+of|rather\s+than|not)\s+(?:at\s+)?" + NounPhraseAfter, MentionSide.After, negatable: false),
+            new(@"\b(?:learn|look|focus)(?:s|es|ed|ing)?\s+(?:at\s+|on\s+)?(?:the\s+)?[a-z]+(?:\s+[a-z]+)?,?\s+(?:and\s+|but\s+)?(?:instead\s+of|rather\s+than|not)\s+(?:at\s+|on\s+)?" + NounPhraseAfter, MentionSide.After, negatable: false),
             new(@"\bbeware\s+(?:of\s+)?" + NounPhraseAfter, MentionSide.After),
             new(@"\brobust\s+(?:to|against)\s+" + NounPhraseAfter, MentionSide.After),
             // German: the object sits before the verb ("nicht auf die Thoraxdrainage schauen", "die Haare ignorieren").
@@ -187,15 +192,15 @@ public sealed partial class IntentRules
         [
             new(@"\b(?:only\s+)?(?:a\s+(?:handful|few|small\s+(?:number|fraction|subset))|some|few|\d{1,2}(?:\.\d+)?\s*(?:%|percent\b))\s+(?:of\s+(?:the\s+|them\s+|the\s+images\s+|images\s+)?)?(?:images?\s+|films?\s+|cases?\s+|scans?\s+)?(?:have|has|with|come\s+with|are\s+annotated\s+with)\s+(?:bounding\s+)?box(?:es)?\b", "boxes on a subset of the images"),
             new(@"\b(?:only\s+)?(?:a\s+(?:handful|few|small\s+(?:number|fraction|subset))|some|few|\d{1,2}(?:\.\d+)?\s*(?:%|percent\b))\s+(?:of\s+(?:the\s+|them\s+|the\s+images\s+|images\s+)?)?(?:images?\s+|films?\s+|cases?\s+|scans?\s+)?(?:have|has|with|come\s+with|are\s+annotated\s+with)\s+(?:masks?|outlines?|contours?|segmentations?)\b", "masks on a subset of the images"),
-            new(@"\bbox(?:es)?\s+(?:on|for)\s+(?:only\s+)?(?:a\s+(?:subset|few|handful|fraction)|some|few|\d{1,2}(?:\.\d+)?\s*(?:%|percent\b))", "boxes on a subset of the images"),
+            new(@"\bbox(?:es)?\s+(?:on|for)\s+(?:only\s+|just\s+)?(?:about\s+|around\s+|roughly\s+|approximately\s+|~\s*)?(?:a\s+(?:subset|few|handful|fraction)|some|few|\d{1,2}(?:\.\d+)?\s*(?:%|percent\b))", "boxes on a subset of the images"),
             new(@"\b(?:no|without(?:\s+any)?)\s+(?:bounding\s+)?box(?:es)?\b|\b(?:only|just)\s+(?:image\s+level\s+)?labels\b", "image-level labels only"),
         ],
         Budget =
         [
             new(@"\b(?:quick(?:ly)?|in\s+(?:a\s+few|\d+)\s+minutes?|within\s+(?:the|an|one)\s+hour|in\s+an\s+hour|rough\s+(?:first\s+)?(?:try|model|version)|first\s+pass)\b", "quick"),
             new(@"\b(?:overnight|over\s+night|by\s+(?:tomorrow|the\s+morning|morning))\b", "overnight"),
-            new(@"\b(?:over\s+the\s+weekend|take\s+(?:as\s+long\s+as\s+(?:needed|it\s+takes|you\s+need)|your\s+time|the\s+weekend)|no\s+(?:rush|hurry)|best\s+possible\s+model|wir\s+haben\s+zeit|beste\s+mogliche\s+modell|keine\s+eile)\b", "thorough"),
-            new(@"\bschnell\w*\s+(?:erste\w*\s+)?(?:modell|version|versuch)\b|\berste\w*\s+(?:schnell\w*\s+)?(?:versuch|entwurf)\b", "quick"),
+            new(@"\b(?:over\s+the\s+weekend|take\s+(?:as\s+long\s+as\s+(?:needed|it\s+takes|you\s+need)|your\s+time|the\s+weekend)|no\s+(?:rush|hurry)|best\s+possible\s+model|(?:for\s+)?as\s+long\s+as\s+you\s+(?:like|want|need|wish)|wir\s+haben\s+zeit|beste\s+mogliche\s+modell|keine\s+eile)\b", "thorough"),
+            new(@"\bschnell\w*\s+(?:ein\w*\s+)?(?:erste\w*\s+)?(?:modell|version|versuch)\b|\berste\w*\s+(?:schnell\w*\s+)?(?:versuch|entwurf)\b", "quick"),
             new(@"\buber\s+nacht\b|\bbis\s+morgen\b", "overnight"),
         ],
         Comparison =
@@ -227,7 +232,7 @@ public sealed partial class IntentRules
         NegationAfter = Compile(@"^\s*(?:(?:is|are|was|were|will\s+be|would\s+be)\s+(?:not|never|no)\b|(?:isn't|aren't|wasn't|weren't|won't|isnt|arent)\b|(?:is|are)\s+(?:less\s+important|secondary|irrelevant|unnecessary)\b|(?:does|do)(?:n't|\s+not)\s+matter\b|(?:not\s+(?:needed|required|necessary|wanted)|unnecessary)\b)"),
         ExcludedBefore = Compile(@"(?:\b(?:not|no|without|except|excluding|nor|ignore|ignoring|besides)|\b(?:other|rather)\s+than|\binstead\s+of|\bapart\s+from)\s+(?:(?:a|an|the|any)\s+)?$"),
         ClauseBoundary = Compile(@"[;:!?,()\n]|\.(?=\s|$)|\b(?:but|however|although|though|whereas|while|yet)\b"),
-        NounPhraseEnd = Compile(@"[:()""]|\s(?:when|because|since|as|while|if|but|so|that|which|who|whose|to|in|on|at|for|during|from|into|unless|than|instead|rather|though|although|yet|then)\b"),
+        NounPhraseEnd = Compile(@"[:()""]|\s(?:when|because|since|as|while|if|but|so|that|which|who|whose|to|in|on|at|for|during|from|into|unless|than|instead|rather|though|although|yet|then|next|near|beside|around|with|along|is|are)\b"),
         NounPhraseStart = Compile(@"\b(?:but|so|because|although|though|while|that|which|also|however|then|yet|please|remember)\b"),
         NounPhraseLead = Compile(@"^(?:(?:the|a|an|any|some|those|these|its|their|things|stuff|like|such|as|presence|of|whether|there|is|are|other)\s+)+"),
         ListJoiner = Compile(@"\s+(?:and|or|nor|and\s+or)\s+|\s*&\s*"),
