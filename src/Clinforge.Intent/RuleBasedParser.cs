@@ -304,6 +304,7 @@ public sealed class RuleBasedParser : IIntentParser
                 var clause = text.Normalized[start..end];
                 var grave = severity.Match(clause);
                 if (!grave.Success || IsNegated(text, start + grave.Index, start + grave.Index + grave.Length)) continue;
+                if (_rules.MildWords?.IsMatch(clause) == true) continue;
                 bool miss = NamesMiss(clause), alarm = NamesFalseAlarm(clause);
                 if (miss != alarm) Hit(miss ? PreferenceEffect.Sensitivity : PreferenceEffect.Specificity, start, end);
             }
@@ -427,7 +428,7 @@ public sealed class RuleBasedParser : IIntentParser
             if (after.Count > 0) Take(after, (cueStart, cueEnd), MentionSide.After);
             // Only a cue about missing points at its whole clause ("melanomas must never be missed");
             // "screening" or "high sensitivity" say how to weigh errors, not which class.
-            else if (NamesMiss(text.Normalized[cueStart..cueEnd])) Take(Findings(MentionsInClause(text, mentions, cueStart, cueEnd)), (cueStart, cueEnd), null);
+            else if (NamesMiss(text.Normalized[cueStart..cueEnd]) || _rules.CatchWords?.IsMatch(text.Normalized[cueStart..cueEnd]) == true) Take(Findings(MentionsInClause(text, mentions, cueStart, cueEnd)), (cueStart, cueEnd), null);
         }
         if (_rules.Importance is { } importance)
         {
@@ -435,6 +436,7 @@ public sealed class RuleBasedParser : IIntentParser
             {
                 var cueEnd = m.Index + m.Length;
                 if (Diminished(m.Index, cueEnd) || IsNegated(text, m.Index, cueEnd)) continue;
+                if (_rules.EqualWeight?.IsMatch(text.Normalized[text.ClauseStart(m.Index)..text.ClauseEnd(cueEnd)]) == true) continue;
                 Take(MentionsInClause(text, mentions, m.Index, cueEnd), (m.Index, cueEnd), null);
             }
         }
