@@ -29,8 +29,8 @@ public static class PretrainedWeights
     /// <summary>Environment variable that points at another copy of ResNet18.onnx.</summary>
     public const string PathVariable = "CLINFORGE_RESNET18_ONNX";
 
-    /// <summary>Environment variable for the converted-checkpoint cache folder (default: $XDG_CACHE_HOME/clinforge or ~/.cache/clinforge).</summary>
-    public const string CacheVariable = "CLINFORGE_CACHE";
+    /// <summary>Environment variable for the converted-checkpoint cache folder, shared with the convolution self-check (default: $XDG_CACHE_HOME/clinforge or ~/.cache/clinforge).</summary>
+    public const string CacheVariable = "CLINFORGE_CACHE_DIR";
 
     /// <summary>Per-channel means on the 0–255 scale in R, G, B order (the package's ResNetPreprocess.onnx: B 103.06, G 115.90, R 123.15).</summary>
     public static readonly IReadOnlyList<float> MeanRgb255 = [123.15f, 115.90f, 103.06f];
