@@ -89,6 +89,12 @@ public sealed class DeveloperLoop(RunPaths run, Journal journal, IProposer propo
     {
         var objective = Objective.From(spec);
         var started = DateTime.UtcNow;
+        // Once the test split has been opened, development is over: a trial trained after the look could be chosen by it.
+        if (journal.TestLookCount > 0)
+        {
+            monitor.Stopped("the test split has already been opened for this run, so no further trial is trained");
+            return LoopEnd.Finished;
+        }
         while (!cancel.IsCancellationRequested)
         {
             var history = LoadHistory();
