@@ -30,6 +30,8 @@ internal static class PredictCommand
         a.RejectUnknown();
         var package = Path.GetFullPath(a.Positional[0]);
         if (!Directory.Exists(package)) throw new ClinforgeException($"{a.Positional[0]}: no such package folder (a run's package/ folder).");
+        bool detection = DetectionCommands.IsPackage(package);
+        var manifest = detection ? null : ModelPackage.ReadManifest(package);
         var found = CollectImages(a.Positional.Skip(1).Select(Path.GetFullPath));
         if (found.Count == 0) throw new ClinforgeException($"no images found in {string.Join(", ", a.Positional.Skip(1))} (extensions: {string.Join(" ", Extensions.Order(StringComparer.Ordinal))}).");
         // One bad file never loses the batch: what cannot be read is listed with the reason, the rest is scored.
@@ -38,9 +40,8 @@ internal static class PredictCommand
             throw new ClinforgeException($"none of the {found.Count} file(s) could be scored: {string.Join("; ", skipped.Take(5).Select(x => $"{ImageDecoder.Shown(x.Path)}: {x.Reason}"))}{(skipped.Count > 5 ? $"; and {skipped.Count - 5} more" : "")}.");
         Directory.CreateDirectory(outDir);
         ReportSkipped(skipped, outDir);
-        if (DetectionCommands.IsPackage(package))
+        if (manifest is null)
             return DetectionCommands.Predict(package, files, outDir, threads);
-        var manifest = ModelPackage.ReadManifest(package);
 
         NativeRuntime.Initialize(threads, 0);
         var probabilities = Score(package, manifest, files, images);

@@ -159,6 +159,15 @@ public static class BadInput
         return (p.ExitCode, stdout.Result, stderr.Result);
     }
 
+    /// <summary>A classification package folder with a manifest and placeholder files (its model is never loaded when every file is refused).</summary>
+    public static string Package(string dir)
+    {
+        Directory.CreateDirectory(dir);
+        File.WriteAllText(Path.Combine(dir, "manifest.json"), """{"created_at":"2026-01-01T00:00:00Z","run":"r","trial":0,"classes":["a","b"]}""");
+        foreach (var f in new[] { "model.bin", "recipe.json", "preprocessing.json" }) File.WriteAllText(Path.Combine(dir, f), "");
+        return dir;
+    }
+
     /// <summary>Runs a command; true when it exited 0.</summary>
     public static bool Sh(string command)
     {

@@ -288,8 +288,8 @@ public sealed class BadInputCliTests
 
     private static Case Predict(TempDir t, string file)
     {
-        // A package folder: files are checked before the model is loaded, so none is needed to refuse them.
-        Directory.CreateDirectory(t.Combine("package"));
+        // A package folder: files are checked before the model is loaded, so its model need not be a real one.
+        BadInput.Package(t.Combine("package"));
         return new Case(["predict", t.Combine("package"), file, "--out", t.Combine("out")], 2);
     }
 

@@ -120,7 +120,11 @@ public sealed class BadInputWebTests
         await using var server = await WebServer.StartAsync(demoCount: 20, demoSize: 16);
         using var created = await server.PostJson("/api/projects", new { request = "Find melanoma.", dataset = "demo" });
         var id = JsonNode.Parse(await created.Content.ReadAsStringAsync())!["id"]!.GetValue<string>();
-        Directory.CreateDirectory(Path.Combine(server.Workspace, "runs", id, "package"));
+        // A package with placeholder files: the image is refused before any model is loaded.
+        var package = Path.Combine(server.Workspace, "runs", id, "package");
+        Directory.CreateDirectory(package);
+        File.WriteAllText(Path.Combine(package, "manifest.json"), """{"created_at":"2026-01-01T00:00:00Z","run":"r","trial":0,"classes":["a","b"]}""");
+        foreach (var f in new[] { "model.bin", "recipe.json", "preprocessing.json" }) File.WriteAllText(Path.Combine(package, f), "");
         using var tmp = new TempDir();
         var png = Png(tmp);
         byte[] image = kind switch
