@@ -90,6 +90,8 @@ public sealed partial class IntentRules
             new(@"\bspecificity\s+(?:first|is\s+(?:key|king|paramount|the\s+priority|what\s+matters)|matters\s+(?:most|more))\b", PreferenceEffect.Specificity),
             new(@"\bonly\s+(?:call|flag|say|diagnose|report|mark)\w*\b[^.;!?]{0,40}\b(?:when|if)\s+(?:it\s+is\s+|it's\s+|its\s+|clearly|really|sure|certain|confident|definite)", PreferenceEffect.Specificity),
             new(@"\bbe\s+conservative\b|\bkonservativ\b", PreferenceEffect.Specificity),
+            new(@"(?:\b(?:not|never|dont)|n't)\s+let\s+(?:[a-z']+\s+){0,4}?(?:slip\s+)?(?:through|by|past)\b", PreferenceEffect.Sensitivity, negatable: false),
+            new(@"(?:\b(?:not|never|dont)|n't)\s+(?:call|flag|diagnose|report|mark|say)\w*\b[^.;!?]{0,30}?\bwhen\b[^.;!?]{0,15}?(?:\b(?:isnt|not)|n't)\s+(?:there|present|real)\b", PreferenceEffect.Specificity, negatable: false),
             // Which rate comes first: "sensitivity over specificity", "prioritise specificity".
             new(@"\bsensitivity\s+(?:over|before|above|ahead\s+of|rather\s+than|more\s+than|trumps|beats|vor)\s+(?:specificity|spezifitat)\b|\b(?:prioriti[sz]\w*|favou?r\w*|emphasi[sz]\w*|focus\w*\s+on|optimi[sz]e\s+for|prefer\w*)\s+(?:the\s+)?(?:sensitivity|sensitivitat|recall)\b", PreferenceEffect.Sensitivity),
             new(@"\bspecificity\s+(?:over|before|above|ahead\s+of|rather\s+than|more\s+than|trumps|beats|vor)\s+(?:sensitivity|sensitivitat)\b|\b(?:prioriti[sz]\w*|favou?r\w*|emphasi[sz]\w*|focus\w*\s+on|optimi[sz]e\s+for|prefer\w*)\s+(?:the\s+)?(?:specificity|spezifitat|precision|ppv)\b", PreferenceEffect.Specificity),
