@@ -88,12 +88,78 @@ public sealed class OnnxExportTests(ITestOutputHelper output)
         Assert.Equal("x,y,z", session.ModelMetadata.CustomMetadataMap["classes"]);
     }
 
+    [Fact]
+    public void Should_ExportANewBackbone_When_ItDescribesItselfWithTheStandardLayers()
+    {
+        // Given a backbone outside the registry that does its own preprocessing (grey repeated to three
+        // channels, RGB to BGR, back to 0–255 minus a per-channel mean, as pretrained ImageNet weights
+        // expect), a stride-2 padded stem and max pooling, described with OnnxLayers
+        var folder = SharedFile("bone-fracture/val/images");
+        if (folder is null) return;
+        var files = Directory.EnumerateFiles(folder, "*.jpg").Order(StringComparer.Ordinal).Take(8).ToList();
+        var ds = Dataset.InMemory(folder, ["a", "b"], files.Select((f, i) => new DataItem(f, i % 2)).ToArray(), files.Select(ImageDecoder.Decode).ToArray());
+        var set = ImageSets.Load(ds, ds.Items, new InputSpec(32, 1));
+        var pre = Trainer.ComputePreprocessing(set, ["a", "b"]);
+        random.manual_seed(5);
+        using var net = new BgrBackbone(pre.Mean[0], pre.Std[0]);
+        Perturb(net);
+        using var x = Trainer.ToTensor(set, pre);
+        Fit(net, x, set.Labels);
+
+        // When exported and run in ONNX Runtime
+        using var tmp = new TempDir();
+        var expected = Trainer.Predict(net, x, null, false, CPU).Probabilities;
+        OnnxExport.Write(net, new Recipe { Input = new InputSpec(32, 1), Model = new ModelSpec("bgr_test", 8, 1) }, pre, tmp.Combine("model.onnx"));
+        var actual = RunOnnx(tmp.Combine("model.onnx"), set);
+
+        // Then it agrees with TorchSharp within 1e-4
+        double worst = expected.Zip(actual).Max(t => Math.Max(Math.Abs(t.First[0] - t.Second[0]), Math.Abs(t.First[1] - t.Second[1])));
+        output.WriteLine($"custom backbone: max |Δp| = {worst:E2} (p0 from {expected.Min(p => p[0]):F4} to {expected.Max(p => p[0]):F4})");
+        Assert.True(worst <= Tolerance, $"max |Δp| = {worst:E3}");
+    }
+
+    /// <summary>A stand-in for a pretrained backbone: its own preprocessing, then conv–BN–ReLU–max-pool and a linear head.</summary>
+    private sealed class BgrBackbone : nn.Module<Tensor, Tensor>, IOnnxExportable
+    {
+        private static readonly float[] s_bgrMean = [103.06f, 115.90f, 123.15f];
+        private readonly float _mean, _std;
+        private readonly Sequential _body;
+        private readonly Linear _head;
+
+        public BgrBackbone(float mean, float std) : base(nameof(BgrBackbone))
+        {
+            (_mean, _std) = (mean, std);
+            _body = nn.Sequential(nn.Conv2d(3, 16, 7, stride: 2, padding: 3, bias: false), nn.BatchNorm2d(16), nn.ReLU(), nn.MaxPool2d(3, stride: 2, padding: 1),
+                nn.Conv2d(16, 32, 3, padding: 1, bias: true));
+            _head = nn.Linear(32, 2);
+            RegisterComponents();
+        }
+
+        // Undo Clinforge's normalisation, back to 0–255, repeat to three channels, BGR, minus the BGR mean.
+        private float[] Scale => Enumerable.Repeat(_std * 255f, 3).ToArray();
+        private float[] Shift => s_bgrMean.Select(m => _mean * 255f - m).ToArray();
+
+        public override Tensor forward(Tensor x)
+        {
+            using var scope = NewDisposeScope();
+            var y = x.repeat(1, 3, 1, 1).flip(1) * tensor(Scale).view(1, 3, 1, 1) + tensor(Shift).view(1, 3, 1, 1);
+            y = nn.functional.adaptive_avg_pool2d(_body.forward(y), 1).flatten(1);
+            return _head.forward(y).MoveToOuterDisposeScope();
+        }
+
+        public string ExportOnnx(OnnxGraph graph, string input)
+        {
+            var y = OnnxLayers.ChannelAffine(graph, OnnxLayers.ReverseChannels(graph, OnnxLayers.RepeatChannels(graph, input, 3)), Scale, Shift);
+            return OnnxLayers.Gemm(graph, _head, OnnxLayers.GlobalAveragePoolFlatten(graph, OnnxLayers.Write(graph, _body, y)));
+        }
+    }
+
     private void AssertMatches(string model, string variant, ImageSet set, (float[] Mean, float[] Std)? normalisation)
     {
         using var tmp = new TempDir();
         var recipe = new Recipe
         {
-            Input = new InputSpec(set.Size, set.Channels), Model = new ModelSpec(model, 8, 2),
+            Input = new InputSpec(set.Size, set.Channels), Model = new ModelSpec(model, 16, 1), // width 16: conv output channels a multiple of 16 (a libtorch CPU gradient defect on this machine otherwise, ../shared/notes/torchsharp-on-linux.md)
             TestTimeAugmentation = variant == "tta",
             EnsembleSize = variant == "ensemble" ? 3 : 1,
             Debias = variant == "debias" ? new DebiasSpec("drain", AdversaryWeight: 0.5) : null,
@@ -103,9 +169,10 @@ public sealed class OnnxExportTests(ITestOutputHelper output)
         random.manual_seed(11);
         using var net = TrialPlans.CreateModel(recipe, set.Channels, 2);
         Perturb(net);
+        using var x = Trainer.ToTensor(set, pre);
+        Fit(net, x, set.Labels);
 
         // When the TorchSharp path scores them (the final evaluation's Trainer.Predict) and ONNX Runtime scores the exported file
-        using var x = Trainer.ToTensor(set, pre);
         var expected = Trainer.Predict(net, x, null, recipe.TestTimeAugmentation, CPU).Probabilities;
         var path = tmp.Combine("model.onnx");
         OnnxExport.Write(net, recipe, pre, path);
@@ -115,10 +182,10 @@ public sealed class OnnxExportTests(ITestOutputHelper output)
         double worst = 0;
         for (int i = 0; i < set.Count; i++)
             for (int k = 0; k < 2; k++) worst = Math.Max(worst, Math.Abs(expected[i][k] - actual[i][k]));
-        output.WriteLine($"{model} {variant}, {set.Channels} channel(s) at {set.Size} px: max |Δp| = {worst:E2} over {set.Count} images");
+        output.WriteLine($"{model} {variant}, {set.Channels} channel(s) at {set.Size} px: max |Δp| = {worst:E2} over {set.Count} images (p0 from {expected.Min(p => p[0]):F4} to {expected.Max(p => p[0]):F4})");
         Assert.True(worst <= Tolerance, $"max |Δp| = {worst:E3} > {Tolerance}");
-        // and the probabilities are not all the same (the check would be empty on a constant model)
-        Assert.True(expected.Select(p => p[0]).Distinct().Count() > 1, "the model gives one probability for every image");
+        // and the probabilities spread over the unit interval (the check would say little on a constant or saturated model)
+        Assert.True(expected.Max(p => p[0]) - expected.Min(p => p[0]) > 0.3, "the model gives nearly one probability for every image");
     }
 
     /// <summary>The ImageSet's pixels as a deploying team feeds them: 0–255, NHWC.</summary>
@@ -150,6 +217,26 @@ public sealed class OnnxExportTests(ITestOutputHelper output)
             bn.running_mean!.normal_(0, 0.2);
             bn.running_var!.uniform_(0.5, 2.0);
         }
+    }
+
+    /// <summary>
+    /// Fits the network to the images for a few dozen Adam steps (train mode, so batch-norm statistics
+    /// move as in a real trial): an untrained network gives nearly the same probabilities to every
+    /// image, and a 1e-4 agreement on those would say little.
+    /// </summary>
+    internal static void Fit(nn.Module<Tensor, Tensor> net, Tensor x, int[] labels, int steps = 40)
+    {
+        using var y = tensor(labels.Select(l => (long)l).ToArray());
+        using var optimizer = optim.Adam(net.parameters(), 3e-3);
+        net.train();
+        for (int step = 0; step < steps; step++)
+        {
+            using var scope = NewDisposeScope();
+            optimizer.zero_grad();
+            nn.functional.cross_entropy(net.forward(x), y).backward();
+            optimizer.step();
+        }
+        net.eval();
     }
 
     private string? SharedFile(string relative)

@@ -109,6 +109,31 @@ public static class OnnxLayers
         return graph.Node("Gemm", inputs, OnnxAttribute.Int("transB", 1));
     }
 
+    /// <summary>A one-channel image repeated to <paramref name="channels"/> channels ([N, 1, H, W] → [N, C, H, W]), for a backbone that expects colour.</summary>
+    public static string RepeatChannels(OnnxGraph graph, string input, int channels)
+    {
+        ArgumentNullException.ThrowIfNull(graph);
+        return graph.Node("Concat", Enumerable.Repeat(input, channels).ToArray(), OnnxAttribute.Int("axis", 1));
+    }
+
+    /// <summary>The channel order reversed (RGB ↔ BGR), as <c>x.flip(1)</c>.</summary>
+    public static string ReverseChannels(OnnxGraph graph, string input)
+    {
+        ArgumentNullException.ThrowIfNull(graph);
+        return graph.Node("Slice", [input, graph.Int64Constant("rev_start", -1), graph.Int64Constant("rev_end", long.MinValue),
+            graph.Int64Constant("rev_axis", 1), graph.Int64Constant("rev_step", -1)]);
+    }
+
+    /// <summary>Per-channel <c>x · scale + shift</c> on [N, C, H, W] (e.g. back to 0–255 and minus a mean).</summary>
+    public static string ChannelAffine(OnnxGraph graph, string input, float[] scale, float[] shift)
+    {
+        ArgumentNullException.ThrowIfNull(graph);
+        ArgumentNullException.ThrowIfNull(scale);
+        ArgumentNullException.ThrowIfNull(shift);
+        var y = graph.Node("Mul", [input, graph.Constant("ch_scale", scale, 1, scale.Length, 1, 1)]);
+        return graph.Node("Add", [y, graph.Constant("ch_shift", shift, 1, shift.Length, 1, 1)]);
+    }
+
     /// <summary>A parameter or buffer as a float initialiser of the same shape.</summary>
     public static string Parameter(OnnxGraph graph, string hint, Tensor tensor)
     {
