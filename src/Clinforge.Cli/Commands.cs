@@ -169,7 +169,7 @@ internal static class Commands
             AtomicFile.WriteAllText(run.Request, request + "\n");
             Json.Write(run.Settings, settings with { Data = Path.GetFullPath(dataPath) });
             Json.Write(run.Splits, newSplits);
-            // Debiasing (issue 8): per-image confounder labels for the trial processes, before the spec marks the run prepared.
+            // Debiasing: per-image confounder labels for the trial processes, before the spec marks the run prepared.
             if (confounderValues is { } cv) card = ShortcutSetup.WriteLabels(run, journal, spec, card, newSplits, DatasetReader.Open(card.Source), cv.Column, cv.Values, seed, threads);
             Json.Write(run.DataCard, card);
             Json.Write(run.TaskSpec, spec);
@@ -313,7 +313,7 @@ internal static class Commands
             AnsiConsole.MarkupLine($"[yellow]confounder:[/] no column of the data records {Markup.Escape(string.Join(", ", spec.Confounders.Select(c => c.Name)))}; the confound analysis needs one (or annotations for an auxiliary classifier).");
             return;
         }
-        // A debiasing run adds baseline vs refined with CIs, the labelling and a verdict (issue 8).
+        // A debiasing run adds baseline vs refined with CIs, the labelling and a verdict.
         if (ShortcutSetup.Summarize(run, report, initial, evaluation.Initial.Trial, final, evaluation.Final.Trial, positive, card.Source, seed) is { } shortcut)
             report = report with { Shortcut = shortcut };
         Json.Write(run.Confound, report);
@@ -384,7 +384,7 @@ internal static class Commands
         var metrics = TrialWorker.Run(run, number, dev.Train, dev.Val,
             (labels, probs) => ObjectiveEvaluator.Evaluate(objective, labels, probs, positive),
             deadline, threads, line => Console.WriteLine(line));
-        // The trial's reliance on the named confounder (issue 8), kept in its metrics for the acceptance rule.
+        // The trial's reliance on the named confounder, kept in its metrics for the acceptance rule.
         if (metrics.Status == TrialStatus.Succeeded && ShortcutDependence.Measure(run, number, spec, card) is { } dependence)
         {
             metrics = metrics with { Confounder = dependence };

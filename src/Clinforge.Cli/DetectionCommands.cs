@@ -30,7 +30,7 @@ public sealed record DetectionPackageManifest(string Run, int Trial, double Thre
 }
 
 /// <summary>
-/// The detection branch of the CLI (issue 7): preparing a run from a detection dataset, the trial
+/// The detection branch of the CLI: preparing a run from a detection dataset, the trial
 /// child process body, the one test look with CIs, a Markdown report, the model package, and
 /// <c>clinforge predict</c> on a detection package (JSON of boxes and scores + PNGs with boxes drawn).
 /// </summary>

@@ -26,7 +26,7 @@ public sealed record RunPaths(string Root)
     public string Subgroups => Path.Combine(FinalDir, "subgroups.json");
     /// <summary>final/confound.json: the named confounder's inspection and confound analysis.</summary>
     public string Confound => Path.Combine(FinalDir, "confound.json");
-    /// <summary>confounder/: per-image confounder labels for debiasing trials (issue 8), read by the trial processes.</summary>
+    /// <summary>confounder/: per-image confounder labels for debiasing trials, read by the trial processes.</summary>
     public string ConfounderDir => Path.Combine(Root, "confounder");
     /// <summary>confounder/labels.csv: id,probability,source for every image whose confounder is known or predicted.</summary>
     public string ConfounderLabels => Path.Combine(ConfounderDir, "labels.csv");

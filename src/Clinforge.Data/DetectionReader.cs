@@ -7,7 +7,7 @@ namespace Clinforge.Data;
 /// <summary>
 /// Boxes or image-level labels per item of a detection dataset, the label format found and the class
 /// names as the data spells them (e.g. data.yaml). In <see cref="Labels"/> every source class maps to
-/// detection class 0 (one "finding" class; the request decides its name, see issue 7: "fractures" gets
+/// detection class 0 (one "finding" class; the request decides its name: "fractures" gets
 /// one fracture class). <see cref="SourceLabels"/> keeps each box's source class index (into
 /// <see cref="SourceClasses"/>), for a detector that keeps the data's classes apart (<see cref="LabelsFor"/>).
 /// </summary>

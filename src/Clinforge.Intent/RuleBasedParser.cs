@@ -531,7 +531,7 @@ public sealed class RuleBasedParser : IIntentParser
 
     /// <summary>
     /// The trade-off the shortcut rule meets when less reliance on a confounder costs the primary metric
-    /// (issue 8: "ask the clinician when the trade-off is real"): asked once, up front, so that every
+    /// ("ask the clinician when the trade-off is real"): asked once, up front, so that every
     /// later decision follows the clinician's answer and the journal can quote it.
     /// </summary>
     private static OpenQuestion ConfounderQuestion(IReadOnlyList<string> confounders, string metric)

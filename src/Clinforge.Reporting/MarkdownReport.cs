@@ -18,7 +18,8 @@ public sealed record ReportInput(
     IReadOnlyList<ExampleImage>? Examples = null,
     TradeOffDecision? TradeOff = null,
     IReadOnlyList<SubgroupTable>? Subgroups = null,
-    Clinforge.Evaluation.ConfoundReport? Confound = null);
+    Clinforge.Evaluation.ConfoundReport? Confound = null,
+    IReadOnlyList<string>? Convolutions = null);
 
 /// <summary>
 /// report/report.md: the request, the spec as understood (with provenance), the data card, every
@@ -198,6 +199,7 @@ public static class MarkdownReport
         L("- The validation objective of the final model is selected over several trials and is therefore optimistic; the test results are the unbiased estimate.");
         L("- Each p-value tests one metric on its own; with several metrics compared, read them without a multiple-comparison correction as descriptive, and the clinician's objective as the primary comparison.");
         L("- Results hold for data like these; a different site, scanner or population needs its own validation before clinical use.");
+        foreach (var c in r.Convolutions ?? []) L($"- Numerics, checked on the training machine before training: {c}.");
         return sb.ToString();
 
         string Fmt(Estimate x) => $"{x.Value.ToString("0.000", inv)} [{x.Lower.ToString("0.000", inv)}, {x.Upper.ToString("0.000", inv)}]";
