@@ -118,7 +118,11 @@ public sealed class OnnxExportTests(ITestOutputHelper output)
         Assert.True(worst <= Tolerance, $"max |Δp| = {worst:E3}");
     }
 
-    /// <summary>A stand-in for a pretrained backbone: its own preprocessing, then conv–BN–ReLU–max-pool and a linear head.</summary>
+    /// <summary>
+    /// A stand-in for a pretrained backbone: its own preprocessing, then conv–BN–ReLU–max-pool and a linear
+    /// head. Plain Conv2d layers with multiples of 16 output channels, which libtorch's CPU convolution
+    /// gets right on every machine (../shared/notes/torchsharp-on-linux.md).
+    /// </summary>
     private sealed class BgrBackbone : nn.Module<Tensor, Tensor>, IOnnxExportable
     {
         private static readonly float[] s_bgrMean = [103.06f, 115.90f, 123.15f];
@@ -159,9 +163,9 @@ public sealed class OnnxExportTests(ITestOutputHelper output)
         using var tmp = new TempDir();
         var recipe = new Recipe
         {
-            Input = new InputSpec(set.Size, set.Channels), Model = new ModelSpec(model, 16, 1), // width 16: conv output channels a multiple of 16 (a libtorch CPU gradient defect on this machine otherwise, ../shared/notes/torchsharp-on-linux.md)
+            Input = new InputSpec(set.Size, set.Channels), Model = new ModelSpec(model, 8, 1),
             TestTimeAugmentation = variant == "tta",
-            EnsembleSize = variant == "ensemble" ? 3 : 1,
+            EnsembleSize = variant == "ensemble" ? 2 : 1,
             Debias = variant == "debias" ? new DebiasSpec("drain", AdversaryWeight: 0.5) : null,
         };
         var pre = Trainer.ComputePreprocessing(set, ["normal", "finding"]);
@@ -178,15 +182,23 @@ public sealed class OnnxExportTests(ITestOutputHelper output)
         OnnxExport.Write(net, recipe, pre, path);
         var actual = RunOnnx(path, set);
 
-        // Then every probability agrees within 1e-4
-        double worst = 0;
+        // Then every probability agrees within 1e-4, and so does every log-odds within 1e-3 (which still
+        // says something where a probability is near 0 or 1)
+        double worst = 0, worstLogOdds = 0;
         for (int i = 0; i < set.Count; i++)
+        {
             for (int k = 0; k < 2; k++) worst = Math.Max(worst, Math.Abs(expected[i][k] - actual[i][k]));
-        output.WriteLine($"{model} {variant}, {set.Channels} channel(s) at {set.Size} px: max |Δp| = {worst:E2} over {set.Count} images (p0 from {expected.Min(p => p[0]):F4} to {expected.Max(p => p[0]):F4})");
+            worstLogOdds = Math.Max(worstLogOdds, Math.Abs(LogOdds(expected[i]) - LogOdds(actual[i])));
+        }
+        double spread = expected.Max(LogOdds) - expected.Min(LogOdds);
+        output.WriteLine($"{model} {variant}, {set.Channels} channel(s) at {set.Size} px: max |Δp| = {worst:E2}, max |Δ log-odds| = {worstLogOdds:E2} over {set.Count} images (p0 from {expected.Min(p => p[0]):G3} to {expected.Max(p => p[0]):G3}, log-odds range {spread:F2})");
         Assert.True(worst <= Tolerance, $"max |Δp| = {worst:E3} > {Tolerance}");
-        // and the probabilities spread over the unit interval (the check would say little on a constant or saturated model)
-        Assert.True(expected.Max(p => p[0]) - expected.Min(p => p[0]) > 0.3, "the model gives nearly one probability for every image");
+        Assert.True(worstLogOdds <= 1e-3, $"max |Δ log-odds| = {worstLogOdds:E3} > 1e-3");
+        // and the images get different outputs (the check would say little on a model that ignores its input)
+        Assert.True(spread > 0.1, $"log-odds range {spread:F3}: the model gives nearly one output for every image");
     }
+
+    private static double LogOdds(double[] p) => Math.Log(Math.Max(p[0], 1e-30)) - Math.Log(Math.Max(p[1], 1e-30));
 
     /// <summary>The ImageSet's pixels as a deploying team feeds them: 0–255, NHWC.</summary>
     internal static double[][] RunOnnx(string path, ImageSet set)
@@ -224,7 +236,7 @@ public sealed class OnnxExportTests(ITestOutputHelper output)
     /// move as in a real trial): an untrained network gives nearly the same probabilities to every
     /// image, and a 1e-4 agreement on those would say little.
     /// </summary>
-    internal static void Fit(nn.Module<Tensor, Tensor> net, Tensor x, int[] labels, int steps = 40)
+    internal static void Fit(nn.Module<Tensor, Tensor> net, Tensor x, int[] labels, int steps = 25)
     {
         using var y = tensor(labels.Select(l => (long)l).ToArray());
         using var optimizer = optim.Adam(net.parameters(), 3e-3);

@@ -26,6 +26,7 @@ public static class OnnxLayers
         {
             IOnnxExportable self => self.ExportOnnx(graph, input),
             Sequential seq => seq.named_children().Aggregate(input, (x, child) => Write(graph, child.module, x)),
+            SafeConv2d conv => Conv(graph, conv, input),
             Conv2d conv => Conv(graph, conv, input),
             BatchNorm2d bn => BatchNorm(graph, bn, input),
             ReLU => Relu(graph, input),
@@ -54,6 +55,22 @@ public static class OnnxLayers
             OnnxAttribute.Ints("pads", pads),
             OnnxAttribute.Ints("dilations", conv.dilation),
             OnnxAttribute.Int("group", conv.groups));
+    }
+
+    /// <summary>Conv for <see cref="SafeConv2d"/> (square kernel, stride and zero padding; its filter padding is a training-time detail).</summary>
+    public static string Conv(OnnxGraph graph, SafeConv2d conv, string input)
+    {
+        ArgumentNullException.ThrowIfNull(graph);
+        ArgumentNullException.ThrowIfNull(conv);
+        var inputs = new List<string> { input, Parameter(graph, "conv_w", conv.Weight) };
+        if (conv.Bias is { } b) inputs.Add(Parameter(graph, "conv_b", b));
+        long p = conv.Padding, s = conv.Stride, k = conv.KernelSize;
+        return graph.Node("Conv", inputs,
+            OnnxAttribute.Ints("kernel_shape", k, k),
+            OnnxAttribute.Ints("strides", s, s),
+            OnnxAttribute.Ints("pads", p, p, p, p),
+            OnnxAttribute.Ints("dilations", 1, 1),
+            OnnxAttribute.Int("group", 1));
     }
 
     /// <summary>BatchNormalization with the running statistics (inference form).</summary>
