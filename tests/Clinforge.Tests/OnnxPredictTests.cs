@@ -16,7 +16,7 @@ public sealed class OnnxPredictTests
         var data = SyntheticLesions.Generate(tmp.Combine("data"), count: 80, seed: 7, positiveShare: 0.4, size: 16);
         var runDir = tmp.Combine("run");
         var (code, stdout, stderr) = Repo.RunCli(TimeSpan.FromMinutes(4), "develop",
-            "--request", "Tell melanoma from nevus.", "--data", data, "--rounds", "0", "--trial-minutes", "0.1", "--run", runDir, "--threads", "1");
+            "--request", "Tell melanoma from nevus.", "--data", data, "--rounds", "0", "--trial-minutes", "0.3", "--run", runDir, "--threads", "1");
         Assert.True(code == 0, $"exit {code}\n{stdout}\n{stderr}");
         var run = new RunPaths(runDir);
 
