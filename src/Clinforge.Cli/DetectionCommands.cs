@@ -77,7 +77,6 @@ internal static class DetectionCommands
         else
         {
             bool interrupted = journal.TestLookCount > 0;
-            if (interrupted) journal.Event("note", "the previous test evaluation was interrupted before its results were written; evaluating again");
             evaluation = DetectionFinalEvaluator.Evaluate(run, journal, (t, ds, items) => DetectionTrialWorker.Predict(t, ds, items), spec, dataset, seed, interrupted);
         }
         foreach (var line in Table(evaluation)) AnsiConsole.WriteLine(line);

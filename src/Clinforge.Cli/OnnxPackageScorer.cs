@@ -17,8 +17,8 @@ internal static class OnnxPackageScorer
 {
     private const int BatchSize = 64;
 
-    /// <summary>Class probabilities for each file, in order.</summary>
-    public static double[][] Score(string package, ModelPackageManifest manifest, IReadOnlyList<string> files, int threads)
+    /// <summary>Class probabilities for each decoded image, in order.</summary>
+    public static double[][] Score(string package, ModelPackageManifest manifest, IReadOnlyList<RawImage> images, int threads)
     {
         var onnx = manifest.Onnx ?? throw new ClinforgeException(
             $"{package}: the package has no model.onnx{(manifest.OnnxUnavailable is { } why ? $" ({why})" : "")}. Score with --runtime torch, or re-export by running the workflow again.");
@@ -35,15 +35,15 @@ internal static class OnnxPackageScorer
         catch (OnnxRuntimeException e) { throw new ClinforgeException($"{path}: ONNX Runtime cannot load it: {e.Message}"); }
         using var _ = session;
 
-        var result = new double[files.Count][];
+        var result = new double[images.Count][];
         int plane = size * size, per = plane * channels;
-        for (int start = 0; start < files.Count; start += BatchSize)
+        for (int start = 0; start < images.Count; start += BatchSize)
         {
-            int n = Math.Min(BatchSize, files.Count - start);
+            int n = Math.Min(BatchSize, images.Count - start);
             var input = new float[n * per];
             Parallel.For(0, n, i =>
             {
-                var chw = ImageOps.ToTensorChw(ImageDecoder.Decode(files[start + i]), size, channels);
+                var chw = ImageOps.ToTensorChw(images[start + i], size, channels);
                 var hwc = input.AsSpan(i * per, per);
                 for (int c = 0; c < channels; c++)
                     for (int p = 0; p < plane; p++) hwc[p * channels + c] = chw[c * plane + p] * 255f;

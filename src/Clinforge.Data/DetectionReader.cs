@@ -89,12 +89,13 @@ public static class DetectionReader
         var notes = new List<string>();
         var formats = new HashSet<string>(StringComparer.Ordinal);
         int unlabelled = 0;
+        var visited = new HashSet<string>(StringComparer.Ordinal);
         foreach (var dir in parts)
         {
             var imageLevel = ReadImageLevelCsv(dir);
             var coco = CocoFile(dir) is { } cocoPath ? ReadCoco(cocoPath, sourceClasses) : null;
             if (coco is not null) formats.Add("coco");
-            foreach (var image in ImageFiles.EnumerateImages(Path.Combine(dir, "images")))
+            foreach (var image in ImageFiles.EnumerateImages(Path.Combine(dir, "images"), root, visited))
             {
                 var id = ImageFiles.RelativeId(root, image);
                 var name = Path.GetFileName(image);

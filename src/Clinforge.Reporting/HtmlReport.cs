@@ -93,7 +93,7 @@ public static class HtmlReport
         }
         else
         {
-            L($"<p>The test split ({e.TestCases} images: {H(string.Join(", ", e.TestCounts.Select(kv => $"{kv.Key} {kv.Value}")))}) was sealed when the data were split and opened once, on {e.LookedAt.ToString("u", Inv)}, to score the initial model (trial {e.Initial.Trial}) and the final model (trial {e.Final.Trial}).</p>");
+            L($"<p>The test split ({e.TestCases} images: {H(string.Join(", ", e.TestCounts.Select(kv => $"{kv.Key} {kv.Value}")))}) was sealed when the data were split and opened {(e.TestLooks == 1 ? "once" : $"{e.TestLooks} times")}, on {e.LookedAt.ToString("u", Inv)}, to score the initial model (trial {e.Initial.Trial}) and the final model (trial {e.Final.Trial}).</p>");
             if (!double.IsNaN(e.Final.Threshold))
                 L($"<p>Decisions use thresholds chosen on validation ({H(e.Final.ThresholdRule)}): initial {e.Initial.Threshold.ToString("0.000", Inv)}, final {e.Final.Threshold.ToString("0.000", Inv)}; positive class: {H(e.PositiveClass)}. <code>accuracy_at_0.5</code> uses the fixed 0.5 threshold, as the MedMNIST benchmarks do.</p>");
             L($"<p>Intervals are 95% stratified percentile bootstrap CIs ({e.BootstrapResamples} resamples, seed {e.BootstrapSeed}); differences are final − initial with a paired test on the same test cases.</p>");

@@ -117,7 +117,7 @@ public static class MarkdownReport
         }
         else
         {
-            L($"The test split ({e.TestCases} images: {string.Join(", ", e.TestCounts.Select(kv => $"{kv.Key} {kv.Value}"))}) was sealed when the data were split and opened once, on {e.LookedAt.ToString("u", inv)}, to score the initial model (trial {e.Initial.Trial}) and the final model (trial {e.Final.Trial}).");
+            L($"The test split ({e.TestCases} images: {string.Join(", ", e.TestCounts.Select(kv => $"{kv.Key} {kv.Value}"))}) was sealed when the data were split and opened {(e.TestLooks == 1 ? "once" : $"{e.TestLooks} times")}, on {e.LookedAt.ToString("u", inv)}, to score the initial model (trial {e.Initial.Trial}) and the final model (trial {e.Final.Trial}).");
             if (!double.IsNaN(e.Final.Threshold))
                 L($"Decisions use thresholds chosen on validation ({e.Final.ThresholdRule}): initial {e.Initial.Threshold.ToString("0.000", inv)}, final {e.Final.Threshold.ToString("0.000", inv)}; positive class: {e.PositiveClass}. `accuracy_at_0.5` uses the fixed 0.5 threshold, as the MedMNIST benchmarks do.");
             L($"Intervals are 95% stratified percentile bootstrap CIs ({e.BootstrapResamples} resamples, seed {e.BootstrapSeed}); differences are final − initial with a paired bootstrap test on the same resamples.");
