@@ -6,6 +6,7 @@ using Clinforge.Evaluation;
 using Clinforge.Intent;
 using Clinforge.Reporting;
 using Clinforge.Training;
+using Clinforge.Training.Onnx;
 using Spectre.Console;
 
 namespace Clinforge.Cli;
@@ -40,9 +41,9 @@ internal static class Commands
               Answers from the journal: "why did you add focal loss?", "why was round 3 discarded?".
           clinforge report RUN [--pdf]
               Rewrites report.md, report.html and model_card.md; --pdf prints report.pdf with Chromium.
-          clinforge predict PACKAGE IMAGE_OR_DIR... [--out DIR] [--threads N]
+          clinforge predict PACKAGE IMAGE_OR_DIR... [--out DIR] [--threads N] [--runtime torch|onnx]
               Scores new images with a run's package/: predictions.csv with probabilities and the
-              decision at the operating point chosen on validation.
+              decision at the operating point chosen on validation; --runtime onnx runs model.onnx.
           clinforge evaluate PACKAGE DATA [--split test|val|train|all] [--out DIR] [--seed S]
               External validation: the package on labelled data it never saw, at its packaged
               operating point, every metric with a 95% bootstrap CI (external_evaluation.json/.md).
@@ -246,10 +247,12 @@ internal static class Commands
             WriteConfound(run, dataset, spec, card, evaluation, seed);
             ShowEvaluation(evaluation);
         }
+        // Model package for `clinforge predict`, with model.onnx; written before the report so the model card can describe it.
+        var package = ModelPackage.Write(run, Json.Read<FinalEvaluation>(run.Evaluation), DateTimeOffset.UtcNow, new OnnxModelExporter());
         var report = WriteReport(run, journal);
         AnsiConsole.MarkupLine($"Report: [blue]{Markup.Escape(report)}[/]");
-        // Model package for `clinforge predict`.
-        AnsiConsole.MarkupLine($"Package: [blue]{Markup.Escape(ModelPackage.Write(run, Json.Read<FinalEvaluation>(run.Evaluation), DateTimeOffset.UtcNow))}[/]");
+        AnsiConsole.MarkupLine($"Package: [blue]{Markup.Escape(package)}[/]");
+        if (ModelPackage.ReadManifest(package).OnnxUnavailable is { } noOnnx) AnsiConsole.MarkupLine($"[yellow]no model.onnx[/]: {Markup.Escape(noOnnx)}");
         return 0;
     }
 

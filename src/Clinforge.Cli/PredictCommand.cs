@@ -8,18 +8,20 @@ using Clinforge.Training;
 namespace Clinforge.Cli;
 
 /// <summary>
-/// <c>clinforge predict PACKAGE IMAGE_OR_DIR... [--out DIR] [--threads N]</c>: scores new images with a
+/// <c>clinforge predict PACKAGE IMAGE_OR_DIR... [--out DIR] [--threads N] [--runtime torch|onnx]</c>: scores new images with a
 /// packaged model and writes predictions.csv (path, one probability per class, the decision at the
 /// package's operating point). Images are decoded and preprocessed exactly as in training and the
 /// final evaluation (same decoder, resize and normalisation), so scoring a test image gives the
-/// probabilities in final/test_predictions.csv.
+/// probabilities in final/test_predictions.csv. With <c>--runtime onnx</c> the package's model.onnx is
+/// run by ONNX Runtime instead of TorchSharp (the way a hospital deploys it); the probabilities agree
+/// to within float rounding, and the decisions use the same operating point.
 /// </summary>
 internal static class PredictCommand
 {
     // The image extensions the dataset readers accept (Clinforge.Data.ImageFiles.Extensions, internal there).
     private static readonly HashSet<string> Extensions = new(StringComparer.OrdinalIgnoreCase) { ".png", ".jpg", ".jpeg", ".bmp", ".tif", ".tiff", ".gif", ".webp" };
 
-    private const string Usage = "usage: clinforge predict PACKAGE IMAGE_OR_DIR... [--out DIR] [--threads N]";
+    private const string Usage = "usage: clinforge predict PACKAGE IMAGE_OR_DIR... [--out DIR] [--threads N] [--runtime torch|onnx]";
 
     public static int Run(string[] argv)
     {
@@ -27,6 +29,8 @@ internal static class PredictCommand
         if (a.Positional.Count < 2) throw new ClinforgeException(Usage);
         var outDir = Path.GetFullPath(a.Get("out") ?? ".");
         int threads = a.Int("threads", 0);
+        var runtime = a.Get("runtime") ?? "torch";
+        if (runtime is not ("torch" or "onnx")) throw new ClinforgeException($"--runtime must be torch or onnx (got '{runtime}').");
         a.RejectUnknown();
         var package = Path.GetFullPath(a.Positional[0]);
         if (!Directory.Exists(package)) throw new ClinforgeException($"{a.Positional[0]}: no such package folder (a run's package/ folder).");
@@ -41,14 +45,25 @@ internal static class PredictCommand
         Directory.CreateDirectory(outDir);
         ReportSkipped(skipped, outDir);
         if (manifest is null)
+        {
+            if (runtime == "onnx") throw new ClinforgeException($"{package}: detection packages have no ONNX model yet; use --runtime torch.");
             return DetectionCommands.Predict(package, files, outDir, threads);
+        }
 
-        NativeRuntime.Initialize(threads, 0);
-        var probabilities = Score(package, manifest, files, images);
+        double[][] probabilities;
+        if (runtime == "onnx")
+        {
+            probabilities = OnnxPackageScorer.Score(package, manifest, images, threads);
+        }
+        else
+        {
+            NativeRuntime.Initialize(threads, 0);
+            probabilities = Score(package, manifest, files, images);
+        }
         var path = Path.Combine(outDir, "predictions.csv");
         AtomicFile.WriteAllText(path, Csv(manifest, files, probabilities));
         int positives = manifest.PositiveClass is null ? 0 : probabilities.Count(p => manifest.Classes[ModelPackage.Decide(manifest, p)] == manifest.PositiveClass);
-        Console.WriteLine($"{files.Count} image(s) scored with trial {manifest.Trial} of {manifest.Run}; decision rule: {Rule(manifest)}.");
+        Console.WriteLine($"{files.Count} image(s) scored with trial {manifest.Trial} of {manifest.Run} ({(runtime == "onnx" ? "ONNX Runtime, " + manifest.Onnx!.File : "TorchSharp, " + manifest.Model)}); decision rule: {Rule(manifest)}.");
         if (manifest.PositiveClass is not null) Console.WriteLine($"{positives} called {manifest.PositiveClass}.");
         Console.WriteLine(path);
         return 0;

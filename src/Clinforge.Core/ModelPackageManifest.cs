@@ -3,7 +3,7 @@ namespace Clinforge.Core;
 /// <summary>
 /// package/manifest.json: what <c>clinforge predict</c> loads. The package folder holds the final
 /// trial's model.bin, recipe.json and preprocessing.json, the task_spec.json, and this manifest with
-/// the operating point chosen on validation.
+/// the operating point chosen on validation; model.onnx when the model could be exported.
 /// </summary>
 public sealed record ModelPackageManifest
 {
@@ -26,4 +26,8 @@ public sealed record ModelPackageManifest
     public string Recipe { get; init; } = "recipe.json";
     public string Preprocessing { get; init; } = "preprocessing.json";
     public string Spec { get; init; } = "task_spec.json";
+    /// <summary>The same model as ONNX with its preprocessing inside the graph (package/model.onnx), or null when the package has none.</summary>
+    public OnnxModelInfo? Onnx { get; init; }
+    /// <summary>Why there is no model.onnx, when the export was not possible (null otherwise).</summary>
+    public string? OnnxUnavailable { get; init; }
 }

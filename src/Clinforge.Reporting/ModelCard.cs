@@ -97,6 +97,7 @@ public static class ModelCard
         else
             L($"Call **{e.PositiveClass}** when its probability is ≥ {e.Final.Threshold.ToString("0.0000", Inv)} ({e.Final.ThresholdRule}, chosen on the validation split).");
         L();
+        Deployment(r.Run, L);
         L("## Limitations");
         L();
         L("- Trained and tested on one dataset; performance on other sites, scanners or populations is unknown.");
@@ -105,5 +106,29 @@ public static class ModelCard
         if (e is not null && e.TestLooks > 1) L($"- The test split was looked at {e.TestLooks} times; the test results are optimistic.");
         foreach (var q in spec.Questions) L($"- Assumed, not stated: {q.Question} (default: {q.Default}).");
         return sb.ToString();
+    }
+
+    /// <summary>The package's files, and the ONNX file's input, output and in-graph preprocessing (from package/manifest.json).</summary>
+    private static void Deployment(RunPaths run, Action<string> line)
+    {
+        var path = Path.Combine(run.PackageDir, ModelPackage.ManifestFile);
+        if (!File.Exists(path)) return;
+        var m = Json.Read<ModelPackageManifest>(path);
+        line("## Deployment");
+        line("");
+        line($"`package/` holds {m.Model} (TorchSharp weights, for `clinforge predict`), {m.Recipe}, {m.Preprocessing} and {ModelPackage.ManifestFile} with the operating point.");
+        if (m.Onnx is { } o)
+        {
+            line($"It also holds `{o.File}` ({(o.Bytes / 1048576.0).ToString("0.00", Inv)} MiB, ONNX opset {o.Opset}, IR version {o.IrVersion}, {o.Nodes} nodes, {o.Parameters.ToString("N0", Inv)} parameters): the same model for any ONNX runtime, with its preprocessing inside the graph.");
+            line("");
+            line($"- Input `{o.Input.Name}`: {o.Input.ElementType} [{string.Join(", ", o.Input.Shape)}] ({o.Input.Layout}), {o.Input.Description}.");
+            line($"- Output `{o.Output.Name}`: {o.Output.ElementType} [{string.Join(", ", o.Output.Shape)}], {o.Output.Description}.");
+            line($"- Inside the graph: {string.Join("; ", o.InGraph)}.");
+        }
+        else if (m.OnnxUnavailable is { } why)
+        {
+            line($"No ONNX file: {why}");
+        }
+        line("");
     }
 }

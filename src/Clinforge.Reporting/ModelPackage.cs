@@ -5,7 +5,9 @@ namespace Clinforge.Reporting;
 /// <summary>
 /// Writes package/ (DESIGN.md "the run folder"): the final trial's weights, recipe and preprocessing,
 /// the task spec, and manifest.json with the operating point from final/evaluation.json. Written into a
-/// temporary folder first and then moved, so a half-written package never looks complete.
+/// temporary folder first and then moved, so a half-written package never looks complete. With an
+/// exporter the model is also written as model.onnx (preprocessing inside the graph) and the manifest
+/// says what it takes and gives.
 /// </summary>
 public static class ModelPackage
 {
@@ -13,7 +15,7 @@ public static class ModelPackage
     public const string ManifestFile = "manifest.json";
 
     /// <summary>Writes the package of the run's final model; returns the package folder.</summary>
-    public static string Write(RunPaths run, FinalEvaluation evaluation, DateTimeOffset createdAt)
+    public static string Write(RunPaths run, FinalEvaluation evaluation, DateTimeOffset createdAt, IModelExporter? exporter = null)
     {
         ArgumentNullException.ThrowIfNull(evaluation);
         var card = Json.Read<DataCard>(run.DataCard);
@@ -39,6 +41,12 @@ public static class ModelPackage
         File.Copy(trial.Recipe, Path.Combine(staging, manifest.Recipe));
         File.Copy(preprocessing, Path.Combine(staging, manifest.Preprocessing));
         File.Copy(run.TaskSpec, Path.Combine(staging, manifest.Spec));
+        if (exporter is not null)
+        {
+            // A model the exporter cannot describe still gets its TorchSharp package; the manifest says why there is no ONNX file.
+            try { manifest = manifest with { Onnx = exporter.Export(trial, staging) }; }
+            catch (ClinforgeException e) { manifest = manifest with { OnnxUnavailable = e.Message }; }
+        }
         Json.Write(Path.Combine(staging, ManifestFile), manifest);
         if (Directory.Exists(run.PackageDir)) Directory.Delete(run.PackageDir, recursive: true);
         Directory.Move(staging, run.PackageDir);

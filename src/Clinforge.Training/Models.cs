@@ -1,4 +1,5 @@
 using Clinforge.Core;
+using Clinforge.Training.Onnx;
 using TorchSharp;
 using TorchSharp.Modules;
 using static TorchSharp.torch;
@@ -64,7 +65,7 @@ public interface IConvClassifier
 }
 
 /// <summary>Basic residual block: two 3×3 convolutions with batch norm and an identity or 1×1 shortcut.</summary>
-internal sealed class BasicBlock : Module<Tensor, Tensor>
+internal sealed class BasicBlock : Module<Tensor, Tensor>, IOnnxExportable
 {
     private readonly SafeConv2d _conv1, _conv2;
     private readonly BatchNorm2d _bn1, _bn2;
@@ -89,13 +90,22 @@ internal sealed class BasicBlock : Module<Tensor, Tensor>
         var s = _shortcut is null ? x : _shortcut.forward(x);
         return functional.relu(y + s).MoveToOuterDisposeScope();
     }
+
+    /// <inheritdoc />
+    public string ExportOnnx(OnnxGraph graph, string input)
+    {
+        var y = OnnxLayers.Relu(graph, OnnxLayers.BatchNorm(graph, _bn1, OnnxLayers.Conv(graph, _conv1, input)));
+        y = OnnxLayers.BatchNorm(graph, _bn2, OnnxLayers.Conv(graph, _conv2, y));
+        var s = _shortcut is null ? input : OnnxLayers.Write(graph, _shortcut, input);
+        return OnnxLayers.Relu(graph, OnnxLayers.Add(graph, y, s));
+    }
 }
 
 /// <summary>
 /// A ResNet with three stages (widths w, 2w, 4w; <c>depth</c> blocks each), global average pooling
 /// and a linear head. Three stages suit 28–64 px inputs (He et al. 2016, CIFAR variant).
 /// </summary>
-public sealed class SmallResNet : Module<Tensor, Tensor>, IConvClassifier
+public sealed class SmallResNet : Module<Tensor, Tensor>, IConvClassifier, IOnnxExportable
 {
     private readonly Sequential _stem;
     private readonly Sequential _stages;
@@ -134,10 +144,14 @@ public sealed class SmallResNet : Module<Tensor, Tensor>, IConvClassifier
     /// <inheritdoc />
     public Tensor Classify(Tensor features) =>
         _head.forward(_dropout.forward(functional.adaptive_avg_pool2d(features, 1).flatten(1)));
+
+    /// <inheritdoc />
+    public string ExportOnnx(OnnxGraph graph, string input) =>
+        OnnxLayers.Gemm(graph, _head, OnnxLayers.GlobalAveragePoolFlatten(graph, OnnxLayers.Write(graph, _stages, OnnxLayers.Write(graph, _stem, input))));
 }
 
 /// <summary>Conv–BN–ReLU blocks with max pooling between stages; a cheap baseline.</summary>
-public sealed class SimpleCnn : Module<Tensor, Tensor>, IConvClassifier
+public sealed class SimpleCnn : Module<Tensor, Tensor>, IConvClassifier, IOnnxExportable
 {
     private readonly Sequential _features;
     private readonly Dropout _dropout;
@@ -184,4 +198,8 @@ public sealed class SimpleCnn : Module<Tensor, Tensor>, IConvClassifier
     /// <inheritdoc />
     public Tensor Classify(Tensor features) =>
         _head.forward(_dropout.forward(functional.adaptive_avg_pool2d(features, 1).flatten(1)));
+
+    /// <inheritdoc />
+    public string ExportOnnx(OnnxGraph graph, string input) =>
+        OnnxLayers.Gemm(graph, _head, OnnxLayers.GlobalAveragePoolFlatten(graph, OnnxLayers.Write(graph, _features, input)));
 }

@@ -1,3 +1,4 @@
+using Clinforge.Training.Onnx;
 using TorchSharp;
 using TorchSharp.Modules;
 using static TorchSharp.torch;
@@ -41,7 +42,7 @@ public static class GradientReversal
 /// architecture, width and depth, only the debiasing differs. <see cref="Module{T,TResult}.forward"/>
 /// is the wrapped model's, so prediction, packaging and Grad-CAM apply unchanged.
 /// </summary>
-public sealed class ShortcutNet : Module<Tensor, Tensor>, IConvClassifier
+public sealed class ShortcutNet : Module<Tensor, Tensor>, IConvClassifier, IOnnxExportable
 {
     private readonly Module<Tensor, Tensor> _classifier;
     private readonly Sequential _adversary;
@@ -85,6 +86,9 @@ public sealed class ShortcutNet : Module<Tensor, Tensor>, IConvClassifier
 
     /// <summary>Label logits (the wrapped model's).</summary>
     public override Tensor forward(Tensor x) => _classifier.forward(x);
+
+    /// <summary>The wrapped classifier only: the adversary is not used at inference.</summary>
+    public string ExportOnnx(OnnxGraph graph, string input) => OnnxLayers.Write(graph, _classifier, input);
 
     /// <inheritdoc />
     public Tensor Features(Tensor x) => ((IConvClassifier)_classifier).Features(x);

@@ -1,5 +1,6 @@
 using System.Globalization;
 using Clinforge.Core;
+using Clinforge.Training.Onnx;
 using TorchSharp;
 using TorchSharp.Modules;
 using static TorchSharp.torch;
@@ -13,7 +14,7 @@ namespace Clinforge.Training;
 /// returns the log of the mean probability, so the usual softmax downstream gives the averaged
 /// probabilities exactly, and the ensemble saves and loads as one model file.
 /// </summary>
-public sealed class SeedEnsemble : Module<Tensor, Tensor>
+public sealed class SeedEnsemble : Module<Tensor, Tensor>, IOnnxExportable
 {
     private readonly ModuleList<Module<Tensor, Tensor>> _members;
 
@@ -34,6 +35,15 @@ public sealed class SeedEnsemble : Module<Tensor, Tensor>
         Tensor sum = zeros(1);
         foreach (var member in _members) sum = sum + nn.functional.softmax(member.forward(x), 1);
         return (sum / _members.Count).clamp_min(1e-12).log().MoveToOuterDisposeScope();
+    }
+
+    /// <inheritdoc />
+    public string ExportOnnx(OnnxGraph graph, string input)
+    {
+        ArgumentNullException.ThrowIfNull(graph);
+        var probabilities = _members.Select(m => graph.Node("Softmax", [OnnxLayers.Write(graph, m, input)], OnnxAttribute.Int("axis", 1))).ToList();
+        var mean = graph.Node("Div", [graph.Node("Sum", probabilities), graph.Constant("members", [(float)_members.Count])]);
+        return graph.Node("Log", [graph.Node("Clip", [mean, graph.Constant("min_probability", [1e-12f])])]);
     }
 }
 
