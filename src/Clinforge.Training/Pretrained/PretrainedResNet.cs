@@ -1,3 +1,5 @@
+using Clinforge.Core;
+using Clinforge.Training.Onnx;
 using TorchSharp;
 using TorchSharp.Modules;
 using static TorchSharp.torch;
@@ -13,7 +15,7 @@ namespace Clinforge.Training;
 /// reused (<see cref="InputLevel"/>); 4 frozen stages is a linear probe on the pooled features
 /// (Kornblith et al. 2019, "Do better ImageNet models transfer better?").
 /// </summary>
-public sealed class PretrainedResNet : Module<Tensor, Tensor>, IConvClassifier
+public sealed class PretrainedResNet : Module<Tensor, Tensor>, IConvClassifier, IOnnxExportable
 {
     private readonly ResNet18Backbone _backbone;
     private readonly Dropout _dropout;
@@ -101,6 +103,18 @@ public sealed class PretrainedResNet : Module<Tensor, Tensor>, IConvClassifier
 
     /// <inheritdoc />
     public Tensor Features(Tensor x) => _backbone.forward(x);
+
+    /// <summary>
+    /// Images through the backbone, global average pooling and the linear head, as ONNX nodes. The
+    /// weights' own preprocessing (0–255 minus the channel means) is the package's preprocessing, which
+    /// the exporter puts in front of this; a model set to take cached activations cannot be exported.
+    /// </summary>
+    public string ExportOnnx(OnnxGraph graph, string input)
+    {
+        if (InputLevel != 0)
+            throw new ClinforgeException($"ONNX export: this model is set to take cached stage-{InputLevel} activations, not images; export a model loaded from model.bin.");
+        return OnnxLayers.Gemm(graph, _fc, OnnxLayers.GlobalAveragePoolFlatten(graph, _backbone.ExportOnnx(graph, input)));
+    }
 
     /// <inheritdoc />
     public Tensor Classify(Tensor features) =>

@@ -1,3 +1,4 @@
+using Clinforge.Training.Onnx;
 using TorchSharp;
 using TorchSharp.Modules;
 using static TorchSharp.torch;
@@ -14,7 +15,7 @@ namespace Clinforge.Training;
 /// channels in R, G, B order (the loader converts the file's B, G, R stem once), or one channel with
 /// the stem summed over colour.
 /// </summary>
-public sealed class ResNet18Backbone : Module<Tensor, Tensor>
+public sealed class ResNet18Backbone : Module<Tensor, Tensor>, IOnnxExportable
 {
     /// <summary>Blocks per stage, as in the package's ONNX graph.</summary>
     public static readonly IReadOnlyList<int> Layout = [2, 2, 2, 3];
@@ -112,8 +113,16 @@ public sealed class ResNet18Backbone : Module<Tensor, Tensor>
     /// <inheritdoc />
     public override Tensor forward(Tensor x) => From(x, 0);
 
+    /// <summary>The stem, max pooling and the four stages, as ONNX nodes (eval mode); the output is the stride-32 map.</summary>
+    public string ExportOnnx(OnnxGraph graph, string input)
+    {
+        var y = OnnxLayers.Relu(graph, OnnxLayers.BatchNorm(graph, _bn1, OnnxLayers.Conv(graph, _conv1, input)));
+        y = OnnxLayers.MaxPool(graph, _maxpool, y);
+        return _layers.Aggregate(y, (x, layer) => OnnxLayers.Write(graph, layer, x));
+    }
+
     /// <summary>A basic block with torchvision's submodule names (conv1, bn1, conv2, bn2, downsample).</summary>
-    private sealed class TorchvisionBlock : Module<Tensor, Tensor>
+    private sealed class TorchvisionBlock : Module<Tensor, Tensor>, IOnnxExportable
     {
         private readonly Conv2d _conv1;
         private readonly BatchNorm2d _bn1;
@@ -145,6 +154,14 @@ public sealed class ResNet18Backbone : Module<Tensor, Tensor>
             y = _bn2.forward(_conv2.forward(y));
             var s = _downsample is null ? x : _downsample.forward(x);
             return functional.relu(y + s).MoveToOuterDisposeScope();
+        }
+
+        public string ExportOnnx(OnnxGraph graph, string input)
+        {
+            var y = OnnxLayers.Relu(graph, OnnxLayers.BatchNorm(graph, _bn1, OnnxLayers.Conv(graph, _conv1, input)));
+            y = OnnxLayers.BatchNorm(graph, _bn2, OnnxLayers.Conv(graph, _conv2, y));
+            var s = _downsample is null ? input : OnnxLayers.Write(graph, _downsample, input);
+            return OnnxLayers.Relu(graph, OnnxLayers.Add(graph, y, s));
         }
     }
 }
