@@ -48,4 +48,6 @@ public sealed record TrialPaths(string Root)
 /// <summary>run.json: how a run was started, so <c>clinforge resume</c> continues it with the same settings.</summary>
 public sealed record RunSettings(string Data, int Rounds, double TrialSeconds, int Seed, int Threads, double? BudgetMinutes = null, int PlateauPatience = 0, int Parallel = 1, string Proposer = "playbook",
     // How conflicting floors are settled when nobody is at a terminal: null (stated priority), "later" (stop and wait), or an option key.
-    string? TradeOff = null);
+    string? TradeOff = null,
+    // Where trials run: "local" (child processes on this machine) or "slurm" (one batch job per trial, settings in Slurm).
+    string Executor = "local", SlurmSettings? Slurm = null);
