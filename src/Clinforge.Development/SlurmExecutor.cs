@@ -10,7 +10,8 @@ namespace Clinforge.Development;
 /// <c>clinforge trial</c> on a node seeing the run folder, supervised with <c>scontrol</c> (or
 /// <c>sacct</c> once the controller has forgotten the job) and stopped with <c>scancel</c>. The job's
 /// stdout and stderr go to <c>trials/NNN/slurm-JOBID.out/.err</c> and its id to
-/// <c>trials/NNN/slurm_job.json</c> the moment sbatch answers. The job's end is mapped to the same
+/// <c>trials/NNN/slurm_job.json</c> the moment sbatch answers; what the executor did is in
+/// <c>trials/NNN/slurm.log</c>. The job's end is mapped to the same
 /// outcomes, diagnoses and repair moves as a local trial: a time limit is a timed-out trial, an
 /// out-of-memory kill an out-of-memory failure, a non-zero exit a failure diagnosed from its stderr.
 /// A job the cluster lost (node failure, preemption) is submitted again, up to
@@ -89,7 +90,7 @@ public sealed class SlurmExecutor(TrialLauncher launcher, SlurmSettings settings
                 attempt++;
                 job = Submit(run, number, budget, attempt);
                 if (job is null)
-                    return new TrialMetrics { Status = TrialStatus.Failed, Error = "sbatch refused the job (see log.txt)", Diagnosis = "the cluster refused the job: check the Slurm settings (partition, account, memory, gres)" };
+                    return new TrialMetrics { Status = TrialStatus.Failed, Error = "sbatch refused the job (see slurm.log)", Diagnosis = "the cluster refused the job: check the Slurm settings (partition, account, memory, gres)" };
             }
             var (state, metrics) = Supervise(run, number, job, progress, cancel);
             if (metrics is not null) return metrics;
@@ -261,7 +262,7 @@ public sealed class SlurmExecutor(TrialLauncher launcher, SlurmSettings settings
     }
 
     /// <summary>A finished job as a trial outcome (null: the cluster lost it, try again).</summary>
-    private static TrialMetrics? Outcome(TrialPaths paths, SlurmJobRecord job, SlurmJobState state)
+    public static TrialMetrics? Outcome(TrialPaths paths, SlurmJobRecord job, SlurmJobState state)
     {
         if (state.LostByCluster) return null;
         var stderr = Path.Combine(paths.Root, $"slurm-{job.JobId}.err");
@@ -364,9 +365,14 @@ public sealed class SlurmExecutor(TrialLauncher launcher, SlurmSettings settings
         return next;
     }
 
+    /// <summary>trials/NNN/slurm.log: the executor's account of the trial's jobs (submitted, reattached, ended, cancelled, submitted again).</summary>
+    public static string LogFile(RunPaths run, int number) => Path.Combine(run.Trial(number).Root, "slurm.log");
+
+    // Not log.txt: the trial process keeps that file open at its own position while it runs, so lines
+    // appended by another process meanwhile would be overwritten.
     private static void Log(TrialPaths paths, string line)
     {
         Directory.CreateDirectory(paths.Root);
-        File.AppendAllText(paths.Log, $"{DateTimeOffset.UtcNow:HH:mm:ss} {line}\n");
+        File.AppendAllText(Path.Combine(paths.Root, "slurm.log"), $"[{DateTimeOffset.UtcNow:HH:mm:ss}] {line}\n");
     }
 }

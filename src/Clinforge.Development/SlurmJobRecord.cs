@@ -8,7 +8,7 @@ namespace Clinforge.Development;
 /// <param name="Attempt">1 for the first submission, then one more for each resubmission after the cluster lost the job</param>
 /// <param name="BudgetSeconds">the trial budget the job was submitted with (a job for another budget is not reattached)</param>
 /// <param name="TimeLimitMinutes">the job's --time</param>
-/// <param name="Submitted">when sbatch answered</param>
+/// <param name="Submitted">when sbatch was called</param>
 /// <param name="CancelledByClinforge">true when the loop itself cancelled the job (Ctrl-C, stop): the trial is run again on resume</param>
 public sealed record SlurmJobRecord(string JobId, int Attempt, double BudgetSeconds, int TimeLimitMinutes, DateTimeOffset Submitted, bool CancelledByClinforge = false)
 {
