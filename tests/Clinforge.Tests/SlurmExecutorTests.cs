@@ -17,6 +17,9 @@ public sealed class SlurmExecutorTests
     /// <summary>A "trial" that is a bash script: the launcher's prefix arguments run it, the trial arguments follow as $1...</summary>
     private static TrialLauncher Bash(string script) => new("bash", ["-c", script, "trial"]);
 
+    [System.Runtime.InteropServices.DllImport("libc", EntryPoint = "kill", SetLastError = true)]
+    private static extern int Kill(int pid, int signal);
+
     private static RunPaths NewRun(TempDir tmp, int trials = 1)
     {
         var run = new RunPaths(tmp.Combine("run"));
@@ -256,5 +259,46 @@ public sealed class SlurmExecutorTests
             Assert.All(new[] { 0, 1 }, n => Assert.False(SlurmExecutor.Query(Record(run, n).JobId)!.IsActive));
         }
         finally { CleanUp(run); }
+    }
+
+    [SlurmFact]
+    public void Should_CancelTheRunningJobAndExit_When_DevelopIsStoppedWithSigterm()
+    {
+        // Given a develop run on Slurm whose trial 0 job is running
+        using var tmp = new TempDir();
+        var data = SyntheticLesions.Generate(tmp.Combine("data"), count: 160, seed: 5, positiveShare: 0.4, size: 24);
+        var run = new RunPaths(tmp.Combine("run"));
+        var psi = new ProcessStartInfo("dotnet") { UseShellExecute = false, RedirectStandardOutput = true, RedirectStandardError = true };
+        foreach (var a in new[] { Repo.CliDll, "develop", "--request", "Tell melanoma from nevus.", "--data", data, "--rounds", "1", "--trial-minutes", "0.5",
+                     "--run", run.Root, "--non-interactive", "--executor", "slurm", "--slurm-cpus", "1", "--slurm-mem", "1G" })
+            psi.ArgumentList.Add(a);
+        using var p = Process.Start(psi)!;
+        var stdout = p.StandardOutput.ReadToEndAsync();
+        var stderr = p.StandardError.ReadToEndAsync();
+        try
+        {
+            WaitFor(() => p.HasExited || File.Exists(SlurmExecutor.RecordFile(run, 0)), TimeSpan.FromMinutes(2), "trial 0's job to be submitted");
+            Thread.Sleep(2000);
+            if (p.HasExited) Assert.Fail($"develop ended early\n{stdout.Result}\n{stderr.Result}");
+            Assert.True(SlurmExecutor.Query(Record(run, 0).JobId)!.IsActive, "trial 0's job should be queued or running");
+
+            // When the loop is told to stop (SIGTERM, as a service manager or the shell's kill does)
+            Assert.True(Kill(p.Id, 15) == 0, $"kill({p.Id}, SIGTERM) failed: errno {System.Runtime.InteropServices.Marshal.GetLastPInvokeError()}");
+            Assert.True(p.WaitForExit(TimeSpan.FromSeconds(60)), "develop did not stop");
+
+            // Then it exits 130 after cancelling the job: nothing keeps running, the journal says so, and resume would run trial 0 again
+            Assert.True(p.ExitCode == 130, $"exit {p.ExitCode}\n{stdout.Result}\n{stderr.Result}");
+            var job = Record(run, 0);
+            Assert.True(job.CancelledByClinforge);
+            Assert.False(SlurmExecutor.Query(job.JobId)!.IsActive);
+            using var journal = new Journal(run.Journal);
+            Assert.Empty(journal.Trials());
+            Assert.Contains(journal.Events("stop"), e => e.Message.Contains("signal", StringComparison.Ordinal));
+        }
+        finally
+        {
+            if (!p.HasExited) p.Kill(entireProcessTree: true);
+            CleanUp(run);
+        }
     }
 }

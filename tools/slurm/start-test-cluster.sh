@@ -14,7 +14,12 @@ export SLURM_CONF=$conf
 stop() {
   [ -f "$conf" ] && scancel --full --quiet --user="$(id -un)" 2>/dev/null || true
   for d in slurmd slurmctld; do
-    if [ -f "$dir/$d.pid" ]; then kill "$(cat "$dir/$d.pid")" 2>/dev/null || true; rm -f "$dir/$d.pid"; fi
+    # Only the daemon this script started (a pid file can outlive its process and the pid be reused).
+    if [ -f "$dir/$d.pid" ]; then
+      pid=$(cat "$dir/$d.pid")
+      [ "$(cat "/proc/$pid/comm" 2>/dev/null)" = "$d" ] && kill "$pid" 2>/dev/null || true
+      rm -f "$dir/$d.pid"
+    fi
   done
 }
 
@@ -84,7 +89,8 @@ $node State=UNKNOWN
 PartitionName=debug Nodes=$host Default=YES MaxTime=INFINITE State=UP
 CONF
 
-slurmctld -i -f "$conf"
+# -c: start without the jobs of an earlier cluster (a test cluster keeps nothing across restarts).
+slurmctld -c -f "$conf"
 slurmd -f "$conf"
 for _ in $(seq 1 30); do
   if timeout 5 sinfo -h -o '%T' 2>/dev/null | grep -Eq '^(idle|mixed|allocated)'; then
