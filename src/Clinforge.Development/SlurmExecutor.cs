@@ -90,7 +90,7 @@ public sealed class SlurmExecutor(TrialLauncher launcher, SlurmSettings settings
                 attempt++;
                 job = Submit(run, number, budget, attempt);
                 if (job is null)
-                    return new TrialMetrics { Status = TrialStatus.Failed, Error = "sbatch refused the job (see slurm.log)", Diagnosis = "the cluster refused the job: check the Slurm settings (partition, account, memory, gres)" };
+                    return new TrialMetrics { Status = TrialStatus.Failed, Error = "sbatch refused the job (see slurm.log)", Diagnosis = "the cluster refused the job: check the Slurm settings (partition, account, memory, gres)", FailureKind = TrialFailure.Error };
             }
             var (state, metrics) = Supervise(run, number, job, progress, cancel);
             if (metrics is not null) return metrics;
@@ -106,6 +106,7 @@ public sealed class SlurmExecutor(TrialLauncher launcher, SlurmSettings settings
                 Status = TrialStatus.Failed,
                 Error = $"Slurm job {job.JobId} ended as {state!.State} ({attempt} attempt(s))",
                 Diagnosis = $"the cluster could not finish the trial ({state.State} on each of {attempt} attempts); the recipe was not judged",
+                FailureKind = TrialFailure.Error,
             };
         }
     }
@@ -279,6 +280,7 @@ public sealed class SlurmExecutor(TrialLauncher launcher, SlurmSettings settings
                     Status = TrialStatus.TimedOut,
                     Error = $"Slurm job {job.JobId} exceeded its time limit of {job.TimeLimitMinutes} min (budget {job.BudgetSeconds:F0}s plus grace)",
                     Diagnosis = "The trial did not finish in time: a smaller model, lower resolution or fewer epochs is needed.",
+                    FailureKind = TrialFailure.TimedOut,
                 };
             case "OUT_OF_MEMORY":
                 Log(paths, $"slurm: job {job.JobId} was ended by Slurm for using more memory than it asked for");
@@ -287,6 +289,7 @@ public sealed class SlurmExecutor(TrialLauncher launcher, SlurmSettings settings
                     Status = TrialStatus.Failed,
                     Error = $"Slurm job {job.JobId}: OUT_OF_MEMORY",
                     Diagnosis = LocalProcessTrialRunner.Diagnose(137, "out of memory"),
+                    FailureKind = TrialFailure.OutOfMemory,
                 };
             case "CANCELLED":
                 Log(paths, $"slurm: job {job.JobId} was cancelled on the cluster (scancel or an administrator), not by the developer loop");
@@ -295,6 +298,7 @@ public sealed class SlurmExecutor(TrialLauncher launcher, SlurmSettings settings
                     Status = TrialStatus.Failed,
                     Error = $"Slurm job {job.JobId} was cancelled outside Clinforge",
                     Diagnosis = "the trial's job was cancelled on the cluster before it finished; the recipe was not judged",
+                    FailureKind = TrialFailure.Error,
                 };
         }
         // COMPLETED without metrics, FAILED, or anything else: what the trial's own stderr says, as for a local trial.
@@ -302,7 +306,7 @@ public sealed class SlurmExecutor(TrialLauncher launcher, SlurmSettings settings
         if (File.Exists(paths.Metrics) && Json.Read<TrialMetrics>(paths.Metrics) is { Status: not TrialStatus.Succeeded } written) return written;
         string tail = string.Join('\n', err.Split('\n', StringSplitOptions.RemoveEmptyEntries).TakeLast(5));
         int effective = state.Signal == 9 ? 137 : code;
-        return new TrialMetrics { Status = TrialStatus.Failed, Error = $"exit code {effective}: {tail}", Diagnosis = LocalProcessTrialRunner.Diagnose(effective, err) };
+        return new TrialMetrics { Status = TrialStatus.Failed, Error = $"exit code {effective}: {tail}", Diagnosis = LocalProcessTrialRunner.Diagnose(effective, err), FailureKind = LocalProcessTrialRunner.Kind(effective, err) };
     }
 
     /// <summary>scancel, then wait (up to 30 s) until Slurm no longer runs it; the record says the loop did it.</summary>
@@ -318,6 +322,7 @@ public sealed class SlurmExecutor(TrialLauncher launcher, SlurmSettings settings
     {
         Status = TrialStatus.TimedOut,
         Error = "cancelled",
+        FailureKind = TrialFailure.TimedOut,
         Diagnosis = "The trial did not finish in time: a smaller model, lower resolution or fewer epochs is needed.",
     };
 
