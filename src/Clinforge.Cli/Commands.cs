@@ -26,6 +26,8 @@ internal static class Commands
                             [--budget-minutes B] [--patience P] [--parallel K] [--proposer playbook|random]
                             [--answers FILE | --non-interactive] [--run DIR] [--seed S] [--threads T]
                             [--trade-off later|sensitivity_first|specificity_first|balanced]
+                            [--executor local|slurm] [--slurm-partition P] [--slurm-account A] [--slurm-cpus C]
+                            [--slurm-mem 8G] [--slurm-gres gpu:1] [--slurm-grace-minutes G] [--slurm-config FILE]
               Parses the request, inspects and splits the data (test split sealed), trains and
               refines for N rounds (stopping early when the total budget B would be exceeded, or
               after P rounds in a row without improvement; K trials at a time, cores split), evaluates
@@ -34,7 +36,8 @@ internal static class Commands
               Without --data, the best-matching dataset of the library (see 'data') is used, with reasons.
               On a terminal it asks the open questions; --answers FILE (JSON field -> value) or
               --non-interactive answer them for scripts. Running it again with --run continues a run.
-          clinforge resume RUN [--rounds N]
+              --executor slurm submits each trial as a Slurm job (settings also from WORKSPACE/clinforge.slurm.json).
+          clinforge resume RUN [--rounds N] [--executor local|slurm] [--slurm-* ...]
               Continues a run after an interruption (even kill -9): no finished trial is lost and
               the interrupted one runs again.
           clinforge explain RUN [--round N] ["question"]
@@ -100,12 +103,13 @@ internal static class Commands
         string? answers = a.Get("answers");
         bool nonInteractive = a.Flag("non-interactive");
         if (answers is not null && nonInteractive) throw new ClinforgeException("give either --answers FILE or --non-interactive, not both.");
+        var (executor, slurm) = ExecutorOptions.Read(a, DatasetLibrary.ResolveWorkspace(workspace), null, null);
         a.RejectUnknown();
         // Without --data the workspace's dataset library is searched (a run being continued keeps its data).
         data ??= File.Exists(new RunPaths(Path.GetFullPath(run)).Settings)
             ? Json.Read<RunSettings>(new RunPaths(Path.GetFullPath(run)).Settings).Data
             : DataCommand.Choose(request, workspace, canAsk: answers is null && !nonInteractive && !Console.IsInputRedirected && AnsiConsole.Profile.Capabilities.Interactive);
-        return RunWorkflow(request, Path.GetFullPath(run), new RunSettings(Path.GetFullPath(data), rounds, minutes * 60, seed, threads, total, patience, parallel, proposer, tradeOff),
+        return RunWorkflow(request, Path.GetFullPath(run), new RunSettings(Path.GetFullPath(data), rounds, minutes * 60, seed, threads, total, patience, parallel, proposer, tradeOff, Executor: executor, Slurm: slurm),
             spec => IntentCommands.Review(spec, answers, nonInteractive), IntentCommands.TradeOffAsker(answers, nonInteractive));
     }
 
@@ -189,9 +193,8 @@ internal static class Commands
         ShowData(card);
         var initial = Initializer.Plan(spec, card, seed);
         var launcher = TrialLauncher.ForAssembly(typeof(Commands).Assembly.Location);
-        // With --threads 0 the runner splits the cores between the trials running at once (see LocalProcessTrialRunner).
         int parallel = Math.Max(1, settings.Parallel);
-        var runner = new LocalProcessTrialRunner(launcher, threads);
+        var runner = ExecutorOptions.Create(run, settings, launcher);
         IProposer proposer = settings.Proposer == "random" ? new RandomSearchProposer(seed) : WithLlm(new PlaybookProposer());
         IAcceptance? acceptance = null;
         if (spec.Confounders.Count > 0 && File.Exists(run.ConfounderLabels))
@@ -209,8 +212,15 @@ internal static class Commands
         var loop = new DeveloperLoop(run, journal, proposer, runner, new ConsoleMonitor(Objective.From(spec)), parallel, acceptance);
         AnsiConsole.MarkupLine($"[bold]Developing[/]: 1 initial trial + up to {rounds} refinement rounds, {budget.TotalSeconds:F0}s each; objective on validation: [green]{Markup.Escape(Objective.From(spec).Describe())}[/]");
         var stop = new StopPolicy(rounds, settings.BudgetMinutes is { } m ? TimeSpan.FromMinutes(m) : null, settings.PlateauPatience);
-        var end = loop.Run(spec, card, initial, stop, budget, CancellationToken.None);
+        LoopEnd end;
+        using (var signal = new SignalStop()) end = loop.Run(spec, card, initial, stop, budget, signal.Token);
         ShowResultsTable(journal);
+        if (end == LoopEnd.Cancelled)
+        {
+            journal.Event("stop", "stopped by a signal (Ctrl-C or SIGTERM); the running trials were stopped and will run again on resume");
+            AnsiConsole.MarkupLine($"[yellow]Stopped[/]; no trial keeps running. Continue with 'clinforge resume {Markup.Escape(run.Root)}'.");
+            return 130;
+        }
         if (end == LoopEnd.Paused)
         {
             AnsiConsole.MarkupLine($"[yellow]Paused[/] at your request after {journal.Trials().Count} trial(s); nothing is lost. Continue with 'clinforge resume {Markup.Escape(run.Root)}'.");

@@ -13,7 +13,7 @@ internal static class ResumeCommand
     public static int Run(string[] argv)
     {
         var a = new Args(argv, new HashSet<string>());
-        if (a.Positional.Count != 1) throw new ClinforgeException("usage: clinforge resume RUN [--rounds N] [--trade-off KEY] [--trial-minutes M] [--budget-minutes B]");
+        if (a.Positional.Count != 1) throw new ClinforgeException($"usage: clinforge resume RUN [--rounds N] [--trade-off KEY] [--trial-minutes M] [--budget-minutes B] {ExecutorOptions.Usage}");
         var run = new RunPaths(Path.GetFullPath(a.Positional[0]));
         if (!File.Exists(run.TaskSpec) || !File.Exists(run.Settings))
             throw new ClinforgeException($"{run.Root}: not a resumable run folder (task_spec.json or run.json missing). Start it again with 'clinforge develop'.");
@@ -24,8 +24,15 @@ internal static class ResumeCommand
         // Budgets given now replace recorded ones (also the way out of a run.json holding a budget no clock can keep).
         if (a.Get("trial-minutes") is not null) settings = settings with { TrialSeconds = a.Double("trial-minutes", 1) * 60 };
         if (a.Get("budget-minutes") is not null) settings = settings with { BudgetMinutes = a.Double("budget-minutes", 60) };
+        // The executor the run recorded, unless the command line names another (kept in run.json for the next resume).
+        var (executor, slurm) = ExecutorOptions.Read(a, null, settings.Executor, settings.Slurm);
         a.RejectUnknown();
         Check(run, settings);
+        if (executor != settings.Executor || Json.Serialize(slurm) != Json.Serialize(settings.Slurm))
+        {
+            settings = settings with { Executor = executor, Slurm = slurm };
+            Json.Write(run.Settings, settings);
+        }
         var request = File.Exists(run.Request) ? File.ReadAllText(run.Request).Trim() : Json.Read<TaskSpec>(run.TaskSpec).Request;
         return Commands.RunWorkflow(request, run.Root, settings with { Rounds = rounds, TradeOff = tradeOff });
     }

@@ -26,11 +26,15 @@ internal static class ServeCommand
         var a = new Args(rest, new HashSet<string>());
         int port = a.Int("port", 0);
         var workspace = DatasetLibrary.ResolveWorkspace(a.Get("workspace"));
+        // Where the developer's trials run: passed through to each 'develop' this server starts.
+        var executor = ExecutorOptions.PassThrough(a).ToList();
+        if (!executor.Contains("--slurm-config") && File.Exists(Path.Combine(workspace, SlurmSettings.FileName)))
+            executor.AddRange(["--slurm-config", Path.Combine(workspace, SlurmSettings.FileName)]);
         a.RejectUnknown();
-        if (a.Positional.Count > 0) throw new ClinforgeException("usage: clinforge serve [--port P] [--workspace DIR] [--allow DIR]...");
+        if (a.Positional.Count > 0) throw new ClinforgeException($"usage: clinforge serve [--port P] [--workspace DIR] [--allow DIR]... {ExecutorOptions.Usage}");
         if (port is < 0 or > 65535) throw new ClinforgeException($"--port {port}: give a port from 1 to 65535 (or 0 for a free one).");
         var cliDll = typeof(ServeCommand).Assembly.Location;
-        return Serve(new WebOptions { Workspace = workspace, CliDll = cliDll, Port = port, AllowedRoots = allowed }).GetAwaiter().GetResult();
+        return Serve(new WebOptions { Workspace = workspace, CliDll = cliDll, Port = port, AllowedRoots = allowed, DevelopArguments = executor }).GetAwaiter().GetResult();
     }
 
     private static async Task<int> Serve(WebOptions options)

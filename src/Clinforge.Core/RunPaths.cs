@@ -50,4 +50,6 @@ public sealed record RunSettings(string Data, int Rounds, double TrialSeconds, i
     // How conflicting floors are settled when nobody is at a terminal: null (stated priority), "later" (stop and wait), or an option key.
     string? TradeOff = null,
     // Folders besides the dataset's own that its files may lie in (--allow-root), and the image size limit (--max-image-pixels), so a resumed run reads the same data.
-    IReadOnlyList<string>? AllowRoots = null, long? MaxImagePixels = null);
+    IReadOnlyList<string>? AllowRoots = null, long? MaxImagePixels = null,
+    // Where trials run: "local" (child processes on this machine) or "slurm" (one batch job per trial, settings in Slurm).
+    string Executor = "local", SlurmSettings? Slurm = null);

@@ -72,7 +72,7 @@ public enum LoopEnd { Finished, Paused, Cancelled }
 /// previous one stopped: a trial folder without a journal row (interrupted) is run again with its
 /// recorded recipe.
 /// </summary>
-public sealed class DeveloperLoop(RunPaths run, Journal journal, IProposer proposer, ITrialRunner runner, IMonitor monitor, int parallel = 1, IAcceptance? acceptance = null)
+public sealed class DeveloperLoop(RunPaths run, Journal journal, IProposer proposer, IExecutor runner, IMonitor monitor, int parallel = 1, IAcceptance? acceptance = null)
 {
     private readonly Lock _gate = new();
 

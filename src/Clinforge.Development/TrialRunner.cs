@@ -18,22 +18,11 @@ public sealed record TrialLauncher(string FileName, IReadOnlyList<string> Prefix
     }
 }
 
-/// <summary>Progress reported by a running trial.</summary>
-public sealed record TrialProgressReport(int Epoch, int PlannedEpochs, double Fraction, double? Best);
-
-/// <summary>Runs a trial under a time budget (ML.NET AutoML-style contract).</summary>
-public interface ITrialRunner
-{
-    /// <summary>
-    /// Runs trial <paramref name="number"/> whose recipe is already in its folder; never throws for a
-    /// failed trial. <paramref name="concurrent"/> is how many trials run at the same time, so the
-    /// runner can share the cores between them.
-    /// </summary>
-    TrialMetrics Run(RunPaths run, int number, TimeSpan budget, Action<TrialProgressReport>? progress, CancellationToken cancel, int concurrent = 1);
-}
+/// <summary>The executor contract under its earlier name, kept so that existing trial runners compile unchanged.</summary>
+public interface ITrialRunner : IExecutor;
 
 /// <summary>
-/// Runs each trial as a child process (<c>clinforge trial</c>), so a native crash, an out-of-memory
+/// The local executor: runs each trial as a child process (<c>clinforge trial</c>), so a native crash, an out-of-memory
 /// kill or a hang cannot take the loop down. The child is killed after the budget plus a grace
 /// period; whatever it left (best checkpoint so far) stays in the trial folder.
 /// </summary>
@@ -69,13 +58,7 @@ public sealed class LocalProcessTrialRunner(TrialLauncher launcher, int threads,
         using var process = new Process { StartInfo = psi };
         process.OutputDataReceived += (_, e) =>
         {
-            if (e.Data is { } line && line.StartsWith(ProgressPrefix, StringComparison.Ordinal) && progress is not null)
-            {
-                var parts = line[ProgressPrefix.Length..].Split(' ');
-                if (parts.Length >= 4)
-                    progress(new TrialProgressReport(int.Parse(parts[0], CultureInfo.InvariantCulture), int.Parse(parts[1], CultureInfo.InvariantCulture),
-                        double.Parse(parts[2], CultureInfo.InvariantCulture), parts[3] == "-" ? null : double.Parse(parts[3], CultureInfo.InvariantCulture)));
-            }
+            if (e.Data is { } line && progress is not null && ParseProgress(line) is { } report) progress(report);
         };
         process.ErrorDataReceived += (_, e) => { if (e.Data is not null) lock (stderr) stderr.AppendLine(e.Data); };
         var clock = Stopwatch.StartNew();
@@ -115,6 +98,19 @@ public sealed class LocalProcessTrialRunner(TrialLauncher launcher, int threads,
             if (written.Status != TrialStatus.Succeeded) return written;
         }
         return new TrialMetrics { Status = TrialStatus.Failed, Error = $"exit code {process.ExitCode}: {tail}", Diagnosis = Diagnose(process.ExitCode, err), FailureKind = Kind(process.ExitCode, err) };
+    }
+
+    /// <summary>A progress line of a trial's stdout ("@progress epoch planned fraction best|-"), or null for any other line.</summary>
+    public static TrialProgressReport? ParseProgress(string line)
+    {
+        if (!line.StartsWith(ProgressPrefix, StringComparison.Ordinal)) return null;
+        var parts = line[ProgressPrefix.Length..].Split(' ');
+        return parts.Length >= 4
+            && int.TryParse(parts[0], NumberStyles.Integer, CultureInfo.InvariantCulture, out var epoch)
+            && int.TryParse(parts[1], NumberStyles.Integer, CultureInfo.InvariantCulture, out var planned)
+            && double.TryParse(parts[2], NumberStyles.Float, CultureInfo.InvariantCulture, out var fraction)
+            ? new TrialProgressReport(epoch, planned, fraction, parts[3] == "-" ? null : double.TryParse(parts[3], NumberStyles.Float, CultureInfo.InvariantCulture, out var b) ? b : null)
+            : null;
     }
 
     /// <summary>The <see cref="TrialFailure"/> kind of a crashed trial process, by the same evidence as <see cref="Diagnose"/>.</summary>

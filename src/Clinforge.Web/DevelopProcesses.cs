@@ -78,6 +78,8 @@ public sealed class DevelopProcesses(string cliDll)
         }
         catch (Exception e) when (e is ArgumentException or InvalidOperationException or System.ComponentModel.Win32Exception) { }
         try { File.Delete(PidFile(run)); } catch (IOException) { }
+        // Trials on a cluster are not in the process tree: their jobs are cancelled too, so nothing keeps training.
+        if (RunStore.TryRead<RunSettings>(run.Settings) is { Executor: "slurm" }) Clinforge.Development.SlurmExecutor.CancelRecorded(run);
         return true;
     }
 

@@ -487,6 +487,7 @@ public sealed class WebApp : IAsyncDisposable
             "--trial-minutes", minutes.ToString(CultureInfo.InvariantCulture),
             // Conflicting floors stop the run before the test look; the clinician chooses here (ChooseTradeOff).
             "--trade-off", "later",
+            .. _options.DevelopArguments,
         ]);
         return Ok(State(id, run));
     }

@@ -27,6 +27,9 @@ public sealed record WebOptions
     /// <summary>Limits on a zip of images uploaded as a dataset.</summary>
     public ZipLimits Zip { get; init; } = new();
 
+    /// <summary>Extra options for every <c>develop</c> child (where its trials run: <c>--executor slurm</c> and its settings).</summary>
+    public IReadOnlyList<string> DevelopArguments { get; init; } = [];
+
     /// <summary>Images in the built-in synthetic demo data set.</summary>
     public int DemoCount { get; init; } = 240;
 
