@@ -33,7 +33,7 @@ internal static class PredictCommand
             return DetectionCommands.Predict(package, CollectImages(a.Positional.Skip(1).Select(Path.GetFullPath)), outDir, threads);
         var manifest = ModelPackage.ReadManifest(package);
         var files = CollectImages(a.Positional.Skip(1).Select(Path.GetFullPath));
-        if (files.Count == 0) throw new ClinforgeException($"no images found in {string.Join(", ", a.Positional.Skip(1))} (extensions: {string.Join(" ", Extensions.Order(StringComparer.Ordinal))}).");
+        if (files.Count == 0) throw new ClinforgeException($"no images found in {string.Join(", ", a.Positional.Skip(1))} (extensions: {string.Join(" ", Extensions.Order(StringComparer.Ordinal).Concat(MedicalFiles.Extensions))}).");
 
         NativeRuntime.Initialize(threads, 0);
         var probabilities = Score(package, manifest, files);
@@ -52,7 +52,11 @@ internal static class PredictCommand
     {
         var items = files.Select(f => new DataItem(f, 0)).ToArray();
         var images = new RawImage[files.Count];
-        Parallel.For(0, files.Count, i => images[i] = ImageDecoder.Decode(files[i]));
+        var notes = new string?[files.Count];
+        // DICOM and NIfTI files go through the same reader, window and slicing as in training; a file with
+        // several frames or slices is scored on its middle one.
+        Parallel.For(0, files.Count, i => images[i] = MedicalFiles.IsMedical(files[i]) ? MedicalFiles.LoadForPrediction(files[i], out notes[i]) : ImageDecoder.Decode(files[i]));
+        foreach (var note in notes) if (note is not null) Console.WriteLine(note);
         var dataset = Dataset.InMemory(package, manifest.Classes, items, images);
         // The package folder has the trial layout (model.bin, recipe.json, preprocessing.json), so the
         // final evaluation's scorer loads it unchanged.
@@ -67,7 +71,7 @@ internal static class PredictCommand
         foreach (var input in inputs)
         {
             IEnumerable<string> found = Directory.Exists(input)
-                ? Directory.EnumerateFiles(input, "*", SearchOption.AllDirectories).Where(f => Extensions.Contains(Path.GetExtension(f)) && !Path.GetFileName(f).StartsWith('.')).Order(StringComparer.Ordinal)
+                ? Directory.EnumerateFiles(input, "*", SearchOption.AllDirectories).Where(f => (Extensions.Contains(Path.GetExtension(f)) || MedicalFiles.IsMedical(f)) && !Path.GetFileName(f).StartsWith('.')).Order(StringComparer.Ordinal)
                 : File.Exists(input) ? [input] : throw new ClinforgeException($"{input}: no such file or folder.");
             foreach (var f in found) if (seen.Add(f)) result.Add(f);
         }

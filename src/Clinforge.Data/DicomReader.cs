@@ -141,6 +141,32 @@ public static class DicomReader
         }
     }
 
+    /// <summary>The SOP Instance UID from the header alone (reading stops before the pixel data); null when absent or unreadable.</summary>
+    public static string? ReadSopInstanceUid(string path)
+    {
+        if (!GdcmRuntime.Available) return null;
+        var reader = GdcmRuntime.New(path, "gdcm.Reader");
+        try
+        {
+            reader.SetFileName(path);
+            if (!(bool)reader.ReadUpToTag(GdcmRuntime.New(path, "gdcm.Tag", (ushort)0x0008, (ushort)0x0019))) return null;
+            var strings = GdcmRuntime.New(path, "gdcm.StringFilter");
+            strings.SetFile(reader.GetFile());
+            var tag = GdcmRuntime.New(path, "gdcm.Tag", (ushort)0x0008, (ushort)0x0018);
+            if (!(bool)reader.GetFile().GetDataSet().FindDataElement(tag)) return null;
+            var uid = ((string?)strings.ToString(tag) ?? "").Trim().TrimEnd('\0').Trim();
+            return uid.Length > 0 ? uid : null;
+        }
+        catch (Exception e) when (ImageDecoder.IsDecodeFailure(e))
+        {
+            return null;
+        }
+        finally
+        {
+            (reader as IDisposable)?.Dispose();
+        }
+    }
+
     /// <summary>Why GDCM's ImageReader found no image: a report, a PDF, no pixel data, or not DICOM at all.</summary>
     private static string WhyNoImage(string path)
     {
