@@ -43,7 +43,11 @@ public static class NiftiReader
             var head = new byte[Nifti2HeaderSize];
             int got = ReadUpTo(stream, head, 0, Nifti1HeaderSize);
             if (got < 4) throw Broken(path, "the file is too short to hold a NIfTI header" + (gz ? " (the gzip stream ends early)" : ""));
-            var header = ParseHeader(path, head, got, stream, gz);
+            if (got == Nifti1HeaderSize && (BinaryPrimitives.ReadInt32LittleEndian(head) == Nifti2HeaderSize || BinaryPrimitives.ReadInt32BigEndian(head) == Nifti2HeaderSize))
+            {
+                got += ReadUpTo(stream, head, got, Nifti2HeaderSize - got);
+            }
+            var header = ParseHeader(path, head, got, gz);
             // In doubles first: NIfTI-2 dimensions are 64-bit and a damaged header can multiply past long.
             double perVolumeExact = (double)header.Dim[1] * header.Dim[2] * header.Dim[3];
             double volumesExact = (double)header.Dim[4] * header.Dim[5] * header.Dim[6] * header.Dim[7];
@@ -127,14 +131,13 @@ public static class NiftiReader
         }
     }
 
-    private static Header ParseHeader(string path, byte[] head, int got, Stream stream, bool gz)
+    private static Header ParseHeader(string path, byte[] head, int got, bool gz)
     {
         int sizeLe = BinaryPrimitives.ReadInt32LittleEndian(head), sizeBe = BinaryPrimitives.ReadInt32BigEndian(head);
         int size; bool swap;
         if (sizeLe is Nifti1HeaderSize or Nifti2HeaderSize) (size, swap) = (sizeLe, false);
         else if (sizeBe is Nifti1HeaderSize or Nifti2HeaderSize) (size, swap) = (sizeBe, true);
         else throw Broken(path, $"sizeof_hdr is {sizeLe}, not 348 (NIfTI-1) or 540 (NIfTI-2)");
-        if (size == Nifti2HeaderSize && got < size) got += ReadUpTo(stream, head, got, size - got);
         if (got < size) throw Broken(path, $"the header is cut short ({got} of {size} bytes){(gz ? "; the gzip stream ends early" : "")}");
 
         short I16(int o) => swap ? BinaryPrimitives.ReadInt16BigEndian(head.AsSpan(o)) : BinaryPrimitives.ReadInt16LittleEndian(head.AsSpan(o));

@@ -13,6 +13,9 @@ public sealed class NiftiVolume
     private static readonly string[] s_axisNames = ["sagittal", "coronal", "axial"];
     private readonly float[]? _values;
     private readonly byte[]? _rgb;
+    private int[] _worldOf = [0, 1, 2];
+    private int[] _sign = [1, 1, 1];
+    private int[] _fileDims = [1, 1, 1];
 
     private NiftiVolume(string path, int version, int datatype, int[] dims, double[] spacing, string originalOrientation, string affineSource,
         double slope, double intercept, float[]? values, byte[]? rgb, int volumes, int intentCode)
@@ -60,6 +63,15 @@ public sealed class NiftiVolume
 
     /// <summary>Colour (RGB24) volume.</summary>
     public bool IsColour => _rgb is not null;
+
+    /// <summary>The canonical voxel (r, a, s) that holds the file's voxel (i, j, k) (array order as stored).</summary>
+    public (int R, int A, int S) FromFileVoxel(int i, int j, int k)
+    {
+        int[] file = [i, j, k];
+        var canon = new int[3];
+        for (int a = 0; a < 3; a++) canon[_worldOf[a]] = _sign[a] > 0 ? file[a] : _fileDims[a] - 1 - file[a];
+        return (canon[0], canon[1], canon[2]);
+    }
 
     /// <summary>The value at canonical voxel (r, a, s).</summary>
     public float this[int r, int a, int s] => _values is null ? throw new InvalidOperationException("a colour volume has no scalar values") : _values[Index(r, a, s)];
@@ -261,6 +273,11 @@ public sealed class NiftiVolume
                 crgb[3 * dst + 2] = rgb[3 * src + 2];
             }
         }
-        return new NiftiVolume(path, version, datatype, cd, spacing, original, affineSource, slope, intercept, cv, crgb, volumes, intentCode);
+        return new NiftiVolume(path, version, datatype, cd, spacing, original, affineSource, slope, intercept, cv, crgb, volumes, intentCode)
+        {
+            _worldOf = worldOf,
+            _sign = sign,
+            _fileDims = dims,
+        };
     }
 }
