@@ -103,6 +103,11 @@ public static class DicomReader
                 throw new ClinforgeException(string.Create(CultureInfo.InvariantCulture,
                     $"{path}: the image is too large to read into memory ({width}x{height}, {frames} frame(s), {Math.Max(length, expected) / (1024.0 * 1024.0):0} MiB decoded; the limit here is {maxBytes / (1024.0 * 1024.0):0} MiB). Split the series or export fewer frames."));
             }
+            if ((bool)image.GetTransferSyntax().IsEncapsulated() && !EncapsulatedPixelDataIsComplete(path))
+            {
+                // GDCM decodes a cut-off compressed stream without complaint, filling the rest; a half-blank image is worse than none.
+                throw new ClinforgeException($"{path}: the file is cut short: its compressed pixel data ({syntaxName}) have no end (sequence delimiter). Re-copy or re-export the file.");
+            }
             var buffer = new byte[Math.Max(length, expected)];
             if (!(bool)image.GetBuffer(buffer))
             {
@@ -167,6 +172,18 @@ public static class DicomReader
         }
     }
 
+    /// <summary>
+    /// Encapsulated pixel data (PS3.5 A.4) are a sequence of items closed by a sequence delimitation item
+    /// (FFFE,E0DD); a file cut inside the stream lacks it after the last Pixel Data tag (7FE0,0010).
+    /// </summary>
+    internal static bool EncapsulatedPixelDataIsComplete(string path)
+    {
+        var bytes = File.ReadAllBytes(path);
+        int tag = bytes.AsSpan().LastIndexOf(new byte[] { 0xE0, 0x7F, 0x10, 0x00 });
+        if (tag < 0) return true; // deflated or otherwise not visible: trust the decoder
+        return bytes.AsSpan(tag).IndexOf(new byte[] { 0xFE, 0xFF, 0xDD, 0xE0 }) >= 0;
+    }
+
     /// <summary>Why GDCM's ImageReader found no image: a report, a PDF, no pixel data, or not DICOM at all.</summary>
     private static string WhyNoImage(string path)
     {
@@ -174,7 +191,7 @@ public static class DicomReader
         try
         {
             reader.SetFileName(path);
-            if (!(bool)reader.Read()) return "not a DICOM file, or its header is damaged or cut short.";
+            if (!(bool)reader.Read()) return "not a DICOM file, or its header or pixel data structure is damaged or cut short.";
             var file = reader.GetFile();
             var strings = GdcmRuntime.New(path, "gdcm.StringFilter");
             strings.SetFile(file);
@@ -188,12 +205,12 @@ public static class DicomReader
             var sopClass = Text(0x0008, 0x0016);
             var modality = Text(0x0008, 0x0060);
             if (sopClass == PdfSopClass || modality == "DOC")
-                return "an encapsulated PDF document, not an image; it was skipped. Keep only image files in the dataset folder.";
+                return "an encapsulated PDF document, not an image. Keep only image files in the dataset folder.";
             if (sopClass.StartsWith(SrSopClassPrefix, StringComparison.Ordinal) || modality == "SR")
-                return "a structured report (SR) with no pixel data; it was skipped. Keep only image files in the dataset folder.";
+                return "a structured report (SR) with no pixel data, not an image. Keep only image files in the dataset folder.";
             var pixelData = GdcmRuntime.New(path, "gdcm.Tag", (ushort)0x7FE0, (ushort)0x0010);
             if (!(bool)dataSet.FindDataElement(pixelData))
-                return $"a DICOM file without pixel data (SOP class {(sopClass.Length > 0 ? sopClass : "not stated")}, modality {(modality.Length > 0 ? modality : "not stated")}); it was skipped.";
+                return $"a DICOM file without pixel data (SOP class {(sopClass.Length > 0 ? sopClass : "not stated")}, modality {(modality.Length > 0 ? modality : "not stated")}), not an image.";
             var syntax = Text(0x0002, 0x0010);
             return $"the image cannot be decoded (transfer syntax: {s_transferSyntaxNames.GetValueOrDefault(syntax, syntax)}); the pixel data are damaged or in a form GDCM does not read.";
         }

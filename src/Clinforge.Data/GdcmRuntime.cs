@@ -28,7 +28,9 @@ internal static class GdcmRuntime
     public const string DirectoryVariable = "CLINFORGE_GDCM_DIR";
 
     private const string DefaultDirectory = "/usr/lib/cli/gdcm-sharp-3.0";
-    private static readonly Lazy<(Assembly? Assembly, string? Problem)> s_loaded = new(Load, LazyThreadSafetyMode.ExecutionAndPublication);
+    private static readonly Lazy<(Assembly? Assembly, string? Problem)> s_loaded = new(
+        () => Load(Environment.GetEnvironmentVariable(DirectoryVariable) is { Length: > 0 } custom ? custom : DefaultDirectory),
+        LazyThreadSafetyMode.ExecutionAndPublication);
 
     /// <summary>True when the bindings are installed and load.</summary>
     public static bool Available => s_loaded.Value.Assembly is not null;
@@ -47,9 +49,9 @@ internal static class GdcmRuntime
         return Activator.CreateInstance(type, args)!;
     }
 
-    private static (Assembly?, string?) Load()
+    /// <summary>Loads the bindings from <paramref name="dir"/>: the assembly, or why not with the command that fixes it.</summary>
+    internal static (Assembly? Assembly, string? Problem) Load(string dir)
     {
-        var dir = Environment.GetEnvironmentVariable(DirectoryVariable) is { Length: > 0 } custom ? custom : DefaultDirectory;
         var managed = Path.Combine(dir, "gdcm-sharp.dll");
         var native = Path.Combine(dir, "libgdcmsharpglue.so");
         if (!File.Exists(managed) || !File.Exists(native))

@@ -92,7 +92,11 @@ internal sealed class MedicalPseudonyms
         return null;
     }
 
-    public string Describe() => _patients.Count > 0
-        ? "DICOM patient (pseudonymous number)"
-        : _series.Count > 0 ? "DICOM series (pseudonymous number)" : "file (slices of one volume)";
+    public string Describe() => (_patients.Count > 0, _series.Count > 0) switch
+    {
+        (true, true) => "DICOM patient, or series without a patient id (pseudonymous numbers)",
+        (true, false) => "DICOM patient (pseudonymous number)",
+        (false, true) => "DICOM series (pseudonymous number)",
+        _ => "file (slices of one volume)",
+    };
 }
