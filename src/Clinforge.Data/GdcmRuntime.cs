@@ -70,7 +70,7 @@ internal static class GdcmRuntime
             trace.GetMethod("ErrorOff")!.Invoke(null, null);
             return (assembly, null);
         }
-        catch (Exception e) when (e is BadImageFormatException or FileLoadException or DllNotFoundException or TargetInvocationException or TypeLoadException or EntryPointNotFoundException)
+        catch (Exception e) when (e is BadImageFormatException or InvalidOperationException or FileLoadException or DllNotFoundException or TargetInvocationException or TypeLoadException or EntryPointNotFoundException)
         {
             var inner = e is TargetInvocationException { InnerException: { } i } ? i : e;
             return (null, $"GDCM's C# bindings in {dir} do not load ({inner.Message.Split('\n')[0]}). Reinstall them with: {InstallCommand} --reinstall");

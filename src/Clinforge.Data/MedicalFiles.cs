@@ -34,6 +34,12 @@ public static class MedicalFiles
     /// <summary>Extensions of the medical formats read.</summary>
     public static IReadOnlyList<string> Extensions { get; } = [".dcm", ".dicom", ".nii", ".nii.gz"];
 
+    /// <summary>True when DICOM can be read here (GDCM's C# bindings are installed and load).</summary>
+    public static bool DicomAvailable => GdcmRuntime.Available;
+
+    /// <summary>Why DICOM cannot be read here, with the command that fixes it; null when it can.</summary>
+    public static string? DicomProblem => GdcmRuntime.Problem;
+
     /// <summary>True for .dcm, .dicom, .nii and .nii.gz names.</summary>
     public static bool IsMedical(string path) =>
         path.EndsWith(".dcm", StringComparison.OrdinalIgnoreCase) || path.EndsWith(".dicom", StringComparison.OrdinalIgnoreCase) || NiftiReader.IsNiftiName(path);
