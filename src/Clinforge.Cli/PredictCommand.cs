@@ -55,7 +55,16 @@ internal static class PredictCommand
         var notes = new string?[files.Count];
         // DICOM and NIfTI files go through the same reader, window and slicing as in training; a file with
         // several frames or slices is scored on its middle one.
-        Parallel.For(0, files.Count, i => images[i] = MedicalFiles.IsMedical(files[i]) ? MedicalFiles.LoadForPrediction(files[i], out notes[i]) : ImageDecoder.Decode(files[i]));
+        MedicalFiles.RequireDicomSupport(string.Join(", ", files.Where(MedicalFiles.IsDicom).Take(1)), files);
+        try
+        {
+            Parallel.For(0, files.Count, i => images[i] = MedicalFiles.IsMedical(files[i]) ? MedicalFiles.LoadForPrediction(files[i], out notes[i]) : ImageDecoder.Decode(files[i]));
+        }
+        catch (AggregateException e) when (e.InnerExceptions.OfType<ClinforgeException>().FirstOrDefault() is { } first)
+        {
+            // Parallel.For wraps; the user needs the file and the problem, not the wrapper.
+            throw new ClinforgeException(first.Message, first.ExitCode);
+        }
         foreach (var note in notes) if (note is not null) Console.WriteLine(note);
         var dataset = Dataset.InMemory(package, manifest.Classes, items, images);
         // The package folder has the trial layout (model.bin, recipe.json, preprocessing.json), so the

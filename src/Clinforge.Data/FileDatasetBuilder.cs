@@ -33,6 +33,7 @@ internal static class FileDatasetBuilder
                 notes.Add($"{copies} images are named as augmented copies ('<source>.rf.<hash>', a Roboflow export) of {distinct} source images: copies of one source are kept in one split wherever Clinforge draws the split.");
             }
         }
+        MedicalFiles.RequireDicomSupport(source, candidates.Select(c => c.Path));
         var reasons = new string?[candidates.Count];
         var medical = new MedicalSource?[candidates.Count];
         Parallel.For(0, candidates.Count, new ParallelOptions { MaxDegreeOfParallelism = Environment.ProcessorCount }, i =>

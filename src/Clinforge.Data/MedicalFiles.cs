@@ -40,6 +40,18 @@ public static class MedicalFiles
     /// <summary>Why DICOM cannot be read here, with the command that fixes it; null when it can.</summary>
     public static string? DicomProblem => GdcmRuntime.Problem;
 
+    /// <summary>
+    /// Refuses, naming <paramref name="source"/> and the one command that fixes it, when
+    /// <paramref name="paths"/> include DICOM files and GDCM is not installed: every one of them would
+    /// otherwise be listed as unreadable for the same reason.
+    /// </summary>
+    public static void RequireDicomSupport(string source, IEnumerable<string> paths)
+    {
+        if (GdcmRuntime.Available) return;
+        int count = paths.Count(IsDicom);
+        if (count > 0) throw new ClinforgeException($"{source}: {count} DICOM file(s), but DICOM cannot be read on this machine. {GdcmRuntime.Problem}");
+    }
+
     /// <summary>True for .dcm, .dicom, .nii and .nii.gz names.</summary>
     public static bool IsMedical(string path) =>
         path.EndsWith(".dcm", StringComparison.OrdinalIgnoreCase) || path.EndsWith(".dicom", StringComparison.OrdinalIgnoreCase) || NiftiReader.IsNiftiName(path);
