@@ -6,7 +6,7 @@ using SixLabors.ImageSharp.Processing;
 namespace Clinforge.Bench;
 
 /// <summary>
-/// Issue 7's benchmark on ../shared/data/bone-fracture: `clinforge develop` with the seed request on
+/// The detection benchmark on ../shared/data/bone-fracture: `clinforge develop` with the seed request on
 /// (a) all boxes and (b) boxes kept on only 5% of training positives (seeded; the rest become
 /// image-level positives in image_labels.csv), then initial vs refined mAP@50, mAP@50:95, recall,
 /// precision, F1 with 95% bootstrap CIs on a test split that keeps every box. Splits: the official

@@ -26,6 +26,7 @@ internal static class Program
     private static int Main(string[] args)
     {
         if (args.Length > 0 && args[0] == "throughput") return Throughput.Run(args);
+        if (args.Length > 0 && args[0] == "conv-paths") return ConvPaths.Run(args);
         if (args.Length > 0 && args[0] == "detection-throughput") return DetectionThroughput.Run(args);
         if (args.Length > 0 && args[0] == "detection") return DetectionBench.Run(args);
         if (args.Length > 0 && args[0] == "search") return Search(args);
@@ -88,7 +89,7 @@ internal static class Program
     /// test AUC of the final model, and their ratios to the playbook's.
     /// </summary>
     /// <summary>
-    /// Issue 5's comparison: on each dataset, the playbook, random search over the same recipe space,
+    /// The proposer comparison: on each dataset, the playbook, random search over the same recipe space,
     /// and the playbook with two trials at once, each given the same wall-clock budget
     /// (--budget-minutes; trials of --trial-minutes) and the same seed. Prints the best validation
     /// objective, the test AUC with its CI (one look per run), trials finished and wall time, with

@@ -8,7 +8,7 @@ using Clinforge.Reporting;
 namespace Clinforge.Bench;
 
 /// <summary>
-/// `shortcut`: issue 8's benchmark through the product path. It writes the PneumoniaMNIST fixture with
+/// `shortcut`: the shortcut benchmark through the product path. It writes the PneumoniaMNIST fixture with
 /// an INJECTED drain-like artifact, runs <c>clinforge develop</c> on it with the issue's request (the
 /// confounder comes from the words, its labels from the partly filled column and the auxiliary
 /// classifier), then reads final/confound.json and prints baseline (trial 0) vs refined: partial

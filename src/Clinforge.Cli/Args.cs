@@ -44,8 +44,13 @@ internal sealed class Args
         ? int.TryParse(v, NumberStyles.Integer, CultureInfo.InvariantCulture, out var i) && i >= 0 ? i : throw new ClinforgeException($"--{name} must be a non-negative integer (got '{v}').")
         : fallback;
 
+    /// <summary>The largest number a duration option takes (about two years in minutes): any more cannot be a time budget, and Infinity or NaN would overflow every clock.</summary>
+    public const double MaxNumber = 1_000_000;
+
     public double Double(string name, double fallback) => Get(name) is { } v
-        ? double.TryParse(v, NumberStyles.Float, CultureInfo.InvariantCulture, out var d) && d > 0 ? d : throw new ClinforgeException($"--{name} must be a positive number (got '{v}').")
+        ? double.TryParse(v, NumberStyles.Float, CultureInfo.InvariantCulture, out var d) && double.IsFinite(d) && d > 0 && d <= MaxNumber
+            ? d
+            : throw new ClinforgeException($"--{name} must be a positive number no larger than {MaxNumber.ToString("0", CultureInfo.InvariantCulture)} (got '{v}').")
         : fallback;
 
     /// <summary>Fails on options nobody asked for (typos).</summary>

@@ -58,6 +58,9 @@ internal static class Commands
           clinforge trial --run DIR --trial N --budget-seconds S [--threads T]
               (internal) trains one trial; started by the developer loop as a child process.
 
+        Every command: --allow-root DIR (repeatable) lets data files lie in DIR besides the dataset's own
+        folder; --max-image-pixels N raises the largest image read (default 64000000, checked before decoding).
+
         Environment: CLINFORGE_LLM=openai:MODEL | openai-compatible:URL:MODEL | ollama:MODEL makes the
         parser and the proposer use a language model (validated, with the offline rules as fallback).
         """);
@@ -121,7 +124,11 @@ internal static class Commands
         int rounds = settings.Rounds, seed = settings.Seed, threads = settings.Threads;
         var budget = TimeSpan.FromSeconds(settings.TrialSeconds);
         var run = new RunPaths(runDir);
+        // One writer per run (run.lock); a run continued must be the run asked for.
+        using var runLock = RunLock.Acquire(run);
         bool resuming = File.Exists(run.TaskSpec) && File.Exists(run.Splits) && File.Exists(run.DataCard);
+        if (resuming) RunLock.CheckSameRun(run, request, dataPath);
+        if (resuming && File.Exists(run.Settings)) CliBoundary.ApplyRecorded(Json.Read<RunSettings>(run.Settings));
         TaskSpec spec;
         DataCard card;
         Splits? newSplits = null;
@@ -166,9 +173,9 @@ internal static class Commands
         {
             // The spec is written last: its presence is what marks a prepared run.
             AtomicFile.WriteAllText(run.Request, request + "\n");
-            Json.Write(run.Settings, settings with { Data = Path.GetFullPath(dataPath) });
+            Json.Write(run.Settings, settings with { Data = Path.GetFullPath(dataPath), AllowRoots = DataLimits.ExtraRoots, MaxImagePixels = DataLimits.MaxPixels });
             Json.Write(run.Splits, newSplits);
-            // Debiasing (issue 8): per-image confounder labels for the trial processes, before the spec marks the run prepared.
+            // Debiasing: per-image confounder labels for the trial processes, before the spec marks the run prepared.
             if (confounderValues is { } cv) card = ShortcutSetup.WriteLabels(run, journal, spec, card, newSplits, DatasetReader.Open(card.Source), cv.Column, cv.Values, seed, threads);
             Json.Write(run.DataCard, card);
             Json.Write(run.TaskSpec, spec);
@@ -232,9 +239,8 @@ internal static class Commands
             var dataset = DatasetReader.Open(card.Source);
             // A recorded look without evaluation.json means the process died during the evaluation:
             // the look is repeated, and the journal and report say so.
-            bool interruptedLook = journal.TestLookCount > 0;
-            if (interruptedLook) journal.Event("note", "the previous test evaluation was interrupted before its results were written; evaluating again");
-            var evaluation = FinalEvaluator.Evaluate(run, journal, new TorchModelScorer(dataset), spec, card, seed, allowRepeat: interruptedLook);
+            // A look journaled without evaluation.json was interrupted: it is finished (from its saved predictions), still one look.
+            var evaluation = FinalEvaluator.Evaluate(run, journal, new TorchModelScorer(dataset), spec, card, seed, interrupted: journal.TestLookCount > 0);
             WriteExamples(run, dataset, card, evaluation);
             WriteSubgroups(run, dataset, card, evaluation, seed);
             WriteConfound(run, dataset, spec, card, evaluation, seed);
@@ -242,7 +248,7 @@ internal static class Commands
         }
         var report = WriteReport(run, journal);
         AnsiConsole.MarkupLine($"Report: [blue]{Markup.Escape(report)}[/]");
-        // Model package for `clinforge predict` (issue 6).
+        // Model package for `clinforge predict`.
         AnsiConsole.MarkupLine($"Package: [blue]{Markup.Escape(ModelPackage.Write(run, Json.Read<FinalEvaluation>(run.Evaluation), DateTimeOffset.UtcNow))}[/]");
         return 0;
     }
@@ -310,7 +316,7 @@ internal static class Commands
             AnsiConsole.MarkupLine($"[yellow]confounder:[/] no column of the data records {Markup.Escape(string.Join(", ", spec.Confounders.Select(c => c.Name)))}; the confound analysis needs one (or annotations for an auxiliary classifier).");
             return;
         }
-        // A debiasing run adds baseline vs refined with CIs, the labelling and a verdict (issue 8).
+        // A debiasing run adds baseline vs refined with CIs, the labelling and a verdict.
         if (ShortcutSetup.Summarize(run, report, initial, evaluation.Initial.Trial, final, evaluation.Final.Trial, positive, card.Source, seed) is { } shortcut)
             report = report with { Shortcut = shortcut };
         Json.Write(run.Confound, report);
@@ -381,7 +387,7 @@ internal static class Commands
         var metrics = TrialWorker.Run(run, number, dev.Train, dev.Val,
             (labels, probs) => ObjectiveEvaluator.Evaluate(objective, labels, probs, positive),
             deadline, threads, line => Console.WriteLine(line));
-        // The trial's reliance on the named confounder (issue 8), kept in its metrics for the acceptance rule.
+        // The trial's reliance on the named confounder, kept in its metrics for the acceptance rule.
         if (metrics.Status == TrialStatus.Succeeded && ShortcutDependence.Measure(run, number, spec, card) is { } dependence)
         {
             metrics = metrics with { Confounder = dependence };
@@ -392,13 +398,14 @@ internal static class Commands
 
     public static int Parse(string[] argv)
     {
-        var a = new Args(argv, new HashSet<string> { "json" });
+        var a = new Args(argv, new HashSet<string> { "json", "show-heldout" });
         // parse --eval: measure the parser on a corpus (IntentCommands) instead of parsing one request.
         if (a.Get("eval") is { } corpus)
         {
+            bool showHeldOut = a.Flag("show-heldout");
             a.RejectUnknown();
-            if (a.Positional.Count != 0) throw new ClinforgeException("usage: clinforge parse --eval corpus.jsonl");
-            return IntentCommands.Eval(corpus);
+            if (a.Positional.Count != 0) throw new ClinforgeException("usage: clinforge parse --eval corpus.jsonl [--show-heldout]");
+            return IntentCommands.Eval(corpus, showHeldOut);
         }
         if (a.Positional.Count != 1) throw new ClinforgeException("usage: clinforge parse \"REQUEST\" (--data PATH | --classes \"a,b\") [--json]  |  clinforge parse --eval corpus.jsonl");
         var dataset = a.Get("classes") is null ? DatasetReader.Open(Path.GetFullPath(a.Require("data", "the dataset whose class names the request refers to"))) : null;
@@ -441,6 +448,7 @@ internal static class Commands
         a.RejectUnknown();
         var run = new RunPaths(Path.GetFullPath(a.Positional[0]));
         if (!File.Exists(run.TaskSpec)) throw new ClinforgeException($"{run.Root}: not a run folder (no task_spec.json).");
+        using var runLock = RunLock.Acquire(run);
         using var journal = new Journal(run.Journal);
         var html = DetectionCommands.Rewrite(run, journal) ?? WriteReport(run, journal);
         Console.WriteLine(html);
@@ -474,7 +482,7 @@ internal static class Commands
 
     private static void ShowEvaluation(FinalEvaluation e)
     {
-        var t = new Table().Title($"Test split, looked at once ({e.TestCases} images); 95% bootstrap CIs").AddColumns("metric", "initial", "final", "difference (p)");
+        var t = new Table().Title($"Test split, looked at {(e.TestLooks == 1 ? "once" : $"{e.TestLooks} times")} ({e.TestCases} images); 95% bootstrap CIs").AddColumns("metric", "initial", "final", "difference (p)");
         foreach (var (name, fin) in e.Final.Metrics)
         {
             var ini = e.Initial.Metrics[name];

@@ -30,7 +30,7 @@ public sealed record DetectionPackageManifest(string Run, int Trial, double Thre
 }
 
 /// <summary>
-/// The detection branch of the CLI (issue 7): preparing a run from a detection dataset, the trial
+/// The detection branch of the CLI: preparing a run from a detection dataset, the trial
 /// child process body, the one test look with CIs, a Markdown report, the model package, and
 /// <c>clinforge predict</c> on a detection package (JSON of boxes and scores + PNGs with boxes drawn).
 /// </summary>
@@ -77,7 +77,6 @@ internal static class DetectionCommands
         else
         {
             bool interrupted = journal.TestLookCount > 0;
-            if (interrupted) journal.Event("note", "the previous test evaluation was interrupted before its results were written; evaluating again");
             evaluation = DetectionFinalEvaluator.Evaluate(run, journal, (t, ds, items) => DetectionTrialWorker.Predict(t, ds, items), spec, dataset, seed, interrupted);
         }
         foreach (var line in Table(evaluation)) AnsiConsole.WriteLine(line);

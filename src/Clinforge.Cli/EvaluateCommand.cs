@@ -28,6 +28,8 @@ public sealed record ExternalEvaluation(
     public IReadOnlyList<DetectionClassResult> PerClass { get; init; } = [];
     /// <summary>Detection packages: the image-level reading (highest box score; flagged = a mark at the threshold) on every selected image, image-level labels included.</summary>
     public ImageLevelResult? ImageLevel { get; init; }
+    /// <summary>Image files of the data that could not be read and were left out, each with the reason.</summary>
+    public IReadOnlyList<UnreadableFile> Skipped { get; init; } = [];
 }
 
 /// <summary>
@@ -61,6 +63,12 @@ internal static class EvaluateCommand
         var result = DetectionCommands.IsPackage(package)
             ? Detection(package, data, split, seed)
             : Classification(package, data, split, seed);
+        // Images that could not be read are left out, and said so: an evaluation never drops data silently.
+        if (result.Skipped.Count > 0)
+        {
+            Console.Error.WriteLine($"skipped {result.Skipped.Count} image file(s) that could not be read:");
+            foreach (var u in result.Skipped) Console.Error.WriteLine($"  {ImageDecoder.Shown(u.Path)}: {u.Reason}");
+        }
         Directory.CreateDirectory(outDir);
         var md = Path.Combine(outDir, "external_evaluation.md");
         AtomicFile.WriteAllText(md, Markdown(result));
@@ -97,7 +105,7 @@ internal static class EvaluateCommand
         var metrics = FinalEvaluator.MetricsWithIntervals(labels, probs, positive, manifest.Classes.Count, manifest.Threshold, seed);
         var counts = manifest.Classes.Select((name, k) => (name, n: labels.Count(l => l == k))).ToDictionary(x => x.name, x => x.n);
         return new ExternalEvaluation(package, data, splitName, items.Count, counts, "classification", manifest.Threshold, manifest.ThresholdRule,
-            FinalEvaluator.Resamples, seed, metrics, DateTimeOffset.UtcNow);
+            FinalEvaluator.Resamples, seed, metrics, DateTimeOffset.UtcNow) { Skipped = dataset.Unreadable };
     }
 
     private static ExternalEvaluation Detection(string package, string data, string? split, int seed)
@@ -130,6 +138,7 @@ internal static class EvaluateCommand
         {
             PerClass = classes.Count > 1 ? DetectionMetrics.EvaluateByClass(images, classes, manifest.Operating, DetectionFinalEvaluator.Resamples, seed) : [],
             ImageLevel = imageLevel,
+            Skipped = dataset.Unreadable,
         };
     }
 
@@ -176,6 +185,11 @@ internal static class EvaluateCommand
             sb.AppendLine().AppendLine("Image level (is there a finding in the image? score = highest box score; flagged = at least one mark at the threshold; every selected image, image-level labels included; AUC with DeLong CI):").AppendLine();
             sb.AppendLine("| images | AUC | sensitivity | specificity |").AppendLine("|---|---|---|---|");
             sb.AppendLine($"| {il.Positives} positive, {il.Negatives} negative | {Fmt(il.Auc)} | {Fmt(il.Sensitivity)} ({il.TruePositives}/{il.Positives}) | {Fmt(il.Specificity)} ({il.Negatives - il.FalsePositives}/{il.Negatives}) |");
+        }
+        if (e.Skipped.Count > 0)
+        {
+            sb.AppendLine().AppendLine($"Left out: {e.Skipped.Count} image file(s) that could not be read:").AppendLine();
+            foreach (var u in e.Skipped) sb.AppendLine($"- `{ImageDecoder.Shown(u.Path)}`: {u.Reason}");
         }
         sb.AppendLine().AppendLine("These numbers describe these images only. A difference from the development report can come from a different population, device or labelling, and is worth understanding before clinical use.");
         return sb.ToString();

@@ -29,15 +29,21 @@ internal static class PredictCommand
         int threads = a.Int("threads", 0);
         a.RejectUnknown();
         var package = Path.GetFullPath(a.Positional[0]);
+        if (!Directory.Exists(package)) throw new ClinforgeException($"{a.Positional[0]}: no such package folder (a run's package/ folder).");
+        var found = CollectImages(a.Positional.Skip(1).Select(Path.GetFullPath));
+        if (found.Count == 0) throw new ClinforgeException($"no images found in {string.Join(", ", a.Positional.Skip(1))} (extensions: {string.Join(" ", Extensions.Order(StringComparer.Ordinal).Concat(MedicalFiles.Extensions))}).");
+        // One bad file never loses the batch: what cannot be read is listed with the reason, the rest is scored.
+        var (files, images, skipped) = Decode(found);
+        if (files.Count == 0)
+            throw new ClinforgeException($"none of the {found.Count} file(s) could be scored: {string.Join("; ", skipped.Take(5).Select(x => $"{ImageDecoder.Shown(x.Path)}: {x.Reason}"))}{(skipped.Count > 5 ? $"; and {skipped.Count - 5} more" : "")}.");
+        Directory.CreateDirectory(outDir);
+        ReportSkipped(skipped, outDir);
         if (DetectionCommands.IsPackage(package))
-            return DetectionCommands.Predict(package, CollectImages(a.Positional.Skip(1).Select(Path.GetFullPath)), outDir, threads);
+            return DetectionCommands.Predict(package, files, outDir, threads);
         var manifest = ModelPackage.ReadManifest(package);
-        var files = CollectImages(a.Positional.Skip(1).Select(Path.GetFullPath));
-        if (files.Count == 0) throw new ClinforgeException($"no images found in {string.Join(", ", a.Positional.Skip(1))} (extensions: {string.Join(" ", Extensions.Order(StringComparer.Ordinal).Concat(MedicalFiles.Extensions))}).");
 
         NativeRuntime.Initialize(threads, 0);
-        var probabilities = Score(package, manifest, files);
-        Directory.CreateDirectory(outDir);
+        var probabilities = Score(package, manifest, files, images);
         var path = Path.Combine(outDir, "predictions.csv");
         AtomicFile.WriteAllText(path, Csv(manifest, files, probabilities));
         int positives = manifest.PositiveClass is null ? 0 : probabilities.Count(p => manifest.Classes[ModelPackage.Decide(manifest, p)] == manifest.PositiveClass);
@@ -47,26 +53,59 @@ internal static class PredictCommand
         return 0;
     }
 
-    /// <summary>Class probabilities for each file, in order, with the package's model and preprocessing.</summary>
-    public static double[][] Score(string package, ModelPackageManifest manifest, IReadOnlyList<string> files)
+    /// <summary>Decodes every file once; returns the readable ones with their pixels, and the others with the reason.</summary>
+    private static (List<string> Files, List<RawImage> Images, List<(string Path, string Reason)> Skipped) Decode(IReadOnlyList<string> found)
+    {
+        var images = new RawImage?[found.Count];
+        var reasons = new string?[found.Count];
+        var notes = new string?[found.Count];
+        Parallel.For(0, found.Count, i =>
+        {
+            if (MedicalFiles.IsMedical(found[i]))
+            {
+                // DICOM and NIfTI go through the training reader, window and slicing; several frames or slices: the middle one.
+                try { images[i] = MedicalFiles.LoadForPrediction(found[i], out notes[i]); }
+                catch (ClinforgeException e) { reasons[i] = e.Message.StartsWith(found[i] + ": ", StringComparison.Ordinal) ? e.Message[(found[i].Length + 2)..] : e.Message; }
+                return;
+            }
+            if (!ImageDecoder.TryDecode(found[i], out images[i], out reasons[i])) images[i] = null;
+        });
+        foreach (var note in notes) if (note is not null) Console.WriteLine(note);
+        var files = new List<string>();
+        var ok = new List<RawImage>();
+        var skipped = new List<(string, string)>();
+        for (int i = 0; i < found.Count; i++)
+        {
+            if (images[i] is { } image) { files.Add(found[i]); ok.Add(image); }
+            else skipped.Add((found[i], reasons[i] ?? "could not be decoded"));
+        }
+        return (files, ok, skipped);
+    }
+
+    /// <summary>Says which files were skipped and why, on the terminal and in skipped.csv beside the predictions.</summary>
+    private static void ReportSkipped(List<(string Path, string Reason)> skipped, string outDir)
+    {
+        var path = Path.Combine(outDir, "skipped.csv");
+        if (skipped.Count == 0)
+        {
+            File.Delete(path);
+            return;
+        }
+        Console.Error.WriteLine($"skipped {skipped.Count} file(s) that could not be scored:");
+        foreach (var (file, reason) in skipped) Console.Error.WriteLine($"  {ImageDecoder.Shown(file)}: {reason}");
+        var sb = new StringBuilder("path,reason\n");
+        foreach (var (file, reason) in skipped) sb.Append(CsvCell(ImageDecoder.Shown(file))).Append(',').Append(CsvCell(reason)).Append('\n');
+        AtomicFile.WriteAllText(path, sb.ToString());
+        Console.Error.WriteLine($"  (listed in {path})");
+    }
+
+    private static string CsvCell(string v) => v.Contains(',') || v.Contains('"') || v.Contains('\n') ? "\"" + v.Replace("\"", "\"\"") + "\"" : v;
+
+    /// <summary>Class probabilities for each decoded image, in order, with the package's model and preprocessing.</summary>
+    public static double[][] Score(string package, ModelPackageManifest manifest, IReadOnlyList<string> files, IReadOnlyList<RawImage> images)
     {
         var items = files.Select(f => new DataItem(f, 0)).ToArray();
-        var images = new RawImage[files.Count];
-        var notes = new string?[files.Count];
-        // DICOM and NIfTI files go through the same reader, window and slicing as in training; a file with
-        // several frames or slices is scored on its middle one.
-        MedicalFiles.RequireDicomSupport(string.Join(", ", files.Where(MedicalFiles.IsDicom).Take(1)), files);
-        try
-        {
-            Parallel.For(0, files.Count, i => images[i] = MedicalFiles.IsMedical(files[i]) ? MedicalFiles.LoadForPrediction(files[i], out notes[i]) : ImageDecoder.Decode(files[i]));
-        }
-        catch (AggregateException e) when (e.InnerExceptions.OfType<ClinforgeException>().FirstOrDefault() is { } first)
-        {
-            // Parallel.For wraps; the user needs the file and the problem, not the wrapper.
-            throw new ClinforgeException(first.Message, first.ExitCode);
-        }
-        foreach (var note in notes) if (note is not null) Console.WriteLine(note);
-        var dataset = Dataset.InMemory(package, manifest.Classes, items, images);
+        var dataset = Dataset.InMemory(package, manifest.Classes, items, images.ToArray());
         // The package folder has the trial layout (model.bin, recipe.json, preprocessing.json), so the
         // final evaluation's scorer loads it unchanged.
         return new TorchModelScorer(dataset).Predict(new TrialPaths(package), items);

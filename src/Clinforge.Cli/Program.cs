@@ -1,10 +1,11 @@
 using Clinforge.Cli;
 using Clinforge.Core;
-using Spectre.Console;
 
 // The clinforge command: a thin shell over the rooms; every command's work lives in Commands.
-try
+// Every failure ends here (CliBoundary): a clear message and an exit code, never a stack trace.
+return CliBoundary.Run(() =>
 {
+    args = CliBoundary.ApplyGlobalOptions(args);
     if (args.Length == 0 || args[0] is "help" or "--help" or "-h")
     {
         Commands.PrintHelp();
@@ -25,9 +26,4 @@ try
         "serve" => ServeCommand.Run(args[1..]),
         _ => throw new ClinforgeException($"unknown command '{args[0]}'. Run 'clinforge help'."),
     };
-}
-catch (ClinforgeException e)
-{
-    Console.Error.WriteLine($"error: {e.Message}");
-    return e.ExitCode;
-}
+});

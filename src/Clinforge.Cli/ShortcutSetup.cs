@@ -23,7 +23,7 @@ public sealed record ConfounderSetup(string Confounder, string Column, int Annot
 public sealed record AuxiliaryMetrics(int TrainImages, int ValImages, Bootstrap.Interval ValAuc, double Sensitivity, double Specificity, int Epochs);
 
 /// <summary>
-/// Prepares a debiasing run (issue 8): reads the confounder column the request points to, checks it,
+/// Prepares a debiasing run: reads the confounder column the request points to, checks it,
 /// labels the development images (metadata, or an auxiliary classifier trained on the annotated
 /// subset when only some images have a value), writes confounder/labels.csv for the trial processes
 /// and confounder/inspection.json, and adds the inspection to the data card. Test images are never

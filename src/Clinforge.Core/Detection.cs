@@ -71,7 +71,7 @@ public sealed record DetectionLabel(IReadOnlyList<BoundingBox> Boxes, bool HasBo
 /// <summary>
 /// The supervision structure of a detection dataset (in the data card): how many positives have boxes
 /// and how many are known only at image level. When the boxed share is small the initializer plans
-/// teacher–student pseudo-labelling (see DESIGN.md and issue 7).
+/// teacher–student pseudo-labelling (see DESIGN.md).
 /// </summary>
 public sealed record DetectionSummary
 {

@@ -38,7 +38,7 @@ public sealed record DetectionRecipe
     /// <summary>
     /// Teacher–student rounds: 1 = one teacher, one student; 2 = the first student's best checkpoint then
     /// relabels the image-level positives and a second student trains on them ("optionally iterate",
-    /// issue 7; Xie et al. 2020, Noisy Student, iterate with the student as the next teacher).
+    /// Xie et al. 2020, Noisy Student, iterate with the student as the next teacher).
     /// </summary>
     public int PseudoLabelRounds { get; init; } = 1;
     /// <summary>

@@ -26,7 +26,7 @@ public sealed record RunPaths(string Root)
     public string Subgroups => Path.Combine(FinalDir, "subgroups.json");
     /// <summary>final/confound.json: the named confounder's inspection and confound analysis.</summary>
     public string Confound => Path.Combine(FinalDir, "confound.json");
-    /// <summary>confounder/: per-image confounder labels for debiasing trials (issue 8), read by the trial processes.</summary>
+    /// <summary>confounder/: per-image confounder labels for debiasing trials, read by the trial processes.</summary>
     public string ConfounderDir => Path.Combine(Root, "confounder");
     /// <summary>confounder/labels.csv: id,probability,source for every image whose confounder is known or predicted.</summary>
     public string ConfounderLabels => Path.Combine(ConfounderDir, "labels.csv");
@@ -48,4 +48,6 @@ public sealed record TrialPaths(string Root)
 /// <summary>run.json: how a run was started, so <c>clinforge resume</c> continues it with the same settings.</summary>
 public sealed record RunSettings(string Data, int Rounds, double TrialSeconds, int Seed, int Threads, double? BudgetMinutes = null, int PlateauPatience = 0, int Parallel = 1, string Proposer = "playbook",
     // How conflicting floors are settled when nobody is at a terminal: null (stated priority), "later" (stop and wait), or an option key.
-    string? TradeOff = null);
+    string? TradeOff = null,
+    // Folders besides the dataset's own that its files may lie in (--allow-root), and the image size limit (--max-image-pixels), so a resumed run reads the same data.
+    IReadOnlyList<string>? AllowRoots = null, long? MaxImagePixels = null);

@@ -16,7 +16,7 @@ public sealed record OperatingPoint(string Maximize, string Constraint, double C
 /// <summary>
 /// A floor the clinician stated for one rate ("sensitivity of at least 95%"): <see cref="Metric"/> is
 /// sensitivity or specificity. Two floors can conflict; the developer then shows what is achievable
-/// and asks (issue 5, trade-off negotiation).
+/// and asks (trade-off negotiation).
 /// </summary>
 public sealed record Requirement(string Metric, double Minimum);
 
@@ -69,7 +69,7 @@ public sealed record TaskSpec
     /// primary metric first; null = not answered (<see cref="DefaultConfounderMaxLoss"/> applies).
     /// </summary>
     public double? ConfounderMaxLoss { get; init; }
-    /// <summary>The allowed loss when unanswered: issue 8's "test AUC not lower than the baseline's by more than 0.02".</summary>
+    /// <summary>The allowed loss when unanswered: "test AUC not lower than the baseline's by more than 0.02".</summary>
     public const double DefaultConfounderMaxLoss = 0.02;
     public string? Supervision { get; init; }
     /// <summary>The compute budget the clinician hinted at (quick, overnight, thorough), or null when unsaid.</summary>

@@ -3,6 +3,30 @@ namespace Clinforge.Core;
 /// <summary>How a trial ended.</summary>
 public enum TrialStatus { Succeeded, Failed, TimedOut }
 
+/// <summary>
+/// Kinds of trial failure. A loss that is NaN from the first epoch, or a native crash, is not a property
+/// of the recipe (a lower learning rate does not cure it): when every recipe fails that way, the
+/// machine is at fault and the loop stops instead of spending the budget.
+/// </summary>
+public static class TrialFailure
+{
+    /// <summary>The loss became NaN/inf after training had started well: an optimisation problem.</summary>
+    public const string Diverged = "diverged";
+    /// <summary>The loss was NaN/inf in the first epoch: bad input values or the machine's numerical library.</summary>
+    public const string NanAtStart = "nan_at_start";
+    /// <summary>The trial process died in native code (SIGABRT/SIGSEGV).</summary>
+    public const string NativeCrash = "native_crash";
+    /// <summary>The trial ran out of memory.</summary>
+    public const string OutOfMemory = "out_of_memory";
+    /// <summary>The trial overran its time box.</summary>
+    public const string TimedOut = "timed_out";
+    /// <summary>Any other error.</summary>
+    public const string Error = "error";
+
+    /// <summary>Kinds that point at the machine rather than the recipe when they repeat across recipes.</summary>
+    public static bool PointsAtMachine(string? kind) => kind is NanAtStart or NativeCrash;
+}
+
 /// <summary>A proposed change to the recipe with its plain-language reason and source.</summary>
 public sealed record Proposal(string Move, string Change, string Reason, string? Source, Recipe Recipe);
 
@@ -48,11 +72,15 @@ public sealed record TrialMetrics
     public int Epochs { get; init; }
     public string? Error { get; init; }
     public string? Diagnosis { get; init; }
+    // What kind of failure (TrialFailure's names), so the loop can tell a recipe's problem from the machine's.
+    public string? FailureKind { get; init; }
+    // Which convolution path the trial ran on and why (the machine's numerical self-check).
+    public string? Convolutions { get; init; }
     // Seed ensemble (recipe ensemble_size > 1): each member's best validation objective, in seed order.
     public IReadOnlyList<double>? MemberObjectives { get; init; }
     // Successive halving (recipe search): every candidate evaluated, rung by rung, and the value kept.
     public KnobSearchResult? Search { get; init; }
-    // Named confounder (issue 8): how far the validation predictions depend on it.
+    // Named confounder: how far the validation predictions depend on it.
     public ConfounderDependence? Confounder { get; init; }
 }
 
@@ -85,7 +113,7 @@ public sealed record TrialRecord(
 {
     /// <summary>
     /// The accepted trial with the highest objective (ties: the earliest), or null. When some trial was
-    /// kept with a lower objective than the best before it (the shortcut rule of issue 8 trades a little
+    /// kept with a lower objective than the best before it (the shortcut rule trades a little
     /// objective for less reliance on a confounder), the most recently accepted trial (by finish time,
     /// then number) is the best: each acceptance was judged against the best at that moment.
     /// </summary>

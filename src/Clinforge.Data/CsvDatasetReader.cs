@@ -136,6 +136,7 @@ internal static class CsvDatasetReader
         var metadata = new Dictionary<string, IReadOnlyDictionary<string, string>>(StringComparer.Ordinal);
         var officialSplit = splitCol is null ? null : new Dictionary<string, string>(StringComparer.Ordinal);
         var missing = new List<string>();
+        var outside = new List<string>();
         int unlabelled = 0, repeated = 0;
         for (var r = 0; r < rows.Count; r++)
         {
@@ -147,6 +148,12 @@ internal static class CsvDatasetReader
                 continue;
             }
             var value = Cell(row, imageCol);
+            // Confinement first: a row naming a file outside the dataset's folder is refused before its existence is looked at.
+            if (resolver.Refusal(value) is { } refusal)
+            {
+                outside.Add($"row {r + 1} (line {row.Line}) '{value}': {refusal}");
+                continue;
+            }
             var file = resolver.Resolve(value);
             if (file is null)
             {
@@ -180,6 +187,13 @@ internal static class CsvDatasetReader
             if (metadataCols.Count > 0) metadata[id] = metadataCols.ToDictionary(c => header[c].Trim(), c => Cell(row, c).Trim(), StringComparer.Ordinal);
         }
 
+        if (outside.Count > 0)
+        {
+            throw new ClinforgeException(
+                $"{csvPath}: {outside.Count} of {rows.Count} rows name a file that may not be read: {string.Join("; ", outside.Take(5))}" +
+                (outside.Count > 5 ? $"; and {outside.Count - 5} more" : "") +
+                $". Data are read only inside {baseDir}: move the images there and name them relative to it, or (command line) name the other folder with --allow-root DIR.");
+        }
         if (missing.Count > 0)
         {
             throw new ClinforgeException(
@@ -331,29 +345,23 @@ internal sealed class ImageResolver(string baseDir)
     private Dictionary<string, string>? _bySop;
     private readonly Lock _lock = new();
 
+    /// <summary>Why the file a value names may not be read (outside the dataset's folder), or null; says nothing about existence.</summary>
+    public string? Refusal(string value) => Candidate(value) is { } candidate ? Confinement.Refusal(candidate, baseDir) : null;
+
     public string? Resolve(string value)
     {
         var v = value.Trim();
-        if (v.Length == 0) return null;
         if (Path.DirectorySeparatorChar == '/') v = v.Replace('\\', '/');
-        string candidate;
-        try
-        {
-            candidate = Path.GetFullPath(Path.IsPathRooted(v) ? v : Path.Combine(baseDir, v));
-        }
-        catch (Exception e) when (e is ArgumentException or NotSupportedException or PathTooLongException)
-        {
-            return null;
-        }
+        if (Candidate(value) is not { } candidate || Confinement.Refusal(candidate, baseDir) is not null) return null;
         if (File.Exists(candidate)) return candidate;
         var hasExtension = ImageFiles.HasImageExtension(v);
         if (!hasExtension)
         {
             foreach (var ext in ImageFiles.CsvGuessExtensions)
             {
-                if (File.Exists(candidate + ext)) return candidate + ext;
+                if (File.Exists(candidate + ext)) return Confinement.Refusal(candidate + ext, baseDir) is null ? candidate + ext : null;
                 var upper = candidate + ext.ToUpperInvariant();
-                if (File.Exists(upper)) return upper;
+                if (File.Exists(upper)) return Confinement.Refusal(upper, baseDir) is null ? upper : null;
             }
         }
         EnsureIndex();
@@ -382,6 +390,22 @@ internal sealed class ImageResolver(string baseDir)
                 }
             }
             return _bySop = map;
+        }
+    }
+
+    /// <summary>The absolute path a value names (relative to the CSV's folder), before any look at the file system; null when it is not a path.</summary>
+    private string? Candidate(string value)
+    {
+        var v = value.Trim();
+        if (v.Length == 0) return null;
+        if (Path.DirectorySeparatorChar == '/') v = v.Replace('\\', '/');
+        try
+        {
+            return Path.GetFullPath(Path.IsPathRooted(v) ? v : Path.Combine(baseDir, v));
+        }
+        catch (Exception e) when (e is ArgumentException or NotSupportedException or PathTooLongException)
+        {
+            return null;
         }
     }
 

@@ -57,7 +57,7 @@ public static class DatasetReader
         {
             return FolderReader.ReadSplitFolders(full, subdirs);
         }
-        if (subdirs.Count > 0 && subdirs.Any(d => ImageFiles.EnumerateImages(d).Count > 0))
+        if (subdirs.Count > 0 && subdirs.Any(d => ImageFiles.EnumerateImages(d, full, []).Count > 0))
         {
             // With several CSVs beside class folders, the folders are the labels and the CSVs metadata.
             return FolderReader.ReadClassFolders(full, subdirs);

@@ -7,7 +7,7 @@ namespace Clinforge.Data;
 /// <summary>
 /// Boxes or image-level labels per item of a detection dataset, the label format found and the class
 /// names as the data spells them (e.g. data.yaml). In <see cref="Labels"/> every source class maps to
-/// detection class 0 (one "finding" class; the request decides its name, see issue 7: "fractures" gets
+/// detection class 0 (one "finding" class; the request decides its name: "fractures" gets
 /// one fracture class). <see cref="SourceLabels"/> keeps each box's source class index (into
 /// <see cref="SourceClasses"/>), for a detector that keeps the data's classes apart (<see cref="LabelsFor"/>).
 /// </summary>
@@ -89,12 +89,13 @@ public static class DetectionReader
         var notes = new List<string>();
         var formats = new HashSet<string>(StringComparer.Ordinal);
         int unlabelled = 0;
+        var visited = new HashSet<string>(StringComparer.Ordinal);
         foreach (var dir in parts)
         {
             var imageLevel = ReadImageLevelCsv(dir);
             var coco = CocoFile(dir) is { } cocoPath ? ReadCoco(cocoPath, sourceClasses) : null;
             if (coco is not null) formats.Add("coco");
-            foreach (var image in ImageFiles.EnumerateImages(Path.Combine(dir, "images")))
+            foreach (var image in ImageFiles.EnumerateImages(Path.Combine(dir, "images"), root, visited))
             {
                 var id = ImageFiles.RelativeId(root, image);
                 var name = Path.GetFileName(image);

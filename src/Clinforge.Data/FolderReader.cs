@@ -20,7 +20,7 @@ internal static class FolderReader
     public static Dataset ReadClassFolders(string root, IReadOnlyList<string> subdirs)
     {
         var notes = new List<string>();
-        var perClass = ListClassFolders(root, subdirs);
+        var perClass = ListClassFolders(root, subdirs, root, []);
         var classes = perClass.Select(p => p.Name).ToList();
         if (classes.Count < 2)
         {
@@ -46,6 +46,7 @@ internal static class FolderReader
         var notes = new List<string>();
         var found = new List<(string Split, string Class, string File)>();
         var seenSplits = new HashSet<string>(StringComparer.Ordinal);
+        var visited = new HashSet<string>(StringComparer.Ordinal);
         foreach (var dir in splitDirs)
         {
             var split = SplitOf(Path.GetFileName(dir))!;
@@ -63,7 +64,7 @@ internal static class FolderReader
             {
                 throw new ClinforgeException($"{dir}: the '{split}' folder has no class subfolders. Inside each split folder put one subfolder per class.");
             }
-            foreach (var folder in ListClassFolders(dir, classDirs))
+            foreach (var folder in ListClassFolders(dir, classDirs, root, visited))
             {
                 foreach (var file in folder.Files) found.Add((split, folder.Name, file));
             }
@@ -91,9 +92,10 @@ internal static class FolderReader
         return FileDatasetBuilder.Build("folder", root, classes, candidates, official, notes: notes);
     }
 
-    private static List<(string Name, List<string> Files)> ListClassFolders(string parent, IReadOnlyList<string> subdirs)
+    private static List<(string Name, List<string> Files)> ListClassFolders(string parent, IReadOnlyList<string> subdirs, string root, HashSet<string> visited)
     {
-        var perClass = subdirs.Select(d => (Name: Path.GetFileName(d), Files: ImageFiles.EnumerateImages(d))).ToList();
+        // One set of walked folders for the whole dataset: a link from one class folder into another is refused.
+        var perClass = subdirs.Select(d => (Name: Path.GetFileName(d), Files: ImageFiles.EnumerateImages(d, root, visited))).ToList();
         if (perClass.All(p => p.Files.Count == 0))
         {
             throw new ClinforgeException($"{parent}: no images in any of its folders ({string.Join(", ", perClass.Select(p => p.Name))}). Put image files (PNG, JPEG, BMP, TIFF, GIF) in one folder per class.");

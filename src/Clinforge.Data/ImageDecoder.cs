@@ -1,4 +1,5 @@
 using System.Buffers.Binary;
+using System.Globalization;
 using Clinforge.Core;
 using SixLabors.ImageSharp;
 using SixLabors.ImageSharp.Formats;
@@ -21,18 +22,31 @@ public static class ImageDecoder
 {
     private const string Unrecognised = "not a recognised image format (PNG, JPEG, BMP, TIFF, GIF, WebP)";
 
-    /// <summary>Decodes a file; a missing, corrupt, truncated or unsupported file gives a <see cref="ClinforgeException"/>.</summary>
+    /// <summary>Decodes a file; a missing, empty, oversized, corrupt, truncated or unsupported file gives a <see cref="ClinforgeException"/>.</summary>
     public static RawImage Decode(string path)
     {
         var (image, reason, missing) = TryDecode(path);
         if (image is not null) return image;
-        if (missing) throw new ClinforgeException($"{path}: file not found. Check the path, or remove the entry that names it.");
-        throw new ClinforgeException($"{path}: cannot decode image ({reason}). Remove or replace the file.");
+        if (missing) throw new ClinforgeException($"{Shown(path)}: {reason}. Check the path, or remove the entry that names it.");
+        throw new ClinforgeException($"{Shown(path)}: cannot decode image ({reason}). Remove or replace the file.");
     }
+
+    /// <summary>Decodes a file, or says why not (never throws for bad content): what <c>predict</c> uses to score a batch and skip the files it cannot read.</summary>
+    public static bool TryDecode(string path, out RawImage? image, out string? reason)
+    {
+        (image, reason, _) = TryDecode(path);
+        return image is not null;
+    }
+
+    /// <summary>A path as shown to a person: a file name that is not valid UTF-8 reads with '?' where the bytes could not be decoded.</summary>
+    public static string Shown(string path) => path.Replace('\uFFFD', '?');
 
     /// <summary>Decodes a file, or says why not; never throws for bad content.</summary>
     internal static (RawImage? Image, string? Reason, bool Missing) TryDecode(string path)
     {
+        // The header first: size limits are checked before a single pixel is decoded.
+        var (ok, reason, missing) = CheckHeader(path);
+        if (!ok) return (null, reason, missing);
         Image loaded;
         IImageFormat format;
         try
@@ -45,7 +59,8 @@ public static class ImageDecoder
         }
         catch (Exception e) when (IsDecodeFailure(e))
         {
-            return (null, Reason(e), false);
+            // A file cut short often fails inside the decoder first; its missing end is the clearer reason.
+            return (null, TruncationOf(path) ?? Reason(e), false);
         }
         try
         {
@@ -60,6 +75,66 @@ public static class ImageDecoder
         {
             loaded.Dispose();
         }
+    }
+
+    /// <summary>
+    /// What can be told without decoding pixels: the file exists under a name that can be opened, is not
+    /// empty, is not DICOM, has a header ImageSharp recognises (Identify reads no pixel data), and its
+    /// size lies between <see cref="DataLimits.MinSide"/> on a side and <see cref="DataLimits.MaxPixels"/>
+    /// in all. A PNG of a few hundred KB can declare 20000 × 20000 pixels and take gigabytes to decode.
+    /// </summary>
+    internal static (bool Ok, string? Reason, bool Missing) CheckHeader(string path)
+    {
+        try
+        {
+            var info = new FileInfo(path);
+            if (!info.Exists)
+            {
+                // .NET reads a name whose bytes are not UTF-8 with U+FFFD in their place, and cannot open it by that name.
+                return path.Contains('\uFFFD', StringComparison.Ordinal)
+                    ? (false, "the file name is not valid UTF-8 (shown with '?'), so it cannot be opened; rename the file using UTF-8 (e.g. with convmv)", true)
+                    : (false, "file not found", true);
+            }
+            if (info.Length == 0) return (false, "the file is empty (0 bytes)", false);
+            if (IsDicom(path)) return (false, MedicalFiles.IsDicom(path) ? "a DICOM file; open it with MedicalFiles (the dataset readers and predict do)" : "a DICOM file without the .dcm extension; rename it to end in .dcm so that it is read as DICOM", false);
+            var header = Image.Identify(path, out var format);
+            if (header is null || format is null) return (false, Unrecognised, false);
+            long pixels = (long)header.Width * header.Height;
+            if (header.Width <= 0 || header.Height <= 0) return (false, $"invalid size {header.Width}x{header.Height}", false);
+            if (pixels > DataLimits.MaxPixels)
+                return (false, string.Create(CultureInfo.InvariantCulture,
+                    $"{header.Width}x{header.Height} pixels ({pixels / 1e6:0.#} megapixels) is more than the limit of {DataLimits.MaxPixels / 1e6:0.#} megapixels; downsample the image, or raise the limit with --max-image-pixels {pixels}"), false);
+            if (header.Width < DataLimits.MinSide || header.Height < DataLimits.MinSide)
+                return (false, $"only {header.Width}x{header.Height} pixels; an image needs at least {DataLimits.MinSide}x{DataLimits.MinSide} to hold anything a model can learn", false);
+            return (true, null, false);
+        }
+        catch (Exception e) when (e is FileNotFoundException or DirectoryNotFoundException)
+        {
+            return (false, "file not found", true);
+        }
+        catch (Exception e) when (IsDecodeFailure(e))
+        {
+            return (false, Reason(e), false);
+        }
+    }
+
+    /// <summary>Why a file of a recognised format is truncated, or null (also when that cannot be told).</summary>
+    private static string? TruncationOf(string path)
+    {
+        try { return Image.DetectFormat(path) is { } format ? Truncation(path, format.Name) : null; }
+        catch (Exception e) when (IsDecodeFailure(e)) { return null; }
+    }
+
+    /// <summary>DICOM Part 10: a 128-byte preamble, then "DICM"; or the .dcm extension.</summary>
+    private static bool IsDicom(string path)
+    {
+        if (path.EndsWith(".dcm", StringComparison.OrdinalIgnoreCase) || path.EndsWith(".dicom", StringComparison.OrdinalIgnoreCase)) return true;
+        using var fs = File.OpenRead(path);
+        if (fs.Length < 132) return false;
+        Span<byte> magic = stackalloc byte[4];
+        fs.Position = 128;
+        fs.ReadExactly(magic);
+        return magic.SequenceEqual("DICM"u8);
     }
 
     /// <summary>Converts a loaded image of any pixel format to 1 or 3 channels.</summary>
@@ -97,9 +172,10 @@ public static class ImageDecoder
     {
         try
         {
-            var info = Image.Identify(path, out var format);
-            if (info is null || format is null) return Unrecognised;
-            if (info.Width <= 0 || info.Height <= 0) return $"invalid size {info.Width}x{info.Height}";
+            var (ok, reason, _) = CheckHeader(path);
+            if (!ok) return reason;
+            var format = Image.DetectFormat(path);
+            if (format is null) return Unrecognised;
             if (Truncation(path, format.Name) is { } truncated) return truncated;
             if (format.Name.Equals("GIF", StringComparison.OrdinalIgnoreCase) && !GifHasTrailer(path)) return TryDecode(path).Reason;
             return null;

@@ -1,3 +1,5 @@
+using Clinforge.Core;
+
 namespace Clinforge.Data;
 
 /// <summary>Which files count as images, and which files and folders are hidden from readers.</summary>
@@ -29,10 +31,25 @@ internal static class ImageFiles
                              || name.Equals("Thumbs.db", StringComparison.OrdinalIgnoreCase);
 
     /// <summary>Image files below a folder, recursively, skipping hidden files and folders; sorted ordinally.</summary>
-    public static List<string> EnumerateImages(string dir)
+    public static List<string> EnumerateImages(string dir) => EnumerateImages(dir, dir, []);
+
+    /// <summary>
+    /// Image files below <paramref name="dir"/>, a folder of the dataset rooted at <paramref name="root"/>.
+    /// Symbolic links are followed only while they stay inside the root (or an allowed root) and reach a
+    /// folder not seen before: a link that leaves the root, or that loops (<c>benign/loop -> ..</c>) or
+    /// reaches a folder a second time (and would label its images twice), is refused with a
+    /// <see cref="ClinforgeException"/>. <paramref name="visited"/> holds the real folders already walked;
+    /// sharing it across class folders catches a link from one class folder into another.
+    /// </summary>
+    public static List<string> EnumerateImages(string dir, string root, HashSet<string> visited)
     {
+        ArgumentNullException.ThrowIfNull(visited);
         var result = new List<string>();
-        Walk(dir, result);
+        var realRoot = Confinement.RealPath(Path.GetFullPath(root));
+        string realDir;
+        try { realDir = Confinement.RealPath(Path.GetFullPath(dir)); }
+        catch (IOException) { throw new ClinforgeException($"{dir}: reached through a loop of symbolic links; remove the link."); }
+        Walk(dir, realDir, root, realRoot, visited, result);
         result.Sort(StringComparer.Ordinal);
         return result;
     }
@@ -48,17 +65,39 @@ internal static class ImageFiles
     public static string RelativeId(string root, string path) =>
         Path.GetRelativePath(root, path).Replace('\\', '/');
 
-    private static void Walk(string dir, List<string> result)
+    private static void Walk(string dir, string realDir, string root, string realRoot, HashSet<string> visited, List<string> result)
     {
-        foreach (var f in Directory.EnumerateFiles(dir))
+        if (!visited.Add(realDir))
+            throw new ClinforgeException($"{dir}: this folder is reached a second time through a symbolic link (a loop, or a link into another folder of the dataset), so its images would be counted twice or under the wrong class. Remove the link.");
+        foreach (var entry in new DirectoryInfo(dir).EnumerateFileSystemInfos())
         {
-            var name = Path.GetFileName(f);
-            if (!IsHidden(name) && HasImageExtension(name)) result.Add(f);
+            var name = entry.Name;
+            if (IsHidden(name)) continue;
+            bool link = (entry.Attributes & FileAttributes.ReparsePoint) != 0;
+            if (entry is DirectoryInfo)
+            {
+                var real = link ? Resolve(entry.FullName, root, realRoot) : Path.Combine(realDir, name);
+                if (link && (realDir == real || realDir.StartsWith(real + Path.DirectorySeparatorChar, StringComparison.Ordinal)))
+                    throw new ClinforgeException($"{entry.FullName}: a symbolic link to a folder that contains it (a loop); its images would be counted again and again. Remove the link.");
+                Walk(entry.FullName, real, root, realRoot, visited, result);
+            }
+            else if (HasImageExtension(name))
+            {
+                if (link) Resolve(entry.FullName, root, realRoot);
+                result.Add(entry.FullName);
+            }
         }
-        foreach (var d in Directory.EnumerateDirectories(dir))
-        {
-            if (!IsHidden(Path.GetFileName(d))) Walk(d, result);
-        }
+    }
+
+    /// <summary>A link's final target, refused when it loops or leaves the dataset's root.</summary>
+    private static string Resolve(string link, string root, string realRoot)
+    {
+        string real;
+        try { real = Confinement.RealPath(link); }
+        catch (IOException) { throw new ClinforgeException($"{link}: a loop of symbolic links; remove the link."); }
+        if (!Confinement.Inside(real, realRoot) && !Confinement.Inside(real, root))
+            throw new ClinforgeException($"{link}: a symbolic link that leads outside the dataset folder {root}; data are read only inside it. Copy the files in, or name the other folder with --allow-root.");
+        return real;
     }
 }
 

@@ -66,7 +66,7 @@ public static class MedicalFiles
     public static MedicalSource Open(string path, long? maxBytes = null)
     {
         var limit = maxBytes ?? DicomReader.DefaultMaxBytes;
-        if (IsDicom(path))
+        if (!NiftiReader.IsNiftiName(path))
         {
             var image = DicomReader.Read(path, limit);
             var window = image.Window;

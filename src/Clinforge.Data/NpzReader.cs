@@ -64,6 +64,7 @@ internal static class NpzReader
         }
 
         var maxLabel = parts.SelectMany(p => p.Labels).DefaultIfEmpty(0).Max();
+        CheckLabelSpace(path, parts);
         var stem = Path.GetFileNameWithoutExtension(path);
         // MedMNIST+ files carry the size ("breastmnist_224"); the class names are the same.
         var baseName = stem.Split('_')[0];
@@ -100,6 +101,27 @@ internal static class NpzReader
         }
 
         return new Dataset("npz", path, classes, items, Load, officialSplit: official, notes: notes);
+    }
+
+    /// <summary>
+    /// Labels must be class indices 0..K-1. Negative values, or a space mostly empty ({0, 255} is a mask's
+    /// values, not 256 classes), mean the array holds something else: say so rather than train a model
+    /// with hundreds of classes that have no image.
+    /// </summary>
+    private static void CheckLabelSpace(string path, List<Part> parts)
+    {
+        var all = parts.SelectMany(p => p.Labels).ToList();
+        if (all.Count == 0) return;
+        var distinct = all.Distinct().Order().ToList();
+        string Values() => "{" + string.Join(", ", distinct.Take(10)) + (distinct.Count > 10 ? ", …" : "") + "}";
+        if (distinct[0] < 0)
+            throw new ClinforgeException($"{path}: labels hold negative values ({Values()}); labels must be class indices 0, 1, 2, … Remap them before saving.");
+        int span = distinct[^1] + 1;
+        if (span > 2 && (distinct.Count * 2 < span || span > 1000))
+            throw new ClinforgeException($"{path}: labels hold {distinct.Count} distinct values {Values()}, which as class indices would make {span} classes, {span - distinct.Count} of them without a single image. " +
+                "Labels must be class indices 0..K-1 (values such as 0/255 are a mask's, not classes): remap them, e.g. numpy.unique(labels, return_inverse=True)[1], and save again.");
+        foreach (var part in parts.Where(p => p.Height < DataLimits.MinSide || p.Width < DataLimits.MinSide))
+            throw new ClinforgeException($"{path}: the {part.Split} images are only {part.Width}x{part.Height} pixels; an image needs at least {DataLimits.MinSide}x{DataLimits.MinSide} to hold anything a model can learn.");
     }
 
     private static Part ReadPart(string path, string split, ZipArchiveEntry imagesEntry, ZipArchiveEntry labelsEntry)

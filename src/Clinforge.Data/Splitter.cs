@@ -57,6 +57,15 @@ public static class Splitter
                 lists[SplitNames.Train] = carved[SplitNames.Train];
                 foreach (var n in missing) lists[n] = carved[n];
             }
+            // A class the source puts only in its val or test part cannot be learned: a model trained without
+            // it would still be scored on it, and a binary request would silently become a three-class one.
+            var untrained = Enumerable.Range(0, ds.Classes.Count).Where(c => lists[SplitNames.Train].All(i => i.Label != c) && ds.Items.Any(i => i.Label == c)).ToList();
+            if (untrained.Count > 0)
+            {
+                string Where(int c) => string.Join(" and ", names.Skip(1).Where(n => lists[n].Any(i => i.Label == c)).Select(n => $"{lists[n].Count(i => i.Label == c)} in {n}"));
+                throw new ClinforgeException($"{ds.Source}: class {string.Join(", ", untrained.Select(c => $"'{ds.Classes[c]}' ({Where(c)})"))} has no training images in the data's own split, so no model can learn it. " +
+                    "Add training images of that class, or remove its images from the other splits.");
+            }
             return new Splits(lists[SplitNames.Train], lists[SplitNames.Val], lists[SplitNames.Test], "official", seed);
         }
 

@@ -37,7 +37,7 @@ public sealed class ObjectiveAcceptance(Objective objective) : IAcceptance
 }
 
 /// <summary>
-/// The shortcut rule of issue 8 (<see cref="ShortcutAcceptance"/>) for runs whose spec names a
+/// The shortcut rule (<see cref="ShortcutAcceptance"/>) for runs whose spec names a
 /// confounder: the primary metric is the objective, the dependence is each trial's validation partial
 /// correlation with the confounder (<see cref="TrialMetrics.Confounder"/>). A trial without a measured
 /// dependence falls back to the objective rule, and the reason says so.
@@ -65,7 +65,7 @@ public sealed class ShortcutAcceptanceRule(Objective objective, ShortcutPolicy p
     }
 }
 
-/// <summary>The confounder dependence of a trial's validation predictions (issue 8), from files in the run folder.</summary>
+/// <summary>The confounder dependence of a trial's validation predictions, from files in the run folder.</summary>
 public static class ShortcutDependence
 {
     /// <summary>

@@ -16,7 +16,7 @@ namespace Clinforge.Development;
 /// Why: detection objectives on a few hundred validation images (or a few dozen, on a clinician's small
 /// folder) move a lot with the images that happen to be there, and the fixed margin of 0.002 does not
 /// scale with that. What it does not remove: each trial's best epoch and score threshold are chosen on
-/// these same validation images, an optimism a bootstrap over images cannot see. On issue 7's
+/// these same validation images, an optimism a bootstrap over images cannot see. On the detection benchmark's
 /// bone-fracture bench (2026-11-27) both centre-sampling moves were better in 90% and 89% of paired
 /// resamples (validation F2 0.0826 vs 0.0707, and 0.0362 vs 0.0274), so this rule keeps them too, while
 /// their test results did not differ from the initial models'. When either trial's detections are

@@ -36,8 +36,12 @@ public static class DetectionFinalEvaluator
         return File.Exists(trial.Recipe) ? Json.Read<Recipe>(trial.Recipe).Detection?.Classes ?? [] : [];
     }
 
-    /// <summary>Runs the evaluation and writes its files.</summary>
-    public static DetectionEvaluation Evaluate(RunPaths run, Journal journal, TrialDetector detector, TaskSpec spec, Dataset dataset, int seed, bool allowRepeat)
+    /// <summary>
+    /// Runs the evaluation and writes its files. With <paramref name="interrupted"/> (a look journaled
+    /// without its evaluation file) the same look is finished by scoring again: nothing had been
+    /// written or shown, so it stays one look.
+    /// </summary>
+    public static DetectionEvaluation Evaluate(RunPaths run, Journal journal, TrialDetector detector, TaskSpec spec, Dataset dataset, int seed, bool interrupted)
     {
         ArgumentNullException.ThrowIfNull(run);
         ArgumentNullException.ThrowIfNull(journal);
@@ -49,8 +53,12 @@ public static class DetectionFinalEvaluator
         if (trials.Count == 0 || !trials[0].Accepted)
             throw new ClinforgeException($"{run.Journal}: the initial trial did not succeed, so there is no model to evaluate. See {run.Trial(0).Log}.");
         var best = TrialRecord.Best(trials)!;
-        var test = SplitStore.OpenTest(run, journal, $"final detection evaluation of trial 0 (initial) and trial {best.Number} (final)", allowRepeat);
-        var lookedAt = DateTimeOffset.UtcNow;
+        var test = interrupted
+            ? SplitStore.ContinueTest(run, journal)
+            : SplitStore.OpenTest(run, journal, $"final detection evaluation of trial 0 (initial) and trial {best.Number} (final)", allowRepeat: false);
+        var lookedAt = interrupted ? journal.Events("test_look")[^1].Time : DateTimeOffset.UtcNow;
+        if (interrupted)
+            journal.Event("test_look_resumed", $"the test look journaled at {lookedAt:u} was interrupted before its results were written; it is finished now by scoring again (nothing had been shown); it is still one look");
         var scored = test.Where(i => det.Labels[i.Id].HasBoxes).ToList();
         var truth = scored.Select(i => det.Labels[i.Id].Boxes).ToList();
         var classes = ClassesOf(run.Trial(best.Number));

@@ -9,7 +9,7 @@ namespace Clinforge.Development;
 /// the positive images have boxes and the rest are known at image level, the plan trains a teacher
 /// on the boxed images and a student on boxed + pseudo-labelled ones (Sohn et al. 2020, STAC).
 /// The spec's class handling decides the classes: one finding class by default ("fractures" merges
-/// every source class, issue 7), the data's own source classes when the clinician asked to keep them apart.
+/// every source class), the data's own source classes when the clinician asked to keep them apart.
 /// </summary>
 public static class DetectionInitializer
 {

@@ -3,7 +3,7 @@ using Clinforge.Core;
 namespace Clinforge.Development;
 
 /// <summary>
-/// Playbook moves for detection specs (issue 7), in the shape of <see cref="PlaybookProposer"/>: a
+/// Playbook moves for detection specs, in the shape of <see cref="PlaybookProposer"/>: a
 /// condition read from the evidence (best trial's recall and precision at its operating point, its
 /// learning curve, the data card's supervision structure) and a reason citing the technique's
 /// source. Discarded moves are not repeated; a failed trial gets the repair move first.

@@ -39,6 +39,25 @@ public sealed record StopPolicy(int Rounds, TimeSpan? TotalBudget = null, int Pl
             return $"plateau: the last {PlateauPatience} rounds did not improve the objective, so further rounds are unlikely to pay";
         return null;
     }
+
+    /// <summary>How many trials in a row must fail the same machine-level way before the loop stops.</summary>
+    public const int MachineFaultRun = 3;
+
+    /// <summary>
+    /// Why to stop because the machine, not the recipe, is failing: the last <see cref="MachineFaultRun"/>
+    /// trials, with different recipes, all failed the same way that no recipe change cures (a NaN loss
+    /// from the first epoch, a native crash). Null to go on.
+    /// </summary>
+    public static string? MachineFault(IReadOnlyList<TrialMetrics?> finished)
+    {
+        if (finished.Count < MachineFaultRun) return null;
+        var last = finished.TakeLast(MachineFaultRun).ToList();
+        if (last.Any(m => m is null || m.Status != TrialStatus.Failed || !TrialFailure.PointsAtMachine(m.FailureKind))) return null;
+        if (last.Select(m => m!.FailureKind).Distinct().Count() != 1) return null;
+        string what = last[0]!.FailureKind == TrialFailure.NanAtStart ? "a NaN/inf loss from the first epoch" : "a native crash";
+        return $"a problem of this machine, not of the recipe: the last {MachineFaultRun} trials, each with a different recipe, all failed with {what} " +
+               $"({last[^1]!.Diagnosis ?? last[^1]!.Error}); stopping instead of spending the budget on more recipes";
+    }
 }
 
 /// <summary>How the loop ended: its stop policy or the proposer ended it, or the clinician paused it (resumable), or it was cancelled.</summary>
@@ -70,6 +89,12 @@ public sealed class DeveloperLoop(RunPaths run, Journal journal, IProposer propo
     {
         var objective = Objective.From(spec);
         var started = DateTime.UtcNow;
+        // Once the test split has been opened, development is over: a trial trained after the look could be chosen by it.
+        if (journal.TestLookCount > 0)
+        {
+            monitor.Stopped("the test split has already been opened for this run, so no further trial is trained");
+            return LoopEnd.Finished;
+        }
         while (!cancel.IsCancellationRequested)
         {
             var history = LoadHistory();
@@ -77,7 +102,8 @@ public sealed class DeveloperLoop(RunPaths run, Journal journal, IProposer propo
             if (batch.Count == 0)
             {
                 if (PauseRequested(history.Count)) return LoopEnd.Paused;
-                if (stop.Reason(history.Select(h => h.Record).ToList(), DateTime.UtcNow - started, budget) is { } reason)
+                if ((stop.Reason(history.Select(h => h.Record).ToList(), DateTime.UtcNow - started, budget)
+                     ?? StopPolicy.MachineFault(history.Select(h => h.Metrics).ToList())) is { } reason)
                 {
                     journal.Event("stop", reason);
                     monitor.Stopped(reason);

@@ -13,7 +13,7 @@ namespace Clinforge.Development;
 public static partial class Explainer
 {
     /// <summary>The answer to <paramref name="question"/> (or about <paramref name="round"/>, or a summary when both are null).</summary>
-    /// <remarks><paramref name="decisions"/>: the journaled acceptance decisions by trial (a run with a non-default rule, e.g. the shortcut rule of issue 8); they replace the objective wording.</remarks>
+    /// <remarks><paramref name="decisions"/>: the journaled acceptance decisions by trial (a run with a non-default rule, e.g. the shortcut rule); they replace the objective wording.</remarks>
     public static string Answer(IReadOnlyList<TrialRecord> trials, Objective objective, int? round, string? question, TradeOffDecision? tradeOff = null,
         IReadOnlyDictionary<int, string>? decisions = null)
     {

@@ -16,25 +16,48 @@ public static class FinalEvaluator
     /// <summary>Bootstrap resamples (the issue asks for ≥ 2000).</summary>
     public const int Resamples = 2000;
 
-    /// <summary>Runs the evaluation and writes final/evaluation.json and final/test_predictions.csv.</summary>
-    public static FinalEvaluation Evaluate(RunPaths run, Journal journal, IModelScorer scorer, TaskSpec spec, DataCard card, int seed, bool allowRepeat)
+    /// <summary>
+    /// Runs the evaluation and writes final/evaluation.json and final/test_predictions.csv. The look is a
+    /// transaction: it is journaled, the models' test predictions are saved, and only the saved
+    /// predictions are used. With <paramref name="interrupted"/> (a look journaled without
+    /// evaluation.json) the same look is finished, from the saved predictions when they are complete,
+    /// else by scoring again (nothing had been written or shown); it stays one look.
+    /// </summary>
+    public static FinalEvaluation Evaluate(RunPaths run, Journal journal, IModelScorer scorer, TaskSpec spec, DataCard card, int seed, bool interrupted)
     {
+        ArgumentNullException.ThrowIfNull(run);
+        ArgumentNullException.ThrowIfNull(journal);
+        ArgumentNullException.ThrowIfNull(scorer);
         var trials = journal.Trials();
         if (trials.Count == 0 || !trials[0].Accepted)
             throw new ClinforgeException($"{run.Journal}: the initial trial did not succeed, so there is no model to evaluate. See {run.Trial(0).Log}.");
         var best = TrialRecord.Best(trials)!;
 
-        var test = SplitStore.OpenTest(run, journal, $"final evaluation of trial 0 (initial) and trial {best.Number} (final)", allowRepeat);
-        var lookedAt = DateTimeOffset.UtcNow;
+        var purpose = $"final evaluation of trial 0 (initial) and trial {best.Number} (final)";
+        var test = interrupted ? SplitStore.ContinueTest(run, journal) : SplitStore.OpenTest(run, journal, purpose, allowRepeat: false);
+        var lookedAt = interrupted ? journal.Events("test_look")[^1].Time : DateTimeOffset.UtcNow;
+        var ids = test.Select(i => i.Id).ToArray();
         var labels = test.Select(i => i.Label).ToArray();
         // The negotiated operating point (final/trade_off.json) when the stated floors conflicted.
         var objective = TradeOffs.ObjectiveFor(run, spec);
         int positive = spec.ReportedClassIndex(card.Classes);
 
-        var initialProbs = scorer.Predict(run.Trial(0), test);
-        var finalProbs = best.Number == 0 ? initialProbs : scorer.Predict(run.Trial(best.Number), test);
-        PredictionTable.Write(run.TestPredictions, test.Select(i => i.Id).ToArray(), labels, finalProbs, card.Classes);
-        if (best.Number != 0) PredictionTable.Write(Path.Combine(run.FinalDir, "test_predictions_initial.csv"), test.Select(i => i.Id).ToArray(), labels, initialProbs, card.Classes);
+        var initialPath = Path.Combine(run.FinalDir, "test_predictions_initial.csv");
+        bool saved = interrupted && Saved(run.TestPredictions, ids) && (best.Number == 0 || Saved(initialPath, ids));
+        if (interrupted)
+            journal.Event("test_look_resumed", $"the test look journaled at {lookedAt:u} was interrupted before its results were written; it is finished now " +
+                (saved ? "from the predictions it had saved" : "by scoring again (no prediction had been saved, nothing had been shown)") + "; it is still one look");
+        if (!saved)
+        {
+            var scoredInitial = scorer.Predict(run.Trial(0), test);
+            var scoredFinal = best.Number == 0 ? scoredInitial : scorer.Predict(run.Trial(best.Number), test);
+            // The initial model's file first: the final one, written last, is what marks the predictions complete.
+            if (best.Number != 0) PredictionTable.Write(initialPath, ids, labels, scoredInitial, card.Classes);
+            PredictionTable.Write(run.TestPredictions, ids, labels, scoredFinal, card.Classes);
+        }
+        // Saved first, then used: the numbers come from the files, so an interrupted look gives the same ones.
+        var finalProbs = PredictionTable.Read(run.TestPredictions).Probabilities.ToArray();
+        var initialProbs = best.Number == 0 ? finalProbs : PredictionTable.Read(initialPath).Probabilities.ToArray();
 
         var initial = Score(run, 0, "initial", objective, labels, initialProbs, positive, card, seed);
         var final = Score(run, best.Number, "final", objective, labels, finalProbs, positive, card, seed);
@@ -65,6 +88,14 @@ public static class FinalEvaluator
         Json.Write(run.Evaluation, evaluation);
         journal.Event("evaluation", $"test evaluation written: initial trial 0, final trial {best.Number}");
         return evaluation;
+    }
+
+    /// <summary>Whether a saved prediction file holds exactly these test images, in order.</summary>
+    private static bool Saved(string path, string[] ids)
+    {
+        if (!File.Exists(path)) return false;
+        try { return PredictionTable.Read(path).Ids.SequenceEqual(ids, StringComparer.Ordinal); }
+        catch (ClinforgeException) { return false; }
     }
 
     private static ModelTestResult Score(RunPaths run, int trial, string label, Objective objective, int[] labels, double[][] probs, int positive, DataCard card, int seed)

@@ -26,7 +26,7 @@ public sealed record ShortcutPolicy(
 {
     /// <summary>
     /// The policy a spec implies: a named confounder makes independence the priority, at the primary-metric
-    /// loss the clinician allowed (the "confounder_max_loss" answer; unanswered, issue 8's 0.02). An answer
+    /// loss the clinician allowed (the "confounder_max_loss" answer; unanswered, the default 0.02). An answer
     /// of 0 puts the primary metric first. The hard limit is never below the allowed loss.
     /// </summary>
     public static ShortcutPolicy From(TaskSpec spec)

@@ -4,8 +4,8 @@ using Clinforge.Core;
 namespace Clinforge.Development;
 
 /// <summary>
-/// The debiasing moves, proposed when the spec names a confounder the model must not rely on
-/// (issue 8). Each move changes the current best recipe's <see cref="Recipe.Debias"/> (or its label
+/// The debiasing moves, proposed when the spec names a confounder the model must not rely on.
+/// Each move changes the current best recipe's <see cref="Recipe.Debias"/> (or its label
 /// smoothing), so kept moves combine: group-balanced sampling, an adversarial confounder head with a
 /// λ search, mixup, label smoothing. Without a named confounder it proposes nothing.
 /// </summary>

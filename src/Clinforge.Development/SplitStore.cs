@@ -19,6 +19,18 @@ public static class SplitStore
         return new DevelopmentSplits(s.Train, s.Val);
     }
 
+    /// <summary>
+    /// The test items of a look already journaled and interrupted before its results were written:
+    /// finishing it is the same look, so nothing new is recorded here (the evaluator notes how it finished).
+    /// </summary>
+    public static IReadOnlyList<DataItem> ContinueTest(RunPaths run, ITestLookRecorder recorder)
+    {
+        ArgumentNullException.ThrowIfNull(run);
+        ArgumentNullException.ThrowIfNull(recorder);
+        if (recorder.TestLookCount == 0) throw new InvalidOperationException("no journaled test look to continue");
+        return Json.Read<Splits>(run.Splits).Test;
+    }
+
     /// <summary>Breaks the seal: records the look, then returns the test items.</summary>
     public static IReadOnlyList<DataItem> OpenTest(RunPaths run, ITestLookRecorder recorder, string purpose, bool allowRepeat)
     {

@@ -5,7 +5,7 @@ using Clinforge.Evaluation;
 namespace Clinforge.Development;
 
 /// <summary>
-/// Trade-off negotiation (issue 5): when the clinician stated floors for both sensitivity and
+/// Trade-off negotiation: when the clinician stated floors for both sensitivity and
 /// specificity, check them on the validation predictions of the chosen model. If no threshold meets
 /// both, lay out what is achievable — keep the sensitivity floor, keep the specificity floor, or the
 /// balanced (Youden) point — and let the clinician choose; unattended, follow the stated error

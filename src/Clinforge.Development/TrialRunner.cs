@@ -98,6 +98,7 @@ public sealed class LocalProcessTrialRunner(TrialLauncher launcher, int threads,
                     Status = TrialStatus.TimedOut,
                     Error = cancel.IsCancellationRequested ? "cancelled" : $"exceeded its budget of {budget.TotalSeconds:F0}s plus grace",
                     Diagnosis = "The trial did not finish in time: a smaller model, lower resolution or fewer epochs is needed.",
+                    FailureKind = TrialFailure.TimedOut,
                 };
             }
         }
@@ -113,8 +114,15 @@ public sealed class LocalProcessTrialRunner(TrialLauncher launcher, int threads,
             var written = Json.Read<TrialMetrics>(paths.Metrics);
             if (written.Status != TrialStatus.Succeeded) return written;
         }
-        return new TrialMetrics { Status = TrialStatus.Failed, Error = $"exit code {process.ExitCode}: {tail}", Diagnosis = Diagnose(process.ExitCode, err) };
+        return new TrialMetrics { Status = TrialStatus.Failed, Error = $"exit code {process.ExitCode}: {tail}", Diagnosis = Diagnose(process.ExitCode, err), FailureKind = Kind(process.ExitCode, err) };
     }
+
+    /// <summary>The <see cref="TrialFailure"/> kind of a crashed trial process, by the same evidence as <see cref="Diagnose"/>.</summary>
+    public static string Kind(int exitCode, string stderr) =>
+        exitCode == 137 || stderr.Contains("out of memory", StringComparison.OrdinalIgnoreCase) || stderr.Contains("OutOfMemory", StringComparison.Ordinal) ? TrialFailure.OutOfMemory
+        : stderr.Contains("nan", StringComparison.OrdinalIgnoreCase) ? TrialFailure.Diverged
+        : exitCode is 134 or 139 ? TrialFailure.NativeCrash
+        : TrialFailure.Error;
 
     /// <summary>Turns a crash into a diagnosis the playbook can answer.</summary>
     public static string Diagnose(int exitCode, string stderr)

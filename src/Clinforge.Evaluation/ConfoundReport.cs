@@ -22,7 +22,7 @@ public sealed record ConfoundReport(
     ShortcutSummary? Shortcut = null);
 
 /// <summary>
-/// The debiasing part of final/confound.json (issue 8), present when the run refined the model with
+/// The debiasing part of final/confound.json, present when the run refined the model with
 /// debiasing moves: how the confounder was labelled, the auxiliary classifier's validation metrics,
 /// baseline and refined models with test AUC and validation dependence, and a verdict that claims no
 /// more than the intervals show.

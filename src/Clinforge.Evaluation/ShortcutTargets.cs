@@ -1,7 +1,7 @@
 namespace Clinforge.Evaluation;
 
 /// <summary>
-/// Whether a debiasing run met issue 8's targets against its baseline (trial 0), read from the
+/// Whether a debiasing run met the debiasing targets against its baseline (trial 0), read from the
 /// run's <see cref="ShortcutSummary"/>: the magnitude of the partial correlation between prediction and
 /// confounder probability reduced by at least 40%, the share of false positives that carry the
 /// confounder at least halved, and test AUC not lower than the baseline's by more than 0.02. Point

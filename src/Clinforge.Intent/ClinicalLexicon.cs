@@ -63,6 +63,15 @@ public sealed partial class ClinicalLexicon
     /// <summary>Leading class-name words that turn a finding into its absence (no_pneumothorax, non_melanoma).</summary>
     public required IReadOnlySet<string> ClassNegators { get; init; }
 
+    /// <summary>Cue word families (miss, false_alarm, importance, ...) that phrase rules name as {family}.</summary>
+    public IReadOnlyDictionary<string, IReadOnlyList<string>> Cues { get; init; } = new Dictionary<string, IReadOnlyList<string>>();
+
+    /// <summary>Irregular forms of cue words (catch → caught).</summary>
+    public IReadOnlyDictionary<string, IReadOnlyList<string>> IrregularForms { get; init; } = new Dictionary<string, IReadOnlyList<string>>();
+
+    /// <summary>Tasks outside classification, detection and segmentation, and how to recognise a request for one.</summary>
+    public IReadOnlyList<UnsupportedTaskRule> UnsupportedTasks { get; init; } = [];
+
     /// <summary>The concept with this id, or null.</summary>
     public ClinicalConcept? Find(string id)
     {

@@ -4,7 +4,7 @@ using Clinforge.Core;
 namespace Clinforge.Intent;
 
 /// <summary>
-/// Class handling for detection requests (issue 7): the clinician asks for a finding ("fractures"),
+/// Class handling for detection requests: the clinician asks for a finding ("fractures"),
 /// the data may name other things (body parts: "elbow positive", "wrist positive"...). Every box
 /// becomes one class named after the finding the request asks for, the spec says so in an open
 /// question, and the error preference carries over (recall first when findings must not be missed).

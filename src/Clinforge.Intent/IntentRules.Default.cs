@@ -9,11 +9,20 @@ public sealed partial class IntentRules
     private const string NotMiss =
         @"(?:\b(?:not|never|dont)|n't)\s+(?:(?:want|wish|like)\s+(?:you\s+)?(?:to\s+)?|to\s+|ever\s+)?miss(?:es|ing)?(?:\s+(?:a\s+single|any|one)(?:\s+(?:case|one|patient|lesion|tumou?r)s?)?)?\b";
     private const string WithoutMissing = @"\bwithout\s+missing\b";
-    private const string CannotAffordToMiss = @"\bcan(?:not|'t|\s+not)\s+afford\s+to\s+miss\b";
-    private const string CatchEvery = @"\bcatch(?:es|ing)?\s+(?:every|all|each)\b";
+    private const string CannotAffordToMiss = @"\bcan(?:not|'t|t|\s+not)\s+afford\s+to\s+{miss}\b";
+    private const string CatchEvery = @"\b(?:{catch})\s+(?:every|all|each|any)\b(?!\s+(?:of\s+)?(?:false|other))";
+
+    // Passive and modal forms of not missing: "melanomas must never be missed", "no melanoma should go
+    // undetected", "we cant have it missing melanomas", German "kein Melanom darf übersehen werden".
+    private const string MustNotBeMissed =
+        @"\b(?:must|should|can|may|will|shall|is|are)\s*(?:not|never|n't)\s+(?:ever\s+)?(?:be\s+|get\s+)?{miss}\b";
+    private const string NoneMissed =
+        @"\b(?:no|none|kein\w*|nothing)\s+(?:[a-z']+\s+){0,4}?(?:should|must|may|can|will|shall|darf|soll|durfen|sollen|is\s+to|sollte)\s+(?:ever\s+)?(?:be\s+|get\s+)?{miss}\b";
+    private const string NegatedMiss =
+        @"(?:\b(?:not|never|dont|cant|cannot|wont|nicht|nie|niemals|kein\w*)|n't)\s+(?:(?!(?:care|mind|matter|worry|worried|bother)\b)[a-z']+\s+){0,4}?{miss}\b";
 
     private const string Number = @"(?<value>\d{1,3}(?:\.\d+)?\s*(?:%|percent\b|per\s+cent\b)|0?\.\d+)";
-    private const string Metric = @"(?<metric>sensitivity|specificity|recall)";
+    private const string Metric = @"(?<metric>sensitivity|specificity|recall|sensitivitat|spezifitat)";
 
     // Confounder noun phrase that follows the cue, up to the end of the sentence; trimmed afterwards.
     private const string NounPhraseAfter = @"(?<np>[^.;!?\n]+)";
@@ -31,7 +40,11 @@ public sealed partial class IntentRules
             // Detection: the clinician wants to see where the finding is.
             new(@"(?<!\b(?:pen|ink|skin|surgical)\s)\bmark(?:ing)?(?=\s+(?:the|where|it|them|each|every|all|any|out|up|its|their|suspicious|suspected|possible|potential|likely|abnormal)\b)", TaskKind.Detection),
             new(@"(?<!\bblack\s)\b(?:bounding\s+)?box(?:es|ed|ing)?\b", TaskKind.Detection),
-            new(@"\b(?:show|tell)(?:s|ing)?\s+(?:me\s+|us\s+)?where\b", TaskKind.Detection),
+            new(@"\b(?:show|tell|see|know|indicate|display)(?:s|ing)?\s+(?:me\s+|us\s+)?(?:on\s+the\s+(?:image|film|picture|scan)\s+)?where\b", TaskKind.Detection),
+            new(@"(?<=(?:^|[.;:!?,]\s*|\b(?:and|to|please|pls|then|also|you|it|should|must|would|will|can|could|just)\s+))mark(?:s|ed|ing)?\b(?!\s+(?:as|down)\b)", TaskKind.Detection),
+            new(@"\b(?:rectangle|frame)s?\s+(?:around|round)\b|\bpick(?:s|ed|ing)?\s+out\b", TaskKind.Detection),
+            new(@"\bmarkier\w*|\beinzeichn\w*|\blokalisier\w*|\bwo\s+(?:ist|sind|liegt|liegen)\b|\brahmen\b", TaskKind.Detection),
+            new(@"\bshad(?:e|es|ed|ing)\b|\b(?:a|the)\s+mask\s+(?:of|for)\b|\bsegmentier\w*|\bumrand\w*|\babgrenz\w*|\bpixelgenau\b", TaskKind.Segmentation),
             new(@"\bhighlight(?:s|ed|ing)?\b", TaskKind.Detection),
             new(@"\bpoint(?:s|ing)?\s+(?:it\s+|them\s+)?out\b", TaskKind.Detection),
             new(@"\bpoint(?:s|ing)?\s+(?:to|at)(?=\s+(?:it|them|the|where|each)\b)", TaskKind.Detection),
@@ -62,6 +75,21 @@ public sealed partial class IntentRules
         ErrorPreference =
         [
             new(NotMiss, PreferenceEffect.Sensitivity),
+            new(MustNotBeMissed, PreferenceEffect.Sensitivity, negatable: false),
+            new(NoneMissed, PreferenceEffect.Sensitivity, negatable: false),
+            new(NegatedMiss, PreferenceEffect.Sensitivity, negatable: false),
+            new(@"\b(?:above\s+all|most\s+importantly|first\s+and\s+foremost|the\s+main\s+thing\s+is(?:\s+to)?)\s+(?:[a-z]+\s+){0,2}?(?:{catch})\b", PreferenceEffect.Sensitivity),
+            new(@"\blean\w*\s+(?:towards?\s+)?(?:calling|flagging|over\s?call\w*|sensitivity)\b", PreferenceEffect.Sensitivity),
+            new(@"\b(?:very|highly|extremely|more|most|be|is)\s+sensitive\b", PreferenceEffect.Sensitivity),
+            new(@"\bsensitivity\s+(?:first|is\s+(?:key|king|paramount|the\s+priority|what\s+matters)|matters\s+(?:most|more)|is\s+what\s+matters(?:\s+most)?)\b", PreferenceEffect.Sensitivity),
+            new(@"\bnever\s+tell\b[^.;!?]{0,40}\b(?:fine|ok|okay|healthy|normal|benign|nothing)\b|\bfalse(?:ly)?\s+reassur\w*", PreferenceEffect.Sensitivity, negatable: false),
+            new(@"\bausschlie?s+en\b|\bausschluss\b", PreferenceEffect.Sensitivity),
+            new(@"\bspecificity\s+(?:first|is\s+(?:key|king|paramount|the\s+priority|what\s+matters)|matters\s+(?:most|more))\b", PreferenceEffect.Specificity),
+            new(@"\bonly\s+(?:call|flag|say|diagnose|report|mark)\w*\b[^.;!?]{0,40}\b(?:when|if)\s+(?:it\s+is\s+|it's\s+|its\s+|clearly|really|sure|certain|confident|definite)", PreferenceEffect.Specificity),
+            new(@"\bbe\s+conservative\b|\bkonservativ\b", PreferenceEffect.Specificity),
+            new(@"\btoo\s+many\s+{false_alarm}|\bkeep\s+{false_alarm}\s+(?:rare|low|down|few|to\s+a\s+minimum)\b|\b(?:moglichst\s+)?wenig\w*\s+{false_alarm}|\b(?:flood|swamp|overwhelm)\w*\b[^.;!?]{0,30}\bwith\s+{false_alarm}", PreferenceEffect.Specificity),
+            new(@"(?:\b(?:not|dont)|n't)\s+want\s+(?:to\s+)?(?:(?!(?:miss|mind)\b)[a-z']+\s+){0,5}?{false_alarm}", PreferenceEffect.Specificity, negatable: false),
+            new(@"(?<!\bnot\s+(?:worried|concerned|bothered|fussed)\s+(?:about|by)\s+)\b(?:unnecessary|needless|unneeded|avoidable|unnotig\w*)\s+(?:[a-z]+\s+)?(?:biops|operation|surger|procedure|excision|referral|treatment|intervention|recall|drain|admission|scan|test|antibiotic|exzision|eingriff|therapie|drainage|theatre|colonoscop|follow|work\s?up)\w*", PreferenceEffect.Specificity, negatable: false),
             new(WithoutMissing, PreferenceEffect.Sensitivity),
             new(CannotAffordToMiss, PreferenceEffect.Sensitivity),
             new(CatchEvery, PreferenceEffect.Sensitivity),
@@ -72,7 +100,7 @@ public sealed partial class IntentRules
             new(@"\b(?:a\s+)?missed\s+(?:[a-z]+\s+){0,2}?(?:costs?|is\s+(?:worse|costly|expensive|dangerous|unacceptable))\b", PreferenceEffect.Sensitivity),
             new(@"\bmissing\s+(?:a\s+|an\s+|one\s+)?(?:[a-z]+\s+){0,2}?(?:costs?\s+more|is\s+(?:worse|costly|dangerous|unacceptable))\b", PreferenceEffect.Sensitivity),
             new(@"\bless\s+likely\s+to\s+be\s+missed\b", PreferenceEffect.Sensitivity),
-            new(@"\b(?:high|higher|highest|maximum|maximal|max)\s+sensitivity\b", PreferenceEffect.Sensitivity),
+            new(@"\b(?:high|higher|highest|maximum|maximal|max|best)\s+(?:possible\s+)?(?:sensitivity|sens|sensitivitat|recall)\b", PreferenceEffect.Sensitivity),
             new(@"\bmaximi[sz]e\s+(?:the\s+)?sensitivity\b", PreferenceEffect.Sensitivity),
             new(@"\bas\s+sensitive\s+as\s+possible\b", PreferenceEffect.Sensitivity),
             new(@"\b(?:minimi[sz]e|avoid|reduce)\s+(?:the\s+)?false\s+negatives?\b", PreferenceEffect.Sensitivity),
@@ -85,7 +113,7 @@ public sealed partial class IntentRules
             new(@"(?<!\bnot\s+(?:worried|concerned|bothered|fussed)\s+(?:about|by)\s+)\b(?:(?:avoid|prevent|reduce|minimi[sz]e|fewer|no)\s+(?:[a-z]+\s+){0,2}?)?unnecessary\s+(?:[a-z]+\s+)?(?:biops(?:y|ies)|operations?|surger(?:y|ies)|procedures?|excisions?|referrals?|treatments?|interventions?|recalls?|drains?|admissions?|scans?|tests?|antibiotics?)\b", PreferenceEffect.Specificity, negatable: false),
             new(@"\bconfirm\w*\s+(?:[a-z]+\s+){0,4}?before\s+(?:surgery|operating|operation|treatment|treating|biopsy|excision|intervention)\b", PreferenceEffect.Specificity),
             new(@"\bprecision\s+(?:matters|is\s+(?:key|important|critical|essential|crucial))\b", PreferenceEffect.Specificity),
-            new(@"\b(?:high|higher|highest|maximum|maximal)\s+(?:precision|specificity|positive\s+predictive\s+value|ppv)\b", PreferenceEffect.Specificity),
+            new(@"\b(?:high|higher|highest|maximum|maximal|max|best)\s+(?:possible\s+)?(?:precision|specificity|spezifitat|positive\s+predictive\s+value|ppv)\b", PreferenceEffect.Specificity),
             new(@"\bmaximi[sz]e\s+(?:the\s+)?specificity\b", PreferenceEffect.Specificity),
             // "A few false alarms are fine" is the opposite; the look-behind keeps it out.
             new(@"(?<!\ba\s)\b(?:few|fewer|minimal|avoid|minimi[sz]e|reduce)\s+(?:the\s+)?false\s+(?:alarms?|positives?)\b", PreferenceEffect.Specificity),
@@ -136,12 +164,24 @@ public sealed partial class IntentRules
             // Things added because of the diagnosis give the answer away: "drains are placed after diagnosis".
             new(NounPhraseBefore + @"\s+(?:is|are|get|gets|was|were)\s+(?:usually\s+|often\s+|only\s+|typically\s+)?(?:placed|inserted|put\s+in|added|applied|drawn|made)\s+(?:only\s+)?(?:after|because\s+of|once)\s+(?:the\s+)?(?:diagnosis|it\s+is\s+diagnosed|treatment)\b", MentionSide.Before, negatable: false),
             new(@"\b(?:regardless\s+of|independent(?:ly)?\s+of|irrespective\s+of)\s+" + NounPhraseAfter, MentionSide.After),
+            // What the model must not learn from: "don't learn from the logo", "not just recognise the
+            // scanner", "must not cheat off the tube", "don't use the markers".
+            new(@"(?:\b(?:not|never|dont|doesnt)|n't)\s+(?:(?:want|let|allow)\s+(?:(?:it|the\s+model|the\s+network|the\s+ai)\s+)?(?:to\s+)?)?(?:(?:just|simply|only|merely)\s+)?(?:learn(?:s|ing)?\s+from|learn(?:s|ing)?|recogni[sz](?:e|es|ing)|cheat(?:s|ing)?\s+(?:off|from|on|with)|use|using|key(?:s|ing)?\s+(?:on|off)|pick(?:s|ing)?\s+up\s+on|latch(?:es|ing)?\s+onto|exploit|exploiting|look(?:s|ing)?\s+at)\s+" + NounPhraseAfter, MentionSide.After, negatable: false),
+            new(@"\bmake\s+sure\s+(?:it|the\s+model)(?:'s|\s+is)?\s+not\s+(?:picking\s+up\s+on|using|learning(?:\s+from)?|looking\s+at)\s+" + NounPhraseAfter, MentionSide.After, negatable: false),
+            new(@"\b(?:learn|look\s+at|focus\s+on)\s+(?:the\s+)?[a-z]+(?:\s+[a-z]+)?,?\s+(?:instead\s+of|rather\s+than|not)\s+(?:at\s+)?" + NounPhraseAfter, MentionSide.After, negatable: false),
+            new(@"\bbeware\s+(?:of\s+)?" + NounPhraseAfter, MentionSide.After),
+            new(@"\brobust\s+(?:to|against)\s+" + NounPhraseAfter, MentionSide.After),
+            // German: the object sits before the verb ("nicht auf die Thoraxdrainage schauen", "die Haare ignorieren").
+            new(@"\bnicht\s+(?:an|auf)\s+(?:den|die|das|der|dem)\s+(?<np>[a-z]+(?:\s+(?:und|oder)\s+[a-z]+)?)\s+(?:orientier|schau|acht|verlass|stutz|reagier|konzentrier)\w*", MentionSide.Before, negatable: false),
+            new(@"\bnicht\s+(?:den|die|das|der|dem)\s+(?<np>[a-z]+)\s+(?:erkennen|lernen|nutzen|verwenden|benutzen)\b", MentionSide.Before, negatable: false),
+            new(@"\b(?:den|die|das|der|dem)\s+(?<np>[a-z]+)\s+ignorier\w*", MentionSide.Before),
         ],
         OneVsRest =
         [
             Compile(@"\b(?:vs|versus|from|against|or)\s+(?:everything|anything|all)\s+(?:else|other(?:\s+[a-z]+)?)\b"),
             Compile(@"\b(?:vs|versus|from|against)\s+(?:all\s+)?(?:the\s+)?(?:rest|others|other\s+(?:classes|lesions|diagnoses|findings|types|categories|conditions))\b"),
             Compile(@"\bone\s+(?:vs|versus|against)\s+(?:the\s+)?(?:rest|all|others)\b"),
+            Compile(@"\bor\s+not\b"),
         ],
         Supervision =
         [
@@ -154,13 +194,30 @@ public sealed partial class IntentRules
         [
             new(@"\b(?:quick(?:ly)?|in\s+(?:a\s+few|\d+)\s+minutes?|within\s+(?:the|an|one)\s+hour|in\s+an\s+hour|rough\s+(?:first\s+)?(?:try|model|version)|first\s+pass)\b", "quick"),
             new(@"\b(?:overnight|over\s+night|by\s+(?:tomorrow|the\s+morning|morning))\b", "overnight"),
-            new(@"\b(?:over\s+the\s+weekend|take\s+(?:as\s+long\s+as\s+(?:needed|it\s+takes|you\s+need)|your\s+time)|no\s+(?:rush|hurry)|best\s+possible\s+model)\b", "thorough"),
+            new(@"\b(?:over\s+the\s+weekend|take\s+(?:as\s+long\s+as\s+(?:needed|it\s+takes|you\s+need)|your\s+time|the\s+weekend)|no\s+(?:rush|hurry)|best\s+possible\s+model|wir\s+haben\s+zeit|beste\s+mogliche\s+modell|keine\s+eile)\b", "thorough"),
+            new(@"\bschnell\w*\s+(?:erste\w*\s+)?(?:modell|version|versuch)\b|\berste\w*\s+(?:schnell\w*\s+)?(?:versuch|entwurf)\b", "quick"),
+            new(@"\buber\s+nacht\b|\bbis\s+morgen\b", "overnight"),
         ],
+        Comparison =
+        [
+            // Effect when side a names false alarms: "rather false alarms than misses" favours sensitivity;
+            // "false positives are worse than false negatives" favours specificity.
+            new(@"\b(?:rather|prefer\w*|better\s+to|lieber)\b(?<a>[^.;!?]{1,80}?)\b(?:than|als)\b(?<b>[^.;!?]{1,80})", PreferenceEffect.Sensitivity, negatable: false),
+            new(@"(?<a>[^.;!?,]{1,60}?)\b(?:is|are|sind|ist)\s+(?:much\s+|far\s+|a\s+lot\s+|viel\s+)?(?:worse|higher|greater|bigger|schlimmer|more\s+(?:dangerous|costly|harmful|serious|expensive))\s+(?:than|als)\b(?<b>[^.;!?]{1,60})", PreferenceEffect.Specificity, negatable: false),
+        ],
+        MissedWords = Compile(@"\b{missed}\b|\b{miss}\b"),
+        FalseAlarmWords = Compile(@"\b{false_alarm}\b"),
+        SeverityWords = Compile(@"\b{severity}\b"),
+        Importance = Compile(@"\b{importance}\b|\bfirst\b(?=[^.;!?]*\bthen\b)|\b(?:then|followed\s+by|dann|danach)\b(?<=(?:first|priority|most|wichtigsten?)\b[^.;!?]*)"),
+        Diminish = Compile(@"\b{diminish}\b|\bnot\s+(?:that\s+|very\s+|so\s+)?(?:important|relevant)\b"),
+        BudgetOutOfContext = Compile(@"\b{clinic_context}\b"),
+        TargetVerb = Compile(@"\b(?:classif\w*|detect\w*|find\w*|distinguish\w*|differentiat\w*|tell|identif\w*|diagnos\w*|mark\w*|segment\w*|outlin\w*|box\w*|spot\w*|locali[sz]\w*|highlight\w*|screen\w*\s+for|grade|sort|erkenn\w*|find\w*|klassifizier\w*|unterscheid\w*)\s+(?:(?:the|a|an|all|any|every|each|for|between|some|die|den|das|der|eine?n?)\s+)*$"),
+        ExplicitClassification = Compile(@"\b(?:classif\w*|klassifizier\w*|categori[sz]\w*|yes\s+(?:or\s+)?no|ja\s+(?:oder\s+)?nein|whether|distinguish\w*|differentiat\w*|unterscheid\w*|vs|versus)\b|\btell\b[^.;!?]{1,60}?\b(?:from|apart)\b"),
         Threshold =
         [
             new(@"\bat\s+(?!least\b)(?:a\s+|an\s+)?" + Number + @"\s+" + Metric + @"\b", ThresholdForm.AtValue),
             new(@"\bat\s+(?:a\s+)?" + Metric + @"\s+(?:of\s+)?(?:at\s+least\s+)?" + Number, ThresholdForm.AtValue),
-            new(@"\b" + Metric + @"\s+(?:of\s+)?(?:at\s+least|above|over|greater\s+than|no\s+less\s+than|not\s+below|>=|≥|>)\s*(?:of\s+)?" + Number, ThresholdForm.AtLeast),
+            new(@"\b" + Metric + @"\s+(?:of\s+|von\s+)?(?:at\s+least|mindestens|wenigstens|uber|above|over|greater\s+than|no\s+(?:less|lower)\s+than|not\s+(?:less|lower)\s+than|not\s+below|nicht\s+unter|>=|≥|>)\s*(?:of\s+)?" + Number, ThresholdForm.AtLeast),
             new(@"\b(?:at\s+least|minimum(?:\s+of)?|no\s+less\s+than)\s+" + Number + @"\s+" + Metric + @"\b", ThresholdForm.AtLeast),
             new(@"(?<![\w.])" + Number + @"\s+" + Metric + @"\b", ThresholdForm.Plain),
             new(@"\b" + Metric + @"\s+(?:of\s+|=\s*|:\s*)?" + Number, ThresholdForm.Plain),

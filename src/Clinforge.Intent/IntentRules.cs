@@ -143,6 +143,37 @@ public sealed partial class IntentRules
     /// <summary>Joins the items of a confounder list ("rulers, pen marks or hair").</summary>
     public required Regex ListJoiner { get; init; }
 
+    /// <summary>
+    /// Comparisons between the two errors, with groups "a" (the preferred or worse side) and "b", and
+    /// the effect when side a names false alarms (e.g. "rather false alarms than misses" favours
+    /// sensitivity); a side naming misses flips it. Optional: none by default.
+    /// </summary>
+    public IReadOnlyList<PhraseRule<PreferenceEffect>> Comparison { get; init; } = [];
+
+    /// <summary>Words for a missed case (false negative, overlooked, slipped through), used by comparisons and consequences.</summary>
+    public Regex? MissedWords { get; init; }
+
+    /// <summary>Words for a false alarm (false positive, over-call, unnecessary procedure).</summary>
+    public Regex? FalseAlarmWords { get; init; }
+
+    /// <summary>Words for a grave consequence (dangerous, kills, sent home, costly): a clause naming one error with one of these says that error costs more.</summary>
+    public Regex? SeverityWords { get; init; }
+
+    /// <summary>Words that make the classes of their clause matter more ("what matters", "the key ones", "dangerous").</summary>
+    public Regex? Importance { get; init; }
+
+    /// <summary>Words that make the classes of their clause matter less ("less important", "don't care about").</summary>
+    public Regex? Diminish { get; init; }
+
+    /// <summary>Words in a clause that show a time word describes the clinic, not the compute budget ("patients seen overnight").</summary>
+    public Regex? BudgetOutOfContext { get; init; }
+
+    /// <summary>Verbs that make the condition after them a target ("classify X", "detect X"): an unknown condition there is refused.</summary>
+    public Regex? TargetVerb { get; init; }
+
+    /// <summary>Words that ask for an image-level decision explicitly ("classify", "yes or no"): with one class in the data, such a request is refused rather than read as localisation.</summary>
+    public Regex? ExplicitClassification { get; init; }
+
     /// <summary>Most tokens allowed between a priority cue and the class it singles out.</summary>
     public int PriorityWindow { get; init; } = 6;
 
@@ -158,6 +189,11 @@ public sealed partial class IntentRules
     /// <summary>Sensitivity held when the clinician favours specificity and gives no number; a rule-in test still must catch most cases.</summary>
     public double DefaultSensitivityFloor { get; init; } = 0.90;
 
+    /// <summary>
+    /// Compiles a rule pattern; {family} names a cue word family of <see cref="ClinicalLexicon.Default"/>
+    /// and becomes the alternation of its forms, so the words live in the lexicon, not in the rules.
+    /// </summary>
     internal static Regex Compile(string pattern) =>
-        new(pattern, RegexOptions.CultureInvariant | RegexOptions.ExplicitCapture, TimeSpan.FromSeconds(1));
+        new(Regex.Replace(pattern, @"\{([a-z_]+)\}", m => ClinicalLexicon.Default.CuePattern(m.Groups[1].Value), RegexOptions.CultureInvariant, TimeSpan.FromSeconds(1)),
+            RegexOptions.CultureInvariant | RegexOptions.ExplicitCapture, TimeSpan.FromSeconds(1));
 }

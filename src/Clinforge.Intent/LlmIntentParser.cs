@@ -10,9 +10,12 @@ namespace Clinforge.Intent;
 /// <see cref="IChatClient"/>. It sends only the request text, the class names and, when known, images
 /// per class and CSV column names; asks for JSON constrained by a schema in the task_spec.json field
 /// names (<see cref="ReplySchema"/>), and validates the reply against the dataset's vocabulary with
-/// <see cref="SpecAnswers.Apply"/>. The rule parser runs first (it also refuses requests naming
-/// conditions the data lacks); when the LLM is unreachable, slow, or replies with anything invalid,
-/// the rule reading is returned with a note saying why, so the workflow never depends on the LLM.
+/// <see cref="SpecAnswers.Apply"/>. The reply may also say the request is "unsupported" (a task
+/// Clinforge cannot do: then it is refused with the LLM's reasons) or "ambiguous" (its question is put
+/// to the clinician). The rule parser runs first but does not block the LLM: when the rules refuse, the
+/// LLM is still asked, and a valid reading from it is used with the rules' objection as an open
+/// question. When the LLM is unreachable, slow, or replies with anything invalid, the rule reading (or
+/// the rules' refusal) stands, with a note saying why, so the workflow never depends on the LLM.
 /// </summary>
 public sealed class LlmIntentParser : IIntentParser
 {
@@ -35,6 +38,12 @@ public sealed class LlmIntentParser : IIntentParser
           "supervision": null, or a short note on annotations the clinician mentions (e.g. "boxes on a subset of the images")
           "budget": null, or "quick" | "overnight" | "thorough"
           "evidence": object mapping each field you set from the request to the exact words of the request it came from
+          "status": "ok" | "unsupported" | "ambiguous"
+             unsupported: the request asks for something other than classification, detection or segmentation of 2-D images
+             (a number such as an age or a size, survival or time to an event, written text, video, 3-D volumes, new images);
+             then also give "understood" (what it asks for), "reason" (why it is not classification, detection or segmentation)
+             and "nearest" (the nearest classification, detection or segmentation task)
+             ambiguous: the request can be read in ways that change the objective; give your best reading and "question" (what to ask the clinician)
         Use only the given class names, spelled exactly as given.
         """;
 
@@ -61,9 +70,20 @@ public sealed class LlmIntentParser : IIntentParser
     /// <inheritdoc/>
     public TaskSpec Parse(string request, IReadOnlyList<string> datasetClasses, DatasetContext? context)
     {
-        var byRules = _rules.Parse(request, datasetClasses);
+        TaskSpec? byRules = null;
+        ClinforgeException? refusal = null;
+        try
+        {
+            byRules = _rules.Parse(request, datasetClasses);
+        }
+        catch (ClinforgeException e) when (!string.IsNullOrWhiteSpace(request) && datasetClasses.Count > 0)
+        {
+            // The rules' refusal does not block the LLM: it may read the request better.
+            refusal = e;
+        }
+        var baseline = byRules ?? Baseline(request, datasetClasses);
         // A grouped reading ("nevus" = common + atypical) names classes the data does not have; the LLM answers about those.
-        var classes = byRules.Classes;
+        var classes = baseline.Classes;
         string reply;
         try
         {
@@ -71,18 +91,39 @@ public sealed class LlmIntentParser : IIntentParser
         }
         catch (Exception e) when (e is not (OutOfMemoryException or StackOverflowException))
         {
+            if (refusal is not null) throw refusal;
             // Any failure of the backend (network, timeout, provider error) leaves the rules in charge.
             var why = e is OperationCanceledException or TimeoutException ? $"no reply within {_timeout.TotalSeconds:0} s" : $"unavailable ({e.GetBaseException().GetType().Name})";
-            return Fallback(byRules, why);
+            return Fallback(byRules!, why);
         }
+        TaskSpec spec;
         try
         {
-            return FromReply(byRules, reply);
+            spec = FromReply(baseline, reply);
         }
-        catch (Exception e) when (e is ClinforgeException or JsonException or InvalidOperationException or FormatException)
+        catch (Exception e) when (e is (ClinforgeException and not UnsupportedRequestException) or JsonException or InvalidOperationException or FormatException)
         {
-            return Fallback(byRules, "invalid reply: " + e.Message);
+            if (refusal is not null) throw refusal;
+            return Fallback(byRules!, "invalid reply: " + e.Message);
         }
+        if (refusal is null) return spec;
+        var objection = new OpenQuestion("rules",
+            $"The offline rules would have refused this request ({refusal.Message}); this is the LLM's reading. Check it before the run starts.", "llm");
+        return spec with { Questions = [.. spec.Questions, objection] };
+    }
+
+    /// <summary>The spec every field of which is at its default, for the LLM to fill when the rules refused.</summary>
+    private static TaskSpec Baseline(string request, IReadOnlyList<string> classes)
+    {
+        var provenance = SpecAnswers.Fields.ToDictionary(f => f, _ => RuleBasedParser.DefaultProvenance, StringComparer.Ordinal);
+        return new TaskSpec
+        {
+            Request = request,
+            Classes = classes.ToList(),
+            PositiveClass = classes.Count == 2 ? classes[1] : null,
+            PrimaryMetric = classes.Count > 2 ? Metrics.MacroAuc : Metrics.Auc,
+            Provenance = provenance,
+        };
     }
 
     /// <summary>
@@ -140,6 +181,11 @@ public sealed class LlmIntentParser : IIntentParser
                 ["confounders"] = new JsonObject { ["type"] = "array", ["items"] = text.DeepClone() },
                 ["supervision"] = Nullable(text.DeepClone().AsObject()),
                 ["budget"] = Nullable(new JsonObject { ["type"] = "string", ["enum"] = Enum(["quick", "overnight", "thorough"]) }),
+                ["status"] = new JsonObject { ["type"] = "string", ["enum"] = Enum(["ok", "unsupported", "ambiguous"]) },
+                ["understood"] = Nullable(text.DeepClone().AsObject()),
+                ["reason"] = Nullable(text.DeepClone().AsObject()),
+                ["nearest"] = Nullable(text.DeepClone().AsObject()),
+                ["question"] = Nullable(text.DeepClone().AsObject()),
                 ["evidence"] = new JsonObject
                 {
                     ["type"] = "object",
@@ -168,10 +214,22 @@ public sealed class LlmIntentParser : IIntentParser
     {
         var json = StripFence(reply);
         var node = JsonNode.Parse(json) as JsonObject ?? throw new JsonException("not a JSON object");
+        var status = (node["status"] as JsonValue)?.GetValue<string>() ?? "ok";
+        if (status == "unsupported")
+        {
+            string Said(string field, string otherwise) =>
+                node[field] is JsonValue v && v.GetValueKind() == JsonValueKind.String && !string.IsNullOrWhiteSpace(v.GetValue<string>()) ? v.GetValue<string>() : otherwise;
+            throw new UnsupportedRequestException(new UnsupportedRequest("llm",
+                Said("understood", "a task other than classification, detection or segmentation"),
+                node["evidence"]?["task"] is JsonValue w && w.GetValueKind() == JsonValueKind.String && byRules.Request.Contains(w.GetValue<string>(), StringComparison.OrdinalIgnoreCase) ? w.GetValue<string>() : byRules.Request,
+                Said("reason", "Clinforge trains classifiers, detectors and segmenters of 2-D images only."),
+                Said("nearest", "a classifier, detector or segmenter for what the images show.")));
+        }
+        if (status is not ("ok" or "ambiguous")) throw new ClinforgeException($"unknown status '{status}'");
         var answers = new Dictionary<string, string>(StringComparer.Ordinal);
         foreach (var (field, value) in node)
         {
-            if (field == "evidence") continue;
+            if (field is "evidence" or "status" or "understood" or "reason" or "nearest" or "question") continue;
             if (!SpecAnswers.Fields.Contains(field, StringComparer.Ordinal) || field == "primary_metric")
                 throw new ClinforgeException($"unexpected field '{field}'");
             answers[field] = field == "operating_point" ? OperatingPointText(value) : Text(value);
@@ -196,6 +254,11 @@ public sealed class LlmIntentParser : IIntentParser
         }
         provenance[ParserField] = "llm";
         spec = spec with { Provenance = provenance };
+        if (status == "ambiguous")
+        {
+            var question = node["question"] is JsonValue q && q.GetValueKind() == JsonValueKind.String ? q.GetValue<string>() : "The request can be read in more than one way; is this reading right?";
+            spec = spec with { Questions = [.. spec.Questions, new OpenQuestion("llm", question, "as read")] };
+        }
         return spec with { Restatement = Restatement.For(spec) };
     }
 

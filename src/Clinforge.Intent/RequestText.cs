@@ -45,6 +45,12 @@ internal sealed class RequestText
                 '_' or '-' or '/' or '\u2010' or '\u2011' or '\u2012' or '\u2013' or '\u2014' or '\r' or '\t' => ' ',
                 '\u2018' or '\u2019' or '\u02bc' => '\'',
                 '\u201c' or '\u201d' => '"',
+                // German umlauts and sharp s fold to one letter each, keeping every index in place.
+                'ä' => 'a',
+                'ö' => 'o',
+                'ü' => 'u',
+                'ß' => 's',
+                'é' or 'è' => 'e',
                 _ => c,
             };
         }
@@ -64,6 +70,18 @@ internal sealed class RequestText
         while (start > 0 && start < Original.Length && IsWordChar(Original[start]) && IsWordChar(Original[start - 1])) start--;
         while (end < Original.Length && end > 0 && IsWordChar(Original[end - 1]) && IsWordChar(Original[end])) end++;
         return Original[start..end].Trim();
+    }
+
+    /// <summary>The clauses of the request as (start, end) spans of the normalised text, boundaries excluded.</summary>
+    public IEnumerable<(int Start, int End)> Clauses()
+    {
+        var start = 0;
+        foreach (var (breakStart, breakEnd) in _clauseBreaks)
+        {
+            if (breakStart > start) yield return (start, breakStart);
+            start = Math.Max(start, breakEnd);
+        }
+        if (start < Normalized.Length) yield return (start, Normalized.Length);
     }
 
     public int SentenceStart(int index) => LastBreakEnd(_sentenceBreaks, index);

@@ -20,6 +20,9 @@ public sealed class RuleBasedParser : IIntentParser
     // Text between two class mentions that continues a list ("melanoma, BCC and SCC").
     private static readonly Regex _listGap = IntentRules.Compile(@"^\s*(?:,|,?\s*(?:and|or|&))\s*$");
 
+    // Text between two condition words that sets them side by side ("A and B", "A from B", "A vs B").
+    private static readonly Regex _contrastGap = IntentRules.Compile(@"^\s*(?:,|,?\s*(?:and|or|&|from|vs|versus|against|und|oder|von|gegen)(?:\s+(?:the|a|an))?)\s*$");
+
     private readonly ClinicalLexicon _lexicon;
     private readonly IntentRules _rules;
 
@@ -55,8 +58,11 @@ public sealed class RuleBasedParser : IIntentParser
         }
 
         var text = new RequestText(request, _lexicon, _rules.ClauseBoundary);
+        ThrowOnUnsupportedTask(text);
         var classes = new DatasetClasses(datasetClasses, _lexicon);
-        var confounders = FindConfounders(text);
+        // A confounder never swallows a target class ("just tell me mel or not mel"): names that hold a
+        // class of the data are dropped before the class mentions are read.
+        var confounders = FindConfounders(text, classes.FindMentions(text, []).Where(m => m.Classes.Count > 0).ToList());
         // Words inside a confounder ("don't be fooled by old fractures") are not targets.
         var mentions = classes.FindMentions(text, confounders.Spans);
         ThrowOnUnknownConditions(text, mentions, classes, datasetClasses);
@@ -64,27 +70,46 @@ public sealed class RuleBasedParser : IIntentParser
         if (FindGrouping(mentions, classes, datasetClasses) is { } grouping) return Grouped(request, datasetClasses, grouping, text);
 
         var task = FindTask(text);
+        var oneClassQuestion = (OpenQuestion?)null;
         if (datasetClasses.Count < 2 && task.Value == TaskKind.Classification)
         {
-            throw new ClinforgeException(
-                $"The dataset has one class ('{datasetClasses[0]}'), and a classifier needs at least two (e.g. normal and {datasetClasses[0]}). Add images of the other class, or ask for detection or segmentation.");
+            if (_rules.ExplicitClassification is { } explicitly && explicitly.IsMatch(text.Normalized))
+            {
+                throw new ClinforgeException(
+                    $"The dataset has one class ('{datasetClasses[0]}'), and a classifier needs at least two (e.g. normal and {datasetClasses[0]}). Add images of the other class, or ask for detection or segmentation.");
+            }
+            // One class can only be found on the image, not told apart from another: read the request
+            // as localisation and ask, rather than refuse a request that used an unlisted verb.
+            task = new Found<TaskKind>(TaskKind.Detection, $"the data has one class ('{datasetClasses[0]}'), so it can only be located");
+            oneClassQuestion = new OpenQuestion("task",
+                $"The data has one class ('{datasetClasses[0]}'), so I read this as marking each {datasetClasses[0]} with a box (detection). Answer 'segmentation' to outline them instead.",
+                "detection");
         }
 
-        var priority = FindPriorities(text, mentions, classes);
         // "Melanoma vs everything else" turns a multi-class dataset into a one-vs-rest task: one
         // positive class and a binary objective measured for it against the rest.
         var oneVsRest = datasetClasses.Count > 2 ? FindOneVsRest(text, mentions, classes) : null;
         var binary = datasetClasses.Count <= 2 || oneVsRest is not null;
         var threshold = binary ? FindThreshold(text) : null;
         var preference = FindPreference(text, threshold);
+        var priority = FindPriorities(text, mentions, classes, preference.SensitivityCues);
         var positive = oneVsRest ?? (binary ? ChoosePositive(text, classes, mentions, priority) : null);
         var objective = ChooseObjective(binary, preference, threshold);
 
         var requirements = binary ? FindRequirements(text) : [];
         var questions = Questions(datasetClasses, positive, preference, objective, binary ? null : FindThreshold(text));
+        if (oneClassQuestion is not null) questions.Insert(0, oneClassQuestion);
+        // A multi-class request that says some errors or classes matter more, but not which: ask,
+        // rather than silently weigh every class the same.
+        if (!binary && priority.Classes.Count == 0 && (preference.Value != ErrorPreference.Balanced || priority.Unattached))
+        {
+            questions.Add(new OpenQuestion("priority_classes",
+                $"You said some cases matter more (\"{(priority.Unattached ? priority.Words : preference.Words)}\"), but not which class. Which of {Restatement.List(datasetClasses, "or")} should the model favour? Until you say, every class counts the same.",
+                "none"));
+        }
         if (confounders.Items.Count > 0) questions.Add(ConfounderQuestion(confounders.Items, objective.Metric));
         var supervision = FindHint(text, _rules.Supervision);
-        var budget = FindHint(text, _rules.Budget);
+        var budget = FindHint(text, _rules.Budget, _rules.BudgetOutOfContext);
         var classWords = Join(text, mentions.Where(m => m.Classes.Count > 0).Select(m => (m.Start, m.End)));
 
         var spec = new TaskSpec
@@ -221,7 +246,9 @@ public sealed class RuleBasedParser : IIntentParser
     }
 
     // The first hint the request gives, in order of appearance; a negated one ("not quick") says nothing.
-    private Found<string>? FindHint(RequestText text, IReadOnlyList<PhraseRule<string>> rules)
+    // A hint whose clause is about the clinic ("we see most cases overnight", "quick question") says
+    // nothing about the compute budget.
+    private Found<string>? FindHint(RequestText text, IReadOnlyList<PhraseRule<string>> rules, Regex? outOfContext = null)
     {
         var hits = new List<(string Effect, int Start, int End)>();
         foreach (var rule in rules)
@@ -229,6 +256,7 @@ public sealed class RuleBasedParser : IIntentParser
             foreach (Match m in rule.Regex.Matches(text.Normalized))
             {
                 if (rule.Negatable && IsNegated(text, m.Index, m.Index + m.Length)) continue;
+                if (outOfContext is not null && outOfContext.IsMatch(text.Normalized[text.ClauseStart(m.Index)..text.ClauseEnd(m.Index + m.Length)])) continue;
                 hits.Add((rule.Effect, m.Index, m.Index + m.Length));
             }
         }
@@ -249,6 +277,36 @@ public sealed class RuleBasedParser : IIntentParser
                 list.Add((m.Index, m.Index + m.Length));
             }
         }
+        void Hit(PreferenceEffect effect, int start, int end)
+        {
+            if (!hits.TryGetValue(effect, out var list)) hits[effect] = list = [];
+            list.Add((start, end));
+        }
+        // "Rather A than B", "A is worse than B": the side that names false alarms or misses decides.
+        foreach (var rule in _rules.Comparison)
+        {
+            foreach (Match m in rule.Regex.Matches(text.Normalized))
+            {
+                var a = m.Groups["a"].Value;
+                var b = m.Groups["b"].Value;
+                var vote = (NamesFalseAlarm(a) || NamesMiss(b) ? 1 : 0) - (NamesMiss(a) || NamesFalseAlarm(b) ? 1 : 0);
+                if (vote != 0) Hit(vote > 0 ? rule.Effect : Flip(rule.Effect), m.Index, m.Index + m.Length);
+            }
+        }
+        // A clause that gives one error a grave consequence ("a missed pneumothorax kills", "false
+        // alarms are the bigger problem") says that error costs more.
+        if (_rules.SeverityWords is { } severity)
+        {
+            foreach (var (start, end) in text.Clauses())
+            {
+                var clause = text.Normalized[start..end];
+                var grave = severity.Match(clause);
+                if (!grave.Success || IsNegated(text, start + grave.Index, start + grave.Index + grave.Length)) continue;
+                bool miss = NamesMiss(clause), alarm = NamesFalseAlarm(clause);
+                if (miss != alarm) Hit(miss ? PreferenceEffect.Sensitivity : PreferenceEffect.Specificity, start, end);
+            }
+        }
+
         var sensitivity = Merge(hits.GetValueOrDefault(PreferenceEffect.Sensitivity) ?? []);
         var specificity = Merge(hits.GetValueOrDefault(PreferenceEffect.Specificity) ?? []);
         var balanced = Merge(hits.GetValueOrDefault(PreferenceEffect.Balanced) ?? []);
@@ -258,11 +316,11 @@ public sealed class RuleBasedParser : IIntentParser
         if (tolerates.Count > 0) sensitivity = [];
 
         if (sensitivity.Count > specificity.Count)
-            return new(ErrorPreference.Sensitivity, Join(text, sensitivity), PreferenceBasis.Stated);
+            return new(ErrorPreference.Sensitivity, Join(text, sensitivity), PreferenceBasis.Stated) { SensitivityCues = sensitivity };
         if (specificity.Count > sensitivity.Count)
             return new(ErrorPreference.Specificity, Join(text, specificity), PreferenceBasis.Stated);
         if (sensitivity.Count > 0)
-            return new(ErrorPreference.Balanced, Join(text, sensitivity.Concat(specificity)), PreferenceBasis.Conflict);
+            return new(ErrorPreference.Balanced, Join(text, sensitivity.Concat(specificity)), PreferenceBasis.Conflict) { SensitivityCues = sensitivity };
         if (balanced.Count > 0)
             return new(ErrorPreference.Balanced, Join(text, balanced), PreferenceBasis.Stated);
         if (tolerates.Count > 0)
@@ -294,7 +352,12 @@ public sealed class RuleBasedParser : IIntentParser
             foreach (Match m in rule.Regex.Matches(text.Normalized))
             {
                 if (ParseFraction(m.Groups["value"].Value) is not { } value) continue;
-                var metric = m.Groups["metric"].Value == "recall" ? "sensitivity" : m.Groups["metric"].Value;
+                var metric = m.Groups["metric"].Value switch
+                {
+                    "recall" or "sensitivitat" => "sensitivity",
+                    "spezifitat" => "specificity",
+                    var other => other,
+                };
                 found.Add((new Threshold(metric, value, rule.Effect, text.Words(m.Index, m.Index + m.Length)), m.Index));
             }
         }
@@ -312,10 +375,33 @@ public sealed class RuleBasedParser : IIntentParser
         return value is > 0 and < 1 ? Math.Round(value, 4) : null;
     }
 
-    private PriorityFinding FindPriorities(RequestText text, List<Mention> mentions, DatasetClasses classes)
+    /// <summary>
+    /// The classes the request singles out. A cue (a priority phrase, a wish not to miss, a word of
+    /// importance) takes the class mentions it points to: close after or before it, else every class
+    /// named in its clause, with lists continued ("melanoma, BCC and SCC matter most"). A class named in
+    /// a clause that makes it matter less ("I don't care about atelectasis") is never a priority.
+    /// </summary>
+    private PriorityFinding FindPriorities(RequestText text, List<Mention> mentions, DatasetClasses classes, IReadOnlyList<(int Start, int End)> sensitivityCues)
     {
         var picked = new List<(int At, int Class)>();
         var spans = new List<(int Start, int End)>();
+        var unattached = new List<(int Start, int End)>();
+        bool Diminished(int start, int end) =>
+            _rules.Diminish is { } diminish && diminish.IsMatch(text.Normalized[text.ClauseStart(start)..text.ClauseEnd(end)]);
+        void Take(List<Mention> chosen, (int Start, int End) cue, MentionSide? side)
+        {
+            chosen = chosen.Where(m => !Diminished(m.Start, m.End)).ToList();
+            if (chosen.Count == 0)
+            {
+                unattached.Add(cue);
+                return;
+            }
+            foreach (var mention in chosen) picked.AddRange(mention.Classes.Select(c => (mention.Start, c)));
+            spans.Add(side == MentionSide.After ? (cue.Start, Math.Max(cue.End, chosen[^1].End))
+                : side == MentionSide.Before ? (Math.Min(chosen[0].Start, cue.Start), cue.End)
+                : (Math.Min(cue.Start, chosen[0].Start), Math.Max(cue.End, chosen[^1].End)));
+        }
+
         foreach (var rule in _rules.Priority)
         {
             foreach (Match m in rule.Regex.Matches(text.Normalized))
@@ -326,16 +412,54 @@ public sealed class RuleBasedParser : IIntentParser
                 var chosen = rule.Effect == MentionSide.After
                     ? MentionsAfter(text, mentions, cueEnd)
                     : MentionBefore(text, mentions, cueStart);
-                if (chosen.Count == 0) continue;
-                foreach (var mention in chosen)
-                {
-                    picked.AddRange(mention.Classes.Select(c => (mention.Start, c)));
-                }
-                spans.Add(rule.Effect == MentionSide.After ? (cueStart, chosen[^1].End) : (chosen[0].Start, cueEnd));
+                if (chosen.Count > 0) Take(chosen, (cueStart, cueEnd), rule.Effect);
+                else Take(MentionsInClause(text, mentions, cueStart, cueEnd), (cueStart, cueEnd), null);
             }
         }
+        // A wish not to miss points at findings, not at the normal or benign side ("as sensitive as
+        // possible for naevi vs melanoma" singles out melanoma).
+        List<Mention> Findings(List<Mention> chosen) => chosen.Where(m => m.Classes.Any(c => !classes.Entries[c].IsNegativeLike)).ToList();
+        foreach (var (cueStart, cueEnd) in sensitivityCues)
+        {
+            var after = Findings(MentionsAfter(text, mentions, cueEnd));
+            if (after.Count > 0) Take(after, (cueStart, cueEnd), MentionSide.After);
+            // Only a cue about missing points at its whole clause ("melanomas must never be missed");
+            // "screening" or "high sensitivity" say how to weigh errors, not which class.
+            else if (NamesMiss(text.Normalized[cueStart..cueEnd])) Take(Findings(MentionsInClause(text, mentions, cueStart, cueEnd)), (cueStart, cueEnd), null);
+        }
+        if (_rules.Importance is { } importance)
+        {
+            foreach (Match m in importance.Matches(text.Normalized))
+            {
+                var cueEnd = m.Index + m.Length;
+                if (Diminished(m.Index, cueEnd) || IsNegated(text, m.Index, cueEnd)) continue;
+                Take(MentionsInClause(text, mentions, m.Index, cueEnd), (m.Index, cueEnd), null);
+            }
+        }
+        // A broad word narrowed by a specific one ("cancer ... in particular melanoma") keeps the specific class.
+        picked = picked.Distinct().ToList();
+        var single = picked.GroupBy(p => p.At).Where(g => g.Count() == 1).Select(g => g.First().Class).ToHashSet();
+        picked = picked.GroupBy(p => p.At)
+            .SelectMany(g => g.Count() > 1 && g.Any(p => single.Contains(p.Class)) ? g.Where(p => single.Contains(p.Class)) : g)
+            .ToList();
         var names = picked.OrderBy(p => p.At).Select(p => classes.Entries[p.Class].Name).Distinct().ToList();
-        return new PriorityFinding(names, names.Count > 0 ? Join(text, spans) : DefaultProvenance);
+        if (names.Count > 0) return new PriorityFinding(names, Join(text, spans));
+        return new PriorityFinding([], unattached.Count > 0 ? Join(text, unattached) : DefaultProvenance, unattached.Count > 0);
+    }
+
+    // Every class named in the clause around a cue, with lists that run across commas ("melanoma, BCC and SCC").
+    private static List<Mention> MentionsInClause(RequestText text, List<Mention> mentions, int cueStart, int cueEnd)
+    {
+        var start = text.ClauseStart(cueStart);
+        var end = text.ClauseEnd(cueEnd);
+        var inside = mentions.Where(m => m.Classes.Count > 0 && m.Start >= start && m.End <= end).ToList();
+        if (inside.Count == 0) return inside;
+        var all = mentions.Where(m => m.Classes.Count > 0).OrderBy(m => m.Start).ToList();
+        var first = all.IndexOf(inside[0]);
+        var last = all.IndexOf(inside[^1]);
+        while (first > 0 && _listGap.IsMatch(text.Normalized[all[first - 1].End..all[first].Start])) first--;
+        while (last < all.Count - 1 && _listGap.IsMatch(text.Normalized[all[last].End..all[last + 1].Start])) last++;
+        return all.GetRange(first, last - first + 1);
     }
 
     // The class mentions a cue points forward to: the first one close behind it in the same
@@ -365,7 +489,7 @@ public sealed class RuleBasedParser : IIntentParser
         return last is null ? [] : [last];
     }
 
-    private ConfounderFinding FindConfounders(RequestText text)
+    private ConfounderFinding FindConfounders(RequestText text, IReadOnlyList<Mention> classMentions)
     {
         var names = new List<string>();
         var nameSpans = new List<(int Start, int End)>();
@@ -384,6 +508,8 @@ public sealed class RuleBasedParser : IIntentParser
                     var at = text.Normalized.IndexOf(name, searchFrom, np.Index + np.Length - searchFrom, StringComparison.Ordinal);
                     if (at < 0) continue;
                     searchFrom = at + name.Length;
+                    var end = at + name.Length;
+                    if (classMentions.Any(c => c.Start < end && c.End > at)) continue;
                     found.Add((at, at + name.Length));
                     if (!names.Contains(name, StringComparer.Ordinal)) names.Add(name);
                 }
@@ -426,14 +552,52 @@ public sealed class RuleBasedParser : IIntentParser
         return words > 0 && words <= _rules.MaxConfounderWords;
     }
 
+    /// <summary>
+    /// Refuses a request for a task outside classification, detection and segmentation (regression,
+    /// survival, text, video, 3-D volumes, image generation) with what was understood, why it cannot be
+    /// done yet and the nearest thing that can; a negated mention ("no 3D needed") does not count.
+    /// </summary>
+    private void ThrowOnUnsupportedTask(RequestText text)
+    {
+        foreach (var task in _lexicon.UnsupportedTasks)
+        {
+            foreach (var pattern in task.Patterns)
+            {
+                foreach (Match m in pattern.Matches(text.Normalized))
+                {
+                    if (IsNegated(text, m.Index, m.Index + m.Length)) continue;
+                    throw new UnsupportedRequestException(new UnsupportedRequest(task.Kind, task.Understood, text.Words(m.Index, m.Index + m.Length), task.Why, task.Nearest));
+                }
+            }
+        }
+    }
+
+    /// <summary>
+    /// Refuses a request whose target is a condition the data lacks. A condition named in passing
+    /// ("patients with osteoporosis", "who previously had a BCC removed") is not a target: only one
+    /// that is the request's sole condition, stands in a list or contrast with a class of the data
+    /// ("pneumonia from tuberculosis"), or directly follows a task verb ("classify BCC") is refused.
+    /// </summary>
     private void ThrowOnUnknownConditions(RequestText text, List<Mention> mentions, DatasetClasses classes, IReadOnlyList<string> names)
     {
         if (classes.AreOpaque) return;
+        var namesAClass = mentions.Any(m => m.Classes.Count > 0);
+        bool IsTarget(Mention m)
+        {
+            if (!namesAClass) return true;
+            var clauseStart = text.ClauseStart(m.Start);
+            if (_rules.TargetVerb is { } verb && verb.IsMatch(text.Normalized[clauseStart..m.Start])) return true;
+            var sentenceStart = text.SentenceStart(m.Start);
+            var sentenceEnd = text.SentenceEnd(m.End);
+            return mentions.Any(o => o.Classes.Count > 0 && o.Start >= sentenceStart && o.End <= sentenceEnd
+                                     && _contrastGap.IsMatch(o.End <= m.Start ? text.Normalized[o.End..m.Start] : text.Normalized[m.End..o.Start]));
+        }
         var unknown = mentions
             .Where(m => m.Classes.Count == 0
                         && m.Concept is { IsConditionWord: true } concept
                         && !classes.KnowsAbsenceOf(concept.Id)
-                        && !_rules.ExcludedBefore.IsMatch(text.Normalized[text.ClauseStart(m.Start)..m.Start]))
+                        && !_rules.ExcludedBefore.IsMatch(text.Normalized[text.ClauseStart(m.Start)..m.Start])
+                        && IsTarget(m))
             .Select(m => text.Words(m.Start, m.End))
             .Distinct(StringComparer.OrdinalIgnoreCase)
             .ToList();
@@ -531,7 +695,7 @@ public sealed class RuleBasedParser : IIntentParser
 
     /// <summary>
     /// The trade-off the shortcut rule meets when less reliance on a confounder costs the primary metric
-    /// (issue 8: "ask the clinician when the trade-off is real"): asked once, up front, so that every
+    /// ("ask the clinician when the trade-off is real"): asked once, up front, so that every
     /// later decision follows the clinician's answer and the journal can quote it.
     /// </summary>
     private static OpenQuestion ConfounderQuestion(IReadOnlyList<string> confounders, string metric)
@@ -580,11 +744,27 @@ public sealed class RuleBasedParser : IIntentParser
 
     private enum PreferenceBasis { Stated, Default, Conflict, ToleratesMisses, Threshold }
 
-    private sealed record PreferenceFinding(ErrorPreference Value, string Words, PreferenceBasis Basis);
+    private sealed record PreferenceFinding(ErrorPreference Value, string Words, PreferenceBasis Basis)
+    {
+        /// <summary>Where the request says a miss costs more: the classes there are the ones it singles out.</summary>
+        public IReadOnlyList<(int Start, int End)> SensitivityCues { get; init; } = [];
+    }
+
+    private bool NamesMiss(string words) => _rules.MissedWords?.IsMatch(words) ?? false;
+
+    private bool NamesFalseAlarm(string words) => _rules.FalseAlarmWords?.IsMatch(words) ?? false;
+
+    private static PreferenceEffect Flip(PreferenceEffect effect) => effect switch
+    {
+        PreferenceEffect.Sensitivity => PreferenceEffect.Specificity,
+        PreferenceEffect.Specificity => PreferenceEffect.Sensitivity,
+        var other => other,
+    };
 
     private sealed record Threshold(string Metric, double Value, ThresholdForm Form, string Words);
 
-    private sealed record PriorityFinding(IReadOnlyList<string> Classes, string Words);
+    /// <summary>Priority classes, with <see cref="Unattached"/> when a cue said something matters more but named no class.</summary>
+    private sealed record PriorityFinding(IReadOnlyList<string> Classes, string Words, bool Unattached = false);
 
     private sealed record PositiveFinding(string Name, string Words, bool Guessed);
 

@@ -5,7 +5,7 @@ using Clinforge.Core;
 namespace Clinforge.Reporting;
 
 /// <summary>
-/// report/model_card.md for a detection run (issue 7), in the shape of <see cref="ModelCard"/> after
+/// report/model_card.md for a detection run, in the shape of <see cref="ModelCard"/> after
 /// Mitchell et al. 2019 ("Model Cards for Model Reporting"): intended use (marking suspicious regions
 /// for a clinician's review, not diagnosis), data and supervision structure (boxed positives,
 /// pseudo-labels and their teacher), the operating point and why, test metrics with CIs, known limits,

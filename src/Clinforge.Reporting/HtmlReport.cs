@@ -93,7 +93,7 @@ public static class HtmlReport
         }
         else
         {
-            L($"<p>The test split ({e.TestCases} images: {H(string.Join(", ", e.TestCounts.Select(kv => $"{kv.Key} {kv.Value}")))}) was sealed when the data were split and opened once, on {e.LookedAt.ToString("u", Inv)}, to score the initial model (trial {e.Initial.Trial}) and the final model (trial {e.Final.Trial}).</p>");
+            L($"<p>The test split ({e.TestCases} images: {H(string.Join(", ", e.TestCounts.Select(kv => $"{kv.Key} {kv.Value}")))}) was sealed when the data were split and opened {(e.TestLooks == 1 ? "once" : $"{e.TestLooks} times")}, on {e.LookedAt.ToString("u", Inv)}, to score the initial model (trial {e.Initial.Trial}) and the final model (trial {e.Final.Trial}).</p>");
             if (!double.IsNaN(e.Final.Threshold))
                 L($"<p>Decisions use thresholds chosen on validation ({H(e.Final.ThresholdRule)}): initial {e.Initial.Threshold.ToString("0.000", Inv)}, final {e.Final.Threshold.ToString("0.000", Inv)}; positive class: {H(e.PositiveClass)}. <code>accuracy_at_0.5</code> uses the fixed 0.5 threshold, as the MedMNIST benchmarks do.</p>");
             L($"<p>Intervals are 95% stratified percentile bootstrap CIs ({e.BootstrapResamples} resamples, seed {e.BootstrapSeed}); differences are final − initial with a paired test on the same test cases.</p>");
@@ -141,6 +141,7 @@ public static class HtmlReport
         L($"<li>The test split was sealed when the data were split and looked at {r.TestLooks.Count} time(s){(r.TestLooks.Count > 1 ? " — <span class=\"warn\">MORE THAN ONCE (explicitly allowed); the test results are optimistic</span>" : "")}.</li>");
         foreach (var look in r.TestLooks) L($"<li>{look.Time.ToString("u", Inv)}: {H(look.Message)}</li>");
         L("<li>Every decision during development used the validation split only; the table of rounds shows each trial whether kept or discarded.</li>");
+        foreach (var c in r.Convolutions ?? []) L($"<li>Numerics, checked on the training machine before training: {H(c)}.</li>");
         L("</ul>");
         L("</body></html>");
         return sb.ToString();
@@ -262,7 +263,7 @@ public static class HtmlReport
         if (c.Shortcut is { } s) ShortcutPanel(sb, c.Confounder, s);
     }
 
-    /// <summary>The debiasing rounds' outcome (issue 8): labelling, baseline vs refined with CIs, and the verdict.</summary>
+    /// <summary>The debiasing rounds' outcome: labelling, baseline vs refined with CIs, and the verdict.</summary>
     private static void ShortcutPanel(StringBuilder sb, string confounder, Clinforge.Evaluation.ShortcutSummary s)
     {
         static string Num(double v) => double.IsNaN(v) ? "—" : v.ToString("0.000", Inv);

@@ -18,7 +18,8 @@ public sealed record ReportInput(
     IReadOnlyList<ExampleImage>? Examples = null,
     TradeOffDecision? TradeOff = null,
     IReadOnlyList<SubgroupTable>? Subgroups = null,
-    Clinforge.Evaluation.ConfoundReport? Confound = null);
+    Clinforge.Evaluation.ConfoundReport? Confound = null,
+    IReadOnlyList<string>? Convolutions = null);
 
 /// <summary>
 /// report/report.md: the request, the spec as understood (with provenance), the data card, every
@@ -116,7 +117,7 @@ public static class MarkdownReport
         }
         else
         {
-            L($"The test split ({e.TestCases} images: {string.Join(", ", e.TestCounts.Select(kv => $"{kv.Key} {kv.Value}"))}) was sealed when the data were split and opened once, on {e.LookedAt.ToString("u", inv)}, to score the initial model (trial {e.Initial.Trial}) and the final model (trial {e.Final.Trial}).");
+            L($"The test split ({e.TestCases} images: {string.Join(", ", e.TestCounts.Select(kv => $"{kv.Key} {kv.Value}"))}) was sealed when the data were split and opened {(e.TestLooks == 1 ? "once" : $"{e.TestLooks} times")}, on {e.LookedAt.ToString("u", inv)}, to score the initial model (trial {e.Initial.Trial}) and the final model (trial {e.Final.Trial}).");
             if (!double.IsNaN(e.Final.Threshold))
                 L($"Decisions use thresholds chosen on validation ({e.Final.ThresholdRule}): initial {e.Initial.Threshold.ToString("0.000", inv)}, final {e.Final.Threshold.ToString("0.000", inv)}; positive class: {e.PositiveClass}. `accuracy_at_0.5` uses the fixed 0.5 threshold, as the MedMNIST benchmarks do.");
             L($"Intervals are 95% stratified percentile bootstrap CIs ({e.BootstrapResamples} resamples, seed {e.BootstrapSeed}); differences are final − initial with a paired bootstrap test on the same resamples.");
@@ -198,6 +199,7 @@ public static class MarkdownReport
         L("- The validation objective of the final model is selected over several trials and is therefore optimistic; the test results are the unbiased estimate.");
         L("- Each p-value tests one metric on its own; with several metrics compared, read them without a multiple-comparison correction as descriptive, and the clinician's objective as the primary comparison.");
         L("- Results hold for data like these; a different site, scanner or population needs its own validation before clinical use.");
+        foreach (var c in r.Convolutions ?? []) L($"- Numerics, checked on the training machine before training: {c}.");
         return sb.ToString();
 
         string Fmt(Estimate x) => $"{x.Value.ToString("0.000", inv)} [{x.Lower.ToString("0.000", inv)}, {x.Upper.ToString("0.000", inv)}]";

@@ -53,7 +53,8 @@ public static class ModelCard
         foreach (var (split, counts) in card.Counts)
             L($"| {split} | " + string.Join(" | ", card.Classes.Select(c => counts.TryGetValue(c, out var n) ? n : 0)) + $" | {counts.Values.Sum()} |");
         L();
-        L("## Metrics (sealed test split, looked at once)");
+        // The same count every output states (report, model card, terminal): the journal's test looks.
+        L($"## Metrics (sealed test split, {(e is null ? "not opened yet" : e.TestLooks == 1 ? "looked at once" : $"looked at {e.TestLooks} times")})");
         L();
         if (e is null)
         {

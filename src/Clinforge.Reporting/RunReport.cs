@@ -31,8 +31,14 @@ public static class RunReport
             File.Exists(Path.Combine(run.ExamplesDir, "examples.json")) ? Json.Read<List<ExampleImage>>(Path.Combine(run.ExamplesDir, "examples.json")) : null,
             File.Exists(run.TradeOff) ? Json.Read<TradeOffDecision>(run.TradeOff) : null,
             File.Exists(run.Subgroups) ? Json.Read<List<SubgroupTable>>(run.Subgroups) : null,
-            File.Exists(run.Confound) ? Json.Read<Clinforge.Evaluation.ConfoundReport>(run.Confound) : null);
+            File.Exists(run.Confound) ? Json.Read<Clinforge.Evaluation.ConfoundReport>(run.Confound) : null,
+            ConvolutionPaths(run, trials));
     }
+
+    /// <summary>The distinct convolution paths the trials ran on (from each metrics.json), so the report says which numerics trained the model.</summary>
+    private static IReadOnlyList<string> ConvolutionPaths(RunPaths run, IReadOnlyList<TrialRecord> trials) =>
+        trials.Select(t => run.Trial(t.Number).Metrics).Where(File.Exists)
+            .Select(f => Json.Read<TrialMetrics>(f).Convolutions).OfType<string>().Distinct(StringComparer.Ordinal).ToList();
 
     /// <summary>The spec's fields as shown in both reports (name as in task_spec.json, value in words); optional fields only when set.</summary>
     public static IReadOnlyList<(string Field, string Value)> SpecFields(TaskSpec spec)

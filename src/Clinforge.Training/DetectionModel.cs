@@ -21,38 +21,38 @@ public sealed class FcosLite : Module<Tensor, Tensor>
 
     private readonly Sequential _stem;
     private readonly Sequential _stage1, _stage2, _stage3, _stage4;
-    private readonly Conv2d _lat3, _lat4, _lat5, _smooth;
+    private readonly SafeConv2d _lat3, _lat4, _lat5, _smooth;
     private readonly Sequential _tower;
-    private readonly Conv2d _cls, _box, _ctr;
+    private readonly SafeConv2d _cls, _box, _ctr;
 
     /// <summary>Builds the detector; <paramref name="width"/> is the first stage's channel count, <paramref name="depth"/> the blocks per stage.</summary>
     public FcosLite(int inChannels, int classes, int width, int depth) : base(nameof(FcosLite))
     {
-        _stem = Sequential(Conv2d(inChannels, width, 3, stride: 2, padding: 1, bias: false), BatchNorm2d(width), ReLU());
+        _stem = Sequential(new SafeConv2d(inChannels, width, 3, stride: 2, padding: 1, bias: false), BatchNorm2d(width), ReLU());
         _stage1 = Stage(width, width, depth);          // stride 4
         _stage2 = Stage(width, width * 2, depth);      // stride 8  (C3)
         _stage3 = Stage(width * 2, width * 4, depth);  // stride 16 (C4)
         _stage4 = Stage(width * 4, width * 8, depth);  // stride 32 (C5)
         int f = width * 4;
-        _lat3 = Conv2d(width * 2, f, 1);
-        _lat4 = Conv2d(width * 4, f, 1);
-        _lat5 = Conv2d(width * 8, f, 1);
-        _smooth = Conv2d(f, f, 3, padding: 1);
+        _lat3 = new SafeConv2d(width * 2, f, 1);
+        _lat4 = new SafeConv2d(width * 4, f, 1);
+        _lat5 = new SafeConv2d(width * 8, f, 1);
+        _smooth = new SafeConv2d(f, f, 3, padding: 1);
         // Head tower. FCOS uses group norm (Wu & He 2018); TorchSharp 0.107's GroupNorm starts with a
         // zero affine weight here, which zeroes the tower and every gradient behind it, so batch norm is
         // used (batches of 8-16 are enough for its statistics).
         _tower = Sequential(
-            Conv2d(f, f, 3, padding: 1, bias: false), BatchNorm2d(f), ReLU(),
-            Conv2d(f, f, 3, padding: 1, bias: false), BatchNorm2d(f), ReLU());
-        _cls = Conv2d(f, classes, 3, padding: 1);
-        _box = Conv2d(f, 4, 3, padding: 1);
-        _ctr = Conv2d(f, 1, 3, padding: 1);
+            new SafeConv2d(f, f, 3, padding: 1, bias: false), BatchNorm2d(f), ReLU(),
+            new SafeConv2d(f, f, 3, padding: 1, bias: false), BatchNorm2d(f), ReLU());
+        _cls = new SafeConv2d(f, classes, 3, padding: 1);
+        _box = new SafeConv2d(f, 4, 3, padding: 1);
+        _ctr = new SafeConv2d(f, 1, 3, padding: 1);
         RegisterComponents();
         using (no_grad())
         {
             // Prior probability 0.01 for the rare foreground (Lin et al. 2017, focal loss §4.1): stable early training.
-            _cls.bias!.fill_(-Math.Log((1 - 0.01) / 0.01));
-            _box.bias!.zero_();
+            _cls.Bias!.fill_(-Math.Log((1 - 0.01) / 0.01));
+            _box.Bias!.zero_();
         }
     }
 

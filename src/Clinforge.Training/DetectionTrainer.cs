@@ -114,7 +114,7 @@ public sealed class DetectionTrainer(Action<string> log)
             trainSeconds += clock.Elapsed.TotalSeconds;
             seen += pool.Count;
             if (double.IsNaN(loss) || double.IsInfinity(loss))
-                return Failed(curve, epoch, trainSeconds, seen, "training loss became NaN/inf", "The optimisation diverged: lower the learning rate or add gradient clipping.");
+                return new DetectionOutcome(Trainer.NonFiniteLoss(curve, epoch, trainSeconds, seen), [], 0);
             var (valLoss, detections) = Predict(model, xValUsed, valFrames, det, device, valIdx.Select(i => val.Labels[i]).ToArray());
             var metrics = scorer(valTruth, detections);
             double seconds = clock.Elapsed.TotalSeconds;
@@ -354,6 +354,4 @@ public sealed class DetectionTrainer(Action<string> log)
 
     private static void SaveAtomically(Module<Tensor, Tensor> model, string path) => Trainer.SaveAtomically(model, path);
 
-    private static DetectionOutcome Failed(List<EpochLog> curve, int epoch, double seconds, long seen, string error, string diagnosis) =>
-        new(Trainer.FailedMetrics(curve, epoch, seconds, seen, error, diagnosis), [], 0);
 }

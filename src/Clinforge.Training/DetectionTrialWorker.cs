@@ -34,6 +34,7 @@ public static class DetectionTrialWorker
             throw new ClinforgeException($"{paths.Recipe}: invalid recipe: {string.Join("; ", problems)}. Fix the file or let the developer loop propose again.");
         var card = Json.Read<DataCard>(run.DataCard);
         NativeRuntime.Initialize(threads, recipe.Seed);
+        Log(ConvolutionCheck.Current.Describe());
         var det = recipe.Detection ?? new DetectionRecipe();
         Log($"trial {number}: {recipe.Model.Name} w{recipe.Model.Width} d{recipe.Model.Depth}, {recipe.Input.Size}px letterbox, focal α {det.FocalAlpha:G2} γ {det.FocalGamma:G2}, centre radius {det.CenterRadius:G2}, lr {recipe.Optimizer.LearningRate:G3}, mixed supervision {det.MixedSupervision}, threads {get_num_threads()}, seed {recipe.Seed}");
         var ds = DatasetReader.Open(card.Source);
@@ -47,9 +48,10 @@ public static class DetectionTrialWorker
         var valIds = Enumerable.Range(0, valSet.Count).Where(i => valSet.Labels[i].HasBoxes).Select(i => valSet.Ids[i]).ToList();
         if (outcome.BestValDetections.Count == valIds.Count)
             Json.Write(Path.Combine(paths.Root, ValDetectionsFile), valIds.Select((id, i) => new ImageBoxes(id, outcome.BestValDetections[i])).ToList());
-        Json.Write(paths.Metrics, outcome.Metrics);
-        Log($"finished: {outcome.Metrics.Status}, best epoch {outcome.Metrics.BestEpoch}, objective {outcome.Metrics.Best?.Objective:F4}, {outcome.Metrics.ImagesPerSecond:F1} images/s");
-        return outcome.Metrics;
+        var final = outcome.Metrics with { Convolutions = ConvolutionCheck.Current.Describe() };
+        Json.Write(paths.Metrics, final);
+        Log($"finished: {final.Status}, best epoch {final.BestEpoch}, objective {final.Best?.Objective:F4}, {final.ImagesPerSecond:F1} images/s");
+        return final;
     }
 
     /// <summary>

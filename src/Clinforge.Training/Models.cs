@@ -63,18 +63,18 @@ public interface IConvClassifier
 /// <summary>Basic residual block: two 3×3 convolutions with batch norm and an identity or 1×1 shortcut.</summary>
 internal sealed class BasicBlock : Module<Tensor, Tensor>
 {
-    private readonly Conv2d _conv1, _conv2;
+    private readonly SafeConv2d _conv1, _conv2;
     private readonly BatchNorm2d _bn1, _bn2;
     private readonly Sequential? _shortcut;
 
     public BasicBlock(int inCh, int outCh, int stride) : base(nameof(BasicBlock))
     {
-        _conv1 = Conv2d(inCh, outCh, 3, stride: stride, padding: 1, bias: false);
+        _conv1 = new SafeConv2d(inCh, outCh, 3, stride: stride, padding: 1, bias: false);
         _bn1 = BatchNorm2d(outCh);
-        _conv2 = Conv2d(outCh, outCh, 3, stride: 1, padding: 1, bias: false);
+        _conv2 = new SafeConv2d(outCh, outCh, 3, stride: 1, padding: 1, bias: false);
         _bn2 = BatchNorm2d(outCh);
         if (stride != 1 || inCh != outCh)
-            _shortcut = Sequential(Conv2d(inCh, outCh, 1, stride: stride, bias: false), BatchNorm2d(outCh));
+            _shortcut = Sequential(new SafeConv2d(inCh, outCh, 1, stride: stride, bias: false), BatchNorm2d(outCh));
         RegisterComponents();
     }
 
@@ -101,7 +101,7 @@ public sealed class SmallResNet : Module<Tensor, Tensor>, IConvClassifier
 
     public SmallResNet(int inChannels, int classes, int width, int depth, double dropout) : base(nameof(SmallResNet))
     {
-        _stem = Sequential(Conv2d(inChannels, width, 3, padding: 1, bias: false), BatchNorm2d(width), ReLU());
+        _stem = Sequential(new SafeConv2d(inChannels, width, 3, padding: 1, bias: false), BatchNorm2d(width), ReLU());
         var blocks = new List<(string, Module<Tensor, Tensor>)>();
         int ch = width;
         for (int stage = 0; stage < 3; stage++)
@@ -158,7 +158,7 @@ public sealed class SimpleCnn : Module<Tensor, Tensor>, IConvClassifier
             int outCh = width << stage;
             for (int b = 0; b < depth; b++)
             {
-                layers.Add(($"c{stage}{b}", Conv2d(ch, outCh, 3, padding: 1, bias: false)));
+                layers.Add(($"c{stage}{b}", new SafeConv2d(ch, outCh, 3, padding: 1, bias: false)));
                 layers.Add(($"bn{stage}{b}", BatchNorm2d(outCh)));
                 layers.Add(($"r{stage}{b}", ReLU()));
                 ch = outCh;

@@ -16,6 +16,8 @@ public static class NativeRuntime
         {
             if (threads > 0) set_num_threads(threads);
             random.manual_seed(seed);
+            // Decided once per machine and cached: training must not run on wrong convolution gradients.
+            _ = ConvolutionCheck.Current;
         }
         catch (TypeInitializationException e)
         {

@@ -77,8 +77,7 @@ public sealed class Trainer(Action<string> log)
             if (done < batches)
                 log($"epoch {epoch} cut at the deadline after {done}/{batches} batches: validating and saving what was learned rather than losing the trial");
             if (double.IsNaN(trainLoss) || double.IsInfinity(trainLoss))
-                return Failed(curve, epoch, trainSeconds, seen, "training loss became NaN/inf",
-                    "The optimisation diverged: lower the learning rate or add gradient clipping.");
+                return new TrainingOutcome(NonFiniteLoss(curve, epoch, trainSeconds, seen), []);
 
             var (valLoss, probs) = Predict(evaluated, xVal, val.Labels, recipe.TestTimeAugmentation, device, lossFn);
             var metrics = scorer(val.Labels, probs);
@@ -265,6 +264,18 @@ public sealed class Trainer(Action<string> log)
         ImagesPerSecond = seen / Math.Max(seconds, 1e-9), Error = error, Diagnosis = diagnosis,
     };
 
-    private static TrainingOutcome Failed(List<EpochLog> curve, int epoch, double seconds, long seen, string error, string diagnosis) =>
-        new(FailedMetrics(curve, epoch, seconds, seen, error, diagnosis), []);
+    /// <summary>
+    /// A NaN/inf training loss, told apart by when it appeared: after epochs that trained well it is
+    /// divergence (lower the learning rate); in the first epoch it is a numerical fault of the input or
+    /// of the machine's library, which no recipe change cures.
+    /// </summary>
+    public static TrialMetrics NonFiniteLoss(List<EpochLog> curve, int epoch, double seconds, long seen) =>
+        epoch <= 1
+            ? FailedMetrics(curve, epoch, seconds, seen, "training loss was NaN/inf in the first epoch",
+                "A loss that is NaN/inf from the first epoch is not divergence: check the images for NaN/inf values; " +
+                $"otherwise the machine's numerical library is at fault ({ConvolutionCheck.Current.Describe()}).") with
+              { FailureKind = TrialFailure.NanAtStart }
+            : FailedMetrics(curve, epoch, seconds, seen, $"training loss became NaN/inf in epoch {epoch}",
+                "The optimisation diverged: lower the learning rate or add gradient clipping.") with
+              { FailureKind = TrialFailure.Diverged };
 }

@@ -42,6 +42,7 @@ public static class TrialWorker
             throw new ClinforgeException($"{paths.Recipe}: invalid recipe: {string.Join("; ", problems)}. Fix the file or let the developer loop propose again.");
         var card = Json.Read<DataCard>(run.DataCard);
         NativeRuntime.Initialize(threads, recipe.Seed);
+        Log(ConvolutionCheck.Current.Describe());
         Log($"trial {number}: {recipe.Model.Name} w{recipe.Model.Width} d{recipe.Model.Depth}, {recipe.Input.Size}px, {recipe.Loss.Name}, {recipe.Optimizer.Name} lr {recipe.Optimizer.LearningRate:G3}, threads {get_num_threads()}, seed {recipe.Seed}");
 
         var ds = DatasetReader.Open(card.Source);
@@ -65,9 +66,10 @@ public static class TrialWorker
         }
         if (outcome.BestValProbabilities.Length > 0)
             PredictionTable.Write(paths.ValPredictions, valSet.Ids, valSet.Labels, outcome.BestValProbabilities, card.Classes);
-        Json.Write(paths.Metrics, outcome.Metrics);
-        Log($"finished: {outcome.Metrics.Status}, best epoch {outcome.Metrics.BestEpoch}, objective {outcome.Metrics.Best?.Objective:F4}, {outcome.Metrics.ImagesPerSecond:F0} images/s");
-        return outcome.Metrics;
+        var final = outcome.Metrics with { Convolutions = ConvolutionCheck.Current.Describe() };
+        Json.Write(paths.Metrics, final);
+        Log($"finished: {final.Status}, best epoch {final.BestEpoch}, objective {final.Best?.Objective:F4}, {final.ImagesPerSecond:F0} images/s");
+        return final;
     }
 
     /// <summary>
@@ -93,6 +95,7 @@ public static class TrialWorker
         {
             Status = TrialStatus.Succeeded, Best = best, BestEpoch = outcome.Curve.Count, Curve = outcome.Curve, Epochs = outcome.Curve.Count,
             TrainSeconds = outcome.TrainSeconds, ImagesPerSecond = outcome.ImagesPerSecond,
+            Convolutions = ConvolutionCheck.Current.Describe(),
         };
         PredictionTable.Write(paths.ValPredictions, valSet.Ids, valSet.Labels, outcome.ValProbabilities, card.Classes);
         Json.Write(paths.Metrics, metrics);

@@ -116,6 +116,7 @@ public sealed class WebApp : IAsyncDisposable
     private void Configure()
     {
         _app.Use(LogRequests);
+        _app.Use(Contain);
         _app.Use(Guard);
         _app.MapGet("/", Index);
         _app.MapGet("/assets/{name}", Asset);
@@ -144,6 +145,29 @@ public sealed class WebApp : IAsyncDisposable
         await next(ctx).ConfigureAwait(false);
         var route = (ctx.GetEndpoint() as RouteEndpoint)?.RoutePattern.RawText ?? "(no route)";
         _options.Log($"{ctx.Request.Method} {route} {ctx.Response.StatusCode}");
+    }
+
+    /// <summary>
+    /// The one exception boundary of the app: a request that fails in any way gets a JSON answer with a
+    /// plain message (400 for bad input, 500 otherwise) and never a stack frame, which would show the
+    /// browser file paths and code.
+    /// </summary>
+    private async Task Contain(HttpContext ctx, RequestDelegate next)
+    {
+        try
+        {
+            await next(ctx).ConfigureAwait(false);
+        }
+        catch (Exception e) when (!ctx.Response.HasStarted && e is not OperationCanceledException)
+        {
+            ctx.Response.Clear();
+            if (e is ClinforgeException or BadHttpRequestException) await Problem(ctx, 400, e.Message).ConfigureAwait(false);
+            else
+            {
+                _options.Log($"{ctx.Request.Method} {(ctx.GetEndpoint() as RouteEndpoint)?.RoutePattern.RawText ?? "(no route)"} failed: {e.GetType().Name}");
+                await Problem(ctx, 500, "something went wrong on the server while handling this request; nothing was changed that the page does not show. Try again, and if it happens again, restart 'clinforge serve'.").ConfigureAwait(false);
+            }
+        }
     }
 
     private async Task Guard(HttpContext ctx, RequestDelegate next)
@@ -288,10 +312,10 @@ public sealed class WebApp : IAsyncDisposable
     {
         var body = await ReadBody(ctx).ConfigureAwait(false);
         if (body is null) return Error(400, "send a JSON object with 'request' and 'dataset'.");
-        var request = body["request"]?.GetValue<string>()?.Trim();
+        var request = Text(body, "request")?.Trim();
         if (string.IsNullOrEmpty(request)) return Error(400, "write what the model should do in the request box.");
         if (request.Length > 4000) return Error(400, "the request is longer than 4000 characters; keep it to a few sentences.");
-        var kind = body["dataset"]?.GetValue<string>() ?? "";
+        var kind = Text(body, "dataset") ?? "";
         string data, label;
         switch (kind)
         {
@@ -301,7 +325,7 @@ public sealed class WebApp : IAsyncDisposable
                 label = "built-in synthetic demo data";
                 break;
             case "library":
-                var name = body["name"]?.GetValue<string>();
+                var name = Text(body, "name");
                 var entry = new DatasetLibrary(_options.Workspace).Entries().FirstOrDefault(e => e.Name == name);
                 if (entry is null) return Error(400, $"no registered dataset named '{name}'.");
                 var (libraryPath, libraryError) = _guard.Confine(entry.Path, _options.Workspace);
@@ -309,7 +333,7 @@ public sealed class WebApp : IAsyncDisposable
                 (data, label) = (libraryPath, $"registered dataset '{entry.Name}'");
                 break;
             case "path":
-                var (path, error) = _guard.Confine(body["path"]?.GetValue<string>(), _options.Workspace);
+                var (path, error) = _guard.Confine(Text(body, "path"), _options.Workspace);
                 if (path is null) return Error(400, "dataset folder: " + error);
                 if (!Directory.Exists(path) && !File.Exists(path)) return Error(400, "dataset folder: no such folder or file.");
                 (data, label) = (path, "folder " + Path.GetFileName(path.TrimEnd('/')));
@@ -582,7 +606,7 @@ public sealed class WebApp : IAsyncDisposable
             var detections = Path.Combine(temp, "detections.json");
             if (code == 0 && File.Exists(detections)) return Ok(Findings(temp, detections));
             var csv = Path.Combine(temp, "predictions.csv");
-            if (code != 0 || !File.Exists(csv)) return Error(422, "the model could not score this image: " + LastLine(output));
+            if (code != 0 || !File.Exists(csv)) return Error(422, "the model could not score this image: " + ErrorLine(output, image));
             var lines = File.ReadAllLines(csv);
             var header = lines[0].Split(',');
             var values = lines[1].Split(',');
@@ -622,8 +646,18 @@ public sealed class WebApp : IAsyncDisposable
         };
     }
 
-    private static string LastLine(string output) =>
-        output.Split('\n', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries).LastOrDefault() ?? "no output";
+    /// <summary>
+    /// The CLI's own message ("error: ..."), with the private temporary file called "the image"; never
+    /// a raw line of output, which could be a stack frame or name a server path.
+    /// </summary>
+    private static string ErrorLine(string output, string image)
+    {
+        var line = output.Split('\n', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries)
+            .LastOrDefault(l => l.StartsWith("error: ", StringComparison.Ordinal) || l.StartsWith("  ", StringComparison.Ordinal) && l.Contains(image, StringComparison.Ordinal));
+        if (line is null) return "the scorer stopped without saying why.";
+        line = line.StartsWith("error: ", StringComparison.Ordinal) ? line["error: ".Length..] : line.Trim();
+        return line.Replace(image, "the image", StringComparison.Ordinal).Replace(Path.GetDirectoryName(image)!, "(temporary folder)", StringComparison.Ordinal);
+    }
 
     private async Task<(int Code, string Output)> RunCli(IReadOnlyList<string> args, TimeSpan timeout, CancellationToken cancel)
     {
@@ -679,17 +713,44 @@ public sealed class WebApp : IAsyncDisposable
         return Results.File(stream, "application/zip", $"{id}-model-package.zip");
     }
 
+    /// <summary>
+    /// The request's JSON object: an empty body is an empty object; anything else that is not one JSON
+    /// object (invalid JSON, an array such as <c>[1]</c>, a bare number) is refused, never read as "use the defaults".
+    /// </summary>
     private static async Task<JsonObject?> ReadBody(HttpContext ctx)
     {
-        try
-        {
-            return await JsonNode.ParseAsync(ctx.Request.Body, cancellationToken: ctx.RequestAborted).ConfigureAwait(false) as JsonObject;
-        }
-        catch (JsonException)
-        {
-            return null;
-        }
+        using var reader = new StreamReader(ctx.Request.Body);
+        var text = await reader.ReadToEndAsync(ctx.RequestAborted).ConfigureAwait(false);
+        if (string.IsNullOrWhiteSpace(text)) return [];
+        JsonNode? node;
+        try { node = JsonNode.Parse(text); }
+        catch (JsonException) { throw new ClinforgeException("the request body is not valid JSON; send one JSON object, e.g. {\"request\": \"...\"}."); }
+        return node as JsonObject ?? throw new ClinforgeException($"the request body must be one JSON object ({{...}}), not {Kind(node)}.");
     }
+
+    /// <summary>A text field of a JSON body: absent or null is null; a number, list or object where text belongs is refused by name.</summary>
+    private static string? Text(JsonObject body, string name)
+    {
+        var node = body[name];
+        if (node is null) return null;
+        if (node is JsonValue v && v.TryGetValue<string>(out var text)) return text;
+        throw new ClinforgeException($"'{name}' must be text (a JSON string), not {Kind(node)}.");
+    }
+
+    private static string Kind(JsonNode? node) => node switch
+    {
+        null => "null",
+        JsonArray => "a list",
+        JsonObject => "an object",
+        JsonValue v => v.GetValueKind() switch
+        {
+            JsonValueKind.Number => "a number",
+            JsonValueKind.True or JsonValueKind.False => "true/false",
+            JsonValueKind.String => "text",
+            _ => "null",
+        },
+        _ => "something else",
+    };
 
     private static double Number(JsonNode? node, double fallback)
     {

@@ -114,10 +114,12 @@ public static class ZipDatasetImport
             foreach (var (entry, target) in files)
             {
                 Directory.CreateDirectory(Path.GetDirectoryName(target)!);
-                using (var input = entry.Open())
-                using (var output = File.Create(target))
+                try
                 {
+                    using var input = entry.Open();
+                    using var output = File.Create(target);
                     long mine = 0;
+                    uint crc = Crc32.Start;
                     int n;
                     while ((n = input.Read(buffer, 0, buffer.Length)) > 0)
                     {
@@ -125,8 +127,17 @@ public static class ZipDatasetImport
                         // Counted, not trusted: a header that under-states the size stops here.
                         if (mine > entry.Length || written > limits.MaxExtractedBytes)
                             throw new ClinforgeException($"zip entry '{entry.FullName}' is larger than its header says; the zip was refused.");
+                        crc = Crc32.Update(crc, buffer.AsSpan(0, n));
                         output.Write(buffer, 0, n);
                     }
+                    // A reader that stops where the header says would cut a longer entry silently: the size and the
+                    // CRC-32 of what was read must both be the header's (APPNOTE 4.4.7, 4.4.9).
+                    if (mine != entry.Length || Crc32.Finish(crc) != entry.Crc32)
+                        throw new ClinforgeException($"zip entry '{entry.FullName}' does not match its header (the header says {entry.Length} bytes; the data read differs in size or checksum); the zip was refused.");
+                }
+                catch (InvalidDataException)
+                {
+                    throw new ClinforgeException($"zip entry '{entry.FullName}' is damaged or does not match its header; the zip was refused.");
                 }
                 if (s_images.Contains(Path.GetExtension(target)))
                 {

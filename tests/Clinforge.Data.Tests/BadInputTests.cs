@@ -275,7 +275,7 @@ public sealed class BadInputTests : IDisposable
     [Fact]
     public void Should_ReadYoloLayoutAsDetection_When_SplitFolderHoldsImagesAndLabels()
     {
-        // given train/images + train/labels (issue 7: detection layouts are read, no longer refused)
+        // given train/images + train/labels (detection layouts are read, no longer refused)
         Fixtures.WriteRandom(_dir["d/train/images/1.jpg"]);
         Fixtures.WriteText(_dir["d/train/labels/1.txt"], "0 0.5 0.5 0.1 0.1");
 

@@ -2,7 +2,7 @@ using static Clinforge.Intent.Tests.ParserFixture;
 
 namespace Clinforge.Intent.Tests;
 
-/// <summary>Issue 7: a request for fractures gets one fracture class even when the data names body parts.</summary>
+/// <summary>A request for fractures gets one fracture class even when the data names body parts.</summary>
 public sealed class DetectionIntentTests
 {
     private const string Seed = "I need a tool that can look at wrist X-rays and help me find fractures. Ideally, it should mark suspicious fractures on images during my workflow so they are less likely to be missed.";

@@ -86,17 +86,82 @@ public sealed class LlmIntentParserTests
     }
 
     [Fact]
-    public void Should_RefuseLikeRules_When_RequestNamesConditionTheDataLacks()
+    public void Should_AskTheLlmAndNoteTheRulesObjection_When_RulesRefuse()
     {
-        // given a valid client
-        var client = new RecordedChatClient("""{"task": "classification", "error_preference": "balanced"}""");
-
-        // when the request names pneumonia for a skin dataset
+        // given a recorded reply that reads a localisation request the rules would refuse
+        var client = new RecordedChatClient("""{"status": "ok", "task": "detection", "positive_class": "melanoma", "error_preference": "balanced"}""");
         var parser = new LlmIntentParser(client, new RuleBasedParser(), TimeSpan.FromSeconds(5));
 
-        // then it is refused before the LLM is asked
-        Assert.Throws<ClinforgeException>(() => parser.Parse("Find pneumonia.", _classes));
-        Assert.Empty(client.Sent);
+        // when the request names a condition the data lacks
+        var spec = parser.Parse("Find pneumonia.", _classes);
+
+        // then the LLM was asked, its reading is used, and the rules' objection is an open question
+        Assert.Single(client.Sent, m => m.Role == ChatRole.User);
+        Assert.Equal(TaskKind.Detection, spec.Task);
+        var objection = Assert.Single(spec.Questions, q => q.Field == "rules");
+        Assert.Contains("'pneumonia'", objection.Question, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void Should_RefuseLikeRules_When_RulesRefuseAndTheLlmReplyIsInvalid()
+    {
+        // given an invalid reply
+        var client = new RecordedChatClient("not json");
+        var parser = new LlmIntentParser(client, new RuleBasedParser(), TimeSpan.FromSeconds(5));
+
+        // when the rules refuse, the rules' refusal stands
+        var error = Assert.Throws<ClinforgeException>(() => parser.Parse("Find pneumonia.", _classes));
+        Assert.Contains("'pneumonia'", error.Message, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void Should_RefuseWithTheLlmsReasons_When_ReplySaysUnsupported()
+    {
+        // given a recorded reply that says the request is unsupported
+        var client = new RecordedChatClient("""
+            {"status": "unsupported", "understood": "the lesion's diameter in millimetres", "reason": "that is a measurement, not a class",
+             "nearest": "tell lesions over 6 mm from smaller ones", "evidence": {"task": "diameter in millimetres"}}
+            """);
+        var parser = new LlmIntentParser(client, new RuleBasedParser(), TimeSpan.FromSeconds(5));
+
+        // when parsed
+        var error = Assert.Throws<UnsupportedRequestException>(() => parser.Parse("How wide is each mole, diameter in millimetres?", _classes));
+
+        // then the answer carries the LLM's understanding, reason and nearest task, with exit code 3
+        Assert.Equal("the lesion's diameter in millimetres", error.Answer.Understood);
+        Assert.Equal("tell lesions over 6 mm from smaller ones", error.Answer.Nearest);
+        Assert.Equal("diameter in millimetres", error.Answer.Words);
+        Assert.Equal(UnsupportedRequest.ExitCode, error.ExitCode);
+    }
+
+    [Fact]
+    public void Should_PutTheLlmsQuestion_When_ReplySaysAmbiguous()
+    {
+        // given a recorded reply that reads the request but finds it ambiguous
+        var client = new RecordedChatClient("""
+            {"status": "ambiguous", "task": "classification", "positive_class": "melanoma", "error_preference": "balanced",
+             "question": "Should missing a melanoma count more than a false alarm?"}
+            """);
+
+        // when parsed
+        var spec = new LlmIntentParser(client, new RuleBasedParser(), TimeSpan.FromSeconds(5)).Parse("Melanoma or nevus, be careful.", _classes);
+
+        // then the question is open and the reading is used
+        Assert.Contains(spec.Questions, q => q.Field == "llm" && q.Question.Contains("missing a melanoma", StringComparison.Ordinal));
+        Assert.Equal("melanoma", spec.PositiveClass);
+    }
+
+    [Fact]
+    public void Should_LetTheSchemaSayUnsupportedOrAmbiguous_When_AskingTheLlm()
+    {
+        // when the schema is built
+        var schema = LlmIntentParser.ReplySchema(_classes);
+
+        // then status offers ok, unsupported and ambiguous, with the fields a refusal or a question needs
+        var status = schema.GetProperty("properties").GetProperty("status").GetProperty("enum");
+        Assert.Equal(["ok", "unsupported", "ambiguous"], status.EnumerateArray().Select(e => e.GetString()));
+        foreach (var field in new[] { "understood", "reason", "nearest", "question" })
+            Assert.True(schema.GetProperty("properties").TryGetProperty(field, out _), field);
     }
 
     [Fact]

@@ -1,3 +1,4 @@
+using Clinforge.Training;
 using Clinforge.Core;
 using Clinforge.Data;
 using Clinforge.Development;
@@ -58,6 +59,8 @@ public sealed class CliTests
         Assert.Contains("recipe v0", report);
         Assert.Contains("95% stratified percentile bootstrap", report);
         Assert.Contains("looked at 1 time(s)", report);
+        // and which convolution path trained the model, as the machine's self-check decided it
+        Assert.Contains("Numerics, checked on the training machine before training: convolutions: " + ConvolutionCheck.Current.Name, report);
 
         // Example test images were saved during the one look and are embedded in the HTML report
         var examples = Json.Read<List<ExampleImage>>(Path.Combine(run.ExamplesDir, "examples.json"));

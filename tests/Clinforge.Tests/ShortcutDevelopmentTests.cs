@@ -43,7 +43,7 @@ public sealed class ShortcutDevelopmentTests
         var generous = ShortcutPolicy.From(SpecWithDrains() with { ConfounderMaxLoss = 0.04 });
         var aucFirst = ShortcutPolicy.From(SpecWithDrains() with { ConfounderMaxLoss = 0 });
 
-        // then unanswered keeps issue 8's 0.02 with independence first, 0.04 allows the change outright, and 0 puts AUC first
+        // then unanswered keeps the default 0.02 with independence first, 0.04 allows the change outright, and 0 puts AUC first
         Assert.Equal((0.02, ShortcutPriority.Independence), (unanswered.MaxPrimaryLoss, unanswered.Priority));
         Assert.True(ShortcutAcceptance.Decide(best, candidate, unanswered).TradeOff);
         var d = ShortcutAcceptance.Decide(best, candidate, generous);

@@ -5,7 +5,7 @@ using Clinforge.Evaluation;
 
 namespace Clinforge.Tests;
 
-/// <summary>Issue 8 through the product path: `clinforge develop` with a request naming a confounder.</summary>
+/// <summary>Shortcut-aware classification through the product path: `clinforge develop` with a request naming a confounder.</summary>
 public sealed class ShortcutWorkflowTests
 {
     private const string Request = "Tell melanoma from nevus; don't rely on rulers";
