@@ -17,6 +17,26 @@ public sealed record AugmentationSpec(
 /// <summary>Model chosen by name from the registry, with its knobs.</summary>
 public sealed record ModelSpec(string Name, int Width, int Depth, double Dropout = 0.0);
 
+/// <summary>
+/// How a pretrained backbone is fine-tuned (Kornblith et al. 2019; Yosinski et al. 2014, "How
+/// transferable are features?"): <c>head_only</c> trains a linear head on frozen features computed
+/// once per image (and <see cref="Views"/> − 1 augmented copies); <c>partial</c> freezes the stem and
+/// the first <see cref="FrozenStages"/> stages, computes their output once per view and trains the
+/// rest; <c>full</c> trains everything with lower learning rates for earlier stages (discriminative
+/// fine-tuning, Howard and Ruder 2018) after a warm-up.
+/// </summary>
+public sealed record FineTuneSpec(
+    // head_only | partial | full.
+    string Strategy = "full",
+    // partial: stem and stages 1..K frozen (1–3); ignored by the other strategies.
+    int FrozenStages = 2,
+    // Learning rate of the last trainable backbone stage relative to the head's.
+    double BackboneLrScale = 0.1,
+    // Each earlier stage's learning rate is the next one's times this (layer-wise decay).
+    double LayerDecay = 0.5,
+    // Copies of each training image through the frozen stages: the original plus Views − 1 augmented.
+    int Views = 3);
+
 /// <summary>Loss chosen by name: cross_entropy | focal.</summary>
 public sealed record LossSpec(
     string Name = "cross_entropy",
@@ -84,6 +104,8 @@ public sealed record Recipe
     public KnobSearch? Search { get; init; }
     // Shortcut-aware training when the spec names a confounder (null = plain training); see DebiasSpec.
     public DebiasSpec? Debias { get; init; }
+    // How a pretrained backbone is fine-tuned (null: every weight trains at one learning rate).
+    public FineTuneSpec? FineTune { get; init; }
     // Detection knobs (null for classification): see DetectionRecipe.
     public DetectionRecipe? Detection { get; init; }
     // Why each field has the value it has (field path → reason and source).

@@ -7,7 +7,11 @@ namespace Clinforge.Core;
 /// </summary>
 public static class RecipeSchema
 {
-    public static readonly IReadOnlyList<string> Models = ["resnet", "simple_cnn"];
+    public static readonly IReadOnlyList<string> Models = ["resnet", "simple_cnn", "resnet18_pretrained"];
+    /// <summary>Models that start from pretrained weights (their input size is 64–320 px, even).</summary>
+    public static readonly IReadOnlyList<string> PretrainedModels = ["resnet18_pretrained"];
+    /// <summary>Ways to fine-tune a pretrained backbone (<see cref="FineTuneSpec"/>).</summary>
+    public static readonly IReadOnlyList<string> FineTuneStrategies = ["head_only", "partial", "full"];
     public static readonly IReadOnlyList<string> Losses = ["cross_entropy", "focal"];
     public static readonly IReadOnlyList<string> ClassWeights = ["none", "inverse_frequency", "sqrt_inverse_frequency"];
     public static readonly IReadOnlyList<string> Optimizers = ["adamw", "sgd"];
@@ -37,6 +41,21 @@ public static class RecipeSchema
         if (r.Input.Channels is not (1 or 3)) p.Add($"input.channels {r.Input.Channels} must be 1 or 3");
         Name("model.name", r.Model.Name, r.Detection is null ? Models : DetectionModels);
         if (r.Detection is { } d) DetectionProblems(d, Name, Range);
+        if (PretrainedModels.Contains(r.Model.Name))
+        {
+            Range("input.size", r.Input.Size, 64, 320);
+            // The weights' uneven padding equals the symmetric one only for even sizes.
+            if (r.Input.Size % 2 != 0) p.Add($"input.size {r.Input.Size} must be even for {r.Model.Name}");
+        }
+        if (r.FineTune is { } ft)
+        {
+            if (!PretrainedModels.Contains(r.Model.Name)) p.Add($"fine_tune is for pretrained models ({string.Join(", ", PretrainedModels)}), not '{r.Model.Name}'");
+            Name("fine_tune.strategy", ft.Strategy, FineTuneStrategies);
+            Range("fine_tune.frozen_stages", ft.FrozenStages, 1, 3);
+            Range("fine_tune.backbone_lr_scale", ft.BackboneLrScale, 1e-3, 1);
+            Range("fine_tune.layer_decay", ft.LayerDecay, 0.1, 1);
+            Range("fine_tune.views", ft.Views, 1, 8);
+        }
         Range("model.width", r.Model.Width, 4, 256);
         Range("model.depth", r.Model.Depth, 1, 8);
         Range("model.dropout", r.Model.Dropout, 0, 0.9);

@@ -80,6 +80,8 @@ public sealed record TrialMetrics
     public IReadOnlyList<double>? MemberObjectives { get; init; }
     // Successive halving (recipe search): every candidate evaluated, rung by rung, and the value kept.
     public KnobSearchResult? Search { get; init; }
+    // How the weights started: "pretrained …" or "trained from scratch: <why>" (null: a from-scratch model).
+    public string? Initialization { get; init; }
     // Named confounder: how far the validation predictions depend on it.
     public ConfounderDependence? Confounder { get; init; }
 }

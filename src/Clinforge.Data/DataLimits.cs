@@ -22,8 +22,8 @@ public static class DataLimits
     /// </summary>
     public const long DefaultMaxPixels = 64_000_000;
 
-    /// <summary>Images smaller than this on either side hold no usable content and are refused.</summary>
-    public const int MinSide = 8;
+    /// <summary>Images narrower or lower than this (a single row or column, a 1×1 dot) hold no shape to learn and are refused.</summary>
+    public const int MinSide = 2;
 
     private static long s_maxPixels = ReadMaxPixels();
     private static IReadOnlyList<string> s_extraRoots = ReadRoots();

@@ -34,7 +34,8 @@ public static class ImageDecoder
     /// <summary>Decodes a file, or says why not (never throws for bad content): what <c>predict</c> uses to score a batch and skip the files it cannot read.</summary>
     public static bool TryDecode(string path, out RawImage? image, out string? reason)
     {
-        (image, reason, _) = TryDecode(path);
+        // Scoring a file someone handed in: a 1x1 dot is refused like in a dataset (Probe).
+        (image, reason, _) = TryDecode(path, usableSize: true);
         return image is not null;
     }
 
@@ -42,10 +43,10 @@ public static class ImageDecoder
     public static string Shown(string path) => path.Replace('\uFFFD', '?');
 
     /// <summary>Decodes a file, or says why not; never throws for bad content.</summary>
-    internal static (RawImage? Image, string? Reason, bool Missing) TryDecode(string path)
+    internal static (RawImage? Image, string? Reason, bool Missing) TryDecode(string path, bool usableSize = false)
     {
         // The header first: size limits are checked before a single pixel is decoded.
-        var (ok, reason, missing) = CheckHeader(path);
+        var (ok, reason, missing) = CheckHeader(path, usableSize);
         if (!ok) return (null, reason, missing);
         Image loaded;
         IImageFormat format;
@@ -80,10 +81,10 @@ public static class ImageDecoder
     /// <summary>
     /// What can be told without decoding pixels: the file exists under a name that can be opened, is not
     /// empty, is not DICOM, has a header ImageSharp recognises (Identify reads no pixel data), and its
-    /// size lies between <see cref="DataLimits.MinSide"/> on a side and <see cref="DataLimits.MaxPixels"/>
-    /// in all. A PNG of a few hundred KB can declare 20000 × 20000 pixels and take gigabytes to decode.
+    /// size is at most <see cref="DataLimits.MaxPixels"/> and (with <paramref name="usableSize"/>) at least <see cref="DataLimits.MinSide"/> on a side.
+    /// A PNG of a few hundred KB can declare 20000 × 20000 pixels and take gigabytes to decode.
     /// </summary>
-    internal static (bool Ok, string? Reason, bool Missing) CheckHeader(string path)
+    internal static (bool Ok, string? Reason, bool Missing) CheckHeader(string path, bool usableSize)
     {
         try
         {
@@ -104,8 +105,8 @@ public static class ImageDecoder
             if (pixels > DataLimits.MaxPixels)
                 return (false, string.Create(CultureInfo.InvariantCulture,
                     $"{header.Width}x{header.Height} pixels ({pixels / 1e6:0.#} megapixels) is more than the limit of {DataLimits.MaxPixels / 1e6:0.#} megapixels; downsample the image, or raise the limit with --max-image-pixels {pixels}"), false);
-            if (header.Width < DataLimits.MinSide || header.Height < DataLimits.MinSide)
-                return (false, $"only {header.Width}x{header.Height} pixels; an image needs at least {DataLimits.MinSide}x{DataLimits.MinSide} to hold anything a model can learn", false);
+            if (usableSize && (header.Width < DataLimits.MinSide || header.Height < DataLimits.MinSide))
+                return (false, $"only {header.Width}x{header.Height} pixels; an image needs at least {DataLimits.MinSide}x{DataLimits.MinSide} (a single row or column of pixels holds no shape a model can learn)", false);
             return (true, null, false);
         }
         catch (Exception e) when (e is FileNotFoundException or DirectoryNotFoundException)
@@ -172,12 +173,12 @@ public static class ImageDecoder
     {
         try
         {
-            var (ok, reason, _) = CheckHeader(path);
+            var (ok, reason, _) = CheckHeader(path, usableSize: true);
             if (!ok) return reason;
             var format = Image.DetectFormat(path);
             if (format is null) return Unrecognised;
             if (Truncation(path, format.Name) is { } truncated) return truncated;
-            if (format.Name.Equals("GIF", StringComparison.OrdinalIgnoreCase) && !GifHasTrailer(path)) return TryDecode(path).Reason;
+            if (format.Name.Equals("GIF", StringComparison.OrdinalIgnoreCase) && !GifHasTrailer(path)) return TryDecode(path, usableSize: true).Reason;
             return null;
         }
         catch (Exception e) when (IsDecodeFailure(e) || e is FileNotFoundException or DirectoryNotFoundException)

@@ -121,7 +121,7 @@ internal static class NpzReader
             throw new ClinforgeException($"{path}: labels hold {distinct.Count} distinct values {Values()}, which as class indices would make {span} classes, {span - distinct.Count} of them without a single image. " +
                 "Labels must be class indices 0..K-1 (values such as 0/255 are a mask's, not classes): remap them, e.g. numpy.unique(labels, return_inverse=True)[1], and save again.");
         foreach (var part in parts.Where(p => p.Height < DataLimits.MinSide || p.Width < DataLimits.MinSide))
-            throw new ClinforgeException($"{path}: the {part.Split} images are only {part.Width}x{part.Height} pixels; an image needs at least {DataLimits.MinSide}x{DataLimits.MinSide} to hold anything a model can learn.");
+            throw new ClinforgeException($"{path}: the {part.Split} images are only {part.Width}x{part.Height} pixels; an image needs at least {DataLimits.MinSide}x{DataLimits.MinSide} (a single row or column of pixels holds no shape a model can learn).");
     }
 
     private static Part ReadPart(string path, string split, ZipArchiveEntry imagesEntry, ZipArchiveEntry labelsEntry)

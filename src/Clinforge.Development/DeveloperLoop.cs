@@ -162,7 +162,10 @@ public sealed class DeveloperLoop(RunPaths run, Journal journal, IProposer propo
         int next = history.Count == 0 ? 0 : history.Max(h => h.Record.Number) + 1;
         if (next == 0)
         {
-            batch.Add((0, Write(0, new Proposal("initial", "recipe v0 from the initializer", "The starting pipeline planned from the task spec and data card.", null, initial))));
+            batch.Add((0, Write(0, new Proposal("initial",
+                initial.FineTune is { } ft ? $"recipe v0 from the initializer: starts from pretrained {initial.Model.Name} ({ft.Strategy.Replace('_', ' ')}, {initial.Input.Size} px)" : "recipe v0 from the initializer",
+                initial.FineTune is null ? "The starting pipeline planned from the task spec and data card."
+                    : $"The starting pipeline planned from the task spec and data card: {initial.Origins.GetValueOrDefault("model", "pretrained weights")}.", null, initial))));
             return batch;
         }
         var bestRecord = BestTrial(journal);

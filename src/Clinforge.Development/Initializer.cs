@@ -52,7 +52,7 @@ public static class Initializer
             origins["loss"] = $"cross-entropy with sqrt inverse-frequency class weights: '{pos}' is a minority and missing it costs more";
         }
         origins["seed"] = "run seed";
-        return new Recipe
+        var recipe = new Recipe
         {
             Input = new InputSpec(size, card.Channels),
             Augmentation = aug,
@@ -63,6 +63,53 @@ public static class Initializer
             BatchSize = batch,
             MaxEpochs = 100,
             Seed = seed,
+            Origins = origins,
+        };
+        return UsePretrained(common) ? Pretrained(recipe, common, train?.Values.Sum() ?? card.TotalItems) : recipe;
+    }
+
+    /// <summary>Smallest common image side (px) from which the pretrained backbone is the starting point.</summary>
+    public const int PretrainedMinSide = 96;
+
+    /// <summary>Training sets up to this size get several augmented views of each image through the frozen backbone.</summary>
+    public const int ManyViewsMaxImages = 1000;
+
+    /// <summary>
+    /// The rule: real-size images (common side ≥ 96 px) start from the pretrained ResNet-18. Evidence:
+    /// on a 200-image dermoscopy set its frozen features with a linear classifier reached AUC 0.95
+    /// (5-fold CV) against 0.83 for a CNN trained from scratch, and on bone-fracture radiographs
+    /// 0.70 against 0.55 (measurements recorded with this feature's request); MedMNIST+ (Doerrich et
+    /// al. 2024) compares pretrained and from-scratch training across 28–224 px. Thumbnails (MedMNIST's
+    /// 28 px) keep the small from-scratch ResNet: a stride-32 backbone sees them as 1×1 maps.
+    /// </summary>
+    public static bool UsePretrained(int commonSide) => commonSide >= PretrainedMinSide;
+
+    /// <summary>
+    /// The pretrained plan: a linear head on frozen features (a linear probe, Kornblith et al. 2019),
+    /// which on a 2-core CPU costs one forward pass per image and view, once per run; the playbook
+    /// unfreezes stages, raises the resolution and lowers the backbone's learning rate from there.
+    /// Resolution: the weights' own 224 px, or the images' side (rounded down to a multiple of 32).
+    /// Grey images keep one channel (the stem summed over colour: the same features at a third of the
+    /// stem's cost, measured cosine 0.9998 against three repeated channels).
+    /// </summary>
+    public static Recipe Pretrained(Recipe scratch, int commonSide, int trainImages)
+    {
+        int size = Math.Clamp(commonSide / 32 * 32, 64, 224);
+        int views = trainImages <= ManyViewsMaxImages ? 3 : 1;
+        var origins = new Dictionary<string, string>(scratch.Origins)
+        {
+            ["input.size"] = size == 224 ? "224 px: the resolution the pretrained weights were trained at" : $"{size} px: the images' side, rounded down to a multiple of 32",
+            ["model"] = $"pretrained ResNet-18 ([2, 2, 2, 3], NuGet Microsoft.ML.DnnImageFeaturizer.ResNet18): images are {commonSide} px (≥ {PretrainedMinSide}); frozen ImageNet features with a linear classifier gave AUC 0.95 vs 0.83 from scratch on 200 dermoscopy images",
+            ["fine_tune"] = $"head only on frozen features, {views} view(s) per image ({(views > 1 ? $"≤ {ManyViewsMaxImages} training images: two augmented copies each" : $"> {ManyViewsMaxImages} training images: one pass")}): a linear probe first (Kornblith et al. 2019); the playbook unfreezes stages when the head saturates",
+            ["optimizer"] = "AdamW lr 1e-3 for the head (Loshchilov & Hutter 2019), cosine schedule; earlier stages, once unfrozen, at 0.1× with 0.5× per stage (Howard & Ruder 2018)",
+            ["max_epochs"] = "300: an epoch of a linear head on cached features takes milliseconds; the time budget ends training",
+        };
+        return scratch with
+        {
+            Input = scratch.Input with { Size = size },
+            Model = new ModelSpec("resnet18_pretrained", Width: 64, Depth: 2),
+            FineTune = new FineTuneSpec("head_only", FrozenStages: 3, BackboneLrScale: 0.1, LayerDecay: 0.5, Views: views),
+            MaxEpochs = 300,
             Origins = origins,
         };
     }

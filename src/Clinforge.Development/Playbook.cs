@@ -105,6 +105,35 @@ public sealed class PlaybookProposer : IProposer
                 $"learning rate {r.Optimizer.LearningRate:G3} → {r.Optimizer.LearningRate / 3:G3}, gradient clipping at norm 1",
                 $"The last trial failed ({f.LastFailure}); a lower learning rate with gradient clipping is the standard repair for diverging training."),
             "Pascanu et al. 2013 (gradient clipping)", Repeatable: true),
+        // Pretrained backbone (resnet18_pretrained): move from a linear probe toward fine-tuning, one step at a time.
+        new("head_only_to_fine_tune", (s, f) => IsPretrained(s.BestRecipe) && s.BestRecipe.FineTune?.Strategy == "head_only" && f.Curve != CurveDiagnosis.Overfitting,
+            (r, f) => (r with { FineTune = (r.FineTune ?? new FineTuneSpec()) with { Strategy = "partial", FrozenStages = 3 }, Optimizer = r.Optimizer with { WarmupEpochs = Math.Max(r.Optimizer.WarmupEpochs, 1) }, MaxEpochs = Math.Min(r.MaxEpochs, 100) },
+                "fine-tuning: head only → the last stage trains too (stem and stages 1–3 frozen, computed once), one warm-up epoch",
+                "A linear classifier on frozen features has reached what those features allow; the last stage holds the most task-specific features, so letting it adapt (at a tenth of the head's learning rate) usually helps more than any change to the head."),
+            "Yosinski et al. 2014 (transferability by layer); Kornblith et al. 2019"),
+        new("unfreeze_stage", (s, f) => IsPretrained(s.BestRecipe) && s.BestRecipe.FineTune is { Strategy: "partial", FrozenStages: > 1 } && f.Curve != CurveDiagnosis.Overfitting,
+            (r, f) => (r with { FineTune = r.FineTune! with { FrozenStages = r.FineTune.FrozenStages - 1 } },
+                $"frozen stages {r.FineTune!.FrozenStages} → {r.FineTune.FrozenStages - 1} (stage {r.FineTune.FrozenStages} now trains)",
+                "The model is not over-fitting, so it can afford more trainable capacity: unfreezing one more stage, at a lower learning rate than the stage above it, adapts mid-level features to these images."),
+            "Howard & Ruder 2018 (gradual unfreezing, discriminative learning rates)", Repeatable: true),
+        new("pretrained_higher_resolution", (s, f) => IsPretrained(s.BestRecipe) && f.NativeSize > s.BestRecipe.Input.Size && s.BestRecipe.Input.Size < 320,
+            (r, f) => { int next = Math.Min(Math.Min(320, f.NativeSize / 32 * 32), r.Input.Size + 64); return (r with { Input = r.Input with { Size = Math.Max(next, r.Input.Size + 32) } }, $"input {r.Input.Size} → {Math.Max(next, r.Input.Size + 32)} px",
+                $"Images are {f.NativeSize} px but the network sees {r.Input.Size} px; thin structures (fracture lines, lesion borders) need more pixels, and a pretrained network keeps working at higher resolution."); },
+            "Tan & Le 2019 (resolution scaling); Doerrich et al. 2024 (MedMNIST+, resolution and pretraining)", Repeatable: true),
+        new("lower_backbone_lr", (s, f) => IsPretrained(s.BestRecipe) && s.BestRecipe.FineTune is { Strategy: not "head_only", BackboneLrScale: > 0.01 } && f.Curve is CurveDiagnosis.Overfitting or CurveDiagnosis.Plateau,
+            (r, f) => (r with { FineTune = r.FineTune! with { BackboneLrScale = Math.Round(r.FineTune.BackboneLrScale / 3, 4) } },
+                $"backbone learning rate ×{r.FineTune!.BackboneLrScale:G3} → ×{Math.Round(r.FineTune.BackboneLrScale / 3, 4):G3} of the head's",
+                "Validation stalls or worsens while the pretrained stages train: large steps distort the pretrained features; smaller ones for the backbone keep what transfers while the head adapts."),
+            "Howard & Ruder 2018; Kumar et al. 2022 (fine-tuning can distort pretrained features)"),
+        new("fine_tune_augmentation", (s, f) => IsPretrained(s.BestRecipe) && f.Curve == CurveDiagnosis.Overfitting && (s.BestRecipe.FineTune?.Views ?? 1) < 6,
+            (r, f) => (r with
+                {
+                    FineTune = (r.FineTune ?? new FineTuneSpec()) with { Views = Math.Min((r.FineTune?.Views ?? 1) + 2, 8) },
+                    Augmentation = r.Augmentation with { CropPadding = Math.Min(r.Augmentation.CropPadding + 0.06, 0.2), Brightness = Math.Min(r.Augmentation.Brightness + 0.1, 0.4) },
+                },
+                $"stronger augmentation for fine-tuning: {Math.Min((r.FineTune?.Views ?? 1) + 2, 8)} views per image through the frozen stages, larger shifts and brightness/contrast changes",
+                "The fine-tuned layers over-fit the few training images: more and stronger augmented copies of each image (computed once through the frozen stages) widen what they see."),
+            "Shorten & Khoshgoftaar 2019; Kornblith et al. 2019"),
         new("class_balanced_sampling", (s, f) => f.ImbalanceRatio >= 1.5,
             (r, f) => (r with { Sampler = new SamplerSpec("class_balanced") }, "sampler uniform → class-balanced",
                 $"The classes are imbalanced ({f.ImbalanceRatio:0.0}:1 in training); drawing batches with equal class frequency lets the rare class shape the decision boundary."),
@@ -124,7 +153,7 @@ public sealed class PlaybookProposer : IProposer
                     $"On validation, {c.Worst} is recognised in only {c.Recall.Min() * 100:0}% of cases while the best class reaches {c.Recall.Max() * 100:0}%; the most frequent error is {c.ConfusedTrue} taken for {c.ConfusedAs} ({c.ConfusedCount} images). Weighting each class by how often it is missed makes those errors cost more, moving the decision boundary toward the classes the model confuses.");
             },
             "Elkan 2001 (cost-sensitive learning); confusion-driven weights as in Ho & Wookey 2020"),
-        new("wider_network", (s, f) => f.Curve is CurveDiagnosis.Underfitting or CurveDiagnosis.StillImproving or CurveDiagnosis.Plateau && s.BestRecipe.Model.Width < 64,
+        new("wider_network", (s, f) => f.Curve is CurveDiagnosis.Underfitting or CurveDiagnosis.StillImproving or CurveDiagnosis.Plateau && s.BestRecipe.Model.Width < 64 && !IsPretrained(s.BestRecipe),
             (r, f) => (r with { Model = r.Model with { Width = r.Model.Width * 2 } }, $"width {r.Model.Width} → {r.Model.Width * 2}",
                 f.Curve == CurveDiagnosis.Overfitting ? "More capacity." : "Training and validation loss are both still high or still falling: the model may lack capacity, so double its width."),
             "Zagoruyko & Komodakis 2016 (Wide ResNets)", Repeatable: true),
@@ -157,7 +186,7 @@ public sealed class PlaybookProposer : IProposer
             (r, f) => (r with { Loss = r.Loss with { ClassWeights = "inverse_frequency" } }, $"class weights {r.Loss.ClassWeights} → inverse frequency",
                 "Errors on the rarer class should cost as much in total as errors on the common one; inverse-frequency weights do that."),
             "King & Zeng 2001; Cui et al. 2019"),
-        new("higher_resolution", (s, f) => f.NativeSize > s.BestRecipe.Input.Size,
+        new("higher_resolution", (s, f) => f.NativeSize > s.BestRecipe.Input.Size && !IsPretrained(s.BestRecipe),
             (r, f) => { int next = Math.Min(f.NativeSize, (int)(r.Input.Size * 1.5)); return (r with { Input = r.Input with { Size = next } }, $"input {r.Input.Size} → {next} px",
                 $"Images are {f.NativeSize} px but the model sees {r.Input.Size} px; finer detail (borders, texture) may carry the diagnosis."); },
             "Tan & Le 2019 (resolution scaling)", Repeatable: true),
@@ -169,7 +198,7 @@ public sealed class PlaybookProposer : IProposer
             (r, f) => (r with { TestTimeAugmentation = true }, "test-time augmentation on (average over horizontal flip)",
                 "Averaging the prediction over a flipped copy reduces variance at no training cost."),
             "Krizhevsky et al. 2012; Shanmugam et al. 2021"),
-        new("deeper_network", (s, f) => f.Curve is CurveDiagnosis.Underfitting or CurveDiagnosis.StillImproving && s.BestRecipe.Model.Depth < 3,
+        new("deeper_network", (s, f) => f.Curve is CurveDiagnosis.Underfitting or CurveDiagnosis.StillImproving && s.BestRecipe.Model.Depth < 3 && !IsPretrained(s.BestRecipe),
             (r, f) => (r with { Model = r.Model with { Depth = r.Model.Depth + 1 } }, $"blocks per stage {r.Model.Depth} → {r.Model.Depth + 1}",
                 "The model still under-fits; another residual block per stage adds depth and receptive field."),
             "He et al. 2016 (ResNet)"),
@@ -181,7 +210,8 @@ public sealed class PlaybookProposer : IProposer
             (r, f) => (r with { Model = r.Model with { Dropout = 0.3 } }, "dropout before the classifier 0 → 0.3",
                 "Over-fitting: dropout on the pooled features discourages reliance on a few activations."),
             "Srivastava et al. 2014"),
-        new("sgd_momentum", (s, f) => s.BestRecipe.Optimizer.Name == "adamw",
+        // Not for a pretrained backbone: SGD at 0.05 is a from-scratch learning rate.
+        new("sgd_momentum", (s, f) => s.BestRecipe.Optimizer.Name == "adamw" && !IsPretrained(s.BestRecipe),
             (r, f) => (r with { Optimizer = r.Optimizer with { Name = "sgd", LearningRate = 0.05, Momentum = 0.9, WeightDecay = 5e-4 } }, "optimiser AdamW → SGD with Nesterov momentum (lr 0.05)",
                 "SGD with momentum often generalises better than adaptive methods on image classification."),
             "Wilson et al. 2017; He et al. 2016"),
@@ -207,6 +237,8 @@ public sealed class PlaybookProposer : IProposer
                 "Colour images with no canonical orientation (dermoscopy, histology) can be rotated and flipped freely, multiplying the effective data."),
             "Perez et al. 2018 (skin lesion augmentation)"),
     ];
+
+    private static bool IsPretrained(Recipe r) => RecipeSchema.PretrainedModels.Contains(r.Model.Name);
 
     /// <summary>All move names, for documentation and tests.</summary>
     public static IReadOnlyList<string> MoveNames => s_moves.Select(m => m.Name).ToArray();

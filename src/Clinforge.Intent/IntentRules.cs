@@ -162,6 +162,15 @@ public sealed partial class IntentRules
     /// <summary>Words that make the classes of their clause matter more ("what matters", "the key ones", "dangerous").</summary>
     public Regex? Importance { get; init; }
 
+    /// <summary>Words for finding a case ("caught", "picked up"): a cue with one of these points at the classes of its clause.</summary>
+    public Regex? CatchWords { get; init; }
+
+    /// <summary>Words that make a consequence mild ("just a second look"): such a clause states no cost.</summary>
+    public Regex? MildWords { get; init; }
+
+    /// <summary>Words that weigh every class the same ("equally important"): an importance cue with them singles out nothing.</summary>
+    public Regex? EqualWeight { get; init; }
+
     /// <summary>Words that make the classes of their clause matter less ("less important", "don't care about").</summary>
     public Regex? Diminish { get; init; }
 

@@ -20,6 +20,8 @@ public sealed class RuleBasedParser : IIntentParser
     // Text between two class mentions that continues a list ("melanoma, BCC and SCC").
     private static readonly Regex _listGap = IntentRules.Compile(@"^\s*(?:,|,?\s*(?:and|or|&))\s*$");
 
+    private static readonly Regex _lastDeterminer = IntentRules.Compile(@"\b(?:the|a|an|any|those|these|die|der|das|den)\b(?!.*\b(?:the|a|an|any|those|these|die|der|das|den)\b)");
+
     // Text between two condition words that sets them side by side ("A and B", "A from B", "A vs B").
     private static readonly Regex _contrastGap = IntentRules.Compile(@"^\s*(?:,|,?\s*(?:and|or|&|from|vs|versus|against|und|oder|von|gegen)(?:\s+(?:the|a|an))?)\s*$");
 
@@ -104,7 +106,7 @@ public sealed class RuleBasedParser : IIntentParser
         if (!binary && priority.Classes.Count == 0 && (preference.Value != ErrorPreference.Balanced || priority.Unattached))
         {
             questions.Add(new OpenQuestion("priority_classes",
-                $"You said some cases matter more (\"{(priority.Unattached ? priority.Words : preference.Words)}\"), but not which class. Which of {Restatement.List(datasetClasses, "or")} should the model favour? Until you say, every class counts the same.",
+                $"You said some cases matter more (\"{(priority.Unattached ? priority.UnattachedWords : preference.Words)}\"), but not which class. Which of {Restatement.List(datasetClasses, "or")} should the model favour? Until you say, every class counts the same.",
                 "none"));
         }
         if (confounders.Items.Count > 0) questions.Add(ConfounderQuestion(confounders.Items, objective.Metric));
@@ -302,6 +304,7 @@ public sealed class RuleBasedParser : IIntentParser
                 var clause = text.Normalized[start..end];
                 var grave = severity.Match(clause);
                 if (!grave.Success || IsNegated(text, start + grave.Index, start + grave.Index + grave.Length)) continue;
+                if (_rules.MildWords?.IsMatch(clause) == true) continue;
                 bool miss = NamesMiss(clause), alarm = NamesFalseAlarm(clause);
                 if (miss != alarm) Hit(miss ? PreferenceEffect.Sensitivity : PreferenceEffect.Specificity, start, end);
             }
@@ -425,7 +428,7 @@ public sealed class RuleBasedParser : IIntentParser
             if (after.Count > 0) Take(after, (cueStart, cueEnd), MentionSide.After);
             // Only a cue about missing points at its whole clause ("melanomas must never be missed");
             // "screening" or "high sensitivity" say how to weigh errors, not which class.
-            else if (NamesMiss(text.Normalized[cueStart..cueEnd])) Take(Findings(MentionsInClause(text, mentions, cueStart, cueEnd)), (cueStart, cueEnd), null);
+            else if (NamesMiss(text.Normalized[cueStart..cueEnd]) || _rules.CatchWords?.IsMatch(text.Normalized[cueStart..cueEnd]) == true) Take(Findings(MentionsInClause(text, mentions, cueStart, cueEnd)), (cueStart, cueEnd), null);
         }
         if (_rules.Importance is { } importance)
         {
@@ -433,6 +436,7 @@ public sealed class RuleBasedParser : IIntentParser
             {
                 var cueEnd = m.Index + m.Length;
                 if (Diminished(m.Index, cueEnd) || IsNegated(text, m.Index, cueEnd)) continue;
+                if (_rules.EqualWeight?.IsMatch(text.Normalized[text.ClauseStart(m.Index)..text.ClauseEnd(cueEnd)]) == true) continue;
                 Take(MentionsInClause(text, mentions, m.Index, cueEnd), (m.Index, cueEnd), null);
             }
         }
@@ -444,7 +448,7 @@ public sealed class RuleBasedParser : IIntentParser
             .ToList();
         var names = picked.OrderBy(p => p.At).Select(p => classes.Entries[p.Class].Name).Distinct().ToList();
         if (names.Count > 0) return new PriorityFinding(names, Join(text, spans));
-        return new PriorityFinding([], unattached.Count > 0 ? Join(text, unattached) : DefaultProvenance, unattached.Count > 0);
+        return new PriorityFinding([], DefaultProvenance, unattached.Count > 0) { UnattachedWords = Join(text, unattached) };
     }
 
     // Every class named in the clause around a cue, with lists that run across commas ("melanoma, BCC and SCC").
@@ -540,6 +544,12 @@ public sealed class RuleBasedParser : IIntentParser
     {
         var starts = _rules.NounPhraseStart.Matches(phrase);
         var s = starts.Count > 0 ? phrase[(starts[^1].Index + starts[^1].Length)..] : phrase;
+        // A run-on capture ("pneumothorax vs normal the chest drain") is cut at its last determiner.
+        if (s.Split(' ', StringSplitOptions.RemoveEmptyEntries).Length > _rules.MaxConfounderWords
+            && _lastDeterminer.Match(s) is { Success: true } determiner)
+        {
+            s = s[determiner.Index..];
+        }
         return _rules.ListJoiner.Split(s).Select(CleanNounPhrase).Where(IsNounPhrase);
     }
 
@@ -548,8 +558,10 @@ public sealed class RuleBasedParser : IIntentParser
 
     private bool IsNounPhrase(string phrase)
     {
-        var words = phrase.Split(' ', StringSplitOptions.RemoveEmptyEntries).Length;
-        return words > 0 && words <= _rules.MaxConfounderWords;
+        var words = phrase.Split(' ', StringSplitOptions.RemoveEmptyEntries);
+        // A pronoun ("ignore it") names nothing by itself; the thing it stands for is found by another cue.
+        if (words.Length == 1 && words[0] is "it" or "them" or "this" or "that" or "these" or "those" or "es" or "sie") return false;
+        return words.Length > 0 && words.Length <= _rules.MaxConfounderWords;
     }
 
     /// <summary>
@@ -764,7 +776,11 @@ public sealed class RuleBasedParser : IIntentParser
     private sealed record Threshold(string Metric, double Value, ThresholdForm Form, string Words);
 
     /// <summary>Priority classes, with <see cref="Unattached"/> when a cue said something matters more but named no class.</summary>
-    private sealed record PriorityFinding(IReadOnlyList<string> Classes, string Words, bool Unattached = false);
+    private sealed record PriorityFinding(IReadOnlyList<string> Classes, string Words, bool Unattached = false)
+    {
+        /// <summary>The words of cues that named no class, quoted when asking which class they meant.</summary>
+        public string UnattachedWords { get; init; } = DefaultProvenance;
+    }
 
     private sealed record PositiveFinding(string Name, string Words, bool Guessed);
 

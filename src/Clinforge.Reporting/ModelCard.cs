@@ -20,6 +20,25 @@ public static class ModelCard
         return path;
     }
 
+    /// <summary>What the final model is, where its weights started and how large it is (from its trial folder; nothing when the files are absent).</summary>
+    private static void ArchitectureLines(TrialPaths trial, Action<string> line)
+    {
+        if (File.Exists(trial.Recipe))
+        {
+            var recipe = Json.Read<Recipe>(trial.Recipe);
+            var tuning = recipe.FineTune is { } ft ? $", fine-tuning {ft.Strategy.Replace('_', ' ')}{(ft.Strategy == "partial" ? $" (stem and stages 1–{ft.FrozenStages} frozen)" : "")}" : "";
+            line($"- Architecture: {recipe.Model.Name}{tuning}; input {recipe.Input.Size} px, {recipe.Input.Channels} channel(s){(recipe.EnsembleSize > 1 ? $"; seed ensemble of {recipe.EnsembleSize}" : "")}.");
+        }
+        if (File.Exists(trial.Metrics) && Json.Read<TrialMetrics>(trial.Metrics).Initialization is { } init)
+            line($"- Starting weights: {init}.");
+        if (File.Exists(trial.Model))
+        {
+            // The package is the weights plus a few small JSON files.
+            double mb = new FileInfo(trial.Model).Length / (1024.0 * 1024.0);
+            line($"- Size: weights {mb.ToString("0.0", Inv)} MB (model.bin); the package adds only its JSON files.");
+        }
+    }
+
     /// <summary>The card text.</summary>
     public static string Render(ReportInput r)
     {
@@ -35,6 +54,7 @@ public static class ModelCard
         L();
         L($"- Final model: trial {(e?.Final.Trial ?? final?.Number)?.ToString(Inv) ?? "—"}{(final is null ? "" : $" ({final.Change})")}, chosen on the validation split by {Objective.From(spec).Describe()}.");
         L($"- Classes: {string.Join(", ", card.Classes)}; positive class: {e?.PositiveClass ?? spec.PositiveClass ?? "—"}.");
+        if ((e?.Final.Trial ?? final?.Number) is int n) ArchitectureLines(r.Run.Trial(n), L);
         L();
         L("## Intended use");
         L();

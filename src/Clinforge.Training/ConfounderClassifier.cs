@@ -53,7 +53,7 @@ public sealed class ConfounderClassifier : IDisposable
         var model = ModelRegistry.Create(recipe.Model, annotatedTrain.Channels, classes.Length);
         model.load(paths.Model);
         model.to(NativeRuntime.PreferredDevice());
-        var pre = Trainer.ComputePreprocessing(annotatedTrain, classes);
+        var pre = Trainer.ComputePreprocessing(annotatedTrain, classes, recipe.Model);
         return new ConfounderClassifier(model, pre, outcome.Metrics, outcome.BestValProbabilities.Select(p => p[1]).ToArray(), annotatedVal.Labels);
     }
 

@@ -20,6 +20,9 @@ public static class ModelRegistry
         ["resnet"] = (spec, inCh, classes) => new SmallResNet(inCh, classes, spec.Width, spec.Depth, spec.Dropout),
         // Plain VGG-like stack (Simonyan & Zisserman 2015): cheapest baseline, useful when data are tiny.
         ["simple_cnn"] = (spec, inCh, classes) => new SimpleCnn(inCh, classes, spec.Width, spec.Depth, spec.Dropout),
+        // ResNet-18 ([2, 2, 2, 3]) with the weights of the NuGet package Microsoft.ML.DnnImageFeaturizer.ResNet18,
+        // loaded by the trainer (PretrainedWeights); width and depth are fixed by the weights and ignored.
+        ["resnet18_pretrained"] = (spec, inCh, classes) => new PretrainedResNet(inCh, classes, spec.Dropout),
     };
 
     // Detectors, named by detection recipes (RecipeSchema.DetectionModels); kept apart so the classification

@@ -80,6 +80,9 @@ public sealed class ShortcutNet : Module<Tensor, Tensor>, IConvClassifier
         return new ShortcutNet(classifier, classes, (int)channels);
     }
 
+    /// <summary>The wrapped classifier.</summary>
+    public Module<Tensor, Tensor> Classifier => _classifier;
+
     /// <summary>Label logits (the wrapped model's).</summary>
     public override Tensor forward(Tensor x) => _classifier.forward(x);
 

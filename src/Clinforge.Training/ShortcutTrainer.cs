@@ -41,10 +41,12 @@ public sealed class ShortcutTrainer(Action<string> log)
         var gen = new Generator((ulong)recipe.Seed);
         random.manual_seed(recipe.Seed);
         var rng = new Random(recipe.Seed);
-        var pre = Trainer.ComputePreprocessing(train, classes);
+        var pre = Trainer.ComputePreprocessing(train, classes, recipe.Model);
         var model = ShortcutNet.For(recipe.Model, train.Channels, classes.Count);
+        // A pretrained classifier starts from its weights; its frozen stages (if any) get no gradient.
+        Pretraining.Initialize(model, recipe, log);
         model.to(device);
-        using var optimizer = optim.AdamW(model.parameters(), recipe.Optimizer.LearningRate, weight_decay: recipe.Optimizer.WeightDecay);
+        using var optimizer = optim.AdamW(model.parameters().Where(p => p.requires_grad), recipe.Optimizer.LearningRate, weight_decay: recipe.Optimizer.WeightDecay);
         using var xTrain = Trainer.ToTensor(train, pre);
         using var yTrain = tensor(train.Labels.Select(l => (long)l).ToArray());
         using var cTrain = tensor(trainConfounder.Select(c => (float)c).ToArray());

@@ -14,8 +14,16 @@ public sealed record ImageSet(float[] Pixels, int[] Labels, int Channels, int Si
     public int Count => Labels.Length;
 }
 
-/// <summary>Per-channel normalisation computed on the training images; travels with the model.</summary>
-public sealed record Preprocessing(int Size, int Channels, float[] Mean, float[] Std, IReadOnlyList<string> Classes);
+/// <summary>
+/// Per-channel normalisation, (x − mean) / std on pixels in [0, 1]; travels with the model. Computed
+/// on the training images, or fixed by pretrained weights (then <see cref="Scheme"/> says what the
+/// weights expect).
+/// </summary>
+public sealed record Preprocessing(int Size, int Channels, float[] Mean, float[] Std, IReadOnlyList<string> Classes)
+{
+    /// <summary>Null for statistics of the training images; otherwise the pretrained weights' input convention in words.</summary>
+    public string? Scheme { get; init; }
+}
 
 /// <summary>Scores validation predictions with the clinician's objective (injected: Training does not reference Evaluation).</summary>
 public delegate ValidationMetrics ValidationScorer(int[] labels, double[][] probabilities);
@@ -32,6 +40,9 @@ public sealed record TrainingOutcome(TrialMetrics Metrics, double[][] BestValPro
 /// </summary>
 public sealed class Trainer(Action<string> log)
 {
+    /// <summary>Folder shared by a run's trials for frozen-stage outputs (null: kept in memory only).</summary>
+    public string? CacheFolder { get; init; }
+
     /// <summary>Trains the recipe on <paramref name="train"/>, selecting the best epoch on <paramref name="val"/>.</summary>
     public TrainingOutcome Train(Recipe recipe, ImageSet train, ImageSet val, IReadOnlyList<string> classes,
         ValidationScorer scorer, DateTime deadlineUtc, TrialPaths paths, Action<TrainProgress>? progress = null)
@@ -39,22 +50,32 @@ public sealed class Trainer(Action<string> log)
         var device = NativeRuntime.PreferredDevice();
         var gen = new Generator((ulong)recipe.Seed);
         random.manual_seed(recipe.Seed);
-        var pre = ComputePreprocessing(train, classes);
+        var pre = ComputePreprocessing(train, classes, recipe.Model);
         Json.Write(Path.Combine(paths.Root, "preprocessing.json"), pre);
 
         using var model = ModelRegistry.Create(recipe.Model, train.Channels, classes.Count);
+        var init = Pretraining.Initialize(model, recipe, log);
         model.to(device);
         var counts = Enumerable.Range(0, classes.Count).Select(c => train.Labels.Count(l => l == c)).ToArray();
         var lossFn = LossRegistry.Create(recipe.Loss, LossRegistry.ClassWeights(recipe.Loss, counts));
-        using var optimizer = CreateOptimizer(model, recipe.Optimizer);
-        using var xTrain = ToTensor(train, pre);
+        using var xTrainImages = ToTensor(train, pre);
         using var yTrain = tensor(train.Labels.Select(l => (long)l).ToArray());
-        using var xVal = ToTensor(val, pre);
+        using var xValImages = ToTensor(val, pre);
+        // A pretrained model's frozen stages run once per image and view, not once per epoch (Pretraining.Plan).
+        using var frozen = Pretraining.Prepare(model, recipe, init, xTrainImages, xValImages, train.Ids, val.Ids, CacheFolder, log);
+        var xTrain = frozen?.Train ?? xTrainImages;
+        var xVal = frozen?.Val ?? xValImages;
+        var (groups, multipliers) = Pretraining.ParameterGroups(model, recipe, init);
+        using var optimizer = CreateOptimizer(groups, recipe.Optimizer);
         var sampleWeights = recipe.Sampler.Name == "class_balanced"
             ? tensor(train.Labels.Select(l => 1.0f / Math.Max(counts[l], 1)).ToArray()) : null;
         // With weight averaging the averaged copy is validated and saved (the recipe's ema_decay; 0 = off).
         using var average = recipe.EmaDecay > 0 ? new WeightAverage(model, recipe.Model, train.Channels, classes.Count, recipe.EmaDecay, device) : null;
         var evaluated = average?.Model ?? model;
+        Pretraining.MatchInput(evaluated, model);
+        Func<Tensor, Tensor> fetch = frozen is null
+            ? idx => Augmenter.Apply(xTrain.index_select(0, idx), recipe.Augmentation, gen)
+            : frozen.Fetch(gen);
 
         var curve = new List<EpochLog>();
         ValidationMetrics? best = null;
@@ -71,15 +92,17 @@ public sealed class Trainer(Action<string> log)
         {
             epoch++;
             var epochClock = Stopwatch.StartNew();
-            var (trainLoss, done, batches) = RunEpoch(model, optimizer, lossFn, recipe, xTrain, yTrain, sampleWeights, gen, device, epoch, schedule, average, deadlineUtc);
+            var (trainLoss, done, batches) = RunEpoch(model, optimizer, multipliers, lossFn, recipe, fetch, train.Count, yTrain, sampleWeights, gen, device, epoch, schedule, average, deadlineUtc);
             trainSeconds += epochClock.Elapsed.TotalSeconds;
             seen += Math.Min(train.Count, (long)done * recipe.BatchSize);
             if (done < batches)
                 log($"epoch {epoch} cut at the deadline after {done}/{batches} batches: validating and saving what was learned rather than losing the trial");
             if (double.IsNaN(trainLoss) || double.IsInfinity(trainLoss))
-                return new TrainingOutcome(NonFiniteLoss(curve, epoch, trainSeconds, seen), []);
+                return new TrainingOutcome(NonFiniteLoss(curve, epoch, trainSeconds, seen) with { Initialization = init?.Note }, []);
 
-            var (valLoss, probs) = Predict(evaluated, xVal, val.Labels, recipe.TestTimeAugmentation, device, lossFn);
+            var (valLoss, probs) = frozen is null
+                ? Predict(evaluated, xVal, val.Labels, recipe.TestTimeAugmentation, device, lossFn)
+                : frozen.PredictVal(evaluated, val.Labels, recipe.TestTimeAugmentation, device, lossFn);
             var metrics = scorer(val.Labels, probs);
             double epochSeconds = epochClock.Elapsed.TotalSeconds;
             epochTimes.Add(epochSeconds);
@@ -105,6 +128,7 @@ public sealed class Trainer(Action<string> log)
         {
             Status = TrialStatus.Succeeded, Best = best, BestEpoch = bestEpoch, Curve = curve, Epochs = epoch,
             TrainSeconds = trainSeconds, ImagesPerSecond = seen / Math.Max(trainSeconds, 1e-9),
+            Initialization = init?.Note,
         };
         return new TrainingOutcome(result, bestProbs);
     }
@@ -114,11 +138,11 @@ public sealed class Trainer(Action<string> log)
     /// batch), so that a machine busier than expected still ends the trial with a validated checkpoint
     /// instead of being killed for overrunning. Returns the mean loss over the batches run.
     /// </summary>
-    private static (double Loss, int Done, int Batches) RunEpoch(Module<Tensor, Tensor> model, optim.Optimizer optimizer, LossFunction lossFn, Recipe recipe,
-        Tensor x, Tensor y, Tensor? sampleWeights, Generator gen, Device device, int epoch, TimeSchedule schedule, WeightAverage? average, DateTime deadlineUtc)
+    private static (double Loss, int Done, int Batches) RunEpoch(Module<Tensor, Tensor> model, optim.Optimizer optimizer, IReadOnlyList<double> multipliers,
+        LossFunction lossFn, Recipe recipe, Func<Tensor, Tensor> fetch, long n, Tensor y, Tensor? sampleWeights, Generator gen, Device device, int epoch,
+        TimeSchedule schedule, WeightAverage? average, DateTime deadlineUtc)
     {
         model.train();
-        long n = x.shape[0];
         using var order = sampleWeights is null
             ? randperm(n, generator: gen)
             : multinomial(sampleWeights, n, replacement: true, generator: gen);
@@ -130,15 +154,15 @@ public sealed class Trainer(Action<string> log)
             if (done > 0 && DateTime.UtcNow >= deadlineUtc) break;
             done++;
             using var scope = NewDisposeScope();
-            SetLearningRate(optimizer, recipe.Optimizer, epoch - 1 + (double)b / batches, schedule.Fraction(DateTime.UtcNow));
+            SetLearningRate(optimizer, multipliers, recipe.Optimizer, epoch - 1 + (double)b / batches, schedule.Fraction(DateTime.UtcNow));
             var idx = order.narrow(0, (long)b * recipe.BatchSize, Math.Min(recipe.BatchSize, n - (long)b * recipe.BatchSize));
             if (idx.shape[0] < 2) continue; // batch norm needs two samples
-            var xb = Augmenter.Apply(x.index_select(0, idx), recipe.Augmentation, gen).to(device);
+            var xb = fetch(idx).to(device);
             var yb = y.index_select(0, idx).to(device);
             optimizer.zero_grad();
             var loss = lossFn(model.forward(xb), yb);
             loss.backward();
-            if (recipe.Optimizer.GradClip > 0) nn.utils.clip_grad_norm_(model.parameters(), recipe.Optimizer.GradClip);
+            if (recipe.Optimizer.GradClip > 0) nn.utils.clip_grad_norm_(model.parameters().Where(p => p.requires_grad), recipe.Optimizer.GradClip);
             optimizer.step();
             average?.Update(model);
             total += loss.item<float>();
@@ -189,6 +213,15 @@ public sealed class Trainer(Action<string> log)
         return ((t - mean) / std).MoveToOuterDisposeScope();
     }
 
+    /// <summary>
+    /// The preprocessing a model needs: the pretrained weights' fixed convention for a pretrained
+    /// model (<see cref="Pretraining.Preprocessing"/>), else the training images' statistics.
+    /// </summary>
+    public static Preprocessing ComputePreprocessing(ImageSet train, IReadOnlyList<string> classes, ModelSpec model) =>
+        RecipeSchema.PretrainedModels.Contains(model.Name)
+            ? Pretraining.Preprocessing(train.Size, train.Channels, classes)
+            : ComputePreprocessing(train, classes);
+
     /// <summary>Per-channel mean and standard deviation of the training images.</summary>
     public static Preprocessing ComputePreprocessing(ImageSet train, IReadOnlyList<string> classes)
     {
@@ -211,12 +244,14 @@ public sealed class Trainer(Action<string> log)
         return new Preprocessing(train.Size, c, mean, std, classes);
     }
 
-    private static optim.Optimizer CreateOptimizer(Module<Tensor, Tensor> model, OptimizerSpec spec) => spec.Name switch
+    private static optim.Optimizer CreateOptimizer(IReadOnlyList<IReadOnlyList<Parameter>> groups, OptimizerSpec spec) => spec.Name switch
     {
         // AdamW (Loshchilov & Hutter 2019): decoupled weight decay.
-        "adamw" => optim.AdamW(model.parameters(), spec.LearningRate, weight_decay: spec.WeightDecay),
+        "adamw" => optim.AdamW(groups.Select(g => new AdamW.ParamGroup(g, new AdamW.Options { LearningRate = spec.LearningRate, weight_decay = spec.WeightDecay })),
+            spec.LearningRate, weight_decay: spec.WeightDecay),
         // SGD with Nesterov momentum, the classic ResNet recipe (He et al. 2016).
-        "sgd" => optim.SGD(model.parameters(), spec.LearningRate, momentum: spec.Momentum, weight_decay: spec.WeightDecay, nesterov: true),
+        "sgd" => optim.SGD(groups.Select(g => new SGD.ParamGroup(g, new SGD.Options { LearningRate = spec.LearningRate, momentum = spec.Momentum, weight_decay = spec.WeightDecay, nesterov = true })),
+            spec.LearningRate, momentum: spec.Momentum, weight_decay: spec.WeightDecay, nesterov: true),
         _ => throw new ClinforgeException($"recipe.json: unknown optimizer '{spec.Name}' (adamw, sgd)."),
     };
 
@@ -224,14 +259,16 @@ public sealed class Trainer(Action<string> log)
     /// Linear warm-up over the first epochs, then cosine decay to zero over the time budget
     /// (Loshchilov and Hutter 2017, SGDR without restarts; here indexed by budget fraction).
     /// </summary>
-    private static void SetLearningRate(optim.Optimizer optimizer, OptimizerSpec spec, double epochProgress, double budgetFraction)
+    private static void SetLearningRate(optim.Optimizer optimizer, IReadOnlyList<double> multipliers, OptimizerSpec spec, double epochProgress, double budgetFraction)
     {
         double lr = spec.LearningRate;
         if (spec.WarmupEpochs > 0 && epochProgress < spec.WarmupEpochs)
             lr *= (epochProgress + 1e-3) / spec.WarmupEpochs;
         if (spec.Schedule == "cosine")
             lr *= 0.5 * (1 + Math.Cos(Math.PI * Math.Clamp(budgetFraction, 0, 1)));
-        foreach (var g in optimizer.ParamGroups) g.LearningRate = lr;
+        // Parameter groups come in the order of the multipliers (earlier backbone stages learn slower).
+        int i = 0;
+        foreach (var g in optimizer.ParamGroups) g.LearningRate = lr * multipliers[i++];
     }
 
     private static double Median(List<double> xs)
@@ -247,7 +284,8 @@ public sealed class Trainer(Action<string> log)
             Math.Clamp((now - StartUtc).TotalSeconds / Math.Max((DeadlineUtc - StartUtc).TotalSeconds, 1e-3), 0, 1);
     }
 
-    private static double CurrentLr(optim.Optimizer optimizer) => optimizer.ParamGroups.First().LearningRate;
+    // The last group is the head's (the only one for a model trained at one rate).
+    private static double CurrentLr(optim.Optimizer optimizer) => optimizer.ParamGroups.Last().LearningRate;
 
     /// <summary>Saves through a temporary file and a rename, so a killed trial never leaves a half-written checkpoint.</summary>
     internal static void SaveAtomically(Module<Tensor, Tensor> model, string path)

@@ -53,7 +53,8 @@ public static class TrialWorker
         if (recipe.Debias is not null)
             return RunDebias(run, paths, recipe, card, trainSet, valSet, scorer, deadlineUtc, Log);
 
-        var trainer = new Trainer(Log);
+        // Frozen-stage outputs of a pretrained model are shared by the run's trials (FrozenCache).
+        var trainer = new Trainer(Log) { CacheFolder = Path.Combine(run.Root, "cache") };
         var (outcome, trained) = TrialPlans.Train(trainer, recipe, trainSet, valSet, card.Classes, scorer, deadlineUtc, paths, p =>
             stdout(string.Create(CultureInfo.InvariantCulture,
                 $"@progress {p.Epoch} {p.PlannedEpochs} {p.Fraction:F3} {(p.BestObjective is { } b ? b.ToString("F4", CultureInfo.InvariantCulture) : "-")}")), Log);

@@ -43,7 +43,9 @@ public sealed class WeightAverage : IDisposable
         double d = CurrentDecay;
         _updates++;
         using var noGrad = no_grad();
-        foreach (var (s, m) in _shadow.parameters().Zip(model.parameters())) s.mul_(d).add_(m.detach(), alpha: 1 - d);
+        // Frozen weights (a pretrained model's frozen stages) stay bit-identical: d·w + (1 − d)·w rounds.
+        foreach (var (s, m) in _shadow.parameters().Zip(model.parameters()))
+            if (m.requires_grad) s.mul_(d).add_(m.detach(), alpha: 1 - d);
         foreach (var (s, m) in _shadow.buffers().Zip(model.buffers())) s.copy_(m);
     }
 

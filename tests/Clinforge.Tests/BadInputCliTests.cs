@@ -97,7 +97,7 @@ public sealed class BadInputCliTests
         ["1x1 images only"] = t =>
         {
             for (int i = 0; i < 4; i++) { BadInput.Png(t.Combine("tiny", "a", $"{i}.png"), 1, 1); BadInput.Png(t.Combine("tiny", "b", $"{i}.png"), 1, 1); }
-            return Parse(t.Combine("tiny")).With(2, "1x1", "at least 8x8");
+            return Parse(t.Combine("tiny")).With(2, "1x1", "at least 2x2");
         },
         ["zero-byte images only"] = t =>
         {

@@ -1,0 +1,108 @@
+using TorchSharp;
+using TorchSharp.Modules;
+using static TorchSharp.torch;
+using static TorchSharp.torch.nn;
+
+namespace Clinforge.Training;
+
+/// <summary>
+/// An image classifier on the pretrained ResNet-18 backbone: global average pooling, dropout and a
+/// linear head (<c>fc</c>). The first <see cref="FrozenStages"/> stages (the stem counts with the
+/// first) can be frozen: their weights get no gradient and their batch norm stays in evaluation mode,
+/// so they compute the same function every epoch and their output can be computed once per image and
+/// reused (<see cref="InputLevel"/>); 4 frozen stages is a linear probe on the pooled features
+/// (Kornblith et al. 2019, "Do better ImageNet models transfer better?").
+/// </summary>
+public sealed class PretrainedResNet : Module<Tensor, Tensor>, IConvClassifier
+{
+    private readonly ResNet18Backbone _backbone;
+    private readonly Dropout _dropout;
+    private readonly Linear _fc;
+
+    /// <summary>A classifier for <paramref name="inChannels"/> input channels and <paramref name="classes"/> classes (backbone weights random until loaded).</summary>
+    public PretrainedResNet(int inChannels, int classes, double dropout) : base(nameof(PretrainedResNet))
+    {
+        _backbone = new ResNet18Backbone(inChannels);
+        _dropout = Dropout(dropout);
+        _fc = Linear(ResNet18Backbone.StageChannels[^1], classes);
+        register_module("backbone", _backbone);
+        register_module("dropout", _dropout);
+        register_module("fc", _fc);
+    }
+
+    /// <summary>Submodules are registered by hand under stable names (see <see cref="ResNet18Backbone"/>).</summary>
+    protected override void RegisterComponents() { }
+
+    /// <summary>The backbone (for loading weights and for detection or segmentation heads).</summary>
+    public ResNet18Backbone Backbone => _backbone;
+
+    /// <summary>Stages whose weights are frozen (0–4).</summary>
+    public int FrozenStages { get; private set; }
+
+    /// <summary>
+    /// What <see cref="forward"/> receives: 0 = images; 1–3 = the cached output of that many stages;
+    /// 4 = cached pooled features [N, 512]. Never saved: a loaded model takes images.
+    /// </summary>
+    public int InputLevel { get; set; }
+
+    /// <summary>Freezes the stem and the first <paramref name="stages"/> stages (0 = nothing frozen).</summary>
+    public void Freeze(int stages)
+    {
+        if (stages is < 0 or > 4) throw new ArgumentOutOfRangeException(nameof(stages), stages, "frozen stages must lie in 0..4");
+        FrozenStages = stages;
+        for (int s = 0; s < 4; s++)
+            foreach (var m in _backbone.FreezeUnit(s))
+                foreach (var p in m.parameters()) p.requires_grad = s >= stages;
+        train(training);
+    }
+
+    /// <summary>Keeps frozen stages' batch norm in evaluation mode whatever mode the rest is in.</summary>
+    public override void train(bool on = true)
+    {
+        base.train(on);
+        for (int s = 0; s < FrozenStages; s++)
+            foreach (var m in _backbone.FreezeUnit(s)) m.eval();
+    }
+
+    /// <summary>The parameters that train, grouped from the stem upwards: stage 0 (with the stem) … stage 3, then the head.</summary>
+    public IReadOnlyList<IReadOnlyList<Parameter>> TrainableGroups()
+    {
+        var groups = new List<IReadOnlyList<Parameter>>();
+        for (int s = FrozenStages; s < 4; s++)
+            groups.Add(_backbone.FreezeUnit(s).SelectMany(m => m.parameters()).ToList());
+        groups.Add(_fc.parameters().ToList());
+        return groups;
+    }
+
+    /// <summary>Pooled features [N, 512] of images (evaluation use: no gradient bookkeeping is changed).</summary>
+    public Tensor Pooled(Tensor x)
+    {
+        using var scope = NewDisposeScope();
+        return functional.adaptive_avg_pool2d(_backbone.forward(x), 1).flatten(1).MoveToOuterDisposeScope();
+    }
+
+    /// <summary>The cached input for level <paramref name="level"/> computed from images (1–3: stage outputs; 4: pooled features).</summary>
+    public Tensor CacheInput(Tensor images, int level)
+    {
+        using var scope = NewDisposeScope();
+        var y = level == 4 ? Pooled(images) : _backbone.Through(images, level);
+        return y.MoveToOuterDisposeScope();
+    }
+
+    /// <inheritdoc />
+    public override Tensor forward(Tensor x)
+    {
+        using var scope = NewDisposeScope();
+        var logits = InputLevel == 4
+            ? _fc.forward(_dropout.forward(x))
+            : Classify(_backbone.From(x, InputLevel));
+        return logits.MoveToOuterDisposeScope();
+    }
+
+    /// <inheritdoc />
+    public Tensor Features(Tensor x) => _backbone.forward(x);
+
+    /// <inheritdoc />
+    public Tensor Classify(Tensor features) =>
+        _fc.forward(_dropout.forward(functional.adaptive_avg_pool2d(features, 1).flatten(1)));
+}

@@ -1,0 +1,101 @@
+using Clinforge.Core;
+using Clinforge.Training;
+using Xunit.Abstractions;
+using static TorchSharp.torch;
+
+namespace Clinforge.Tests;
+
+/// <summary>The fine-tuning strategies of the pretrained ResNet-18 through the one training loop.</summary>
+public sealed class FineTuningTests(ITestOutputHelper output)
+{
+    private const int Size = 64;
+
+    /// <summary>Colour noise; class 1 has a bright red disc somewhere near the centre.</summary>
+    private static ImageSet Discs(int n, int seed)
+    {
+        var rng = new Random(seed);
+        int plane = Size * Size;
+        var px = new float[n * 3 * plane];
+        var labels = new int[n];
+        for (int i = 0; i < n; i++)
+        {
+            labels[i] = i % 2;
+            int cx = 32 + rng.Next(-8, 9), cy = 32 + rng.Next(-8, 9);
+            for (int c = 0; c < 3; c++)
+                for (int p = 0; p < plane; p++)
+                {
+                    int y = p / Size, x = p % Size;
+                    bool disc = labels[i] == 1 && (x - cx) * (x - cx) + (y - cy) * (y - cy) < 100;
+                    px[(i * 3 + c) * plane + p] = (float)(rng.NextDouble() * 0.4 + (disc && c == 0 ? 0.6 : 0.2));
+                }
+        }
+        return new ImageSet(px, labels, 3, Size, Enumerable.Range(0, n).Select(i => $"{seed}/{i}").ToArray());
+    }
+
+    private static ValidationMetrics Auc(int[] labels, double[][] probs)
+    {
+        var pos = labels.Select((l, i) => (l, p: probs[i][1])).Where(t => t.l == 1).Select(t => t.p).ToArray();
+        var neg = labels.Select((l, i) => (l, p: probs[i][1])).Where(t => t.l == 0).Select(t => t.p).ToArray();
+        double auc = pos.Sum(p => neg.Sum(q => p > q ? 1 : p == q ? 0.5 : 0)) / (pos.Length * (double)neg.Length);
+        return new ValidationMetrics(auc, "auc", auc, double.NaN, double.NaN, double.NaN, double.NaN, 0.5);
+    }
+
+    public static TheoryData<string, bool, double> Strategies => new()
+    {
+        { "head_only", true, 0 },
+        { "partial", false, 0.9 },
+        { "full", false, 0 },
+    };
+
+    [Theory]
+    [MemberData(nameof(Strategies))]
+    public void Should_SaveAModelThatReproducesItsValidationOnImages_When_FineTuningWithEachStrategy(string strategy, bool tta, double ema)
+    {
+        // given the package's weights and a small colour task at 64 px
+        if (!File.Exists(PretrainedWeights.OnnxPath())) { output.WriteLine($"skipped: {PretrainedWeights.OnnxPath()} is absent"); return; }
+        using var tmp = new TempDir();
+        var recipe = new Recipe
+        {
+            Input = new InputSpec(Size, 3), Model = new ModelSpec("resnet18_pretrained", 64, 1, 0.1), MaxEpochs = 2, BatchSize = 16,
+            Optimizer = new OptimizerSpec(LearningRate: 1e-3, WarmupEpochs: strategy == "full" ? 1 : 0),
+            FineTune = new FineTuneSpec(strategy, FrozenStages: 2, Views: 2), TestTimeAugmentation = tta, EmaDecay = ema,
+        };
+        Assert.Empty(RecipeSchema.Problems(recipe));
+        var (train, val) = (Discs(24, 1), Discs(12, 2));
+        var lines = new List<string>();
+        var trainer = new Trainer(lines.Add) { CacheFolder = tmp.Combine("cache") };
+
+        // when it trains (twice with frozen stages: the second time they come from the run's cache)
+        var paths = new TrialPaths(tmp.Combine("t1"));
+        Directory.CreateDirectory(paths.Root);
+        var outcome = trainer.Train(recipe, train, val, ["plain", "disc"], Auc, DateTime.UtcNow.AddSeconds(90), paths);
+        if (strategy != "full")
+        {
+            var again = new TrialPaths(tmp.Combine("t2"));
+            Directory.CreateDirectory(again.Root);
+            trainer.Train(recipe with { MaxEpochs = 1 }, train, val, ["plain", "disc"], Auc, DateTime.UtcNow.AddSeconds(90), again);
+        }
+        foreach (var l in lines) output.WriteLine(l);
+
+        // then it started from the package's weights and said how it fine-tuned
+        Assert.Equal(TrialStatus.Succeeded, outcome.Metrics.Status);
+        Assert.StartsWith("pretrained ResNet-18", outcome.Metrics.Initialization);
+        if (strategy != "full") Assert.Contains(lines, l => l.Contains("read from the cache", StringComparison.Ordinal));
+
+        // and model.bin, loaded as the recipe's model, takes images and gives the validation probabilities it was chosen on
+        var pre = Json.Read<Preprocessing>(Path.Combine(paths.Root, "preprocessing.json"));
+        Assert.NotNull(pre.Scheme);
+        using var model = TrialPlans.CreateModel(recipe, 3, 2);
+        model.load(paths.Model);
+        using var x = Trainer.ToTensor(val, pre);
+        var probs = Trainer.Predict(model, x, null, tta, CPU).Probabilities;
+        for (int i = 0; i < val.Count; i++) Assert.Equal(outcome.BestValProbabilities[i][1], probs[i][1], 4);
+
+        // and frozen stages kept the package's weights exactly
+        using var reference = new PretrainedResNet(3, 2, 0);
+        PretrainedWeights.TryLoad(reference.Backbone);
+        var saved = ((PretrainedResNet)model).Backbone.state_dict()["layer1.0.conv1.weight"];
+        bool unchanged = (saved - reference.Backbone.state_dict()["layer1.0.conv1.weight"]).abs().max().item<float>() == 0;
+        Assert.Equal(strategy != "full", unchanged);
+    }
+}

@@ -1,0 +1,96 @@
+using Clinforge.Core;
+using Clinforge.Development;
+
+namespace Clinforge.Tests;
+
+/// <summary>The initializer's choice of pretrained weights and the playbook's fine-tuning moves.</summary>
+public sealed class PretrainedPlanTests
+{
+    private static TrialMetrics Plateau(int epochs = 20, int bestEpoch = 8)
+    {
+        // Training loss keeps falling, validation loss flat, best epoch in the middle: a plateau.
+        var curve = Enumerable.Range(1, epochs).Select(e => new EpochLog(e, 1.0 / e, 0.5, e <= bestEpoch ? 0.5 + e / 100.0 : 0.5, 0.8, 1)).ToList();
+        return new TrialMetrics
+        {
+            Status = TrialStatus.Succeeded, Curve = curve, Epochs = epochs, BestEpoch = bestEpoch,
+            Best = new ValidationMetrics(0.7, "auc", 0.8, 0.7, 0.7, 0.7, 0.7, 0.5, 0.05),
+        };
+    }
+
+    private static (TrialRecord, Recipe, TrialMetrics?) Done(int n, string move, Recipe r, bool accepted, TrialMetrics m) =>
+        (new TrialRecord(n, move, move, "why", null, TrialStatus.Succeeded, m.Best!.Objective, accepted, null, null, DateTimeOffset.UtcNow), r, m);
+
+    [Fact]
+    public void Should_StartFromPretrainedFeaturesWithItsEvidence_When_ImagesAreRealSize()
+    {
+        // given 500 training images of 512 px, and the same as 28 px thumbnails
+        var big = Initializer.Plan(DevelopmentTests.Spec(), DevelopmentTests.Card(size: 512), 1);
+        var small = Initializer.Plan(DevelopmentTests.Spec(), DevelopmentTests.Card(size: 28), 1);
+
+        // then real-size images start from the pretrained backbone with a linear head at 224 px and three views,
+        Assert.Equal("resnet18_pretrained", big.Model.Name);
+        Assert.Equal(new FineTuneSpec("head_only", 3, 0.1, 0.5, 3), big.FineTune);
+        Assert.Equal(224, big.Input.Size);
+        Assert.Empty(RecipeSchema.Problems(big));
+        // with the rule's evidence written beside it,
+        Assert.Contains("AUC 0.95", big.Origins["model"]);
+        Assert.Contains("Kornblith", big.Origins["fine_tune"]);
+        // and thumbnails keep the small from-scratch network
+        Assert.Equal("resnet", small.Model.Name);
+        Assert.Null(small.FineTune);
+    }
+
+    [Fact]
+    public void Should_MoveFromHeadOnlyToUnfreezingStages_When_TheHeadHasSaturated()
+    {
+        // given a pretrained head-only best trial that plateaued
+        var spec = DevelopmentTests.Spec();
+        var card = DevelopmentTests.Card(size: 512);
+        var r0 = Initializer.Plan(spec, card, 1);
+        var m = Plateau();
+        var p1 = new PlaybookProposer().Propose(new DevelopmentState(spec, card, [Done(0, "initial", r0, true, m)], r0, m))!;
+
+        // then the first move lets the last stage train, with a warm-up, and says why and where it comes from
+        Assert.Equal("head_only_to_fine_tune", p1.Move);
+        Assert.Equal("partial", p1.Recipe.FineTune!.Strategy);
+        Assert.Equal(3, p1.Recipe.FineTune.FrozenStages);
+        Assert.Equal(1, p1.Recipe.Optimizer.WarmupEpochs);
+        Assert.Contains("Yosinski", p1.Source);
+        Assert.Empty(RecipeSchema.Problems(p1.Recipe));
+
+        // and once that was kept, the next unfreezes one more stage
+        var p2 = new PlaybookProposer().Propose(new DevelopmentState(spec, card,
+            [Done(0, "initial", r0, true, m), Done(1, p1.Move, p1.Recipe, true, m with { Best = m.Best! with { Objective = 0.8 } })], p1.Recipe, m))!;
+        Assert.Equal("unfreeze_stage", p2.Move);
+        Assert.Equal(2, p2.Recipe.FineTune!.FrozenStages);
+
+        // and no move proposes what a pretrained backbone cannot do (width, depth, SGD at a from-scratch rate)
+        Assert.DoesNotContain(new[] { p1.Move, p2.Move }, mv => mv is "wider_network" or "deeper_network" or "sgd_momentum");
+    }
+
+    [Fact]
+    public void Should_LowerTheBackboneLearningRateAndRaiseResolution_When_FineTuningPlateaus()
+    {
+        // given a partial fine-tuning best at 160 px on 512 px images whose other moves were tried
+        var spec = DevelopmentTests.Spec(ErrorPreference.Balanced);
+        var card = DevelopmentTests.Card(200, 200, size: 512);
+        var r = Initializer.Plan(spec, card, 1) with { Input = new InputSpec(160, 3), FineTune = new FineTuneSpec("partial", FrozenStages: 1) };
+        var m = Plateau();
+        var history = new List<(TrialRecord, Recipe, TrialMetrics?)> { Done(0, "initial", r, true, m) };
+        var moves = new List<string>();
+        for (int i = 0; i < 6; i++)
+        {
+            var p = new PlaybookProposer().Propose(new DevelopmentState(spec, card, history, r, m));
+            if (p is null) break;
+            moves.Add(p.Move);
+            Assert.Empty(RecipeSchema.Problems(p.Recipe));
+            if (p.Move == "lower_backbone_lr") Assert.Equal(0.0333, p.Recipe.FineTune!.BackboneLrScale, 4);
+            if (p.Move == "pretrained_higher_resolution") Assert.Equal(224, p.Recipe.Input.Size);
+            history.Add(Done(i + 1, p.Move, p.Recipe, false, m));
+        }
+
+        // then both pretrained moves are among those proposed
+        Assert.Contains("lower_backbone_lr", moves);
+        Assert.Contains("pretrained_higher_resolution", moves);
+    }
+}
