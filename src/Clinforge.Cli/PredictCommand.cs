@@ -37,7 +37,7 @@ internal static class PredictCommand
         bool detection = DetectionCommands.IsPackage(package);
         var manifest = detection ? null : ModelPackage.ReadManifest(package);
         var found = CollectImages(a.Positional.Skip(1).Select(Path.GetFullPath));
-        if (found.Count == 0) throw new ClinforgeException($"no images found in {string.Join(", ", a.Positional.Skip(1))} (extensions: {string.Join(" ", Extensions.Order(StringComparer.Ordinal))}).");
+        if (found.Count == 0) throw new ClinforgeException($"no images found in {string.Join(", ", a.Positional.Skip(1))} (extensions: {string.Join(" ", Extensions.Order(StringComparer.Ordinal).Concat(MedicalFiles.Extensions))}).");
         // One bad file never loses the batch: what cannot be read is listed with the reason, the rest is scored.
         var (files, images, skipped) = Decode(found);
         if (files.Count == 0)
@@ -74,10 +74,19 @@ internal static class PredictCommand
     {
         var images = new RawImage?[found.Count];
         var reasons = new string?[found.Count];
+        var notes = new string?[found.Count];
         Parallel.For(0, found.Count, i =>
         {
+            if (MedicalFiles.IsMedical(found[i]))
+            {
+                // DICOM and NIfTI go through the training reader, window and slicing; several frames or slices: the middle one.
+                try { images[i] = MedicalFiles.LoadForPrediction(found[i], out notes[i]); }
+                catch (ClinforgeException e) { reasons[i] = e.Message.StartsWith(found[i] + ": ", StringComparison.Ordinal) ? e.Message[(found[i].Length + 2)..] : e.Message; }
+                return;
+            }
             if (!ImageDecoder.TryDecode(found[i], out images[i], out reasons[i])) images[i] = null;
         });
+        foreach (var note in notes) if (note is not null) Console.WriteLine(note);
         var files = new List<string>();
         var ok = new List<RawImage>();
         var skipped = new List<(string, string)>();
@@ -126,7 +135,7 @@ internal static class PredictCommand
         foreach (var input in inputs)
         {
             IEnumerable<string> found = Directory.Exists(input)
-                ? Directory.EnumerateFiles(input, "*", SearchOption.AllDirectories).Where(f => (Extensions.Contains(Path.GetExtension(f)) || f.EndsWith(".dcm", StringComparison.OrdinalIgnoreCase)) && !Path.GetFileName(f).StartsWith('.')).Order(StringComparer.Ordinal)
+                ? Directory.EnumerateFiles(input, "*", SearchOption.AllDirectories).Where(f => (Extensions.Contains(Path.GetExtension(f)) || MedicalFiles.IsMedical(f)) && !Path.GetFileName(f).StartsWith('.')).Order(StringComparer.Ordinal)
                 : File.Exists(input) ? [input] : throw new ClinforgeException($"{input}: no such file or folder.");
             foreach (var f in found) if (seen.Add(f)) result.Add(f);
         }

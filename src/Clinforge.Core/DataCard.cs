@@ -46,6 +46,8 @@ public sealed record DataCard
     public IReadOnlyList<string> Notes { get; init; } = [];
     /// <summary>For detection datasets: the supervision structure (boxed vs image-level positives); else null.</summary>
     public DetectionSummary? Detection { get; init; }
+    /// <summary>For DICOM and NIfTI input: formats, windowing, slicing, header columns, identifying fields dropped; else null.</summary>
+    public ImagingSummary? Imaging { get; init; }
 }
 
 /// <summary>One labelled image; <see cref="Id"/> is stable (relative path, or "split/index" for arrays).</summary>

@@ -214,8 +214,20 @@ internal static class CsvDatasetReader
             notes.Add($"split taken from column '{header[used]}' of {Path.GetFileName(csvPath)} ({string.Join(", ", new[] { SplitNames.Train, SplitNames.Val, SplitNames.Test }.Select(n => $"{n} {counts.GetValueOrDefault(n)}"))}); a split it lacks is drawn from train.");
         }
         var dataset = FileDatasetBuilder.Build("csv", csvPath, classes, candidates, officialSplit: officialSplit, groupColumn: groupCol is { } gi ? header[gi] : null, notes: notes);
-        dataset.Columns = header.ToList();
-        dataset.Metadata = metadata;
+        // DICOM header columns (per item, slices included) join the CSV's own; the CSV wins where both name a column.
+        var headerColumns = dataset.Columns;
+        var merged = new Dictionary<string, IReadOnlyDictionary<string, string>>(StringComparer.Ordinal);
+        foreach (var item in dataset.Items)
+        {
+            int hash = item.Id.LastIndexOf('#');
+            var fileId = hash > 0 && !metadata.ContainsKey(item.Id) ? item.Id[..hash] : item.Id;
+            var row = new Dictionary<string, string>(StringComparer.Ordinal);
+            if (dataset.Metadata.TryGetValue(item.Id, out var fromHeader)) foreach (var (k, v) in fromHeader) row[k] = v;
+            if (metadata.TryGetValue(item.Id, out var fromCsv) || metadata.TryGetValue(fileId, out fromCsv)) foreach (var (k, v) in fromCsv) row[k] = v;
+            if (row.Count > 0) merged[item.Id] = row;
+        }
+        dataset.Columns = [.. header, .. headerColumns.Where(c => !header.Contains(c, StringComparer.Ordinal))];
+        dataset.Metadata = merged;
         return dataset;
     }
 
@@ -330,6 +342,7 @@ internal sealed class ImageResolver(string baseDir)
 {
     private Dictionary<string, List<string>>? _byName;
     private Dictionary<string, List<string>>? _byStem;
+    private Dictionary<string, string>? _bySop;
     private readonly Lock _lock = new();
 
     /// <summary>Why the file a value names may not be read (outside the dataset's folder), or null; says nothing about existence.</summary>
@@ -355,7 +368,29 @@ internal sealed class ImageResolver(string baseDir)
         var name = Path.GetFileName(v);
         if (_byName!.TryGetValue(name, out var byName) && byName.Count == 1) return byName[0];
         if (!hasExtension && _byStem!.TryGetValue(name, out var byStem) && byStem.Count == 1) return byStem[0];
+        if (LooksLikeUid(v) && BySopInstanceUid().TryGetValue(v, out var bySop)) return bySop;
         return null;
+    }
+
+    /// <summary>A DICOM UID: digits in dot-separated components (PS3.5 9.1), e.g. a SOP Instance UID.</summary>
+    private static bool LooksLikeUid(string v) => v.Length is > 2 and <= 64 && v.Contains('.') && v.All(c => char.IsAsciiDigit(c) || c == '.');
+
+    /// <summary>SOP Instance UID → DICOM file below the folder, read from the headers once (only when a CSV names UIDs).</summary>
+    private Dictionary<string, string> BySopInstanceUid()
+    {
+        lock (_lock)
+        {
+            if (_bySop is not null) return _bySop;
+            var map = new Dictionary<string, string>(StringComparer.Ordinal);
+            if (GdcmRuntime.Available)
+            {
+                foreach (var file in ImageFiles.EnumerateImages(baseDir).Where(MedicalFiles.IsDicom))
+                {
+                    if (DicomReader.ReadSopInstanceUid(file) is { } uid) map.TryAdd(uid, file);
+                }
+            }
+            return _bySop = map;
+        }
     }
 
     /// <summary>The absolute path a value names (relative to the CSV's folder), before any look at the file system; null when it is not a path.</summary>
@@ -384,7 +419,7 @@ internal sealed class ImageResolver(string baseDir)
             foreach (var file in ImageFiles.EnumerateImages(baseDir))
             {
                 Add(byName, Path.GetFileName(file), file);
-                Add(byStem, Path.GetFileNameWithoutExtension(file), file);
+                Add(byStem, file.EndsWith(".nii.gz", StringComparison.OrdinalIgnoreCase) ? Path.GetFileName(file)[..^7] : Path.GetFileNameWithoutExtension(file), file);
             }
             _byStem = byStem;
             _byName = byName;

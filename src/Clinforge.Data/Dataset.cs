@@ -73,6 +73,9 @@ public sealed class Dataset
 
     /// <summary>Per item id, the CSV's other columns (not image, label or group) → cell text; empty without a CSV.</summary>
     public IReadOnlyDictionary<string, IReadOnlyDictionary<string, string>> Metadata { get; internal set; } = new Dictionary<string, IReadOnlyDictionary<string, string>>();
+    /// <summary>For DICOM and NIfTI input: what the data card says about formats, windowing, slicing and dropped identifiers; else null.</summary>
+    public ImagingSummary? Imaging { get; internal set; }
+
     /// <summary>For detection datasets: boxes or image-level labels per item, the label format and the source class names; else null.</summary>
     public DetectionAnnotations? Detection { get; internal set; }
 
@@ -119,7 +122,7 @@ public sealed class Dataset
         var items = Items.Select(i => i with { Label = target[Classes[i.Label]] }).ToList();
         var merged = groups.Where(g => g.Value.Count > 1).Select(g => $"{g.Key} = {string.Join(" + ", g.Value)}");
         return new Dataset(Format, Source, names, items, _load, _files, OfficialSplit, GroupColumn, Unreadable,
-            [.. Notes, $"classes grouped as the request asked: {string.Join("; ", merged)}"]) { Columns = Columns, Metadata = Metadata };
+            [.. Notes, $"classes grouped as the request asked: {string.Join("; ", merged)}"]) { Columns = Columns, Metadata = Metadata, Imaging = Imaging };
     }
 
     /// <summary>

@@ -16,7 +16,7 @@ public sealed record DatasetOptions(string? ImageColumn = null, string? LabelCol
 /// </summary>
 public static class DatasetReader
 {
-    /// <summary>Opens the dataset at <paramref name="path"/>; bad input gives a <see cref="ClinforgeException"/> saying what to do.</summary>
+    /// <summary>Opens the dataset at <paramref name="path"/>; DICOM (.dcm) and NIfTI (.nii, .nii.gz) files count as images (see <see cref="MedicalFiles"/>); bad input gives a <see cref="ClinforgeException"/> saying what to do.</summary>
     public static Dataset Open(string path) => Open(path, new DatasetOptions());
 
     /// <summary>Opens the dataset with column overrides for CSV input.</summary>
@@ -70,12 +70,6 @@ public static class DatasetReader
         if (topImages > 0)
         {
             throw new ClinforgeException($"{full}: {topImages} images but no labels. Put the images in one subfolder per class (e.g. {Path.Combine(full, "melanoma")}, {Path.Combine(full, "nevus")}), or add a CSV with an image column and a label column.");
-        }
-        var volumes = Directory.EnumerateFiles(full, "*", SearchOption.AllDirectories)
-            .Count(f => f.EndsWith(".dcm", StringComparison.OrdinalIgnoreCase) || f.EndsWith(".nii", StringComparison.OrdinalIgnoreCase) || f.EndsWith(".nii.gz", StringComparison.OrdinalIgnoreCase));
-        if (volumes > 0)
-        {
-            throw new ClinforgeException($"{full}: {volumes} DICOM/NIfTI files but no PNG, JPEG, BMP, TIFF or GIF images. These formats are not read yet: export the images (e.g. to PNG) into one subfolder per class.");
         }
         throw new ClinforgeException($"{full}: no images found. Put the images in one subfolder per class (e.g. {Path.Combine(full, "melanoma", "img1.png")}), or add a CSV with an image column and a label column.");
     }

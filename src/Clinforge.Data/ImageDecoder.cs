@@ -97,7 +97,7 @@ public static class ImageDecoder
                     : (false, "file not found", true);
             }
             if (info.Length == 0) return (false, "the file is empty (0 bytes)", false);
-            if (IsDicom(path)) return (false, "a DICOM file; DICOM is not read yet: export the image to PNG (e.g. with dcmj2pnm or pydicom)", false);
+            if (IsDicom(path)) return (false, MedicalFiles.IsDicom(path) ? "a DICOM file; open it with MedicalFiles (the dataset readers and predict do)" : "a DICOM file without the .dcm extension; rename it to end in .dcm so that it is read as DICOM", false);
             var header = Image.Identify(path, out var format);
             if (header is null || format is null) return (false, Unrecognised, false);
             long pixels = (long)header.Width * header.Height;

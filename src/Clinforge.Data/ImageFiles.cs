@@ -5,14 +5,15 @@ namespace Clinforge.Data;
 /// <summary>Which files count as images, and which files and folders are hidden from readers.</summary>
 internal static class ImageFiles
 {
-    /// <summary>Extensions the readers pick up (what ImageSharp 2 decodes).</summary>
+    /// <summary>Extensions the readers pick up (what ImageSharp 2 decodes), besides DICOM and NIfTI (<see cref="MedicalFiles"/>).</summary>
     public static readonly string[] Extensions = [".png", ".jpg", ".jpeg", ".bmp", ".tif", ".tiff", ".gif", ".webp"];
 
     /// <summary>Extensions tried, in order, when a CSV names an image without one.</summary>
-    public static readonly string[] CsvGuessExtensions = [".png", ".jpg", ".jpeg", ".bmp", ".tif", ".tiff"];
+    public static readonly string[] CsvGuessExtensions = [".png", ".jpg", ".jpeg", ".bmp", ".tif", ".tiff", ".dcm", ".nii.gz", ".nii"];
 
     public static bool HasImageExtension(string path)
     {
+        if (MedicalFiles.IsMedical(path)) return true;
         var ext = Path.GetExtension(path);
         foreach (var e in Extensions)
         {

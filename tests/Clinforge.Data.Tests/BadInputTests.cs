@@ -288,18 +288,19 @@ public sealed class BadInputTests : IDisposable
     }
 
     [Fact]
-    public void Should_SayFormatIsNotReadYet_When_FolderHoldsOnlyDicom()
+    public void Should_NameFileAndProblem_When_DicomFilesAreNotDicom()
     {
-        // given a folder of .dcm files
-        Fixtures.WriteText(_dir["d/series/1.dcm"], "DICM");
-        Fixtures.WriteText(_dir["d/series/2.dcm"], "DICM");
+        // given two class folders of .dcm files that hold only the text "DICM"
+        Fixtures.WriteText(_dir["d/a/1.dcm"], "DICM");
+        Fixtures.WriteText(_dir["d/b/2.dcm"], "DICM");
 
         // when opened
         var e = Assert.Throws<ClinforgeException>(() => DatasetReader.Open(_dir["d"]));
 
-        // then it says DICOM is not read yet and how to convert
-        Assert.Contains("2 DICOM/NIfTI files", e.Message);
-        Assert.Contains("export the images", e.Message);
+        // then the message names a file and says it is not DICOM (or, without GDCM, how to install it)
+        Assert.Contains("none of the 2 images can be decoded", e.Message);
+        Assert.Contains(_dir["d/a/1.dcm"], e.Message);
+        Assert.True(e.Message.Contains("not a DICOM file", StringComparison.Ordinal) || e.Message.Contains("sudo apt-get install libgdcm-cil", StringComparison.Ordinal), e.Message);
     }
 
     [Fact]

@@ -114,7 +114,7 @@ public sealed class BadInputCliTests
         // predict on files that are not images: refused one by one, never a lost batch or a trace.
         ["predict a text file"] = t => Predict(t, Text(t.Combine("notes.png"), "hello")).With(2, "notes.png", "not a recognised image format"),
         ["predict a truncated PNG"] = t => Predict(t, BadInput.TruncatedPng(t.Combine("cut.png"))).With(2, "cut.png", "truncated"),
-        ["predict a DICOM file"] = t => Predict(t, BadInput.Dicom(t.Combine("scan.dcm"))).With(2, "scan.dcm", "DICOM is not read yet"),
+        ["predict a DICOM file"] = t => Predict(t, BadInput.Dicom(t.Combine("scan.dcm"))).With(2, "scan.dcm", "DICOM"),
         ["predict a zero-byte file"] = t => Predict(t, Text(t.Combine("empty.png"), "")).With(2, "empty (0 bytes)"),
         ["predict a 1x1 image"] = t => Predict(t, BadInput.Png(t.Combine("dot.png"), 1, 1)).With(2, "1x1"),
         ["predict a 20000x20000 PNG"] = t => Predict(t, BadInput.HugePngHeader(t.Combine("bomb.png"), 20000, 20000)).With(2, "20000x20000", "megapixels", "--max-image-pixels"),
