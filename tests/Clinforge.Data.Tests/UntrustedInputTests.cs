@@ -7,6 +7,11 @@ namespace Clinforge.Data.Tests;
 /// loop or leave it, images whose header promises more pixels than memory holds or fewer than a model
 /// can use, empty files, names that are not UTF-8, and label spaces that are not class indices.
 /// </summary>
+/// <summary>Runs alone: some cases lower the process-wide image size limit, which other readers' tests would see mid-read.</summary>
+[CollectionDefinition(nameof(UntrustedInputTests), DisableParallelization = true)]
+public sealed class UntrustedInputCollection;
+
+[Collection(nameof(UntrustedInputTests))]
 public sealed class UntrustedInputTests : IDisposable
 {
     private readonly TempDir _dir = new();
