@@ -25,7 +25,7 @@ internal static class Commands
           clinforge develop --request "TEXT" [--data PATH | --workspace W] [--rounds N] [--trial-minutes M]
                             [--budget-minutes B] [--patience P] [--parallel K] [--proposer playbook|random]
                             [--answers FILE | --non-interactive] [--run DIR] [--seed S] [--threads T]
-                            [--trade-off later|sensitivity_first|specificity_first|balanced]
+                            [--trade-off later|sensitivity_first|specificity_first|balanced] [--start auto|pretrained|scratch]
                             [--executor local|slurm] [--slurm-partition P] [--slurm-account A] [--slurm-cpus C]
                             [--slurm-mem 8G] [--slurm-gres gpu:1] [--slurm-grace-minutes G] [--slurm-config FILE]
               Parses the request, inspects and splits the data (test split sealed), trains and
@@ -96,6 +96,8 @@ internal static class Commands
         int patience = a.Int("patience", 0);
         int parallel = Math.Max(1, a.Int("parallel", 1));
         string proposer = a.Get("proposer") ?? "playbook";
+        string start = a.Get("start") ?? "auto";
+        if (!Initializer.Starts.Contains(start)) throw new ClinforgeException($"--start must be {string.Join(", ", Initializer.Starts)} (got '{start}').");
         string? tradeOff = TradeOffOption(a);
         if (proposer is not ("playbook" or "random")) throw new ClinforgeException($"--proposer must be 'playbook' or 'random' (got '{proposer}').");
         string run = a.Get("run") ?? Path.Combine("runs", Stamp() + "-" + Slug(request));
@@ -109,7 +111,7 @@ internal static class Commands
         data ??= File.Exists(new RunPaths(Path.GetFullPath(run)).Settings)
             ? Json.Read<RunSettings>(new RunPaths(Path.GetFullPath(run)).Settings).Data
             : DataCommand.Choose(request, workspace, canAsk: answers is null && !nonInteractive && !Console.IsInputRedirected && AnsiConsole.Profile.Capabilities.Interactive);
-        return RunWorkflow(request, Path.GetFullPath(run), new RunSettings(Path.GetFullPath(data), rounds, minutes * 60, seed, threads, total, patience, parallel, proposer, tradeOff, Executor: executor, Slurm: slurm),
+        return RunWorkflow(request, Path.GetFullPath(run), new RunSettings(Path.GetFullPath(data), rounds, minutes * 60, seed, threads, total, patience, parallel, proposer, tradeOff, Executor: executor, Slurm: slurm, Start: start),
             spec => IntentCommands.Review(spec, answers, nonInteractive), IntentCommands.TradeOffAsker(answers, nonInteractive));
     }
 
@@ -191,7 +193,7 @@ internal static class Commands
 
         ShowSpec(spec);
         ShowData(card);
-        var initial = Initializer.Plan(spec, card, seed);
+        var initial = Initializer.Plan(spec, card, seed, settings.Start);
         var launcher = TrialLauncher.ForAssembly(typeof(Commands).Assembly.Location);
         int parallel = Math.Max(1, settings.Parallel);
         var runner = ExecutorOptions.Create(run, settings, launcher);

@@ -52,4 +52,6 @@ public sealed record RunSettings(string Data, int Rounds, double TrialSeconds, i
     // Folders besides the dataset's own that its files may lie in (--allow-root), and the image size limit (--max-image-pixels), so a resumed run reads the same data.
     IReadOnlyList<string>? AllowRoots = null, long? MaxImagePixels = null,
     // Where trials run: "local" (child processes on this machine) or "slurm" (one batch job per trial, settings in Slurm).
-    string Executor = "local", SlurmSettings? Slurm = null);
+    string Executor = "local", SlurmSettings? Slurm = null,
+    // The starting point (--start): "auto" (the initializer's rule), "pretrained" or "scratch", so a clinician or a benchmark can compare the two.
+    string Start = "auto");

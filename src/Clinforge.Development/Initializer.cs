@@ -8,9 +8,13 @@ namespace Clinforge.Development;
 /// </summary>
 public static class Initializer
 {
-    /// <summary>Builds the first recipe.</summary>
-    public static Recipe Plan(TaskSpec spec, DataCard card, int seed)
+    /// <summary>The starting points <c>--start</c> accepts: the rule below, or one side of it forced.</summary>
+    public static readonly IReadOnlyList<string> Starts = ["auto", "pretrained", "scratch"];
+
+    /// <summary>Builds the first recipe; <paramref name="start"/> overrides the pretrained-or-scratch rule ("auto" keeps it).</summary>
+    public static Recipe Plan(TaskSpec spec, DataCard card, int seed, string start = "auto")
     {
+        if (!Starts.Contains(start)) throw new ClinforgeException($"--start must be {string.Join(", ", Starts)} (got '{start}').");
         // Detection specs have their own plan (DetectionInitializer.cs).
         if (spec.Task == TaskKind.Detection && card.Detection is not null) return DetectionInitializer.Plan(spec, card, seed);
         var origins = new Dictionary<string, string>();
@@ -65,7 +69,16 @@ public static class Initializer
             Seed = seed,
             Origins = origins,
         };
-        return UsePretrained(common) ? Pretrained(recipe, common, train?.Values.Sum() ?? card.TotalItems) : recipe;
+        bool pretrained = start switch { "pretrained" => true, "scratch" => false, _ => UsePretrained(common) };
+        if (!pretrained)
+        {
+            if (start == "scratch" && UsePretrained(common)) origins["model"] += $" (from scratch as asked: --start scratch; the rule would have started from pretrained weights at {common} px)";
+            return recipe;
+        }
+        var planned = Pretrained(recipe, common, train?.Values.Sum() ?? card.TotalItems);
+        if (start != "pretrained" || UsePretrained(common)) return planned;
+        // Asked for on thumbnails: the weights' receptive field needs more than the images' side, so they are upsampled (MedMNIST+, Doerrich et al. 2024, upsample 28 px to 64–224 px for pretrained models).
+        return planned with { Origins = new Dictionary<string, string>(planned.Origins) { ["model"] = planned.Origins["model"] + $" (asked for with --start pretrained; the rule keeps scratch below {PretrainedMinSide} px)", ["input.size"] = $"{planned.Input.Size} px: {common}-px images upsampled for the pretrained backbone" } };
     }
 
     /// <summary>Smallest common image side (px) from which the pretrained backbone is the starting point.</summary>

@@ -41,6 +41,28 @@ public sealed class PretrainedPlanTests
     }
 
     [Fact]
+    public void Should_FollowTheAskedStartingPointAndSaySo_When_StartIsForced()
+    {
+        // given real-size images and thumbnails, with the starting point forced each way
+        var bigScratch = Initializer.Plan(DevelopmentTests.Spec(), DevelopmentTests.Card(size: 512), 1, "scratch");
+        var smallPretrained = Initializer.Plan(DevelopmentTests.Spec(), DevelopmentTests.Card(size: 28), 1, "pretrained");
+
+        // then real-size images train the small network from scratch, and the origins say it was asked for
+        Assert.Equal("resnet", bigScratch.Model.Name);
+        Assert.Null(bigScratch.FineTune);
+        Assert.Contains("--start scratch", bigScratch.Origins["model"]);
+        // and thumbnails start from the pretrained backbone, upsampled to 64 px, with a valid recipe
+        Assert.Equal("resnet18_pretrained", smallPretrained.Model.Name);
+        Assert.Equal(64, smallPretrained.Input.Size);
+        Assert.Contains("--start pretrained", smallPretrained.Origins["model"]);
+        Assert.Empty(RecipeSchema.Problems(smallPretrained));
+        // and "auto" is the rule, while an unknown starting point is refused by name
+        Assert.Equal(Json.Serialize(Initializer.Plan(DevelopmentTests.Spec(), DevelopmentTests.Card(size: 512), 1)), Json.Serialize(Initializer.Plan(DevelopmentTests.Spec(), DevelopmentTests.Card(size: 512), 1, "auto")));
+        var e = Assert.Throws<ClinforgeException>(() => Initializer.Plan(DevelopmentTests.Spec(), DevelopmentTests.Card(size: 512), 1, "imagenet"));
+        Assert.Contains("'imagenet'", e.Message);
+    }
+
+    [Fact]
     public void Should_MoveFromHeadOnlyToUnfreezingStages_When_TheHeadHasSaturated()
     {
         // given a pretrained head-only best trial that plateaued
