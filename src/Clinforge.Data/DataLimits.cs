@@ -31,7 +31,7 @@ public static class DataLimits
     /// <summary>The largest image accepted, in pixels (width × height).</summary>
     public static long MaxPixels => Volatile.Read(ref s_maxPixels);
 
-    /// <summary>Folders besides a dataset's own root that its files may lie in (absolute, links resolved).</summary>
+    /// <summary>Folders besides a dataset's own root that its files may lie in: each as given (absolute) and with its links resolved.</summary>
     public static IReadOnlyList<string> ExtraRoots => Volatile.Read(ref s_extraRoots);
 
     /// <summary>Sets the pixel limit for this process and the processes it starts.</summary>
@@ -46,7 +46,9 @@ public static class DataLimits
     public static void AllowRoots(IEnumerable<string> roots)
     {
         ArgumentNullException.ThrowIfNull(roots);
-        var all = ExtraRoots.Concat(roots.Select(r => Confinement.RealPath(Path.GetFullPath(r)))).Distinct(StringComparer.Ordinal).ToList();
+        // Both forms: a file named through the root as the user wrote it (a link to a shared disk, say) passes
+        // the lexical check, and the same file with its links followed passes the real-path check.
+        var all = ExtraRoots.Concat(roots.SelectMany(r => new[] { Path.GetFullPath(r), Confinement.RealPath(Path.GetFullPath(r)) })).Distinct(StringComparer.Ordinal).ToList();
         Volatile.Write(ref s_extraRoots, all);
         Environment.SetEnvironmentVariable(AllowRootsVariable, all.Count == 0 ? null : string.Join(Path.PathSeparator, all));
     }

@@ -63,6 +63,20 @@ public sealed class UntrustedInputTests : IDisposable
     }
 
     [Fact]
+    public void Should_ReadFilesNamedThroughALinkedRoot_When_TheRootWasAllowedThroughTheSameLink()
+    {
+        // Given a CSV naming an image as /…/link/x.png, where link -> elsewhere, and --allow-root /…/link
+        Fixtures.WriteRandom(_dir["elsewhere2/x.png"]);
+        Directory.CreateSymbolicLink(_dir["link"], _dir["elsewhere2"]);
+        for (int i = 0; i < 4; i++) Fixtures.WriteRandom(_dir[$"data2/images/{i}.png"]);
+        var csv = Fixtures.WriteText(_dir["data2/labels.csv"], $"image,label\nimages/0.png,a\nimages/1.png,b\nimages/2.png,a\nimages/3.png,b\n{Path.Combine(_dir["link"], "x.png")},a\n");
+        DataLimits.AllowRoots([_dir["link"]]);
+
+        // When it is opened, then all five images are read (the path as written and as resolved are both inside)
+        Assert.Equal(5, DatasetReader.Open(csv).Items.Count);
+    }
+
+    [Fact]
     public void Should_RefuseALoop_When_AClassFolderLinksToItsParent()
     {
         // Given benign/loop -> .. (the loop that once made 24 images into 972)
