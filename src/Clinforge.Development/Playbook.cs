@@ -106,11 +106,15 @@ public sealed class PlaybookProposer : IProposer
                 $"The last trial failed ({f.LastFailure}); a lower learning rate with gradient clipping is the standard repair for diverging training."),
             "Pascanu et al. 2013 (gradient clipping)", Repeatable: true),
         // Pretrained backbone (resnet18_pretrained): move from a linear probe toward fine-tuning, one step at a time.
-        new("head_only_to_fine_tune", (s, f) => IsPretrained(s.BestRecipe) && s.BestRecipe.FineTune?.Strategy == "head_only" && f.Curve != CurveDiagnosis.Overfitting,
+        // Whatever the curve says: a linear probe that over-fits has also reached what frozen features allow, and on
+        // medical images fine-tuning beat fixed ImageNet features in every comparison of Kornblith et al. 2019 and
+        // Raghu et al. 2019 (measured here too: PneumoniaMNIST at 64 px, head only validation AUC 0.988 after ten
+        // head-side moves, none of which fine-tuned, against 0.997 from scratch).
+        new("head_only_to_fine_tune", (s, f) => IsPretrained(s.BestRecipe) && s.BestRecipe.FineTune?.Strategy == "head_only",
             (r, f) => (r with { FineTune = (r.FineTune ?? new FineTuneSpec()) with { Strategy = "partial", FrozenStages = 3 }, Optimizer = r.Optimizer with { WarmupEpochs = Math.Max(r.Optimizer.WarmupEpochs, 1) }, MaxEpochs = Math.Min(r.MaxEpochs, 100) },
                 "fine-tuning: head only → the last stage trains too (stem and stages 1–3 frozen, computed once), one warm-up epoch",
                 "A linear classifier on frozen features has reached what those features allow; the last stage holds the most task-specific features, so letting it adapt (at a tenth of the head's learning rate) usually helps more than any change to the head."),
-            "Yosinski et al. 2014 (transferability by layer); Kornblith et al. 2019"),
+            "Yosinski et al. 2014 (transferability by layer); Kornblith et al. 2019; Raghu et al. 2019 (Transfusion)"),
         new("unfreeze_stage", (s, f) => IsPretrained(s.BestRecipe) && s.BestRecipe.FineTune is { Strategy: "partial", FrozenStages: > 1 } && f.Curve != CurveDiagnosis.Overfitting,
             (r, f) => (r with { FineTune = r.FineTune! with { FrozenStages = r.FineTune.FrozenStages - 1 } },
                 $"frozen stages {r.FineTune!.FrozenStages} → {r.FineTune.FrozenStages - 1} (stage {r.FineTune.FrozenStages} now trains)",

@@ -41,6 +41,23 @@ public sealed class PretrainedPlanTests
     }
 
     [Fact]
+    public void Should_FineTuneFirst_When_TheLinearHeadOverfits()
+    {
+        // given a pretrained head-only best whose validation loss rises while training loss falls (over-fitting)
+        var spec = DevelopmentTests.Spec();
+        var card = DevelopmentTests.Card(size: 512);
+        var r0 = Initializer.Plan(spec, card, 1);
+        var curve = Enumerable.Range(1, 20).Select(e => new EpochLog(e, 1.0 / e, e <= 5 ? 0.5 : 0.5 + 0.05 * (e - 5), 0.8, 0.8, 1)).ToList();
+        var m = Plateau() with { Curve = curve, BestEpoch = 5 };
+        Assert.Equal(CurveDiagnosis.Overfitting, PlaybookProposer.Diagnose(m));
+
+        // then the first move still lets the backbone adapt, before any head-side regularisation
+        var p1 = new PlaybookProposer().Propose(new DevelopmentState(spec, card, [Done(0, "initial", r0, true, m)], r0, m))!;
+        Assert.Equal("head_only_to_fine_tune", p1.Move);
+        Assert.Contains("Raghu", p1.Source);
+    }
+
+    [Fact]
     public void Should_FollowTheAskedStartingPointAndSaySo_When_StartIsForced()
     {
         // given real-size images and thumbnails, with the starting point forced each way
