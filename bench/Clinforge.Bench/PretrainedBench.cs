@@ -2,6 +2,7 @@ using System.Diagnostics;
 using System.Globalization;
 using System.Text;
 using Clinforge.Core;
+using Clinforge.Development;
 
 namespace Clinforge.Bench;
 
@@ -66,7 +67,7 @@ internal static class PretrainedBench
             lines.Add(string.Create(inv, $"  ratio pretrained / scratch: test AUC {arms[1].Auc.Value / arms[0].Auc.Value:F3}, wall {arms[1].Wall / arms[0].Wall:F2}"));
             foreach (var a in arms)
             {
-                lines.Add($"  trials of the {a.Start} arm (trial, move, strategy at size, validation objective, kept, img/s):");
+                lines.Add($"  trials of the {a.Start} arm (trial, move, strategy at size, validation objective, decision, training img/s — of the trainable part: for head-only, the head on cached features —, frozen stages' img/s where computed):");
                 lines.AddRange(a.TrialRows.Select(r => "    " + r));
             }
             lines.ForEach(Console.WriteLine);
@@ -83,7 +84,8 @@ internal static class PretrainedBench
     {
         var inv = CultureInfo.InvariantCulture;
         var e = Json.Read<FinalEvaluation>(run.Evaluation);
-        var kept = new HashSet<int>();
+        Dictionary<int, TrialRecord> records;
+        using (var journal = new Journal(run.Journal)) records = journal.Trials().ToDictionary(t => t.Number);
         var rows = new List<string>();
         var speeds = new List<double>();
         foreach (var dir in Directory.GetDirectories(run.TrialsDir).Order(StringComparer.Ordinal))
@@ -92,12 +94,25 @@ internal static class PretrainedBench
             if (!File.Exists(paths.Metrics) || !File.Exists(paths.Recipe)) continue;
             var m = Json.Read<TrialMetrics>(paths.Metrics);
             var r = Json.Read<Recipe>(paths.Recipe);
+            int number = int.Parse(Path.GetFileName(dir), inv);
+            string move = records.TryGetValue(number, out var rec) ? rec.Move : "?";
+            string kept = rec is null ? "?" : rec.Accepted ? "kept" : "discarded";
             string strategy = r.FineTune is { } ft ? $"{ft.Strategy}{(ft.Strategy == "partial" ? $" ({ft.FrozenStages} frozen)" : "")}" : $"{r.Model.Name} w{r.Model.Width}";
             if (m.Status == TrialStatus.Succeeded) speeds.Add(m.ImagesPerSecond);
-            rows.Add(string.Create(inv, $"{Path.GetFileName(dir)}  {strategy} at {r.Input.Size} px  {(m.Best is { } b ? b.Objective.ToString("F4", inv) : m.Status.ToString())}  {m.ImagesPerSecond:F0}"));
+            rows.Add(string.Create(inv, $"{number:D3}  {move,-26} {strategy + $" at {r.Input.Size} px",-30} {(m.Best is { } b ? b.Objective.ToString("F4", inv) : m.Status.ToString()),-9} {kept,-9} {m.ImagesPerSecond,8:F0}  {FrozenRate(paths.Log)}"));
         }
         var acc = e.Final.Metrics.TryGetValue("accuracy_at_0.5", out var a) ? a : null;
         return new Arm(start, e.Final.Metrics["auc"], acc, rows.Count, wallMinutes, [.. rows, $"final model: trial {e.Final.Trial}"], speeds.DefaultIfEmpty().Average());
+    }
+
+    /// <summary>The frozen stages' throughput as the trial log states it (computed, not read from the cache), or "".</summary>
+    private static string FrozenRate(string log)
+    {
+        if (!File.Exists(log)) return "";
+        var line = File.ReadLines(log).FirstOrDefault(l => l.Contains("frozen stages:", StringComparison.Ordinal) && l.Contains("computed in", StringComparison.Ordinal));
+        if (line is null) return File.ReadLines(log).Any(l => l.Contains("read from the cache", StringComparison.Ordinal)) ? "frozen stages from the cache" : "";
+        int i = line.IndexOf("computed in", StringComparison.Ordinal);
+        return "frozen stages " + line[i..].Replace(", cached in", " →", StringComparison.Ordinal).Split(" →")[0];
     }
 
     /// <summary>
