@@ -32,6 +32,8 @@ public sealed record RunPaths(string Root)
     public string ConfounderLabels => Path.Combine(ConfounderDir, "labels.csv");
     /// <summary>confounder/auxiliary.json: the auxiliary confounder classifier's validation metrics, when one was trained.</summary>
     public string ConfounderAuxiliary => Path.Combine(ConfounderDir, "auxiliary.json");
+    /// <summary>cache/: images decoded at a working resolution and frozen-stage outputs, shared by the run's trials; safe to delete.</summary>
+    public string Cache => Path.Combine(Root, "cache");
     public TrialPaths Trial(int n) => new(Path.Combine(TrialsDir, n.ToString("D3", System.Globalization.CultureInfo.InvariantCulture)));
 }
 

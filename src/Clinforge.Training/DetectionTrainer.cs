@@ -70,7 +70,7 @@ public sealed class DetectionTrainer(Action<string> log)
         var gen = new Generator((ulong)recipe.Seed);
         random.manual_seed(recipe.Seed);
         var rng = new Random(recipe.Seed);
-        var pre = Trainer.ComputePreprocessing(new ImageSet(train.Pixels, new int[train.Count], train.Channels, train.Size, train.Ids), ["finding"]);
+        var pre = Trainer.ComputePreprocessing(train.Pixels, train.Count, train.Channels, train.Size, ["finding"]);
         Json.Write(Path.Combine(paths.Root, "preprocessing.json"), pre);
 
         using var model = ModelRegistry.Create(recipe.Model, train.Channels, det.ClassCount);
@@ -349,7 +349,7 @@ public sealed class DetectionTrainer(Action<string> log)
     public static Tensor ToTensor(DetectionSet set, Preprocessing pre)
     {
         ArgumentNullException.ThrowIfNull(set);
-        return Trainer.ToTensor(new ImageSet(set.Pixels, new int[set.Count], set.Channels, set.Size, set.Ids), pre);
+        return Trainer.ToTensor(set.Pixels, set.Count, set.Channels, set.Size, pre);
     }
 
     private static void SaveAtomically(Module<Tensor, Tensor> model, string path) => Trainer.SaveAtomically(model, path);

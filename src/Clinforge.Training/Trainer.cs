@@ -8,12 +8,6 @@ using static TorchSharp.torch.nn;
 
 namespace Clinforge.Training;
 
-/// <summary>Images already decoded and resized once: [N, C, S, S] floats in [0,1] and labels.</summary>
-public sealed record ImageSet(float[] Pixels, int[] Labels, int Channels, int Size, IReadOnlyList<string> Ids)
-{
-    public int Count => Labels.Length;
-}
-
 /// <summary>
 /// Per-channel normalisation, (x − mean) / std on pixels in [0, 1]; travels with the model. Computed
 /// on the training images, or fixed by pretrained weights (then <see cref="Scheme"/> says what the
@@ -58,13 +52,13 @@ public sealed class Trainer(Action<string> log)
         model.to(device);
         var counts = Enumerable.Range(0, classes.Count).Select(c => train.Labels.Count(l => l == c)).ToArray();
         var lossFn = LossRegistry.Create(recipe.Loss, LossRegistry.ClassWeights(recipe.Loss, counts));
-        using var xTrainImages = ToTensor(train, pre);
+        // Batches are assembled from the images' bytes as the loop needs them (ImageBatches), so a set
+        // far larger than memory trains as well as a small one.
+        using var trainImages = new ImageBatches(train, pre);
         using var yTrain = tensor(train.Labels.Select(l => (long)l).ToArray());
-        using var xValImages = ToTensor(val, pre);
+        using var valImages = new ImageBatches(val, pre);
         // A pretrained model's frozen stages run once per image and view, not once per epoch (Pretraining.Plan).
-        using var frozen = Pretraining.Prepare(model, recipe, init, xTrainImages, xValImages, train.Ids, val.Ids, CacheFolder, log);
-        var xTrain = frozen?.Train ?? xTrainImages;
-        var xVal = frozen?.Val ?? xValImages;
+        using var frozen = Pretraining.Prepare(model, recipe, init, trainImages, valImages, train.Ids, val.Ids, CacheFolder, log);
         var (groups, multipliers) = Pretraining.ParameterGroups(model, recipe, init);
         using var optimizer = CreateOptimizer(groups, recipe.Optimizer);
         var sampleWeights = recipe.Sampler.Name == "class_balanced"
@@ -74,8 +68,9 @@ public sealed class Trainer(Action<string> log)
         var evaluated = average?.Model ?? model;
         Pretraining.MatchInput(evaluated, model);
         Func<Tensor, Tensor> fetch = frozen is null
-            ? idx => Augmenter.Apply(xTrain.index_select(0, idx), recipe.Augmentation, gen)
+            ? idx => Augmenter.Apply(trainImages.Select(idx), recipe.Augmentation, gen)
             : frozen.Fetch(gen);
+        Action<Tensor> plan = frozen is null ? order => trainImages.Plan(order, recipe.BatchSize) : _ => { };
 
         var curve = new List<EpochLog>();
         ValidationMetrics? best = null;
@@ -92,7 +87,7 @@ public sealed class Trainer(Action<string> log)
         {
             epoch++;
             var epochClock = Stopwatch.StartNew();
-            var (trainLoss, done, batches) = RunEpoch(model, optimizer, multipliers, lossFn, recipe, fetch, train.Count, yTrain, sampleWeights, gen, device, epoch, schedule, average, deadlineUtc);
+            var (trainLoss, done, batches) = RunEpoch(model, optimizer, multipliers, lossFn, recipe, plan, fetch, train.Count, yTrain, sampleWeights, gen, device, epoch, schedule, average, deadlineUtc);
             trainSeconds += epochClock.Elapsed.TotalSeconds;
             seen += Math.Min(train.Count, (long)done * recipe.BatchSize);
             if (done < batches)
@@ -101,7 +96,7 @@ public sealed class Trainer(Action<string> log)
                 return new TrainingOutcome(NonFiniteLoss(curve, epoch, trainSeconds, seen) with { Initialization = init?.Note }, []);
 
             var (valLoss, probs) = frozen is null
-                ? Predict(evaluated, xVal, val.Labels, recipe.TestTimeAugmentation, device, lossFn)
+                ? Predict(evaluated, valImages, val.Labels, recipe.TestTimeAugmentation, device, lossFn)
                 : frozen.PredictVal(evaluated, val.Labels, recipe.TestTimeAugmentation, device, lossFn);
             var metrics = scorer(val.Labels, probs);
             double epochSeconds = epochClock.Elapsed.TotalSeconds;
@@ -139,13 +134,14 @@ public sealed class Trainer(Action<string> log)
     /// instead of being killed for overrunning. Returns the mean loss over the batches run.
     /// </summary>
     private static (double Loss, int Done, int Batches) RunEpoch(Module<Tensor, Tensor> model, optim.Optimizer optimizer, IReadOnlyList<double> multipliers,
-        LossFunction lossFn, Recipe recipe, Func<Tensor, Tensor> fetch, long n, Tensor y, Tensor? sampleWeights, Generator gen, Device device, int epoch,
+        LossFunction lossFn, Recipe recipe, Action<Tensor> plan, Func<Tensor, Tensor> fetch, long n, Tensor y, Tensor? sampleWeights, Generator gen, Device device, int epoch,
         TimeSchedule schedule, WeightAverage? average, DateTime deadlineUtc)
     {
         model.train();
         using var order = sampleWeights is null
             ? randperm(n, generator: gen)
             : multinomial(sampleWeights, n, replacement: true, generator: gen);
+        plan(order); // the epoch's visiting order, so its batches can be gathered ahead
         int batches = (int)((n + recipe.BatchSize - 1) / recipe.BatchSize);
         double total = 0;
         int done = 0;
@@ -170,12 +166,20 @@ public sealed class Trainer(Action<string> log)
         return (total / Math.Max(done, 1), done, batches);
     }
 
-    /// <summary>Softmax probabilities (optionally averaged over flips) and the mean loss.</summary>
+    /// <summary>Softmax probabilities (optionally averaged over flips) and the mean loss, for inputs in memory.</summary>
     public static (double Loss, double[][] Probabilities) Predict(Module<Tensor, Tensor> model, Tensor x, int[]? labels, bool tta,
-        Device device, LossFunction? lossFn = null, int batchSize = 256)
+        Device device, LossFunction? lossFn = null, int batchSize = 256) =>
+        Predict(model, x.shape[0], (start, length) => x.narrow(0, start, length), labels, tta, device, lossFn, batchSize);
+
+    /// <summary>Softmax probabilities (optionally averaged over flips) and the mean loss, for images assembled batch by batch.</summary>
+    public static (double Loss, double[][] Probabilities) Predict(Module<Tensor, Tensor> model, ImageBatches x, int[]? labels, bool tta,
+        Device device, LossFunction? lossFn = null, int batchSize = 256) =>
+        Predict(model, x.Count, x.Take, labels, tta, device, lossFn, batchSize);
+
+    private static (double Loss, double[][] Probabilities) Predict(Module<Tensor, Tensor> model, long n, Func<long, long, Tensor> slice, int[]? labels, bool tta,
+        Device device, LossFunction? lossFn, int batchSize)
     {
         model.eval();
-        long n = x.shape[0];
         var probs = new double[n][];
         double lossSum = 0;
         using var noGrad = no_grad();
@@ -183,7 +187,7 @@ public sealed class Trainer(Action<string> log)
         {
             using var scope = NewDisposeScope();
             long len = Math.Min(batchSize, n - start);
-            var xb = x.narrow(0, start, len).to(device);
+            var xb = slice(start, len).to(device);
             var logits = model.forward(xb);
             var p = nn.functional.softmax(logits, 1);
             if (tta)
@@ -203,11 +207,18 @@ public sealed class Trainer(Action<string> log)
         return (lossSum / Math.Max(n, 1), probs);
     }
 
-    /// <summary>Normalised input tensor [N,C,S,S] on the CPU.</summary>
+    /// <summary>The whole set as one normalised input tensor [N,C,S,S] on the CPU (for sets that fit in memory as floats).</summary>
     public static Tensor ToTensor(ImageSet set, Preprocessing pre)
     {
+        using var batches = new ImageBatches(set, pre);
+        return batches.Take(0, set.Count);
+    }
+
+    /// <summary>Normalised input tensor [N,C,S,S] on the CPU from values in [0, 1].</summary>
+    public static Tensor ToTensor(float[] pixels, int count, int channels, int size, Preprocessing pre)
+    {
         using var scope = NewDisposeScope();
-        var t = tensor(set.Pixels, [set.Count, set.Channels, set.Size, set.Size]);
+        var t = tensor(pixels, [count, channels, size, size]);
         var mean = tensor(pre.Mean).view(1, -1, 1, 1);
         var std = tensor(pre.Std).view(1, -1, 1, 1);
         return ((t - mean) / std).MoveToOuterDisposeScope();
@@ -226,22 +237,47 @@ public sealed class Trainer(Action<string> log)
     public static Preprocessing ComputePreprocessing(ImageSet train, IReadOnlyList<string> classes)
     {
         int c = train.Channels, plane = train.Size * train.Size;
-        var mean = new float[c];
-        var std = new float[c];
-        for (int ch = 0; ch < c; ch++)
+        var s = new double[c];
+        var s2 = new double[c];
+        var image = new byte[train.Pixels.BytesPerImage];
+        for (int i = 0; i < train.Count; i++)
         {
-            double s = 0, s2 = 0; long count = 0;
-            for (int i = 0; i < train.Count; i++)
+            train.Pixels.Read(i, image);
+            for (int ch = 0; ch < c; ch++)
             {
-                var span = train.Pixels.AsSpan((i * c + ch) * plane, plane);
-                foreach (var v in span) { s += v; s2 += (double)v * v; }
-                count += plane;
+                // Sums of bytes are exact in integers; scaled to [0, 1] once per image and channel.
+                long sum = 0, sumSq = 0;
+                foreach (var v in image.AsSpan(ch * plane, plane)) { sum += v; sumSq += v * v; }
+                s[ch] += sum / 255.0;
+                s2[ch] += sumSq / (255.0 * 255.0);
             }
-            double m = s / count;
-            mean[ch] = (float)m;
-            std[ch] = (float)Math.Max(Math.Sqrt(Math.Max(s2 / count - m * m, 0)), 1e-3);
         }
-        return new Preprocessing(train.Size, c, mean, std, classes);
+        return Moments(s, s2, (long)train.Count * plane, train.Size, classes);
+    }
+
+    /// <summary>Per-channel mean and standard deviation of images given as values in [0, 1], [N, C, S, S].</summary>
+    public static Preprocessing ComputePreprocessing(float[] pixels, int count, int channels, int size, IReadOnlyList<string> classes)
+    {
+        int plane = size * size;
+        var s = new double[channels];
+        var s2 = new double[channels];
+        for (int i = 0; i < count; i++)
+            for (int ch = 0; ch < channels; ch++)
+                foreach (var v in pixels.AsSpan((i * channels + ch) * plane, plane)) { s[ch] += v; s2[ch] += (double)v * v; }
+        return Moments(s, s2, (long)count * plane, size, classes);
+    }
+
+    private static Preprocessing Moments(double[] s, double[] s2, long count, int size, IReadOnlyList<string> classes)
+    {
+        var mean = new float[s.Length];
+        var std = new float[s.Length];
+        for (int ch = 0; ch < s.Length; ch++)
+        {
+            double m = s[ch] / Math.Max(count, 1);
+            mean[ch] = (float)m;
+            std[ch] = (float)Math.Max(Math.Sqrt(Math.Max(s2[ch] / Math.Max(count, 1) - m * m, 0)), 1e-3);
+        }
+        return new Preprocessing(size, s.Length, mean, std, classes);
     }
 
     private static optim.Optimizer CreateOptimizer(IReadOnlyList<IReadOnlyList<Parameter>> groups, OptimizerSpec spec) => spec.Name switch

@@ -111,7 +111,7 @@ public static class TrialPlans
         }));
         var device = NativeRuntime.PreferredDevice();
         ensemble.to(device);
-        using var xVal = Trainer.ToTensor(val, pre);
+        using var xVal = new ImageBatches(val, pre);
         var (_, probs) = Trainer.Predict(ensemble, xVal, null, recipe.TestTimeAugmentation, device);
         var metrics = scorer(val.Labels, probs);
         Trainer.SaveAtomically(ensemble, paths.Model);

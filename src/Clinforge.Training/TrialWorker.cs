@@ -10,11 +10,14 @@ namespace Clinforge.Training;
 /// <summary>Images for items of a dataset, decoded and resized once at the recipe's resolution.</summary>
 public static class ImageSets
 {
-    /// <summary>Loads the items' pixels into one array.</summary>
-    public static ImageSet Load(Dataset ds, IReadOnlyList<DataItem> items, InputSpec input)
+    /// <summary>
+    /// Decodes the items once into bytes: in memory, or with <paramref name="cacheFolder"/> into a
+    /// memory-mapped file there that later trials asking for the same images map again (ImageCache).
+    /// </summary>
+    public static ImageSet Load(Dataset ds, IReadOnlyList<DataItem> items, InputSpec input, string? cacheFolder = null)
     {
-        var (pixels, labels) = TensorLoader.Load(ds, items, input.Size, input.Channels);
-        return new ImageSet(pixels, labels, input.Channels, input.Size, items.Select(i => i.Id).ToArray());
+        var (pixels, labels) = ImageCache.Load(ds, items, input.Size, input.Channels, cacheFolder);
+        return new ImageSet(pixels, labels, items.Select(i => i.Id).ToArray());
     }
 }
 
@@ -46,15 +49,21 @@ public static class TrialWorker
         Log($"trial {number}: {recipe.Model.Name} w{recipe.Model.Width} d{recipe.Model.Depth}, {recipe.Input.Size}px, {recipe.Loss.Name}, {recipe.Optimizer.Name} lr {recipe.Optimizer.LearningRate:G3}, threads {get_num_threads()}, seed {recipe.Seed}");
 
         var ds = DatasetReader.Open(card.Source);
-        var trainSet = ImageSets.Load(ds, train, recipe.Input);
-        var valSet = ImageSets.Load(ds, val, recipe.Input);
-        Log($"loaded {trainSet.Count} training and {valSet.Count} validation images at {recipe.Input.Size}px");
+        // Decoded once per run and resolution into cache/ (memory-mapped, shared by the run's trials).
+        var cache = run.Cache;
+        var loadClock = System.Diagnostics.Stopwatch.StartNew();
+        var trainSet = ImageSets.Load(ds, train, recipe.Input, cache);
+        var valSet = ImageSets.Load(ds, val, recipe.Input, cache);
+        using var trainPixels = trainSet.Pixels;
+        using var valPixels = valSet.Pixels;
+        Log(string.Create(CultureInfo.InvariantCulture,
+            $"loaded {trainSet.Count} training and {valSet.Count} validation images at {recipe.Input.Size}px in {loadClock.Elapsed.TotalSeconds:F1}s ({(trainSet.Count + valSet.Count) * trainSet.Pixels.BytesPerImage >> 20} MB of bytes, memory-mapped from {cache})"));
 
         if (recipe.Debias is not null)
             return RunDebias(run, paths, recipe, card, trainSet, valSet, scorer, deadlineUtc, Log);
 
         // Frozen-stage outputs of a pretrained model are shared by the run's trials (FrozenCache).
-        var trainer = new Trainer(Log) { CacheFolder = Path.Combine(run.Root, "cache") };
+        var trainer = new Trainer(Log) { CacheFolder = cache };
         var (outcome, trained) = TrialPlans.Train(trainer, recipe, trainSet, valSet, card.Classes, scorer, deadlineUtc, paths, p =>
             stdout(string.Create(CultureInfo.InvariantCulture,
                 $"@progress {p.Epoch} {p.PlannedEpochs} {p.Fraction:F3} {(p.BestObjective is { } b ? b.ToString("F4", CultureInfo.InvariantCulture) : "-")}")), Log);
@@ -118,7 +127,8 @@ public sealed class TorchModelScorer(Dataset dataset) : IModelScorer
         var device = NativeRuntime.PreferredDevice();
         model.to(device);
         var set = ImageSets.Load(dataset, items, recipe.Input);
-        using var x = Trainer.ToTensor(set, pre);
+        using var pixels = set.Pixels;
+        using var x = new ImageBatches(set, pre);
         return Trainer.Predict(model, x, null, recipe.TestTimeAugmentation, device).Probabilities;
     }
 }

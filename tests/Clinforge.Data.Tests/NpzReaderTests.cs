@@ -117,14 +117,16 @@ public sealed class NpzReaderTests(ITestOutputHelper output) : IDisposable
         var splits = Splitter.Split(ds, seed: 1);
         var card = Inspector.Inspect(ds, splits, seed: 1);
         var inspected = watch.Elapsed;
-        var (pixels, labels) = TensorLoader.Load(ds, splits.Train, 28, 1);
+        var (pixels, labels) = ImageCache.Load(ds, splits.Train, 28, 1);
+        using var store = pixels;
         output.WriteLine($"open+split+inspect {inspected.TotalMilliseconds:0} ms, tensor {watch.Elapsed.TotalMilliseconds:0} ms");
 
         // then the counts are the official ones (the timing above is printed, not asserted: benchmarks judge speed)
         Assert.Equal(new[] { "normal", "pneumonia" }, ds.Classes);
         Assert.Equal((4708, 524, 624), (splits.Train.Count, splits.Val.Count, splits.Test.Count));
         Assert.Equal(5856, card.TotalItems);
-        Assert.Equal(4708 * 28 * 28, pixels.Length);
+        Assert.Equal((4708, 1, 28), (pixels.Count, pixels.Channels, pixels.Size));
+        Assert.False(pixels.IsMapped);
         Assert.Equal(4708, labels.Length);
     }
 

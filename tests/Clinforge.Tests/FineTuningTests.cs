@@ -29,7 +29,7 @@ public sealed class FineTuningTests(ITestOutputHelper output)
                     px[(i * 3 + c) * plane + p] = (float)(rng.NextDouble() * 0.4 + (disc && c == 0 ? 0.6 : 0.2));
                 }
         }
-        return new ImageSet(px, labels, 3, Size, Enumerable.Range(0, n).Select(i => $"{seed}/{i}").ToArray());
+        return ImageSet.FromUnitFloats(px, labels, 3, Size, Enumerable.Range(0, n).Select(i => $"{seed}/{i}").ToArray());
     }
 
     private static ValidationMetrics Auc(int[] labels, double[][] probs)

@@ -207,10 +207,14 @@ public sealed class OnnxExportTests(ITestOutputHelper output)
     internal static double[][] RunOnnx(string path, ImageSet set)
     {
         int c = set.Channels, s = set.Size, plane = s * s;
-        var nhwc = new float[set.Pixels.Length];
+        var nhwc = new float[set.Count * set.Pixels.BytesPerImage];
+        var image = new byte[set.Pixels.BytesPerImage];
         for (int i = 0; i < set.Count; i++)
+        {
+            set.Pixels.Read(i, image);
             for (int ch = 0; ch < c; ch++)
-                for (int p = 0; p < plane; p++) nhwc[(i * plane + p) * c + ch] = set.Pixels[(i * c + ch) * plane + p] * 255f;
+                for (int p = 0; p < plane; p++) nhwc[(i * plane + p) * c + ch] = image[ch * plane + p];
+        }
         using var session = new InferenceSession(path);
         using var results = session.Run([NamedOnnxValue.CreateFromTensor(OnnxExport.InputName, new DenseTensor(nhwc, [set.Count, s, s, c]))]);
         var probabilities = results.Single(r => r.Name == OnnxExport.OutputName).AsTensor<float>();

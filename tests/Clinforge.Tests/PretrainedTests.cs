@@ -70,7 +70,7 @@ public sealed class PretrainedTests(ITestOutputHelper output)
         Assert.True(init.Loaded, init.Note);
         net.eval();
         var pre = Pretraining.Preprocessing(Size, channels, ["a", "b"]);
-        using var x = Trainer.ToTensor(new ImageSet(pixels, new int[n], channels, Size, Enumerable.Range(0, n).Select(i => $"{i}").ToArray()), pre);
+        using var x = Trainer.ToTensor(pixels, n, channels, Size, pre);
         using var noGrad = no_grad();
         using var pooled = net.Pooled(x);
         return pooled.data<float>().ToArray();

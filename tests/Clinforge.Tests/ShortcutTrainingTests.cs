@@ -82,7 +82,7 @@ public sealed class ShortcutTrainingTests
             conf[i] = (i % 2 == 1 && i % 4 != 3) || i == 0 ? 1 : 0;
             for (int k = 0; k < s * s; k++) px[i * s * s + k] = (float)rng.NextDouble() * 0.5f + (conf[i] > 0 && k % s == 3 ? 0.5f : 0f);
         }
-        var set = new ImageSet(px, labels, 1, s, Enumerable.Range(0, n).Select(i => $"i{i}").ToList());
+        var set = ImageSet.FromUnitFloats(px, labels, 1, s, Enumerable.Range(0, n).Select(i => $"i{i}").ToList());
         var recipe = new Recipe
         {
             Input = new InputSpec(s, 1), Model = new ModelSpec("simple_cnn", 4, 1), MaxEpochs = 2, BatchSize = 8,

@@ -34,7 +34,7 @@ public static class CentreSquares
                 px[i * 256 + p] = (float)(rng.NextDouble() * noise + (centre && labels[i] == 1 ? signal : 0));
             }
         }
-        return new Clinforge.Training.ImageSet(px, labels, 1, 16, Enumerable.Range(0, n).Select(i => $"{seed}/{i}").ToArray());
+        return Clinforge.Training.ImageSet.FromUnitFloats(px, labels, 1, 16, Enumerable.Range(0, n).Select(i => $"{seed}/{i}").ToArray());
     }
 }
 

@@ -28,13 +28,13 @@ public static class FrozenCache
         : ResNet18Backbone.StageChannels[level - 1] * (long)Math.Pow(size / ResNet18Backbone.StageStrides[level - 1], 2);
 
     /// <summary>
-    /// Frozen-stage outputs of <paramref name="x"/> for view 0 (the image) and views 1.. (augmented
-    /// with <paramref name="augmentation"/>), stacked view-major: [views × N, ...].
+    /// Frozen-stage outputs of the <paramref name="n"/> inputs that <paramref name="slice"/> hands out
+    /// (start, length), for view 0 (the image) and views 1.. (augmented with <paramref name="augmentation"/>),
+    /// stacked view-major: [views × N, ...].
     /// </summary>
-    public static Tensor Compute(PretrainedResNet model, Tensor x, int level, int views, AugmentationSpec augmentation, Generator gen,
+    public static Tensor Compute(PretrainedResNet model, long n, Func<long, long, Tensor> slice, int level, int views, AugmentationSpec augmentation, Generator gen,
         string? folder, string key, Action<string> log, int batchSize = 32)
     {
-        long n = x.shape[0];
         var parts = new List<Tensor>();
         var clock = Stopwatch.StartNew();
         int computed = 0;
@@ -42,7 +42,7 @@ public static class FrozenCache
         {
             var file = folder is null ? null : Path.Combine(folder, $"frozen-{key}-v{v}.f32");
             if (file is not null && TryRead(file, out var cached)) { parts.Add(cached); continue; }
-            var part = Run(model, x, level, v == 0 ? null : augmentation, gen, batchSize);
+            var part = Run(model, n, slice, level, v == 0 ? null : augmentation, gen, batchSize);
             computed++;
             if (file is not null) Write(file, part);
             parts.Add(part);
@@ -63,17 +63,16 @@ public static class FrozenCache
         return Convert.ToHexStringLower(hash)[..24];
     }
 
-    private static Tensor Run(PretrainedResNet model, Tensor x, int level, AugmentationSpec? augmentation, Generator gen, int batchSize)
+    private static Tensor Run(PretrainedResNet model, long n, Func<long, long, Tensor> slice, int level, AugmentationSpec? augmentation, Generator gen, int batchSize)
     {
         model.eval();
         using var noGrad = no_grad();
         var device = NativeRuntime.PreferredDevice();
         var outputs = new List<Tensor>();
-        long n = x.shape[0];
         for (long start = 0; start < n; start += batchSize)
         {
             using var scope = NewDisposeScope();
-            var xb = x.narrow(0, start, Math.Min(batchSize, n - start));
+            var xb = slice(start, Math.Min(batchSize, n - start));
             if (augmentation is not null) xb = Augmenter.Apply(xb, augmentation, gen);
             outputs.Add(model.CacheInput(xb.to(device), level).cpu().MoveToOuterDisposeScope());
         }

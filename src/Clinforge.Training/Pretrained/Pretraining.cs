@@ -76,14 +76,14 @@ public static class Pretraining
     /// in <see cref="FrozenCache.MaxBytes"/>; null when nothing is frozen (or it does not fit: then
     /// the frozen stages run every batch, still without gradients and with batch norm frozen).
     /// </summary>
-    public static FrozenInputs? Prepare(Module<Tensor, Tensor> model, Recipe recipe, PretrainedInit? init, Tensor xTrain, Tensor xVal,
+    public static FrozenInputs? Prepare(Module<Tensor, Tensor> model, Recipe recipe, PretrainedInit? init, ImageBatches xTrain, ImageBatches xVal,
         IReadOnlyList<string> trainIds, IReadOnlyList<string> valIds, string? cacheFolder, Action<string> log)
     {
         if (model is not PretrainedResNet net || init is not { Loaded: true } || net.FrozenStages == 0) return null;
         int level = net.FrozenStages, size = recipe.Input.Size;
         int views = Math.Max(1, recipe.FineTune?.Views ?? 1);
         long perImage = FrozenCache.FloatsPerImage(level, size);
-        long bytes = perImage * sizeof(float) * (views * xTrain.shape[0] + xVal.shape[0] * (recipe.TestTimeAugmentation ? 2 : 1));
+        long bytes = perImage * sizeof(float) * (views * xTrain.Count + xVal.Count * (recipe.TestTimeAugmentation ? 2 : 1));
         if (bytes > FrozenCache.MaxBytes)
         {
             log($"frozen stages not cached: {bytes >> 20} MB would exceed {FrozenCache.MaxBytes >> 20} MB; they run every batch without gradients");
@@ -94,16 +94,14 @@ public static class Pretraining
         var valKey = FrozenCache.Key([.. common, "validation", .. valIds]);
         // Augmented views are drawn from their own generator so a cached file means the same views in every trial.
         var gen = new Generator((ulong)recipe.Seed + 7919);
-        var train = FrozenCache.Compute(net, xTrain, level, views, recipe.Augmentation, gen, cacheFolder, trainKey, log);
-        var val = FrozenCache.Compute(net, xVal, level, 1, recipe.Augmentation, gen, cacheFolder, valKey, log);
+        var train = FrozenCache.Compute(net, xTrain.Count, xTrain.Take, level, views, recipe.Augmentation, gen, cacheFolder, trainKey, log);
+        var val = FrozenCache.Compute(net, xVal.Count, xVal.Take, level, 1, recipe.Augmentation, gen, cacheFolder, valKey, log);
         Tensor? flipped = null;
         if (recipe.TestTimeAugmentation)
-        {
-            using var xFlip = xVal.flip(3);
-            flipped = FrozenCache.Compute(net, xFlip, level, 1, recipe.Augmentation, gen, cacheFolder, FrozenCache.Key(valKey, "flipped"), log);
-        }
+            flipped = FrozenCache.Compute(net, xVal.Count, (start, length) => xVal.Take(start, length).flip(3), level, 1, recipe.Augmentation, gen,
+                cacheFolder, FrozenCache.Key(valKey, "flipped"), log);
         net.InputLevel = level;
-        return new FrozenInputs(train, xTrain.shape[0], views, val, flipped);
+        return new FrozenInputs(train, xTrain.Count, views, val, flipped);
     }
 
     /// <summary>
