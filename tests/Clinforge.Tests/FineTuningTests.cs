@@ -98,4 +98,33 @@ public sealed class FineTuningTests(ITestOutputHelper output)
         bool unchanged = (saved - reference.Backbone.state_dict()["layer1.0.conv1.weight"]).abs().max().item<float>() == 0;
         Assert.Equal(strategy != "full", unchanged);
     }
+
+    [Fact]
+    public void Should_LeaveTheShallowerStageOutputsForALaterFineTuningTrial_When_AHeadOnlyTrialComputesItsFeatures()
+    {
+        // given the package's weights, a small task and a run's cache folder
+        if (!File.Exists(PretrainedWeights.OnnxPath())) { output.WriteLine($"skipped: {PretrainedWeights.OnnxPath()} is absent"); return; }
+        using var tmp = new TempDir();
+        var set = Discs(10, 3);
+        using var net = new PretrainedResNet(3, 2, 0);
+        Assert.True(PretrainedWeights.TryLoad(net.Backbone).Loaded);
+        using var images = new ImageBatches(set, Pretraining.Preprocessing(Size, 3, ["plain", "disc"]));
+        var aug = new AugmentationSpec(HorizontalFlip: 0.5, CropPadding: 0.1);
+        static string Key(int level) => $"test-level-{level}";
+        var lines = new List<string>();
+
+        // when the head-only trial computes pooled features (level 4) for two views
+        using var pooled = FrozenCache.Compute(net, set.Count, images.Take, Size, 4, 2, aug, new Generator(7), tmp.Combine("cache"), Key, lines.Add);
+
+        // then the stage 1–3 outputs of both views are in the cache too, and a fine-tuning
+        // trial frozen up to stage 3 reads them: bit-identical to computing them afresh
+        Assert.Contains(lines, l => l.Contains("also cached the stage 1, 2, 3", StringComparison.Ordinal));
+        lines.Clear();
+        using var read = FrozenCache.Compute(net, set.Count, images.Take, Size, 3, 2, aug, new Generator(7), tmp.Combine("cache"), Key, lines.Add);
+        Assert.Contains(lines, l => l.Contains("read from the cache", StringComparison.Ordinal));
+        using var fresh = FrozenCache.Compute(net, set.Count, images.Take, Size, 3, 2, aug, new Generator(7), null, Key, _ => { });
+        Assert.Equal(fresh.shape, read.shape);
+        Assert.Equal(0f, (fresh - read).abs().max().item<float>());
+        Assert.Equal(new long[] { 2 * set.Count, 512 }, pooled.shape);
+    }
 }

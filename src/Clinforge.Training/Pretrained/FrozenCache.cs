@@ -22,6 +22,9 @@ public static class FrozenCache
     /// <summary>Largest cache held in memory (training views plus validation); above it the frozen stages run every batch.</summary>
     public const long MaxBytes = 3L << 30;
 
+    /// <summary>Largest by-product file (a shallower stage's output, kept for a later trial); larger ones are not written.</summary>
+    public const long MaxByproductBytes = 1L << 30;
+
     /// <summary>Floats per image at <paramref name="level"/> (1–3: stage outputs; 4: pooled features).</summary>
     public static long FloatsPerImage(int level, int size) => level == 4
         ? ResNet18Backbone.StageChannels[3]
@@ -32,20 +35,38 @@ public static class FrozenCache
     /// (start, length), for view 0 (the image) and views 1.. (augmented with <paramref name="augmentation"/>),
     /// stacked view-major: [views × N, ...].
     /// </summary>
-    public static Tensor Compute(PretrainedResNet model, long n, Func<long, long, Tensor> slice, int level, int views, AugmentationSpec augmentation, Generator gen,
-        string? folder, string key, Action<string> log, int batchSize = 32)
+    /// <remarks>
+    /// With a <paramref name="folder"/>, a view that has to be computed also leaves the shallower stage
+    /// outputs its pass went through (levels below <paramref name="level"/> whose file stays under
+    /// <see cref="MaxByproductBytes"/>), named by <paramref name="keyOf"/>: the playbook's next move after
+    /// a linear head is fine-tuning from stage 3 or 2, and that trial then reads its frozen input
+    /// instead of running the same stages over every image again. The by-products are bit-identical to
+    /// what that trial would compute: the same weights, images and augmentation draws.
+    /// </remarks>
+    public static Tensor Compute(PretrainedResNet model, long n, Func<long, long, Tensor> slice, int size, int level, int views, AugmentationSpec augmentation, Generator gen,
+        string? folder, Func<int, string> keyOf, Action<string> log, int batchSize = 32)
     {
         var parts = new List<Tensor>();
         var clock = Stopwatch.StartNew();
         int computed = 0;
+        string? FileOf(int l, int v) => folder is null ? null : Path.Combine(folder, $"frozen-{keyOf(l)}-v{v}.f32");
+        var byproducts = folder is null ? [] : Enumerable.Range(1, level - 1)
+            .Where(l => FloatsPerImage(l, size) * n * sizeof(float) <= MaxByproductBytes).ToList();
         for (int v = 0; v < views; v++)
         {
-            var file = folder is null ? null : Path.Combine(folder, $"frozen-{key}-v{v}.f32");
+            var file = FileOf(level, v);
             if (file is not null && TryRead(file, out var cached)) { parts.Add(cached); continue; }
-            var part = Run(model, n, slice, level, v == 0 ? null : augmentation, gen, batchSize);
+            var wanted = byproducts.Where(l => !File.Exists(FileOf(l, v))).Append(level).ToList();
+            var outputs = Run(model, n, slice, wanted, v == 0 ? null : augmentation, gen, batchSize);
             computed++;
-            if (file is not null) Write(file, part);
-            parts.Add(part);
+            foreach (var (l, t) in outputs)
+            {
+                if (FileOf(l, v) is { } f) Write(f, t);
+                if (l != level) t.Dispose();
+            }
+            if (outputs.Count > 1)
+                log($"frozen stages: view {v} also cached the stage {string.Join(", ", outputs.Keys.Where(l => l != level).Order())} output(s) its pass went through, for later fine-tuning trials");
+            parts.Add(outputs[level]);
         }
         var all = cat(parts, 0);
         foreach (var p in parts) p.Dispose();
@@ -63,21 +84,25 @@ public static class FrozenCache
         return Convert.ToHexStringLower(hash)[..24];
     }
 
-    private static Tensor Run(PretrainedResNet model, long n, Func<long, long, Tensor> slice, int level, AugmentationSpec? augmentation, Generator gen, int batchSize)
+    private static Dictionary<int, Tensor> Run(PretrainedResNet model, long n, Func<long, long, Tensor> slice, IReadOnlyList<int> levels, AugmentationSpec? augmentation, Generator gen, int batchSize)
     {
         model.eval();
         using var noGrad = no_grad();
         var device = NativeRuntime.PreferredDevice();
-        var outputs = new List<Tensor>();
+        var outputs = levels.ToDictionary(l => l, _ => new List<Tensor>());
         for (long start = 0; start < n; start += batchSize)
         {
             using var scope = NewDisposeScope();
             var xb = slice(start, Math.Min(batchSize, n - start));
             if (augmentation is not null) xb = Augmenter.Apply(xb, augmentation, gen);
-            outputs.Add(model.CacheInput(xb.to(device), level).cpu().MoveToOuterDisposeScope());
+            foreach (var (l, t) in model.CacheInputs(xb.to(device), levels)) outputs[l].Add(t.cpu().MoveToOuterDisposeScope());
         }
-        var result = cat(outputs, 0);
-        foreach (var o in outputs) o.Dispose();
+        var result = new Dictionary<int, Tensor>();
+        foreach (var (l, list) in outputs)
+        {
+            result[l] = cat(list, 0);
+            foreach (var o in list) o.Dispose();
+        }
         return result;
     }
 

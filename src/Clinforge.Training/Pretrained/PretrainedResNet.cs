@@ -84,11 +84,25 @@ public sealed class PretrainedResNet : Module<Tensor, Tensor>, IConvClassifier, 
     }
 
     /// <summary>The cached input for level <paramref name="level"/> computed from images (1–3: stage outputs; 4: pooled features).</summary>
-    public Tensor CacheInput(Tensor images, int level)
+    public Tensor CacheInput(Tensor images, int level) => CacheInputs(images, [level])[level];
+
+    /// <summary>
+    /// The cached inputs for several <paramref name="levels"/> from one pass through the stages: the
+    /// deepest level's pass goes through every shallower stage output on its way.
+    /// </summary>
+    public IReadOnlyDictionary<int, Tensor> CacheInputs(Tensor images, IReadOnlyCollection<int> levels)
     {
         using var scope = NewDisposeScope();
-        var y = level == 4 ? Pooled(images) : _backbone.Through(images, level);
-        return y.MoveToOuterDisposeScope();
+        var result = new Dictionary<int, Tensor>();
+        int deepest = levels.Max();
+        var y = images;
+        for (int stage = 1; stage <= Math.Min(deepest, 4); stage++)
+        {
+            y = stage == 1 ? _backbone.Stage(0, _backbone.Stem(y)) : _backbone.Stage(stage - 1, y);
+            if (stage < 4 && levels.Contains(stage)) result[stage] = y.MoveToOuterDisposeScope();
+        }
+        if (levels.Contains(4)) result[4] = functional.adaptive_avg_pool2d(y, 1).flatten(1).MoveToOuterDisposeScope();
+        return result;
     }
 
     /// <inheritdoc />

@@ -89,17 +89,17 @@ public static class Pretraining
             log($"frozen stages not cached: {bytes >> 20} MB would exceed {FrozenCache.MaxBytes >> 20} MB; they run every batch without gradients");
             return null;
         }
-        var common = new[] { init.OnnxSha256 ?? "", $"level {level}", $"size {size}", $"channels {recipe.Input.Channels}" };
-        var trainKey = FrozenCache.Key([.. common, Json.Serialize(recipe.Augmentation), $"seed {recipe.Seed}", .. trainIds]);
-        var valKey = FrozenCache.Key([.. common, "validation", .. valIds]);
+        string[] Common(int l) => [init.OnnxSha256 ?? "", $"level {l}", $"size {size}", $"channels {recipe.Input.Channels}"];
+        string TrainKey(int l) => FrozenCache.Key([.. Common(l), Json.Serialize(recipe.Augmentation), $"seed {recipe.Seed}", .. trainIds]);
+        string ValKey(int l) => FrozenCache.Key([.. Common(l), "validation", .. valIds]);
         // Augmented views are drawn from their own generator so a cached file means the same views in every trial.
         var gen = new Generator((ulong)recipe.Seed + 7919);
-        var train = FrozenCache.Compute(net, xTrain.Count, xTrain.Take, level, views, recipe.Augmentation, gen, cacheFolder, trainKey, log);
-        var val = FrozenCache.Compute(net, xVal.Count, xVal.Take, level, 1, recipe.Augmentation, gen, cacheFolder, valKey, log);
+        var train = FrozenCache.Compute(net, xTrain.Count, xTrain.Take, size, level, views, recipe.Augmentation, gen, cacheFolder, TrainKey, log);
+        var val = FrozenCache.Compute(net, xVal.Count, xVal.Take, size, level, 1, recipe.Augmentation, gen, cacheFolder, ValKey, log);
         Tensor? flipped = null;
         if (recipe.TestTimeAugmentation)
-            flipped = FrozenCache.Compute(net, xVal.Count, (start, length) => xVal.Take(start, length).flip(3), level, 1, recipe.Augmentation, gen,
-                cacheFolder, FrozenCache.Key(valKey, "flipped"), log);
+            flipped = FrozenCache.Compute(net, xVal.Count, (start, length) => xVal.Take(start, length).flip(3), size, level, 1, recipe.Augmentation, gen,
+                cacheFolder, l => FrozenCache.Key(ValKey(l), "flipped"), log);
         net.InputLevel = level;
         return new FrozenInputs(train, xTrain.Count, views, val, flipped);
     }
