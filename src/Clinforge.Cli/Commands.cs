@@ -26,6 +26,7 @@ internal static class Commands
                             [--budget-minutes B] [--patience P] [--parallel K] [--proposer playbook|random]
                             [--answers FILE | --non-interactive] [--run DIR] [--seed S] [--threads T]
                             [--trade-off later|sensitivity_first|specificity_first|balanced] [--start auto|pretrained|scratch]
+                            [--protocol auto|holdout|folds]
                             [--executor local|slurm] [--slurm-partition P] [--slurm-account A] [--slurm-cpus C]
                             [--slurm-mem 8G] [--slurm-gres gpu:1] [--slurm-grace-minutes G] [--slurm-config FILE]
               Parses the request, inspects and splits the data (test split sealed), trains and
@@ -37,6 +38,8 @@ internal static class Commands
               On a terminal it asks the open questions; --answers FILE (JSON field -> value) or
               --non-interactive answer them for scripts. Running it again with --run continues a run.
               --executor slurm submits each trial as a Slurm job (settings also from WORKSPACE/clinforge.slurm.json).
+              --protocol: how changes are judged; auto picks k-fold cross-validation when the validation
+              split would hold too few images of the class that matters (the data card says why).
           clinforge resume RUN [--rounds N] [--executor local|slurm] [--slurm-* ...]
               Continues a run after an interruption (even kill -9): no finished trial is lost and
               the interrupted one runs again.
@@ -98,6 +101,8 @@ internal static class Commands
         string proposer = a.Get("proposer") ?? "playbook";
         string start = a.Get("start") ?? "auto";
         if (!Initializer.Starts.Contains(start)) throw new ClinforgeException($"--start must be {string.Join(", ", Initializer.Starts)} (got '{start}').");
+        string protocol = a.Get("protocol") ?? "auto";
+        if (protocol is not ("auto" or "holdout" or "folds")) throw new ClinforgeException($"--protocol must be auto, holdout or folds (got '{protocol}').");
         string? tradeOff = TradeOffOption(a);
         if (proposer is not ("playbook" or "random")) throw new ClinforgeException($"--proposer must be 'playbook' or 'random' (got '{proposer}').");
         string run = a.Get("run") ?? Path.Combine("runs", Stamp() + "-" + Slug(request));
@@ -111,7 +116,7 @@ internal static class Commands
         data ??= File.Exists(new RunPaths(Path.GetFullPath(run)).Settings)
             ? Json.Read<RunSettings>(new RunPaths(Path.GetFullPath(run)).Settings).Data
             : DataCommand.Choose(request, workspace, canAsk: answers is null && !nonInteractive && !Console.IsInputRedirected && AnsiConsole.Profile.Capabilities.Interactive);
-        return RunWorkflow(request, Path.GetFullPath(run), new RunSettings(Path.GetFullPath(data), rounds, minutes * 60, seed, threads, total, patience, parallel, proposer, tradeOff, Executor: executor, Slurm: slurm, Start: start),
+        return RunWorkflow(request, Path.GetFullPath(run), new RunSettings(Path.GetFullPath(data), rounds, minutes * 60, seed, threads, total, patience, parallel, proposer, tradeOff, Executor: executor, Slurm: slurm, Start: start, Protocol: protocol),
             spec => IntentCommands.Review(spec, answers, nonInteractive), IntentCommands.TradeOffAsker(answers, nonInteractive));
     }
 
@@ -163,7 +168,9 @@ internal static class Commands
                 else if (spec.Classes.Order(StringComparer.Ordinal).SequenceEqual(dataset.Classes.Order(StringComparer.Ordinal)))
                     spec = spec with { Classes = dataset.Classes.ToList() }; // the data's label order, also after an ungrouping answer
                 newSplits = Splitter.Split(dataset, seed);
-                card = Inspector.Inspect(dataset, newSplits, seed);
+                // Hold-out or folds, chosen from the data before any training (the card says why).
+                (newSplits, var protocol) = ProtocolRule.Choose(newSplits, dataset.Classes, spec, settings.Protocol, settings.TrialSeconds);
+                card = Inspector.Inspect(dataset, newSplits, seed) with { Protocol = protocol };
                 confounderValues = ShortcutSetup.ReadColumn(spec, dataset, dataPath);
             }
         }
@@ -210,6 +217,11 @@ internal static class Commands
         {
             // Detection objectives on a few hundred validation images are noisy: a change is kept only when it beats the best beyond validation resampling noise.
             acceptance = new DetectionAcceptance(Objective.From(spec), run, boxes.LabelsFor(initial.Detection?.Classes ?? []), seed);
+        }
+        else if (spec.Task == TaskKind.Classification)
+        {
+            // A change is kept only when it beats the best on the same images beyond resampling noise (and, on folds, the out-of-fold predictions of the whole pool).
+            acceptance = new PairedAcceptance(Objective.From(spec), run, spec.ReportedClassIndex(card.Classes), seed);
         }
         var loop = new DeveloperLoop(run, journal, proposer, runner, new ConsoleMonitor(Objective.From(spec)), parallel, acceptance);
         AnsiConsole.MarkupLine($"[bold]Developing[/]: 1 initial trial + up to {rounds} refinement rounds, {budget.TotalSeconds:F0}s each; objective on validation: [green]{Markup.Escape(Objective.From(spec).Describe())}[/]");
@@ -401,7 +413,7 @@ internal static class Commands
         var deadline = started.AddSeconds(seconds * recipe.TrainBudgetFraction);
         var metrics = TrialWorker.Run(run, number, dev.Train, dev.Val,
             (labels, probs) => ObjectiveEvaluator.Evaluate(objective, labels, probs, positive),
-            deadline, threads, line => Console.WriteLine(line));
+            deadline, threads, line => Console.WriteLine(line), card.Protocol is { UsesFolds: true } ? dev.Folds : null);
         // The trial's reliance on the named confounder, kept in its metrics for the acceptance rule.
         if (metrics.Status == TrialStatus.Succeeded && ShortcutDependence.Measure(run, number, spec, card) is { } dependence)
         {
@@ -473,7 +485,15 @@ internal static class Commands
 
     /// <summary>Writes report.md, report.html and model_card.md from the run folder and journal; returns the HTML path.</summary>
     private static string WriteReport(RunPaths run, Journal journal) => RunReport.WriteAll(RunReport.Load(
-        run, journal.Trials(), journal.Events("test_look").Select(e => (e.Time, e.Kind, e.Message)).ToList()));
+        run, journal.Trials(), journal.Events("test_look").Select(e => (e.Time, e.Kind, e.Message)).ToList(), Decisions(journal)));
+
+    /// <summary>The acceptance rule's journaled reason for each trial it decided (the last one, when a trial was decided again on resume).</summary>
+    internal static IReadOnlyDictionary<int, string> Decisions(Journal journal)
+    {
+        var map = new Dictionary<int, string>();
+        foreach (var e in journal.Events("acceptance")) if (e.Trial is { } t) map[t] = e.Message;
+        return map;
+    }
 
     private static void ShowData(DataCard card)
     {
@@ -482,6 +502,7 @@ internal static class Commands
             t.AddRow(split, counts.Values.Sum().ToString(CultureInfo.InvariantCulture),
                 Markup.Escape(string.Join(", ", counts.Select(kv => $"{kv.Key} {kv.Value}"))));
         AnsiConsole.Write(t);
+        if (card.Protocol is { } protocol) AnsiConsole.MarkupLine($"[bold]Protocol[/]: {Markup.Escape(protocol.Reason)}");
         foreach (var note in card.Notes) AnsiConsole.MarkupLine($"[yellow]note:[/] {Markup.Escape(note)}");
     }
 

@@ -48,6 +48,8 @@ public sealed record DataCard
     public DetectionSummary? Detection { get; init; }
     /// <summary>For DICOM and NIfTI input: formats, windowing, slicing, header columns, identifying fields dropped; else null.</summary>
     public ImagingSummary? Imaging { get; init; }
+    /// <summary>How development judges trials (hold-out or k folds) and why; null in cards written before protocols were chosen (hold-out).</summary>
+    public DevelopmentProtocol? Protocol { get; init; }
 }
 
 /// <summary>One labelled image; <see cref="Id"/> is stable (relative path, or "split/index" for arrays).</summary>
@@ -55,11 +57,18 @@ public sealed record DataItem(string Id, int Label, string? Group = null);
 
 /// <summary>
 /// splits.json: item ids per split. The training process only ever receives train and val; the test
-/// ids are read by the final evaluation alone.
+/// ids are read by the final evaluation alone. Under cross-validation <see cref="Folds"/> partitions the
+/// development pool (train and val together) into k folds of item ids; val is then fold 0 and train the
+/// other folds, so a reader that knows nothing of folds still sees a valid hold-out split.
 /// </summary>
 public sealed record Splits(
     IReadOnlyList<DataItem> Train,
     IReadOnlyList<DataItem> Val,
     IReadOnlyList<DataItem> Test,
     string Method,
-    int Seed);
+    int Seed,
+    IReadOnlyList<IReadOnlyList<string>>? Folds = null)
+{
+    /// <summary>The development pool (train then val), the items folds are drawn from.</summary>
+    public IReadOnlyList<DataItem> Pool() => [.. Train, .. Val];
+}

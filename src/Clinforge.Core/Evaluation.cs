@@ -10,13 +10,18 @@ public interface IModelScorer
 /// <summary>A point estimate with its 95% bootstrap interval.</summary>
 public sealed record Estimate(double Value, double Lower, double Upper);
 
-/// <summary>Test metrics of one model at the operating point chosen on validation.</summary>
+/// <summary>
+/// Test metrics of one model at the operating point chosen on validation, and what that validation
+/// (out-of-fold under cross-validation) led one to expect on new patients at the same threshold:
+/// sensitivity and specificity with 95% Wilson intervals (binary tasks; else null).
+/// </summary>
 public sealed record ModelTestResult(
     int Trial,
     string Label,
     double Threshold,
     string ThresholdRule,
-    IReadOnlyDictionary<string, Estimate> Metrics);
+    IReadOnlyDictionary<string, Estimate> Metrics,
+    IReadOnlyDictionary<string, Estimate>? Expected = null);
 
 /// <summary>A paired comparison of final versus initial on the same test cases.</summary>
 public sealed record PairedComparison(string Metric, double Difference, double Lower, double Upper, double PValue, string Method);

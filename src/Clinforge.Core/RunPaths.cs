@@ -56,4 +56,6 @@ public sealed record RunSettings(string Data, int Rounds, double TrialSeconds, i
     // Where trials run: "local" (child processes on this machine) or "slurm" (one batch job per trial, settings in Slurm).
     string Executor = "local", SlurmSettings? Slurm = null,
     // The starting point (--start): "auto" (the initializer's rule), "pretrained" or "scratch", so a clinician or a benchmark can compare the two.
-    string Start = "auto");
+    string Start = "auto",
+    // The development protocol (--protocol): "auto" (chosen from the data), "holdout" or "folds".
+    string Protocol = "auto");

@@ -84,6 +84,8 @@ public sealed record TrialMetrics
     public string? Initialization { get; init; }
     // Named confounder: how far the validation predictions depend on it.
     public ConfounderDependence? Confounder { get; init; }
+    // Cross-validation: each fold model's objective on its own held-out fold, in fold order (Best is the pooled out-of-fold one).
+    public IReadOnlyList<double>? FoldObjectives { get; init; }
 }
 
 /// <summary>
@@ -125,6 +127,7 @@ public sealed record TrialRecord(
         bool tradedObjective = accepted.Any(t => t.BestBefore is { } before && t.Objective is { } o && o < before);
         return tradedObjective
             ? accepted.OrderByDescending(t => t.Finished).ThenByDescending(t => t.Number).FirstOrDefault()
-            : accepted.OrderByDescending(t => t.Objective ?? double.NegativeInfinity).ThenBy(t => t.Number).FirstOrDefault();
+            // Equal objectives: the later accepted trial, which an acceptance rule kept on a finer criterion (a saturated objective).
+            : accepted.OrderByDescending(t => t.Objective ?? double.NegativeInfinity).ThenByDescending(t => t.Number).FirstOrDefault();
     }
 }

@@ -75,6 +75,26 @@ public static class Splitter
         return new Splits(result[0], result[1], result[2], "stratified_grouped", seed);
     }
 
+    /// <summary>
+    /// The same development pool (train and val together) cut into <paramref name="k"/> folds for
+    /// cross-validation, stratified by label and grouped exactly as the splits are (a patient's images
+    /// share a fold), seeded from the split seed. The test split is untouched. Val becomes fold 0 and
+    /// train the other folds, so code that knows nothing of folds sees a valid hold-out split.
+    /// </summary>
+    public static Splits WithFolds(Splits splits, int classCount, int k)
+    {
+        ArgumentNullException.ThrowIfNull(splits);
+        if (k < 2) throw new ArgumentOutOfRangeException(nameof(k), k, "cross-validation needs at least 2 folds");
+        var pool = splits.Pool();
+        // A different stream from the split's own draw, so the folds do not echo the train/val cut.
+        var rng = new SeededRandom(unchecked((ulong)splits.Seed * 0x9E3779B97F4A7C15UL + 0xF01D5UL));
+        var fold = Assign(pool, classCount, Enumerable.Repeat(1.0 / k, k).ToArray(), rng);
+        var folds = Enumerable.Range(0, k).Select(f => (IReadOnlyList<string>)Enumerable.Range(0, pool.Count).Where(i => fold[i] == f).Select(i => pool[i].Id).ToList()).ToList();
+        var train = Enumerable.Range(0, pool.Count).Where(i => fold[i] != 0).Select(i => pool[i]).ToList();
+        var val = Enumerable.Range(0, pool.Count).Where(i => fold[i] == 0).Select(i => pool[i]).ToList();
+        return splits with { Train = train, Val = val, Folds = folds };
+    }
+
     private sealed class Group
     {
         public List<int> Members { get; } = [];

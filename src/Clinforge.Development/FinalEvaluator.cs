@@ -101,17 +101,37 @@ public static class FinalEvaluator
     private static ModelTestResult Score(RunPaths run, int trial, string label, Objective objective, int[] labels, double[][] probs, int positive, DataCard card, int seed)
     {
         double threshold = double.NaN; string rule = "argmax";
+        Dictionary<string, Estimate>? expected = null;
         if (card.Classes.Count == 2)
         {
-            // The operating threshold is chosen on this trial's validation predictions (Youden or the
-            // clinician's operating point) and applied unchanged to test.
+            // The operating threshold is chosen on this trial's validation predictions (out-of-fold ones
+            // under cross-validation): Youden, or the clinician's operating point, a stated sensitivity
+            // floor with a margin for new patients; it is applied unchanged to test.
             var val = PredictionTable.Read(run.Trial(trial).ValPredictions);
             var valScores = val.Probabilities.Select(p => p[positive]).ToArray();
             var valBinary = val.Labels.Select(l => l == positive ? 1 : 0).ToArray();
-            var chosen = ObjectiveEvaluator.ChooseThreshold(objective, valBinary, valScores);
+            var chosen = ObjectiveEvaluator.ChooseThresholdForNewPatients(objective, valBinary, valScores);
             threshold = chosen.Threshold; rule = chosen.Rule;
+            expected = Expected(valBinary, valScores, threshold);
         }
-        return new ModelTestResult(trial, label, threshold, rule, MetricsWithIntervals(labels, probs, positive, card.Classes.Count, threshold, seed));
+        return new ModelTestResult(trial, label, threshold, rule, MetricsWithIntervals(labels, probs, positive, card.Classes.Count, threshold, seed), expected);
+    }
+
+    /// <summary>Sensitivity and specificity at <paramref name="threshold"/> on the predictions it was chosen on, with 95% Wilson intervals.</summary>
+    public static Dictionary<string, Estimate>? Expected(int[] binaryLabels, double[] scores, double threshold)
+    {
+        if (double.IsNaN(threshold) || binaryLabels.Distinct().Count() < 2) return null;
+        var c = BinaryMetrics.ConfusionAt(binaryLabels, scores, threshold);
+        Estimate Rate(int k, int n)
+        {
+            var (lo, hi) = Wilson.Interval(k, n);
+            return new Estimate((double)k / n, lo, hi);
+        }
+        return new Dictionary<string, Estimate>(StringComparer.Ordinal)
+        {
+            ["sensitivity"] = Rate(c.Tp, c.Tp + c.Fn),
+            ["specificity"] = Rate(c.Tn, c.Tn + c.Fp),
+        };
     }
 
     /// <summary>

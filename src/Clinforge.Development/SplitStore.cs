@@ -2,8 +2,8 @@ using Clinforge.Core;
 
 namespace Clinforge.Development;
 
-/// <summary>Train and validation items: everything a trial may see.</summary>
-public sealed record DevelopmentSplits(IReadOnlyList<DataItem> Train, IReadOnlyList<DataItem> Val);
+/// <summary>Train and validation items: everything a trial may see; under cross-validation also the folds of the pool they make up.</summary>
+public sealed record DevelopmentSplits(IReadOnlyList<DataItem> Train, IReadOnlyList<DataItem> Val, IReadOnlyList<IReadOnlyList<string>>? Folds = null);
 
 /// <summary>
 /// Access to splits.json that keeps the test split sealed: trials and the loop get
@@ -16,7 +16,7 @@ public static class SplitStore
     public static DevelopmentSplits LoadDevelopment(RunPaths run)
     {
         var s = Json.Read<Splits>(run.Splits);
-        return new DevelopmentSplits(s.Train, s.Val);
+        return new DevelopmentSplits(s.Train, s.Val, s.Folds);
     }
 
     /// <summary>

@@ -71,6 +71,62 @@ public static class ObjectiveEvaluator
         return new(BinaryMetrics.YoudenThreshold(binaryLabels, scores), YoudenRule);
     }
 
+    /// <summary>One-sided confidence of the margin a sensitivity floor is met with (the lower bound of a two-sided 90% Wilson interval).</summary>
+    public const double FloorConfidence = 0.95;
+
+    /// <summary>
+    /// The threshold for new patients. When the clinician states a sensitivity floor ("at least 90%
+    /// sensitivity"), a threshold that meets it only at the point estimate misses it about half the time
+    /// on new patients; so the threshold is the highest one whose sensitivity on these data meets the
+    /// floor at its one-sided 95% lower confidence bound (Wilson). When even catching every positive here
+    /// cannot give that bound (too few positives), the threshold catches all of them and the rule says
+    /// how far the evidence reaches. Other objectives: <see cref="ChooseThreshold"/>.
+    /// </summary>
+    public static OperatingThreshold ChooseThresholdForNewPatients(Objective objective, IReadOnlyList<int> binaryLabels, IReadOnlyList<double> scores)
+    {
+        ArgumentNullException.ThrowIfNull(objective);
+        ArgumentNullException.ThrowIfNull(binaryLabels);
+        ArgumentNullException.ThrowIfNull(scores);
+        if (ParseOperatingPoint(objective) is not { MaximizeSensitivity: false } point) return ChooseThreshold(objective, binaryLabels, scores);
+        var positives = Enumerable.Range(0, scores.Count).Where(i => binaryLabels[i] == 1).Select(i => scores[i]).OrderDescending().ToArray();
+        if (positives.Length == 0 || positives.Any(double.IsNaN) || binaryLabels.All(l => l == 1)) return ChooseThreshold(objective, binaryLabels, scores);
+        var inv = CultureInfo.InvariantCulture;
+        double level = 2 * FloorConfidence - 1;
+        for (int k = 1; k <= positives.Length; k++)
+        {
+            double t = positives[k - 1];
+            int caught = positives.Count(s => s >= t);
+            var (lower, _) = Wilson.Interval(caught, positives.Length, level);
+            if (lower >= point.Value)
+                return new(t, string.Create(inv, $"highest specificity whose sensitivity meets {point.Value:0.00##} at its one-sided {FloorConfidence:0%} lower confidence bound (Wilson): {caught} of {positives.Length} positives caught, lower bound {lower:0.000}"));
+        }
+        var (allLower, _) = Wilson.Interval(positives.Length, positives.Length, level);
+        return new(positives[^1], string.Create(inv,
+            $"catches all {positives.Length} positives; with so few, sensitivity on new patients is only known to be ≥ {allLower:0.000} (one-sided {FloorConfidence:0%}, Wilson), short of the floor {point.Value:0.00##}: more positives are needed to promise it"));
+    }
+
+    /// <summary>
+    /// The finer, still clinically aligned objective used when <paramref name="objective"/> sits at its
+    /// ceiling (1.0) on the images at hand: the standardised partial AUC in the clinician's region for an
+    /// operating-point objective (McClish 1989), else the AUC; its name and value. NaN when it cannot be measured.
+    /// </summary>
+    public static (string Name, double Value) FinerObjective(Objective objective, IReadOnlyList<int> labels, IReadOnlyList<double[]> probs, int positiveIndex)
+    {
+        ArgumentNullException.ThrowIfNull(objective);
+        var width = Check.Multiclass(labels, probs);
+        if (width != 2 || Check.AnyNaN(probs)) return ("auc", Compute(objective, labels, probs, positiveIndex, null).Auc);
+        int pos = positiveIndex < 0 ? 1 : positiveIndex;
+        var y = labels.Select(l => l == pos ? 1 : 0).ToArray();
+        var s = probs.Select(p => p[pos]).ToArray();
+        var inv = CultureInfo.InvariantCulture;
+        return ParseOperatingPoint(objective) switch
+        {
+            { MaximizeSensitivity: true } p => (string.Create(inv, $"partial AUC at specificity ≥ {p.Value:0.00}"), PartialAuc.AtHighSpecificity(y, s, p.Value)),
+            { MaximizeSensitivity: false } p => (string.Create(inv, $"partial AUC at sensitivity ≥ {p.Value:0.00}"), PartialAuc.AtHighSensitivity(y, s, p.Value)),
+            _ => ("auc", BinaryMetrics.Auc(y, s)),
+        };
+    }
+
     private static ValidationMetrics Compute(Objective objective, IReadOnlyList<int> labels, IReadOnlyList<double[]> probs, int positiveIndex, double? fixedThreshold)
     {
         ArgumentNullException.ThrowIfNull(objective);

@@ -64,7 +64,9 @@ public static class HtmlReport
         if (card.Notes.Count > 0) L("<ul>" + string.Concat(card.Notes.Select(n => $"<li>{H(n)}</li>")) + "</ul>");
 
         L("<h2 id=\"rounds\">Development rounds (validation split only)</h2>");
-        L($"<p>Objective on validation: <b>{H(Objective.From(spec).Describe())}</b>. A change is kept only if it improves the objective of the best trial so far.</p>");
+        if (EvidenceText.Protocol(card) is { } protocol) L($"<p>{H(protocol)}</p>");
+        L($"<p>Objective on validation: <b>{H(Objective.From(spec).Describe())}</b>. {H(EvidenceText.KeepRule(r))}</p>");
+        if (EvidenceText.Saturation(r) is { } saturated) L($"<p class=\"warn\"><b>{H(saturated)}</b></p>");
         var trajectory = Trajectory(r.Trials);
         if (trajectory is not null) L($"<figure id=\"fig-trajectory\" class=\"keep\" style=\"max-width:420px\">{trajectory}</figure>");
         L("<table><tr><th>#</th><th>change</th><th>why</th><th>source</th><th>validation objective</th><th>decision</th></tr>");
@@ -75,6 +77,8 @@ public static class HtmlReport
             L($"<tr><td class=\"n\">{t.Number}</td><td>{H(t.Change)}</td><td>{H(t.Reason)}</td><td>{H(t.Source ?? "—")}</td><td class=\"n\">{H(result)}</td><td>{decision}</td></tr>");
         }
         L("</table>");
+        if (EvidenceText.Decisions(r) is { Count: > 0 } decisions)
+            L("<ul class=\"decisions\">" + string.Concat(decisions.Select(d => $"<li>{H(d)}</li>")) + "</ul>");
 
         if (r.TradeOff is { } to)
         {
@@ -109,6 +113,8 @@ public static class HtmlReport
             }
             L("</table>");
             if (e.Initial.Trial == e.Final.Trial) L("<p>No refinement improved the validation objective, so the final model is the initial one.</p>");
+            if (EvidenceText.Expected(e, card) is { } expected) L($"<p>{H(expected)}</p>");
+            if (EvidenceText.ThinTest(e) is { } thin) L($"<p class=\"warn\"><b>{H(thin)}</b></p>");
             TestFigures(sb, r, e);
         }
 

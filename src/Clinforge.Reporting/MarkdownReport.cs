@@ -19,7 +19,8 @@ public sealed record ReportInput(
     TradeOffDecision? TradeOff = null,
     IReadOnlyList<SubgroupTable>? Subgroups = null,
     Clinforge.Evaluation.ConfoundReport? Confound = null,
-    IReadOnlyList<string>? Convolutions = null);
+    IReadOnlyList<string>? Convolutions = null,
+    IReadOnlyDictionary<int, string>? Decisions = null);
 
 /// <summary>
 /// report/report.md: the request, the spec as understood (with provenance), the data card, every
@@ -73,6 +74,11 @@ public static class MarkdownReport
         L();
         L($"Source: `{card.Source}` ({card.Format}), {card.TotalItems} images, {card.Channels} channel(s), sizes {card.ImageSizes.MinWidth}–{card.ImageSizes.MaxWidth} × {card.ImageSizes.MinHeight}–{card.ImageSizes.MaxHeight} px (most often {card.ImageSizes.CommonWidth} × {card.ImageSizes.CommonHeight}).");
         L($"Splits: {card.SplitMethod.Replace('_', ' ')} (seed {card.SplitSeed}){(card.GroupColumn is null ? "" : $", grouped by `{card.GroupColumn}`")}.");
+        if (EvidenceText.Protocol(card) is { } protocol)
+        {
+            L();
+            L(protocol);
+        }
         L();
         L("| split | " + string.Join(" | ", card.Classes) + " | total |");
         L("|---|" + string.Concat(card.Classes.Select(_ => "---|")) + "---|");
@@ -84,8 +90,13 @@ public static class MarkdownReport
         L();
         L("## Development rounds (validation split only)");
         L();
-        L($"Objective on validation: **{Objective.From(spec).Describe()}**. A change is kept only if it improves the objective of the best trial so far.");
+        L($"Objective on validation: **{Objective.From(spec).Describe()}**. {EvidenceText.KeepRule(r)}");
         L();
+        if (EvidenceText.Saturation(r) is { } saturated)
+        {
+            L($"**{saturated}**");
+            L();
+        }
         L("| # | change | why | source | validation objective | decision |");
         L("|---|---|---|---|---|---|");
         foreach (var t in r.Trials)
@@ -95,6 +106,13 @@ public static class MarkdownReport
             L($"| {t.Number} | {Esc(t.Change)} | {Esc(t.Reason)} | {Esc(t.Source ?? "—")} | {result} | {decision} |");
         }
         L();
+        if (EvidenceText.Decisions(r) is { Count: > 0 } decisions)
+        {
+            L("Decisions:");
+            L();
+            foreach (var d in decisions) L($"- {d}");
+            L();
+        }
         if (r.TradeOff is { } to)
         {
             L("## Trade-off: the stated floors could not all be met");
@@ -121,6 +139,16 @@ public static class MarkdownReport
             if (!double.IsNaN(e.Final.Threshold))
                 L($"Decisions use thresholds chosen on validation ({e.Final.ThresholdRule}): initial {e.Initial.Threshold.ToString("0.000", inv)}, final {e.Final.Threshold.ToString("0.000", inv)}; positive class: {e.PositiveClass}. `accuracy_at_0.5` uses the fixed 0.5 threshold, as the MedMNIST benchmarks do.");
             L($"Intervals are 95% stratified percentile bootstrap CIs ({e.BootstrapResamples} resamples, seed {e.BootstrapSeed}); differences are final − initial with a paired bootstrap test on the same resamples.");
+            if (EvidenceText.Expected(e, card) is { } expected)
+            {
+                L();
+                L(expected);
+            }
+            if (EvidenceText.ThinTest(e) is { } thin)
+            {
+                L();
+                L($"**{thin}**");
+            }
             L();
             L("| metric | initial | final | difference [95% CI] | p |");
             L("|---|---|---|---|---|");

@@ -13,7 +13,8 @@ public static class RunReport
     /// trials and test looks come from the journal, which the caller reads (Reporting does not see
     /// Development).
     /// </summary>
-    public static ReportInput Load(RunPaths run, IReadOnlyList<TrialRecord> trials, IReadOnlyList<(DateTimeOffset Time, string Kind, string Message)> testLooks)
+    public static ReportInput Load(RunPaths run, IReadOnlyList<TrialRecord> trials, IReadOnlyList<(DateTimeOffset Time, string Kind, string Message)> testLooks,
+        IReadOnlyDictionary<int, string>? decisions = null)
     {
         if (!File.Exists(run.TaskSpec)) throw new ClinforgeException($"{run.Root}: not a run folder (no task_spec.json).");
         if (!File.Exists(run.DataCard)) throw new ClinforgeException($"{run.DataCard}: missing; run 'clinforge develop' first.");
@@ -32,7 +33,8 @@ public static class RunReport
             File.Exists(run.TradeOff) ? Json.Read<TradeOffDecision>(run.TradeOff) : null,
             File.Exists(run.Subgroups) ? Json.Read<List<SubgroupTable>>(run.Subgroups) : null,
             File.Exists(run.Confound) ? Json.Read<Clinforge.Evaluation.ConfoundReport>(run.Confound) : null,
-            ConvolutionPaths(run, trials));
+            ConvolutionPaths(run, trials),
+            decisions);
     }
 
     /// <summary>The distinct convolution paths the trials ran on (from each metrics.json), so the report says which numerics trained the model.</summary>

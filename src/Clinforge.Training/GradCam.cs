@@ -70,7 +70,7 @@ public static class GradCam
     {
         var recipe = Json.Read<Recipe>(trial.Recipe);
         var pre = Json.Read<Preprocessing>(Path.Combine(trial.Root, "preprocessing.json"));
-        using var model = TrialPlans.CreateModel(recipe, pre.Channels, pre.Classes.Count);
+        using var model = TrialPlans.CreateModel(recipe, pre);
         model.load(trial.Model);
         var set = ImageSets.Load(dataset, items, recipe.Input);
         using var x = Trainer.ToTensor(set, pre);

@@ -24,4 +24,35 @@ public sealed record ImageSet(PixelStore Pixels, int[] Labels, IReadOnlyList<str
         ArgumentNullException.ThrowIfNull(labels);
         return new ImageSet(PixelStore.FromUnitFloats(values, labels.Length, channels, size), labels, ids);
     }
+
+    /// <summary>Largest subset kept in a managed array; a larger one goes to an anonymous memory-mapped file.</summary>
+    public const long MaxInMemorySubsetBytes = 1L << 30;
+
+    /// <summary>
+    /// The images at <paramref name="indices"/>, in that order, as a set of their own (a cross-validation
+    /// fold): the bytes are copied once, so the fold's batches read contiguous memory. Dispose its pixels.
+    /// </summary>
+    public ImageSet Subset(IReadOnlyList<int> indices)
+    {
+        ArgumentNullException.ThrowIfNull(indices);
+        long per = Pixels.BytesPerImage;
+        var labels = indices.Select(i => Labels[i]).ToArray();
+        var ids = indices.Select(i => Ids[i]).ToArray();
+        if (per * indices.Count <= MaxInMemorySubsetBytes)
+        {
+            var data = new byte[per * indices.Count];
+            Pixels.Gather(indices.Select(i => (long)i).ToArray(), data);
+            return new ImageSet(PixelStore.InMemory(data, indices.Count, Channels, Size), labels, ids);
+        }
+        var store = PixelStore.Create(null, indices.Count, Channels, Size, write =>
+        {
+            var image = new byte[per];
+            for (int k = 0; k < indices.Count; k++)
+            {
+                Pixels.Read(indices[k], image);
+                write(k, image);
+            }
+        });
+        return new ImageSet(store, labels, ids);
+    }
 }

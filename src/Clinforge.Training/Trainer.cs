@@ -17,6 +17,9 @@ public sealed record Preprocessing(int Size, int Channels, float[] Mean, float[]
 {
     /// <summary>Null for statistics of the training images; otherwise the pretrained weights' input convention in words.</summary>
     public string? Scheme { get; init; }
+
+    /// <summary>How many networks the saved model file holds, averaged (a cross-validated trial keeps its fold models); 1 for one network.</summary>
+    public int FoldModels { get; init; } = 1;
 }
 
 /// <summary>Scores validation predictions with the clinician's objective (injected: Training does not reference Evaluation).</summary>
@@ -37,6 +40,17 @@ public sealed class Trainer(Action<string> log)
     /// <summary>Folder shared by a run's trials for frozen-stage outputs (null: kept in memory only).</summary>
     public string? CacheFolder { get; init; }
 
+    /// <summary>Normalisation to use instead of the training images' own statistics (null: computed from them). Fold models share one, so they can be averaged as one network.</summary>
+    public Preprocessing? Preprocessing { get; init; }
+
+    /// <summary>
+    /// Keep the last epoch instead of the best one on validation. A fold model's validation images are
+    /// the out-of-fold images it is judged on; choosing its epoch on them would make the out-of-fold
+    /// predictions optimistic. The cosine schedule on the clock anneals by the deadline, so the last
+    /// epoch is the settled one.
+    /// </summary>
+    public bool KeepLastEpoch { get; init; }
+
     /// <summary>Trains the recipe on <paramref name="train"/>, selecting the best epoch on <paramref name="val"/>.</summary>
     public TrainingOutcome Train(Recipe recipe, ImageSet train, ImageSet val, IReadOnlyList<string> classes,
         ValidationScorer scorer, DateTime deadlineUtc, TrialPaths paths, Action<TrainProgress>? progress = null)
@@ -44,7 +58,7 @@ public sealed class Trainer(Action<string> log)
         var device = NativeRuntime.PreferredDevice();
         var gen = new Generator((ulong)recipe.Seed);
         random.manual_seed(recipe.Seed);
-        var pre = ComputePreprocessing(train, classes, recipe.Model);
+        var pre = Preprocessing ?? ComputePreprocessing(train, classes, recipe.Model);
         Json.Write(Path.Combine(paths.Root, "preprocessing.json"), pre);
 
         using var model = ModelRegistry.Create(recipe.Model, train.Channels, classes.Count);
@@ -107,7 +121,7 @@ public sealed class Trainer(Action<string> log)
             int planned = Math.Min(recipe.MaxEpochs, epoch + (int)Math.Floor(Math.Max(remaining, 0) / typical));
             log(string.Create(CultureInfo.InvariantCulture,
                 $"epoch {epoch}/{planned} train_loss {trainLoss:F4} val_loss {valLoss:F4} val_{metrics.ObjectiveName.Replace(' ', '_')} {metrics.Objective:F4}{(metrics.ObjectiveName == "auc" ? "" : $" val_auc {metrics.Auc:F4}")} lr {CurrentLr(optimizer):G3} {epochSeconds:F1}s"));
-            if (best is null || metrics.Objective > best.Objective)
+            if (best is null || metrics.Objective > best.Objective || KeepLastEpoch)
             {
                 best = metrics; bestEpoch = epoch; bestProbs = probs;
                 SaveAtomically(evaluated, paths.Model);

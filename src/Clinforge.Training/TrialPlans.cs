@@ -9,8 +9,8 @@ using static TorchSharp.torch.nn;
 namespace Clinforge.Training;
 
 /// <summary>
-/// Several networks of one recipe, trained with different seeds, whose class probabilities are
-/// averaged (Dietterich 2000; Lakshminarayanan et al. 2017, "deep ensembles"). The forward pass
+/// Several networks of one recipe, trained with different seeds (or on different cross-validation
+/// folds), whose class probabilities are averaged (Dietterich 2000; Lakshminarayanan et al. 2017, "deep ensembles"). The forward pass
 /// returns the log of the mean probability, so the usual softmax downstream gives the averaged
 /// probabilities exactly, and the ensemble saves and loads as one model file.
 /// </summary>
@@ -62,6 +62,18 @@ public static class TrialPlans
         : recipe.EnsembleSize > 1
             ? new SeedEnsemble(Enumerable.Range(0, recipe.EnsembleSize).Select(_ => ModelRegistry.Create(recipe.Model, channels, classes)))
             : ModelRegistry.Create(recipe.Model, channels, classes);
+
+    /// <summary>
+    /// The network a trial folder's model file holds: the recipe's model, or the average of its fold
+    /// models when the trial was cross-validated (<see cref="Preprocessing.FoldModels"/>).
+    /// </summary>
+    public static Module<Tensor, Tensor> CreateModel(Recipe recipe, Preprocessing pre)
+    {
+        ArgumentNullException.ThrowIfNull(pre);
+        return pre.FoldModels > 1
+            ? new SeedEnsemble(Enumerable.Range(0, pre.FoldModels).Select(_ => CreateModel(recipe, pre.Channels, pre.Classes.Count)))
+            : CreateModel(recipe, pre.Channels, pre.Classes.Count);
+    }
 
     /// <summary>Trains what the recipe says under the deadline; returns the outcome and the recipe that was finally trained.</summary>
     public static (TrainingOutcome Outcome, Recipe Trained) Train(Trainer trainer, Recipe recipe, ImageSet train, ImageSet val,

@@ -28,9 +28,13 @@ public static class ImageSets
 /// </summary>
 public static class TrialWorker
 {
-    /// <summary>Runs the trial; returns its metrics (also written to metrics.json).</summary>
+    /// <summary>
+    /// Runs the trial; returns its metrics (also written to metrics.json). With <paramref name="folds"/>
+    /// (ids of the development pool, train and val together, per fold) the trial is cross-validated
+    /// (<see cref="CrossValidationPlan"/>) and val_predictions.csv holds the pooled out-of-fold predictions.
+    /// </summary>
     public static TrialMetrics Run(RunPaths run, int number, IReadOnlyList<DataItem> train, IReadOnlyList<DataItem> val,
-        ValidationScorer scorer, DateTime deadlineUtc, int threads, Action<string> stdout)
+        ValidationScorer scorer, DateTime deadlineUtc, int threads, Action<string> stdout, IReadOnlyList<IReadOnlyList<string>>? folds = null)
     {
         var paths = run.Trial(number);
         Directory.CreateDirectory(paths.Root);
@@ -52,6 +56,21 @@ public static class TrialWorker
         // Decoded once per run and resolution into cache/ (memory-mapped, shared by the run's trials).
         var cache = run.Cache;
         var loadClock = System.Diagnostics.Stopwatch.StartNew();
+        void Progress(TrainProgress p) => stdout(string.Create(CultureInfo.InvariantCulture,
+            $"@progress {p.Epoch} {p.PlannedEpochs} {p.Fraction:F3} {(p.BestObjective is { } b ? b.ToString("F4", CultureInfo.InvariantCulture) : "-")}"));
+        // Frozen-stage outputs of a pretrained model are shared by the run's trials (FrozenCache).
+        var trainer = new Trainer(Log) { CacheFolder = cache };
+        if (folds is not null && recipe.Debias is null)
+        {
+            List<DataItem> pool = [.. train, .. val];
+            var foldOf = FoldOf(pool, folds);
+            var poolSet = ImageSets.Load(ds, pool, recipe.Input, cache);
+            using var poolPixels = poolSet.Pixels;
+            Log(string.Create(CultureInfo.InvariantCulture,
+                $"loaded the {poolSet.Count} development images at {recipe.Input.Size}px in {loadClock.Elapsed.TotalSeconds:F1}s for {folds.Count}-fold cross-validation"));
+            var (pooled, foldsTrained) = CrossValidationPlan.Train(trainer, recipe, poolSet, foldOf, card.Classes, scorer, deadlineUtc, paths, Progress, Log);
+            return Finish(paths, recipe, card, poolSet, pooled, foldsTrained, Log);
+        }
         var trainSet = ImageSets.Load(ds, train, recipe.Input, cache);
         var valSet = ImageSets.Load(ds, val, recipe.Input, cache);
         using var trainPixels = trainSet.Pixels;
@@ -62,11 +81,24 @@ public static class TrialWorker
         if (recipe.Debias is not null)
             return RunDebias(run, paths, recipe, card, trainSet, valSet, scorer, deadlineUtc, Log);
 
-        // Frozen-stage outputs of a pretrained model are shared by the run's trials (FrozenCache).
-        var trainer = new Trainer(Log) { CacheFolder = cache };
-        var (outcome, trained) = TrialPlans.Train(trainer, recipe, trainSet, valSet, card.Classes, scorer, deadlineUtc, paths, p =>
-            stdout(string.Create(CultureInfo.InvariantCulture,
-                $"@progress {p.Epoch} {p.PlannedEpochs} {p.Fraction:F3} {(p.BestObjective is { } b ? b.ToString("F4", CultureInfo.InvariantCulture) : "-")}")), Log);
+        var (outcome, trained) = TrialPlans.Train(trainer, recipe, trainSet, valSet, card.Classes, scorer, deadlineUtc, paths, Progress, Log);
+        return Finish(paths, recipe, card, valSet, outcome, trained, Log);
+    }
+
+    /// <summary>The fold of each pool item; every item must be in exactly one fold.</summary>
+    private static int[] FoldOf(IReadOnlyList<DataItem> pool, IReadOnlyList<IReadOnlyList<string>> folds)
+    {
+        var at = new Dictionary<string, int>(StringComparer.Ordinal);
+        for (int f = 0; f < folds.Count; f++)
+            foreach (var id in folds[f])
+                if (!at.TryAdd(id, f)) throw new ClinforgeException($"splits.json: item {id} is in more than one fold. Delete the run folder and start again.");
+        return pool.Select(i => at.TryGetValue(i.Id, out int f) ? f
+            : throw new ClinforgeException($"splits.json: development item {i.Id} is in no fold. Delete the run folder and start again.")).ToArray();
+    }
+
+    /// <summary>Writes what a finished trial leaves behind: the recipe finally trained, val_predictions.csv, metrics.json.</summary>
+    private static TrialMetrics Finish(TrialPaths paths, Recipe recipe, DataCard card, ImageSet valSet, TrainingOutcome outcome, Recipe trained, Action<string> log)
+    {
         if (!ReferenceEquals(trained, recipe) && outcome.Metrics.Status == TrialStatus.Succeeded)
         {
             // A search resolved a knob: recipe.json becomes what was trained (so later rounds build on
@@ -78,7 +110,7 @@ public static class TrialWorker
             PredictionTable.Write(paths.ValPredictions, valSet.Ids, valSet.Labels, outcome.BestValProbabilities, card.Classes);
         var final = outcome.Metrics with { Convolutions = ConvolutionCheck.Current.Describe() };
         Json.Write(paths.Metrics, final);
-        Log($"finished: {final.Status}, best epoch {final.BestEpoch}, objective {final.Best?.Objective:F4}, {final.ImagesPerSecond:F0} images/s");
+        log($"finished: {final.Status}, best epoch {final.BestEpoch}, objective {final.Best?.Objective:F4}, {final.ImagesPerSecond:F0} images/s");
         return final;
     }
 
@@ -122,7 +154,7 @@ public sealed class TorchModelScorer(Dataset dataset) : IModelScorer
     {
         var recipe = Json.Read<Recipe>(trial.Recipe);
         var pre = Json.Read<Preprocessing>(Path.Combine(trial.Root, "preprocessing.json"));
-        using var model = TrialPlans.CreateModel(recipe, pre.Channels, pre.Classes.Count);
+        using var model = TrialPlans.CreateModel(recipe, pre);
         model.load(trial.Model);
         var device = NativeRuntime.PreferredDevice();
         model.to(device);

@@ -30,7 +30,7 @@ public static class OnnxExport
         ArgumentNullException.ThrowIfNull(trial);
         var recipe = Json.Read<Recipe>(trial.Recipe);
         var pre = Json.Read<Preprocessing>(Path.Combine(trial.Root, "preprocessing.json"));
-        using var model = TrialPlans.CreateModel(recipe, pre.Channels, pre.Classes.Count);
+        using var model = TrialPlans.CreateModel(recipe, pre);
         model.load(trial.Model);
         return Write(model, recipe, pre, Path.Combine(directory, FileName));
     }
