@@ -485,15 +485,7 @@ internal static class Commands
 
     /// <summary>Writes report.md, report.html and model_card.md from the run folder and journal; returns the HTML path.</summary>
     private static string WriteReport(RunPaths run, Journal journal) => RunReport.WriteAll(RunReport.Load(
-        run, journal.Trials(), journal.Events("test_look").Select(e => (e.Time, e.Kind, e.Message)).ToList(), Decisions(journal)));
-
-    /// <summary>The acceptance rule's journaled reason for each trial it decided (the last one, when a trial was decided again on resume).</summary>
-    internal static IReadOnlyDictionary<int, string> Decisions(Journal journal)
-    {
-        var map = new Dictionary<int, string>();
-        foreach (var e in journal.Events("acceptance")) if (e.Trial is { } t) map[t] = e.Message;
-        return map;
-    }
+        run, journal.Trials(), journal.Events("test_look").Select(e => (e.Time, e.Kind, e.Message)).ToList(), ExplainCommand.Decisions(journal)));
 
     private static void ShowData(DataCard card)
     {
