@@ -57,7 +57,8 @@ public sealed class PairedAcceptance(Objective objective, RunPaths run, int posi
 
         var inv = CultureInfo.InvariantCulture;
         var (labels, mine, theirs, ids) = pair;
-        string judged = Folds() is { } f ? $"the {labels.Length} development images (out-of-fold predictions, {f.Count} folds)" : $"the {labels.Length} validation images";
+        var folds = File.Exists(run.Splits) ? Json.Read<Splits>(run.Splits).Folds : null;
+        string judged = folds is { } f ? $"the {labels.Length} development images (out-of-fold predictions, {f.Count} folds)" : $"the {labels.Length} validation images";
         Func<int[], double[][], double> stat;
         string name;
         string prefix = "";
@@ -85,9 +86,9 @@ public sealed class PairedAcceptance(Objective objective, RunPaths run, int posi
         }
         double share = ShareBetter(labels, mine, theirs, stat, seed);
         bool keep = share >= MinShareBetter;
-        string folds = FoldWins(labels, ids, mine, theirs, stat) is { } w ? $"; it wins in {w.Wins} of {w.Folds} folds" : "";
+        string foldWins = FoldWins(folds, labels, ids, mine, theirs, stat) is { } w ? $"; it wins in {w.Wins} of {w.Folds} folds" : "";
         return new AcceptanceDecision(keep, saturated ? "paired:saturated" : "paired:bootstrap", prefix + string.Create(inv,
-            $"{name} {a:0.0000} vs {c:0.0000} on {judged}; in a paired bootstrap ({Resamples} resamples) the change is better in {share:0%} of resamples, {(keep ? "at least" : "under")} the {MinShareBetter:0%} needed to tell it from noise{folds}"));
+            $"{name} {a:0.0000} vs {c:0.0000} on {judged}; in a paired bootstrap ({Resamples} resamples) the change is better in {share:0%} of resamples, {(keep ? "at least" : "under")} the {MinShareBetter:0%} needed to tell it from noise{foldWins}"));
     }
 
     /// <summary>Share of paired, label-stratified resamples in which <paramref name="candidate"/> beats <paramref name="best"/> under <paramref name="stat"/> (ties count half).</summary>
@@ -104,9 +105,9 @@ public sealed class PairedAcceptance(Objective objective, RunPaths run, int posi
         return diffs.Length == 0 ? 0 : diffs.Average(d => d > 0 ? 1.0 : d == 0 ? 0.5 : 0.0);
     }
 
-    private (int Wins, int Folds)? FoldWins(int[] labels, string[] ids, double[][] mine, double[][] theirs, Func<int[], double[][], double> stat)
+    private static (int Wins, int Folds)? FoldWins(IReadOnlyList<IReadOnlyList<string>>? folds, int[] labels, string[] ids, double[][] mine, double[][] theirs, Func<int[], double[][], double> stat)
     {
-        if (Folds() is not { } folds) return null;
+        if (folds is null) return null;
         var index = ids.Select((id, i) => (id, i)).ToDictionary(x => x.id, x => x.i, StringComparer.Ordinal);
         int wins = 0, counted = 0;
         foreach (var fold in folds)
@@ -121,9 +122,6 @@ public sealed class PairedAcceptance(Objective objective, RunPaths run, int posi
         }
         return counted == 0 ? null : (wins, counted);
     }
-
-    private IReadOnlyList<IReadOnlyList<string>>? Folds() =>
-        File.Exists(run.Splits) ? Json.Read<Splits>(run.Splits).Folds : null;
 
     /// <summary>Mean squared error of the class probabilities against the one-hot labels (Brier 1950).</summary>
     private static double Brier(int[] labels, double[][] probs)

@@ -78,9 +78,8 @@ public static class ProtocolRule
         if (k < 3)
             return (splits, HoldOut($"hold-out validation: only {groups} patient group(s) hold '{name}', too few for folds that each contain one; {evidence}"));
         var folded = Splitter.WithFolds(splits, classes.Count, k);
-        double foldWidth = poolWidth;
         string why = string.Create(inv,
-            $"{k}-fold cross-validation{(requested == "folds" ? ", as asked (--protocol folds)" : "")}: {evidence}, too coarse to tell changes apart; folds judge every change on all {inPool} development '{name}' images (±{foldWidth:0.00}), each predicted by a model that never saw it (rule: folds when validation holds fewer than {MinValidationCases} and the pool has at most {MaxPoolForFolds:N0} images)");
+            $"{k}-fold cross-validation{(requested == "folds" ? ", as asked (--protocol folds)" : "")}: {evidence}, too coarse to tell changes apart; folds judge every change on all {inPool} development '{name}' images (±{poolWidth:0.00}), each predicted by a model that never saw it (rule: folds when validation holds fewer than {MinValidationCases} and the pool has at most {MaxPoolForFolds:N0} images)");
         return (folded, new DevelopmentProtocol(DevelopmentProtocol.CrossValidation, k, why, name, inVal, inPool, valWidth, poolWidth));
     }
 }
