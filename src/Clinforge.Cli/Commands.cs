@@ -124,8 +124,8 @@ internal static class Commands
     internal static string? TradeOffOption(Args a)
     {
         var value = a.Get("trade-off");
-        if (value is null or "later" or TradeOffs.SensitivityFirst or TradeOffs.SpecificityFirst or TradeOffs.Balanced) return value;
-        throw new ClinforgeException($"--trade-off must be later, {TradeOffs.SensitivityFirst}, {TradeOffs.SpecificityFirst} or {TradeOffs.Balanced} (got '{value}').");
+        if (value is null or "later" || TradeOffKeys.All.Contains(value)) return value;
+        throw new ClinforgeException($"--trade-off must be later or one of {string.Join(", ", TradeOffKeys.All)} (got '{value}').");
     }
 
     /// <summary>The walk of one run (DESIGN.md): spec → data card and sealed splits → recipe v0 → loop → one test look → report.</summary>
@@ -248,14 +248,15 @@ internal static class Commands
         }
         else
         {
-            // Stated floors that cannot all be met on validation are settled before the test look; with
+            // An operating point the validation predictions leave open (conflicting floors, or a margin
+            // for new patients that costs most of the specificity) is settled before the test look; with
             // --trade-off later the run stops here until the clinician chooses (resume --trade-off KEY).
             if (settings.TradeOff == "later" && TradeOffs.Undecided(run, journal, spec, card) is { } pending)
             {
-                Json.Write(run.TradeOffOptions, pending);
-                journal.Event("question", "the stated floors cannot all be met on validation; waiting for the clinician to choose an operating point: " +
-                    string.Join("; ", pending.Select(o => $"[{o.Key}] {o.Description}")), payload: Json.Serialize(pending));
-                AnsiConsole.MarkupLine($"[yellow]trade-off[/]: your floors cannot all be met on validation. Options in {Markup.Escape(run.TradeOffOptions)}; continue with 'clinforge resume RUN --trade-off KEY'.");
+                Json.Write(run.TradeOffOptions, pending.Options);
+                journal.Event("question", $"{pending.Question} The run is waiting for the clinician to choose an operating point: " +
+                    string.Join("; ", pending.Options.Select(o => $"[{o.Key}] {o.Description}")), payload: Json.Serialize(pending.Options));
+                AnsiConsole.MarkupLine($"[yellow]trade-off[/]: {Markup.Escape(pending.Question)} Options in {Markup.Escape(run.TradeOffOptions)}; continue with 'clinforge resume RUN --trade-off KEY'.");
                 return 0;
             }
             if (settings.TradeOff is { } key && key != "later") askTradeOff = TradeOffs.Choose(key);

@@ -79,7 +79,9 @@ internal static class IntentCommands
             var table = new Table().AddColumns("option", "sensitivity", "specificity", "what it means");
             foreach (var o in options)
                 table.AddRow(o.Key, o.Sensitivity.ToString("0.000", CultureInfo.InvariantCulture), o.Specificity.ToString("0.000", CultureInfo.InvariantCulture), Markup.Escape(o.Description));
-            AnsiConsole.Write(new Panel(table).Header("Your floors cannot all be met on validation").BorderColor(Color.Yellow));
+            AnsiConsole.Write(new Panel(table).Header(options.Any(o => o.Key == TradeOffKeys.PromiseFloor)
+                ? "Promising your sensitivity floor on new patients costs most of the specificity"
+                : "Your floors cannot all be met on validation").BorderColor(Color.Yellow));
             var key = AnsiConsole.Prompt(new SelectionPrompt<string>().Title("Which operating point should the final model use?").AddChoices(options.Select(o => o.Key)));
             return options.First(o => o.Key == key);
         };

@@ -1,3 +1,5 @@
+using System.Text.Json.Serialization;
+
 namespace Clinforge.Core;
 
 /// <summary>What kind of output the clinician wants.</summary>
@@ -9,9 +11,12 @@ public enum ErrorPreference { Sensitivity, Specificity, Balanced }
 /// <summary>
 /// The clinical operating point the objective is measured at: maximise <see cref="Maximize"/> while
 /// holding <see cref="Constraint"/> at least <see cref="ConstraintValue"/> (e.g. sensitivity at
-/// specificity 0.8).
+/// specificity 0.8). <see cref="PointEstimate"/> is set only when the clinician (or the stated
+/// priority) chose to meet a sensitivity floor on the development images alone, giving up the margin
+/// for uncertainty on new patients (see the trade-off negotiation); it is left out of the file otherwise.
 /// </summary>
-public sealed record OperatingPoint(string Maximize, string Constraint, double ConstraintValue);
+public sealed record OperatingPoint(string Maximize, string Constraint, double ConstraintValue,
+    [property: JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingDefault)] bool PointEstimate = false);
 
 /// <summary>
 /// A floor the clinician stated for one rate ("sensitivity of at least 95%"): <see cref="Metric"/> is

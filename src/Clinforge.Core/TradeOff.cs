@@ -25,5 +25,11 @@ public sealed record TradeOffDecision
     /// <summary>"clinician" (asked and answered) or "stated priority" (unattended).</summary>
     public required string ChosenBy { get; init; }
     public required string Reason { get; init; }
+    /// <summary>
+    /// What had to be decided, in words (e.g. that the floors conflict, or that the margin for new
+    /// patients costs most of the specificity); null in decisions written before it was recorded,
+    /// which were all conflicting floors.
+    /// </summary>
+    public string? Question { get; init; }
     public required DateTimeOffset DecidedAt { get; init; }
 }

@@ -76,7 +76,10 @@ public static partial class Explainer
         var inv = CultureInfo.InvariantCulture;
         var floors = string.Join(" and ", d.Requirements.Select(r => $"{r.Metric} of at least {r.Minimum.ToString("0.##", inv)}"));
         var options = string.Join("; ", d.Options.Select(o => $"{o.Key} (sensitivity {o.Sensitivity.ToString("0.000", inv)}, specificity {o.Specificity.ToString("0.000", inv)})"));
-        return $"You asked for {floors}. On validation, the best model (round {d.Trial}) could not meet both at any threshold. " +
+        var situation = d.Question is { } q
+            ? $"On validation, the best model (round {d.Trial}): {q} "
+            : $"You asked for {floors}. On validation, the best model (round {d.Trial}) could not meet both at any threshold. ";
+        return situation +
                $"The achievable points were: {options}. The {(d.ChosenBy == "clinician" ? "choice was yours" : "run was unattended, so your stated priority decided")}: {d.Chosen.Description}. " +
                "This was settled on validation, before the test split was opened, and the test threshold follows it.";
     }

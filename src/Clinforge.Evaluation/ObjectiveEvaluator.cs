@@ -80,14 +80,16 @@ public static class ObjectiveEvaluator
     /// on new patients; so the threshold is the highest one whose sensitivity on these data meets the
     /// floor at its one-sided 95% lower confidence bound (Wilson). When even catching every positive here
     /// cannot give that bound (too few positives), the threshold catches all of them and the rule says
-    /// how far the evidence reaches. Other objectives: <see cref="ChooseThreshold"/>.
+    /// how far the evidence reaches. Other objectives, and a floor chosen to hold at the point estimate
+    /// (<see cref="OperatingPoint.PointEstimate"/>): <see cref="ChooseThreshold"/>.
     /// </summary>
     public static OperatingThreshold ChooseThresholdForNewPatients(Objective objective, IReadOnlyList<int> binaryLabels, IReadOnlyList<double> scores)
     {
         ArgumentNullException.ThrowIfNull(objective);
         ArgumentNullException.ThrowIfNull(binaryLabels);
         ArgumentNullException.ThrowIfNull(scores);
-        if (ParseOperatingPoint(objective) is not { MaximizeSensitivity: false } point) return ChooseThreshold(objective, binaryLabels, scores);
+        if (ParseOperatingPoint(objective) is not { MaximizeSensitivity: false } point || objective.OperatingPoint!.PointEstimate)
+            return ChooseThreshold(objective, binaryLabels, scores);
         var positives = Enumerable.Range(0, scores.Count).Where(i => binaryLabels[i] == 1).Select(i => scores[i]).OrderDescending().ToArray();
         if (positives.Length == 0 || positives.Any(double.IsNaN) || binaryLabels.All(l => l == 1)) return ChooseThreshold(objective, binaryLabels, scores);
         var inv = CultureInfo.InvariantCulture;

@@ -82,8 +82,8 @@ public static class HtmlReport
 
         if (r.TradeOff is { } to)
         {
-            L("<h2 id=\"trade-off\">Trade-off: the stated floors could not all be met</h2>");
-            L($"<p>On validation, the best model (trial {to.Trial}) reaches no threshold with {H(string.Join(" and ", to.Requirements.Select(q => $"{q.Metric} ≥ {q.Minimum.ToString("0.00", Inv)}")))}. The achievable operating points were:</p>");
+            L($"<h2 id=\"trade-off\">Trade-off: {H(TradeOffText.Title(to))}</h2>");
+            L($"<p>{H(TradeOffText.Situation(to))} The achievable operating points were:</p>");
             L("<table id=\"trade-off-table\"><tr><th>option</th><th>validation sensitivity</th><th>validation specificity</th><th>what it means</th></tr>");
             foreach (var o in to.Options)
                 L($"<tr><td>{(o.Key == to.Chosen.Key ? $"<b>{H(o.Key)}</b> (chosen)" : H(o.Key))}</td><td class=\"n\">{o.Sensitivity.ToString("0.000", Inv)}</td><td class=\"n\">{o.Specificity.ToString("0.000", Inv)}</td><td>{H(o.Description)}</td></tr>");

@@ -115,9 +115,9 @@ public static class MarkdownReport
         }
         if (r.TradeOff is { } to)
         {
-            L("## Trade-off: the stated floors could not all be met");
+            L($"## Trade-off: {TradeOffText.Title(to)}");
             L();
-            L($"On validation, the best model (trial {to.Trial}) reaches no threshold with {string.Join(" and ", to.Requirements.Select(q => $"{q.Metric} ≥ {q.Minimum.ToString("0.00", inv)}"))}. The achievable operating points were:");
+            L($"{Esc(TradeOffText.Situation(to))} The achievable operating points were:");
             L();
             L("| option | validation sensitivity | validation specificity | what it means |");
             L("|---|---|---|---|");

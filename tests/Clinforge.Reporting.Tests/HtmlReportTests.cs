@@ -211,4 +211,40 @@ public sealed class TradeOffReportTests
         Assert.Contains("before the test look", md);
         Assert.True(html.IndexOf("id=\"trade-off\"", StringComparison.Ordinal) < html.IndexOf("id=\"test\"", StringComparison.Ordinal), "the decision precedes the test results");
     }
+
+    [Fact]
+    public void Should_SayWhatThePromiseCosts_When_TheMarginForNewPatientsWasNegotiated()
+    {
+        // given an evaluated run whose sensitivity floor could be promised for new patients only by flagging nearly every case
+        using var run = new SyntheticRun();
+        var promise = new OperatingOption(TradeOffKeys.PromiseFloor, "promise sensitivity ≥ 90% on new patients: specificity 2.5%", 0.01, 1.0, 0.025, new OperatingPoint("specificity", "sensitivity", 0.9));
+        Json.Write(run.Run.TradeOff, new TradeOffDecision
+        {
+            Requirements = [new Requirement("sensitivity", 0.9)],
+            Trial = 0,
+            Options =
+            [
+                promise,
+                new OperatingOption(TradeOffKeys.PointEstimate, "sensitivity ≥ 90% on these images only", 0.2, 0.925, 0.45, new OperatingPoint("specificity", "sensitivity", 0.9, PointEstimate: true)),
+                new OperatingOption(TradeOffKeys.Balanced, "balance the two (Youden)", 0.5, 0.8, 0.8, null),
+            ],
+            Chosen = promise,
+            ChosenBy = "stated priority",
+            Reason = "unattended run: the request's priority is sensitivity",
+            DecidedAt = new DateTimeOffset(2026, 12, 6, 12, 0, 0, TimeSpan.Zero),
+            Question = "To promise sensitivity ≥ 90% on new patients with only 40 positives to learn from, the threshold must catch 40 of them; specificity then falls from 45% to 2.5%.",
+        });
+
+        // when both reports are rendered
+        var input = RunReport.Load(run.Run, run.Trials, run.Looks);
+        var html = HtmlReport.Render(input);
+        var md = MarkdownReport.Render(input);
+
+        // then the title names the costly margin and the recorded question is shown, not the conflicting-floors wording
+        Assert.Contains("Trade-off: the margin for new patients costs most of the specificity", html);
+        Assert.Contains("## Trade-off: the margin for new patients costs most of the specificity", md);
+        Assert.Contains("specificity then falls from 45% to 2.5%", html);
+        Assert.DoesNotContain("reaches no threshold", md);
+        Assert.Contains("| **promise_floor** (chosen) | 1.000 | 0.025 |", md);
+    }
 }

@@ -158,3 +158,129 @@ public sealed class TradeOffCliTests
         Assert.Contains("Decided by the clinician", File.ReadAllText(Path.Combine(run.ReportDir, "report.html")));
     }
 }
+
+public sealed class MarginCostTests
+{
+    // 40 positives and 160 negatives. 39 positives score 0.90–0.995 and one scores 0.05; the negatives
+    // score 0.10–0.85. Sensitivity ≥ 0.90 at the point estimate is met with specificity 1.0 by any
+    // threshold catching 36–39 positives (the lowest such threshold, 39 of 40, is taken); at its
+    // one-sided 95% Wilson lower bound it needs all 40 (39/40 gives about 0.89), so the threshold drops
+    // to 0.05 and every negative is flagged (specificity 0.0).
+    private static (int[] Labels, double[] Scores) OneHardPositive()
+    {
+        var positives = Enumerable.Range(0, 39).Select(i => 0.90 + i * 0.0025).Append(0.05);
+        var negatives = Enumerable.Range(0, 160).Select(i => 0.10 + i * 0.75 / 159);
+        return (positives.Select(_ => 1).Concat(negatives.Select(_ => 0)).ToArray(), positives.Concat(negatives).ToArray());
+    }
+
+    private static TaskSpec FloorOnly(ErrorPreference preference) => DevelopmentTests.Spec() with
+    {
+        ErrorPreference = preference,
+        PrimaryMetric = Metrics.SpecificityAtSensitivity,
+        OperatingPoint = new OperatingPoint("specificity", "sensitivity", 0.9),
+        Requirements = [new Requirement("sensitivity", 0.9)],
+        Provenance = new Dictionary<string, string> { ["error_preference"] = "at least 90% sensitivity" },
+    };
+
+    [Fact]
+    public void Should_OfferThePromiseOrThesePositivesOnly_When_TheMarginCostsMostSpecificity()
+    {
+        // Given validation predictions where the margin for new patients forces catching a hard positive
+        var (labels, scores) = OneHardPositive();
+
+        // When the operating point is checked
+        var (options, question) = TradeOffs.MarginCost(FloorOnly(ErrorPreference.Sensitivity), labels, scores)!.Value;
+
+        // Then the promise (all 40 caught, specificity 0), the floor on these images only (36 of 40, specificity 1) and Youden are offered
+        Assert.Equal([TradeOffs.PromiseFloor, TradeOffs.PointEstimate, TradeOffs.Balanced], options.Select(o => o.Key));
+        Assert.Equal((1.0, 0.0, 0.05), (options[0].Sensitivity, options[0].Specificity, options[0].Threshold));
+        Assert.Equal((0.975, 1.0), (options[1].Sensitivity, options[1].Specificity));
+        Assert.Contains("40 of 40", options[0].Description);
+        Assert.Contains("100% of the cases without the condition are flagged", options[0].Description);
+        Assert.Contains("39 of 40", options[1].Description);
+        Assert.True(options[1].OperatingPoint!.PointEstimate);
+        Assert.False(options[0].OperatingPoint!.PointEstimate);
+        Assert.Contains("falls from 100% (the floor met on these images only) to 0%", question);
+    }
+
+    [Fact]
+    public void Should_NotAsk_When_TheMarginIsAffordable()
+    {
+        // Given the same positives without the hard one (all 40 score above every negative)
+        var (labels, scores) = OneHardPositive();
+        scores[39] = 0.95;
+        // When checked / Then there is nothing to decide
+        Assert.Null(TradeOffs.MarginCost(FloorOnly(ErrorPreference.Sensitivity), labels, scores));
+        Assert.Null(TradeOffs.Pending(FloorOnly(ErrorPreference.Sensitivity), labels, scores));
+        // and an objective without a sensitivity floor never asks
+        var auc = FloorOnly(ErrorPreference.Balanced) with { PrimaryMetric = Metrics.Auc, OperatingPoint = null, Requirements = [] };
+        Assert.Null(TradeOffs.MarginCost(auc, OneHardPositive().Labels, OneHardPositive().Scores));
+    }
+
+    private static (RunPaths Run, Journal Journal) PreparedRun(TempDir tmp)
+    {
+        var run = new RunPaths(tmp.Combine("run"));
+        Directory.CreateDirectory(run.Trial(0).Root);
+        var (labels, scores) = OneHardPositive();
+        PredictionTable.Write(run.Trial(0).ValPredictions, labels.Select((_, i) => $"v{i}").ToArray(),
+            labels.Select(l => l == 1 ? 0 : 1).ToArray(), scores.Select(s => new[] { s, 1 - s }).ToArray(), ["melanoma", "nevus"]);
+        var journal = new Journal(run.Journal);
+        journal.AppendTrial(new TrialRecord(0, "initial", "v0", "start", null, TrialStatus.Succeeded, 0.0, true, null, null, DateTimeOffset.UtcNow));
+        return (run, journal);
+    }
+
+    [Fact]
+    public void Should_KeepThePromiseAndSayWhatItCosts_When_UnattendedWithSensitivityPriority()
+    {
+        // Given a run whose margin is costly and a clinician who fears misses
+        using var tmp = new TempDir();
+        var (run, journal) = PreparedRun(tmp);
+        using var _ = journal;
+        var spec = FloorOnly(ErrorPreference.Sensitivity);
+
+        // When negotiated unattended
+        var decision = TradeOffs.Negotiate(run, journal, spec, DevelopmentTests.Card(), ask: null)!;
+
+        // Then the promise is kept, the question is recorded with it, and the threshold rule keeps the margin
+        Assert.Equal((TradeOffs.PromiseFloor, "stated priority"), (decision.Chosen.Key, decision.ChosenBy));
+        Assert.Contains("would be flagged", decision.Question);
+        Assert.Contains(journal.Events("question"), e => e.Message.Contains("would be flagged", StringComparison.Ordinal));
+        var objective = TradeOffs.ObjectiveFor(run, spec);
+        var (labels, scores) = OneHardPositive();
+        Assert.Equal(0.05, Clinforge.Evaluation.ObjectiveEvaluator.ChooseThresholdForNewPatients(objective, labels, scores).Threshold);
+    }
+
+    [Fact]
+    public void Should_SetTheThresholdAtThePointEstimate_When_TheClinicianGivesUpTheMargin()
+    {
+        // Given the same run and a clinician who chooses the floor on these images only
+        using var tmp = new TempDir();
+        var (run, journal) = PreparedRun(tmp);
+        using var _ = journal;
+        var spec = FloorOnly(ErrorPreference.Sensitivity);
+
+        // When negotiated with that answer
+        var decision = TradeOffs.Negotiate(run, journal, spec, DevelopmentTests.Card(), TradeOffs.Choose(TradeOffs.PointEstimate))!;
+
+        // Then the choice survives the file round trip and the final threshold is the point-estimate one (39 of 40 caught, no negative)
+        Assert.Equal("clinician", decision.ChosenBy);
+        Assert.True(Json.Read<TradeOffDecision>(run.TradeOff).Chosen.OperatingPoint!.PointEstimate);
+        var objective = TradeOffs.ObjectiveFor(run, spec);
+        var (labels, scores) = OneHardPositive();
+        var threshold = Clinforge.Evaluation.ObjectiveEvaluator.ChooseThresholdForNewPatients(objective, labels, scores).Threshold;
+        Assert.Equal(39, scores.Where((s, i) => labels[i] == 1 && s >= threshold).Count());
+        Assert.DoesNotContain(scores.Where((_, i) => labels[i] == 0), s => s >= threshold);
+    }
+
+    [Fact]
+    public void Should_LeaveThePointEstimateFlagOutOfTheFile_When_ItIsNotSet()
+    {
+        // Given an ordinary operating point and one that gives up the margin
+        var plain = Json.Serialize(new OperatingPoint("specificity", "sensitivity", 0.9));
+        var flagged = Json.Serialize(new OperatingPoint("specificity", "sensitivity", 0.9, PointEstimate: true));
+        // Then task specs stay as they were, and the flag round-trips when set
+        Assert.DoesNotContain("point_estimate", plain);
+        Assert.Contains("\"point_estimate\": true", flagged);
+        Assert.True(Json.Deserialize<OperatingPoint>(flagged, "test")!.PointEstimate);
+    }
+}

@@ -419,7 +419,9 @@ function renderTradeOff(s) {
       catch (e) { out.replaceChildren(h("span", { class: "error" }, e.message)); }
     };
     el.replaceChildren(h("h2", {}, "Choose an operating point"),
-      h("p", { class: "hint" }, "On the validation images, no threshold meets every requirement you stated. Development has paused before the sealed test split is opened: choose the point the final model should use."),
+      h("p", { class: "hint" }, (s.trade_off_options.some(o => o.key === "promise_floor")
+        ? "With the few positive cases available, promising your sensitivity floor on new patients means flagging nearly every case."
+        : "On the validation images, no threshold meets every requirement you stated.") + " Development has paused before the sealed test split is opened: choose the point the final model should use."),
       h("table", { id: "trade-off-choices" }, h("thead", {}, h("tr", {}, h("th", {}, "Option"), h("th", {}, "Sensitivity"), h("th", {}, "Specificity"), h("th", {}, "What it means"), h("th", {}, ""))),
         h("tbody", {}, s.trade_off_options.map(o => h("tr", {}, h("td", {}, o.key.replace("_", " ")), h("td", {}, pct(o.sensitivity)), h("td", {}, pct(o.specificity)), h("td", {}, o.description),
           h("td", {}, h("button", { class: "choose", "data-key": o.key, disabled: busy(s), onclick: choose(o.key) }, "Use this")))))),
@@ -427,8 +429,8 @@ function renderTradeOff(s) {
     return;
   }
   if (!t) return;
-  el.replaceChildren(h("h2", {}, "Trade-off: your floors could not all be met"),
-    h("p", { class: "hint" }, `On the validation images, no threshold met every requirement (${t.requirements.map(r => `${r.metric} ≥ ${r.minimum}`).join(", ")}). These were the possible operating points:`),
+  el.replaceChildren(h("h2", {}, t.question ? "Trade-off: an operating point had to be chosen" : "Trade-off: your floors could not all be met"),
+    h("p", { class: "hint" }, (t.question || `On the validation images, no threshold met every requirement (${t.requirements.map(r => `${r.metric} ≥ ${r.minimum}`).join(", ")}).`) + " These were the possible operating points:"),
     h("table", { id: "trade-off-table" }, h("thead", {}, h("tr", {}, h("th", {}, "Option"), h("th", {}, "Sensitivity"), h("th", {}, "Specificity"), h("th", {}, "What it means"))),
       h("tbody", {}, t.options.map(o => h("tr", { class: o.key === t.chosen.key ? "chosen" : "" }, h("td", {}, o.key + (o.key === t.chosen.key ? " (chosen)" : "")), h("td", {}, fmt(o.sensitivity)), h("td", {}, fmt(o.specificity)), h("td", {}, o.description))))),
     h("p", {}, `Chosen by ${t.chosen_by}: ${t.reason}`));
