@@ -34,6 +34,7 @@ internal static class Program
         if (args.Length > 0 && args[0] == "large-set") return LargeSetBench.Run(args);
         if (args.Length > 0 && args[0] == "small-data") return SmallDataBench.Run(args);
         if (args.Length > 0 && args[0] == "refit") return RefitBench.Run(args);
+        if (args.Length > 0 && args[0] == "pretrained-throughput") return PretrainedThroughput.Run(args);
         if (args.Length > 0 && args[0] is "shortcut" or "shortcut-fixture")
         {
             var data = FindShared() ?? throw new InvalidOperationException("../shared/data not found: the shortcut benchmark needs PneumoniaMNIST.");
@@ -41,7 +42,7 @@ internal static class Program
         }
         if (args.Length == 0 || args[0] != "medmnist")
         {
-            Console.Error.WriteLine("usage: dotnet run --project bench/Clinforge.Bench -- medmnist [--only NAME] [--rounds N] [--trial-minutes M]\n       dotnet run --project bench/Clinforge.Bench -- pretrained [--only PneumoniaMNIST|BreastMNIST|bone-fracture] [--medmnist-minutes M] [--bone-minutes M] [--trial-minutes T]\n       dotnet run --project bench/Clinforge.Bench -- small-data [--only BreastMNIST|PneumoniaMNIST] [--seeds N] [--images N] [--positive-share P] [--budget-minutes B] [--trial-minutes T]\n       dotnet run --project bench/Clinforge.Bench -- refit [--runs FOLDER_PREFIX]\n       dotnet run --project bench/Clinforge.Bench -- large-set [--images N] [--size PX] [--seconds S] [--folder DIR]\n       dotnet run --project bench/Clinforge.Bench -- throughput [THREADS]\n       dotnet run --project bench/Clinforge.Bench -- search [--only NAME] [--budget-minutes B] [--trial-minutes M]\n       dotnet run --project bench/Clinforge.Bench -- shortcut [--epochs N] [--rounds N] [--width W] [--threads T]\n       dotnet run --project bench/Clinforge.Bench -- shortcut-fixture OUT_DIR [--seed N]");
+            Console.Error.WriteLine("usage: dotnet run --project bench/Clinforge.Bench -- medmnist [--only NAME] [--rounds N] [--trial-minutes M]\n       dotnet run --project bench/Clinforge.Bench -- pretrained [--only PneumoniaMNIST|BreastMNIST|bone-fracture] [--medmnist-minutes M] [--bone-minutes M] [--trial-minutes T]\n       dotnet run --project bench/Clinforge.Bench -- small-data [--only BreastMNIST|PneumoniaMNIST] [--seeds N] [--images N] [--positive-share P] [--budget-minutes B] [--trial-minutes T]\n       dotnet run --project bench/Clinforge.Bench -- refit [--runs FOLDER_PREFIX]\n       dotnet run --project bench/Clinforge.Bench -- pretrained-throughput [--threads N] [--steps N]\n       dotnet run --project bench/Clinforge.Bench -- large-set [--images N] [--size PX] [--seconds S] [--folder DIR]\n       dotnet run --project bench/Clinforge.Bench -- throughput [THREADS]\n       dotnet run --project bench/Clinforge.Bench -- search [--only NAME] [--budget-minutes B] [--trial-minutes M]\n       dotnet run --project bench/Clinforge.Bench -- shortcut [--epochs N] [--rounds N] [--width W] [--threads T]\n       dotnet run --project bench/Clinforge.Bench -- shortcut-fixture OUT_DIR [--seed N]");
             return 2;
         }
         var shared = FindShared() ?? throw new InvalidOperationException("../shared/data/medmnist not found beside the checkout: the benchmark needs the real MedMNIST files.");
