@@ -14,8 +14,11 @@ namespace Clinforge.Core;
 /// <param name="JudgedCount">Images of that class every change is judged on under this protocol.</param>
 /// <param name="HoldOutHalfWidth">95% CI half-width of a rate of 0.8 measured on <paramref name="HoldOutCount"/> images (Wilson).</param>
 /// <param name="JudgedHalfWidth">The same on <paramref name="JudgedCount"/> images.</param>
+/// <param name="FloorEvidence">When the request states a sensitivity floor and the images the threshold
+/// will be set on are too few to promise it on new patients cheaply (or at all), that, said before training; else null.</param>
 public sealed record DevelopmentProtocol(string Kind, int Folds, string Reason, string? PriorityClass = null,
-    int HoldOutCount = 0, int JudgedCount = 0, double HoldOutHalfWidth = double.NaN, double JudgedHalfWidth = double.NaN)
+    int HoldOutCount = 0, int JudgedCount = 0, double HoldOutHalfWidth = double.NaN, double JudgedHalfWidth = double.NaN,
+    string? FloorEvidence = null)
 {
     /// <summary>Name of the hold-out protocol.</summary>
     public const string HoldOut = "holdout";

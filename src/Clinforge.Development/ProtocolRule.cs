@@ -45,6 +45,38 @@ public static class ProtocolRule
     public static (Splits Splits, DevelopmentProtocol Protocol) Choose(Splits splits, IReadOnlyList<string> classes, TaskSpec spec, string requested = "auto",
         double trialSeconds = double.PositiveInfinity)
     {
+        var (chosen, protocol) = ChooseProtocol(splits, classes, spec, requested, trialSeconds);
+        return (chosen, protocol with { FloorEvidence = FloorEvidence(spec, protocol) });
+    }
+
+    /// <summary>
+    /// Before training: whether the images the threshold will be set on (validation, or the whole pool
+    /// under folds) can carry the request's sensitivity floor to new patients. Too few positives and the
+    /// floor cannot be promised even by catching all of them; barely enough and the threshold may miss
+    /// almost none of them, which usually costs many false alarms (the run then asks, see TradeOffs).
+    /// Null when there is no sensitivity floor or the images suffice.
+    /// </summary>
+    public static string? FloorEvidence(TaskSpec spec, DevelopmentProtocol protocol)
+    {
+        ArgumentNullException.ThrowIfNull(spec);
+        ArgumentNullException.ThrowIfNull(protocol);
+        if (spec.OperatingPoint is not { Maximize: "specificity", Constraint: "sensitivity" } op || protocol.PriorityClass is not { } name) return null;
+        var inv = CultureInfo.InvariantCulture;
+        int n = protocol.JudgedCount;
+        int needed = ObjectiveEvaluator.PositivesToPromise(op.ConstraintValue);
+        int allowed = ObjectiveEvaluator.MissesAllowed(n, op.ConstraintValue);
+        int atPoint = (int)Math.Floor((1 - op.ConstraintValue) * n + 1e-9);
+        string where = protocol.UsesFolds ? "the development pool" : "the validation split";
+        if (allowed < 0)
+            return string.Create(inv, $"too few '{name}' images for the request: promising sensitivity ≥ {op.ConstraintValue:0.00} on new patients needs the threshold set on at least {needed} of them, all caught, and {where} holds {n}. The run meets the floor on the images at hand and says how far that is known to hold; {needed - n} more '{name}' images would make the promise possible");
+        if (allowed < atPoint / 2.0)
+            return string.Create(inv, $"barely enough '{name}' images for the request: to promise sensitivity ≥ {op.ConstraintValue:0.00} on new patients from the {n} in {where}, the threshold may miss at most {allowed} of them (meeting the floor on these images alone would allow {atPoint}), which can cost many false alarms; if it does, the run asks before the test look");
+        return null;
+    }
+
+    private static (Splits Splits, DevelopmentProtocol Protocol) ChooseProtocol(Splits splits, IReadOnlyList<string> classes, TaskSpec spec, string requested,
+        double trialSeconds)
+    {
         ArgumentNullException.ThrowIfNull(splits);
         ArgumentNullException.ThrowIfNull(classes);
         ArgumentNullException.ThrowIfNull(spec);

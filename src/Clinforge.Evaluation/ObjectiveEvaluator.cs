@@ -75,6 +75,27 @@ public static class ObjectiveEvaluator
     public const double FloorConfidence = 0.95;
 
     /// <summary>
+    /// How many of <paramref name="positives"/> a threshold may miss while the sensitivity it shows still
+    /// meets <paramref name="floor"/> at its one-sided <see cref="FloorConfidence"/> lower bound (Wilson);
+    /// −1 when even catching all of them does not.
+    /// </summary>
+    public static int MissesAllowed(int positives, double floor)
+    {
+        double level = 2 * FloorConfidence - 1;
+        int missed = -1;
+        while (missed + 1 <= positives && positives > 0 && Wilson.Interval(positives - (missed + 1), positives, level).Lower >= floor) missed++;
+        return missed;
+    }
+
+    /// <summary>The fewest positives on which catching every one shows <paramref name="floor"/> at its one-sided lower bound (Wilson); int.MaxValue for a floor of 1.</summary>
+    public static int PositivesToPromise(double floor)
+    {
+        for (int n = 1; n <= 1_000_000; n++)
+            if (MissesAllowed(n, floor) >= 0) return n;
+        return int.MaxValue;
+    }
+
+    /// <summary>
     /// The threshold for new patients. When the clinician states a sensitivity floor ("at least 90%
     /// sensitivity"), a threshold that meets it only at the point estimate misses it about half the time
     /// on new patients; so the threshold is the highest one whose sensitivity on these data meets the

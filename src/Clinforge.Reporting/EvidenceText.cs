@@ -18,7 +18,7 @@ public static class EvidenceText
 
     /// <summary>How development judged changes, and why; null for cards without a protocol.</summary>
     public static string? Protocol(DataCard card) =>
-        card.Protocol is { } p ? $"Development protocol: {p.Reason}." : null;
+        card.Protocol is { } p ? $"Development protocol: {p.Reason}." + (p.FloorEvidence is { } f ? $" Before training: {f}." : "") : null;
 
     /// <summary>The sentence after the objective: what "kept" means in this run.</summary>
     public static string KeepRule(ReportInput r) =>

@@ -43,6 +43,35 @@ public sealed class SmallDataTests
     }
 
     [Fact]
+    public void Should_SayBeforeTrainingThatTheFloorCannotBePromised_When_TooFewPositivesSetTheThreshold()
+    {
+        // Given "at least 90% sensitivity for melanoma" on the 200-image folder
+        var spec = DevelopmentTests.Spec() with
+        {
+            PrimaryMetric = Metrics.SpecificityAtSensitivity,
+            OperatingPoint = new OperatingPoint("specificity", "sensitivity", 0.9),
+        };
+
+        // When the protocol is chosen: hold-out sets the threshold on 6 melanomas, folds on all 34
+        var (_, holdout) = ProtocolRule.Choose(Hold200(), ["melanoma", "nevus"], spec, "holdout");
+        var (_, folds) = ProtocolRule.Choose(Hold200(), ["melanoma", "nevus"], spec, "folds", trialSeconds: 180);
+
+        // Then hold-out says the promise needs 25 melanomas (catching all n shows n / (n + 1.645²) ≥ 0.9 from n = 25), 19 more than it has
+        Assert.Equal(25, Clinforge.Evaluation.ObjectiveEvaluator.PositivesToPromise(0.9));
+        Assert.Contains("too few 'melanoma' images", holdout.FloorEvidence);
+        Assert.Contains("at least 25 of them, all caught, and the validation split holds 6", holdout.FloorEvidence);
+        Assert.Contains("19 more", holdout.FloorEvidence);
+        // and folds, with 34, may miss none of them although the floor on these images alone would allow 3
+        Assert.Equal(0, Clinforge.Evaluation.ObjectiveEvaluator.MissesAllowed(34, 0.9));
+        Assert.Contains("barely enough", folds.FloorEvidence);
+        Assert.Contains("may miss at most 0 of them (meeting the floor on these images alone would allow 3)", folds.FloorEvidence);
+        // and with a few hundred melanomas, or without a sensitivity floor, nothing is said
+        Assert.True(Clinforge.Evaluation.ObjectiveEvaluator.MissesAllowed(400, 0.9) >= 400 * 0.1 / 2);
+        Assert.Null(ProtocolRule.FloorEvidence(spec, folds with { JudgedCount = 400 }));
+        Assert.Null(ProtocolRule.Choose(Hold200(), ["melanoma", "nevus"], DevelopmentTests.Spec() with { OperatingPoint = null, PrimaryMetric = Metrics.Auc }, "folds", 180).Protocol.FloorEvidence);
+    }
+
+    [Fact]
     public void Should_KeepHoldOutAndSayWhy_When_ValidationIsLargeOrTrialsAreShortOrAConfounderIsNamed()
     {
         var many = Enumerable.Range(0, 1000).Select(i => new DataItem($"i{i}", i % 2)).ToList();
