@@ -53,7 +53,7 @@ public static class ImageCache
             {
                 // A damaged cache costs one decode, never a wrong image.
             }
-            TryDelete(file);
+            FileCleanup.TryDelete(file);
         }
         return (PixelStore.Create(file, items.Count, channels, size, write => Decode(ds, items, size, channels, write)), labels);
     }
@@ -94,12 +94,5 @@ public static class ImageCache
             // Parallel.For wraps; the user needs the file and the remedy, not the wrapper.
             throw new ClinforgeException(first.Message, first.ExitCode);
         }
-    }
-
-    private static void TryDelete(string file)
-    {
-        try { File.Delete(file); }
-        catch (IOException) { }
-        catch (UnauthorizedAccessException) { }
     }
 }

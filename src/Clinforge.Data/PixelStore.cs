@@ -136,18 +136,18 @@ public sealed class PixelStore : IDisposable
             catch (IOException) when (File.Exists(path))
             {
                 // Another trial published the same images meanwhile: theirs is as good as ours.
-                TryDelete(temp);
+                FileCleanup.TryDelete(temp);
             }
             return Open(path);
         }
         catch (IOException e)
         {
-            TryDelete(temp);
+            FileCleanup.TryDelete(temp);
             throw new ClinforgeException($"{path ?? temp}: could not write the image cache ({e.Message}). Free disk space or choose another run folder.");
         }
         catch
         {
-            TryDelete(temp);
+            FileCleanup.TryDelete(temp);
             throw;
         }
     }
@@ -224,12 +224,5 @@ public sealed class PixelStore : IDisposable
         if (count < 0) throw new ArgumentOutOfRangeException(nameof(count), count, "count must not be negative");
         if (channels is not (1 or 3)) throw new ArgumentOutOfRangeException(nameof(channels), channels, "channels must be 1 or 3");
         if (size <= 0) throw new ArgumentOutOfRangeException(nameof(size), size, "size must be positive");
-    }
-
-    private static void TryDelete(string file)
-    {
-        try { File.Delete(file); }
-        catch (IOException) { }
-        catch (UnauthorizedAccessException) { }
     }
 }
