@@ -30,9 +30,9 @@ namespace Clinforge.Bench;
 /// </remarks>
 internal static class SmallDataBench
 {
-    private sealed record Case(string Name, string File, string Request, int PositiveLabel, string[] ClassNames);
+    internal sealed record Case(string Name, string File, string Request, int PositiveLabel, string[] ClassNames);
 
-    private static readonly Case[] s_cases =
+    internal static readonly Case[] Cases =
     [
         new("BreastMNIST", "breastmnist.npz", "Tell malignant from normal or benign breast ultrasound images; I need a sensitivity of at least 90% for malignant.",
             0, ["malignant", "normal_or_benign"]),
@@ -55,7 +55,7 @@ internal static class SmallDataBench
         double trialMinutes = Program.Option(args, "--trial-minutes") is { } t ? double.Parse(t, inv) : 1;
         const double floor = 0.9;
         var summary = new List<string>();
-        foreach (var c in s_cases.Where(x => only is null || x.Name.Equals(only, StringComparison.OrdinalIgnoreCase)))
+        foreach (var c in Cases.Where(x => only is null || x.Name.Equals(only, StringComparison.OrdinalIgnoreCase)))
         {
             var source = DatasetReader.Open(Path.Combine(shared, "medmnist", c.File));
             var arms = new List<Arm>();
@@ -119,7 +119,7 @@ internal static class SmallDataBench
     /// train and val parts (the positive share fixed), plus every official test image, listed in
     /// labels.csv with a split column (train or test; validation or folds are the run's to draw).
     /// </summary>
-    private static string WriteSubsample(Dataset source, Case c, int seed, int images, double positiveShare)
+    internal static string WriteSubsample(Dataset source, Case c, int seed, int images, double positiveShare)
     {
         var root = Path.Combine(Path.GetTempPath(), $"clinforge-small-data-{c.Name.ToLowerInvariant()}-n{images}-s{seed}");
         var csvPath = Path.Combine(root, "labels.csv");

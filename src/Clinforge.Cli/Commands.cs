@@ -26,7 +26,7 @@ internal static class Commands
                             [--budget-minutes B] [--patience P] [--parallel K] [--proposer playbook|random]
                             [--answers FILE | --non-interactive] [--run DIR] [--seed S] [--threads T]
                             [--trade-off later|sensitivity_first|specificity_first|balanced] [--start auto|pretrained|scratch]
-                            [--protocol auto|holdout|folds]
+                            [--protocol auto|holdout|folds] [--fold-workers W]
                             [--executor local|slurm] [--slurm-partition P] [--slurm-account A] [--slurm-cpus C]
                             [--slurm-mem 8G] [--slurm-gres gpu:1] [--slurm-grace-minutes G] [--slurm-config FILE]
               Parses the request, inspects and splits the data (test split sealed), trains and
@@ -40,6 +40,7 @@ internal static class Commands
               --executor slurm submits each trial as a Slurm job (settings also from WORKSPACE/clinforge.slurm.json).
               --protocol: how changes are judged; auto picks k-fold cross-validation when the validation
               split would hold too few images of the class that matters (the data card says why).
+              --fold-workers W: folds trained at once, one process each (default: one per core).
           clinforge resume RUN [--rounds N] [--executor local|slurm] [--slurm-* ...]
               Continues a run after an interruption (even kill -9): no finished trial is lost and
               the interrupted one runs again.
@@ -62,8 +63,10 @@ internal static class Commands
               (--workspace, else $CLINFORGE_WORKSPACE, else ~/.clinforge).
           clinforge serve [--port P] [--workspace W] [--allow DIR]...
               The web app for clinicians on 127.0.0.1: prints a link with an access token.
-          clinforge trial --run DIR --trial N --budget-seconds S [--threads T]
-              (internal) trains one trial; started by the developer loop as a child process.
+          clinforge trial --run DIR --trial N --budget-seconds S [--threads T] [--fold-workers W]
+                          [--fold F --until UTC --parent-pid P]
+              (internal) trains one trial, or one fold of it; started by the developer loop
+              (a fold: by its trial) as a child process.
 
         Every command: --allow-root DIR (repeatable) lets data files lie in DIR besides the dataset's own
         folder; --max-image-pixels N raises the largest image read (default 64000000, checked before decoding).
@@ -103,6 +106,7 @@ internal static class Commands
         if (!Initializer.Starts.Contains(start)) throw new ClinforgeException($"--start must be {string.Join(", ", Initializer.Starts)} (got '{start}').");
         string protocol = a.Get("protocol") ?? "auto";
         if (protocol is not ("auto" or "holdout" or "folds")) throw new ClinforgeException($"--protocol must be auto, holdout or folds (got '{protocol}').");
+        int foldWorkers = a.Int("fold-workers", 0);
         string? tradeOff = TradeOffOption(a);
         if (proposer is not ("playbook" or "random")) throw new ClinforgeException($"--proposer must be 'playbook' or 'random' (got '{proposer}').");
         string run = a.Get("run") ?? Path.Combine("runs", Stamp() + "-" + Slug(request));
@@ -116,7 +120,7 @@ internal static class Commands
         data ??= File.Exists(new RunPaths(Path.GetFullPath(run)).Settings)
             ? Json.Read<RunSettings>(new RunPaths(Path.GetFullPath(run)).Settings).Data
             : DataCommand.Choose(request, workspace, canAsk: answers is null && !nonInteractive && !Console.IsInputRedirected && AnsiConsole.Profile.Capabilities.Interactive);
-        return RunWorkflow(request, Path.GetFullPath(run), new RunSettings(Path.GetFullPath(data), rounds, minutes * 60, seed, threads, total, patience, parallel, proposer, tradeOff, Executor: executor, Slurm: slurm, Start: start, Protocol: protocol),
+        return RunWorkflow(request, Path.GetFullPath(run), new RunSettings(Path.GetFullPath(data), rounds, minutes * 60, seed, threads, total, patience, parallel, proposer, tradeOff, Executor: executor, Slurm: slurm, Start: start, Protocol: protocol, FoldWorkers: foldWorkers),
             spec => IntentCommands.Review(spec, answers, nonInteractive), IntentCommands.TradeOffAsker(answers, nonInteractive));
     }
 
@@ -401,7 +405,16 @@ internal static class Commands
         int number = a.Int("trial", 0);
         double seconds = a.Double("budget-seconds", 60);
         int threads = a.Int("threads", 0);
+        int? fold = a.Get("fold") is null ? null : a.Int("fold", 0);
+        var until = a.Get("until") is { } u
+            ? DateTime.TryParse(u, CultureInfo.InvariantCulture, DateTimeStyles.AdjustToUniversal | DateTimeStyles.AssumeUniversal, out var parsed) ? parsed
+                : throw new ClinforgeException($"--until must be a UTC time such as 2026-01-01T12:00:00Z (got '{u}').")
+            : (DateTime?)null;
+        int parentPid = a.Int("parent-pid", 0);
+        // 0: as many folds at once as the trial's threads allow, one thread each (see CrossValidationPlan).
+        int foldWorkers = a.Int("fold-workers", 0);
         a.RejectUnknown();
+        if (parentPid > 0) FoldProcesses.ExitWithParent(parentPid);
         var started = DateTime.UtcNow;
         var recipe = Json.Read<Recipe>(run.Trial(number).Recipe);
         var spec = Json.Read<TaskSpec>(run.TaskSpec);
@@ -412,9 +425,16 @@ internal static class Commands
         var objective = Objective.From(spec);
         int positive = spec.ReportedClassIndex(card.Classes);
         var deadline = started.AddSeconds(seconds * recipe.TrainBudgetFraction);
-        var metrics = TrialWorker.Run(run, number, dev.Train, dev.Val,
-            (labels, probs) => ObjectiveEvaluator.Evaluate(objective, labels, probs, positive),
-            deadline, threads, line => Console.WriteLine(line), card.Protocol is { UsesFolds: true } ? dev.Folds : null);
+        ValidationScorer scorer = (labels, probs) => ObjectiveEvaluator.Evaluate(objective, labels, probs, positive);
+        if (fold is { } f)
+        {
+            if (card.Protocol is not { UsesFolds: true } || dev.Folds is null) throw new ClinforgeException($"--fold {f}: {run.Root} does not develop on folds.");
+            return TrialWorker.RunFold(run, number, f, dev.Train, dev.Val, dev.Folds, scorer, until ?? deadline, threads, line => Console.WriteLine(line));
+        }
+        int cores = threads > 0 ? threads : Environment.ProcessorCount;
+        var foldLauncher = new FoldProcesses(run, number, foldWorkers > 0 ? foldWorkers : cores);
+        var metrics = TrialWorker.Run(run, number, dev.Train, dev.Val, scorer,
+            deadline, threads, line => Console.WriteLine(line), card.Protocol is { UsesFolds: true } ? dev.Folds : null, foldLauncher);
         // The trial's reliance on the named confounder, kept in its metrics for the acceptance rule.
         if (metrics.Status == TrialStatus.Succeeded && ShortcutDependence.Measure(run, number, spec, card) is { } dependence)
         {

@@ -66,7 +66,7 @@ internal static class ExecutorOptions
             && SlurmExecutor.CancelRecorded(run) is { Count: > 0 } cancelled)
             AnsiConsole.MarkupLine($"Cancelled Slurm job(s) {string.Join(", ", cancelled)} left by this run: its trials now run locally.");
         // With --threads 0 the runner splits the cores between the trials running at once (see LocalProcessTrialRunner).
-        return new LocalProcessTrialRunner(launcher, settings.Threads);
+        return new LocalProcessTrialRunner(launcher, settings.Threads, foldWorkers: settings.FoldWorkers);
     }
 
     /// <summary>The options as given on a command line, for a child process (serve → develop).</summary>

@@ -58,4 +58,6 @@ public sealed record RunSettings(string Data, int Rounds, double TrialSeconds, i
     // The starting point (--start): "auto" (the initializer's rule), "pretrained" or "scratch", so a clinician or a benchmark can compare the two.
     string Start = "auto",
     // The development protocol (--protocol): "auto" (chosen from the data), "holdout" or "folds".
-    string Protocol = "auto");
+    string Protocol = "auto",
+    // How many folds of a cross-validated trial train at once, one process each (--fold-workers); 0: as many as the trial's cores.
+    int FoldWorkers = 0);

@@ -17,8 +17,11 @@ namespace Clinforge.Training;
 /// best on its own held-out fold, so the out-of-fold predictions are not selected on the images they
 /// score; a search (successive halving) resolves its knob on fold 0 and the other folds train the value
 /// it chose; a fold finished before the trial was killed is read back, not retrained, so a resumed trial
-/// continues where it stopped. Folds run one after another in the trial's process, each on an equal share
-/// of the time left (they would compete for the same cores if run side by side).
+/// continues where it stopped. Folds train side by side in child processes when an
+/// <see cref="IFoldLauncher"/> allows more than one worker (TorchSharp's random generator and thread
+/// pool are per process, so threads would not do), the trial's threads split between them; otherwise
+/// one after another in the trial's process. Either way each fold gets an equal share of the
+/// processor time left.
 /// </remarks>
 public static class CrossValidationPlan
 {
@@ -28,10 +31,13 @@ public static class CrossValidationPlan
     /// <summary>
     /// Trains <paramref name="recipe"/> on each fold of <paramref name="pool"/> (<paramref name="foldOf"/>:
     /// the fold of each pool image) and returns the outcome whose validation probabilities are the pooled
-    /// out-of-fold ones, in pool order, and the recipe finally trained.
+    /// out-of-fold ones, in pool order, and the recipe finally trained. With <paramref name="launcher"/>,
+    /// up to its <see cref="IFoldLauncher.Workers"/> folds train at once in child processes, sharing
+    /// <paramref name="threads"/> torch threads.
     /// </summary>
     public static (TrainingOutcome Outcome, Recipe Trained) Train(Trainer trainer, Recipe recipe, ImageSet pool, int[] foldOf,
-        IReadOnlyList<string> classes, ValidationScorer scorer, DateTime deadlineUtc, TrialPaths paths, Action<TrainProgress>? progress, Action<string> log)
+        IReadOnlyList<string> classes, ValidationScorer scorer, DateTime deadlineUtc, TrialPaths paths, Action<TrainProgress>? progress, Action<string> log,
+        IFoldLauncher? launcher = null, int threads = 1)
     {
         ArgumentNullException.ThrowIfNull(trainer);
         ArgumentNullException.ThrowIfNull(pool);
@@ -39,54 +45,182 @@ public static class CrossValidationPlan
         int k = foldOf.Max() + 1;
         if (foldOf.Length != pool.Count || k < 2) throw new ArgumentException($"need a fold for each of the {pool.Count} images and at least 2 folds", nameof(foldOf));
         var inv = CultureInfo.InvariantCulture;
-        var pre = Trainer.ComputePreprocessing(pool, classes, recipe.Model);
-        var foldTrainer = new Trainer(log) { CacheFolder = trainer.CacheFolder, Preprocessing = pre, KeepLastEpoch = true };
+        var foldTrainer = FoldTrainer(trainer, pool, classes, recipe, log);
+        int workers = Math.Clamp(launcher?.Workers ?? 1, 1, Math.Max(1, threads));
+        var pending = new List<int>();
+        for (int f = 0; f < k; f++)
+        {
+            if (Finished(new TrialPaths(FoldFolder(paths, f)), pool, FoldIndices(foldOf, f)) is not null)
+                log($"fold {f + 1}/{k}: finished before this process started; its model and out-of-fold predictions are read back");
+            else
+                pending.Add(f);
+        }
+        var done = new double[k];
+        void Report(int f, double fraction, TrainProgress? p)
+        {
+            double sum;
+            lock (done) { done[f] = fraction; sum = done.Sum(); }
+            progress?.Invoke(new TrainProgress(p?.Epoch ?? 0, p?.PlannedEpochs ?? 0, sum / k, p?.BestObjective));
+        }
+        for (int f = 0; f < k; f++) if (!pending.Contains(f)) done[f] = 1;
+
+        var trained = ResolvedRecipe(paths, recipe);
+        // A search resolves its knob on fold 0 first, alone: the other folds train the value it chose.
+        if (recipe.Search is not null && pending.Remove(0))
+        {
+            var until = Share(deadlineUtc, 1 + Waves(pending.Count, workers));
+            if (TrainFold(foldTrainer, trained, pool, foldOf, 0, classes, scorer, until, paths, p => Report(0, p.Fraction, p), log) is { } error)
+                return Failed(error, trained);
+            trained = ResolvedRecipe(paths, recipe);
+        }
+        while (pending.Count > 0)
+        {
+            var wave = pending.Take(workers).ToList();
+            var until = Share(deadlineUtc, Waves(pending.Count, workers));
+            pending.RemoveRange(0, wave.Count);
+            if (wave.Count == 1 || launcher is null)
+            {
+                // One fold at a time (no launcher allows more, or it is the last): in this process, with all its threads.
+                int f = wave[0];
+                if (TrainFold(foldTrainer, trained, pool, foldOf, f, classes, scorer, until, paths, p => Report(f, p.Fraction, p), log) is { } error)
+                    return Failed(error, trained);
+                continue;
+            }
+            int each = Math.Max(1, threads / wave.Count);
+            log(string.Create(inv, $"folds {string.Join(", ", wave.Select(f => f + 1))} of {k}: side by side in {wave.Count} child processes of {each} thread(s) each, until {until:HH:mm:ss}"));
+            var exits = new int[wave.Count];
+            Parallel.For(0, wave.Count, new ParallelOptions { MaxDegreeOfParallelism = wave.Count }, i =>
+            {
+                int f = wave[i];
+                try
+                {
+                    exits[i] = launcher.Run(f, until, each, x => Report(f, x, null));
+                }
+                catch (Exception e) when (e is IOException or InvalidOperationException or System.ComponentModel.Win32Exception)
+                {
+                    File.AppendAllText(new TrialPaths(FoldFolder(paths, f)).Log, $"the fold's process did not start: {e.Message}\n");
+                    exits[i] = -1;
+                }
+            });
+            for (int i = 0; i < wave.Count; i++)
+            {
+                int f = wave[i];
+                var foldPaths = new TrialPaths(FoldFolder(paths, f));
+                if (Finished(foldPaths, pool, FoldIndices(foldOf, f)) is null)
+                    return Failed($"fold {f + 1} of {k}: {FoldError(foldPaths, exits[i])}", trained);
+                Report(f, 1, null);
+                log(string.Create(inv, $"fold {f + 1}/{k}: held-out objective {Json.Read<TrialMetrics>(foldPaths.Metrics).Best?.Objective:F4} (child process, exit {exits[i]}; its log is {foldPaths.Log})"));
+            }
+        }
+        return Pool(foldTrainer.Preprocessing!, trained, pool, foldOf, k, classes, scorer, paths, log);
+    }
+
+    /// <summary>
+    /// The body of one fold, in the trial's process or in a child (<c>clinforge trial --fold</c>):
+    /// trains on the other folds, predicts the held-out fold, and writes the fold folder (model,
+    /// metrics, held-out predictions, and the recipe a search chose). Returns null when the fold
+    /// finished, else the error; a failed fold's metrics are written too, so its trial can say why.
+    /// </summary>
+    public static string? TrainFold(Trainer foldTrainer, Recipe recipe, ImageSet pool, int[] foldOf, int fold,
+        IReadOnlyList<string> classes, ValidationScorer scorer, DateTime untilUtc, TrialPaths paths, Action<TrainProgress>? progress, Action<string> log)
+    {
+        ArgumentNullException.ThrowIfNull(foldTrainer);
+        ArgumentNullException.ThrowIfNull(pool);
+        ArgumentNullException.ThrowIfNull(foldOf);
+        ArgumentNullException.ThrowIfNull(log);
+        var inv = CultureInfo.InvariantCulture;
+        int k = foldOf.Max() + 1;
+        var foldPaths = new TrialPaths(FoldFolder(paths, fold));
+        Directory.CreateDirectory(foldPaths.Root);
+        if (File.Exists(foldPaths.Metrics)) File.Delete(foldPaths.Metrics); // an interrupted attempt is replaced
+        var valIdx = FoldIndices(foldOf, fold);
+        var trainIdx = Enumerable.Range(0, pool.Count).Where(i => foldOf[i] != fold).ToArray();
+        log(string.Create(inv, $"fold {fold + 1}/{k}: train on {trainIdx.Length} images, predict the {valIdx.Length} held out, until {untilUtc:HH:mm:ss}"));
+        var train = pool.Subset(trainIdx);
+        var val = pool.Subset(valIdx);
+        using var trainPixels = train.Pixels;
+        using var valPixels = val.Pixels;
+        var (outcome, foldRecipe) = TrialPlans.Train(foldTrainer, recipe, train, val, classes, scorer, untilUtc, foldPaths, progress, log);
+        if (outcome.Metrics.Status != TrialStatus.Succeeded || outcome.BestValProbabilities.Length != valIdx.Length)
+        {
+            var error = outcome.Metrics.Error ?? "no held-out predictions";
+            Json.Write(foldPaths.Metrics, outcome.Metrics with { Status = outcome.Metrics.Status == TrialStatus.Succeeded ? TrialStatus.Failed : outcome.Metrics.Status, Error = error });
+            log($"fold {fold + 1} failed: {error}");
+            return $"fold {fold + 1} of {k}: {error}";
+        }
+        if (!ReferenceEquals(foldRecipe, recipe)) Json.Write(Path.Combine(foldPaths.Root, "recipe.json"), foldRecipe);
+        PredictionTable.Write(foldPaths.ValPredictions, val.Ids, val.Labels, outcome.BestValProbabilities, classes);
+        // Metrics last: a fold counts as finished only once everything else is on disk.
+        Json.Write(foldPaths.Metrics, outcome.Metrics);
+        log(string.Create(inv, $"fold {fold + 1}/{k}: held-out objective {outcome.Metrics.Best?.Objective:F4} after {outcome.Metrics.Epochs} epochs"));
+        return null;
+    }
+
+    /// <summary>The trainer every fold of a trial uses: the pool's normalisation, the last epoch kept.</summary>
+    public static Trainer FoldTrainer(Trainer trainer, ImageSet pool, IReadOnlyList<string> classes, Recipe recipe, Action<string> log)
+    {
+        ArgumentNullException.ThrowIfNull(trainer);
+        ArgumentNullException.ThrowIfNull(recipe);
+        return new Trainer(log) { CacheFolder = trainer.CacheFolder, Preprocessing = Trainer.ComputePreprocessing(pool, classes, recipe.Model), KeepLastEpoch = true };
+    }
+
+    /// <summary>The recipe the folds train: the one a search resolved on fold 0 when there is one, else <paramref name="recipe"/>.</summary>
+    public static Recipe ResolvedRecipe(TrialPaths paths, Recipe recipe)
+    {
+        var chosen = Path.Combine(FoldFolder(paths, 0), "recipe.json");
+        return recipe.Search is not null && File.Exists(chosen) ? Json.Read<Recipe>(chosen) : recipe;
+    }
+
+    /// <summary>Pool indices of fold <paramref name="fold"/>.</summary>
+    private static int[] FoldIndices(int[] foldOf, int fold) => Enumerable.Range(0, foldOf.Length).Where(i => foldOf[i] == fold).ToArray();
+
+    /// <summary>Waves needed for <paramref name="folds"/> folds at <paramref name="workers"/> at once.</summary>
+    private static int Waves(int folds, int workers) => (folds + workers - 1) / workers;
+
+    /// <summary>The end of an equal share of the time left when <paramref name="parts"/> parts remain.</summary>
+    private static DateTime Share(DateTime deadlineUtc, int parts)
+    {
+        var now = DateTime.UtcNow;
+        return parts <= 1 ? deadlineUtc : now + (deadlineUtc - now) / parts;
+    }
+
+    private static (TrainingOutcome, Recipe) Failed(string error, Recipe trained) =>
+        (new TrainingOutcome(new TrialMetrics { Status = TrialStatus.Failed, Error = error }, []), trained);
+
+    /// <summary>Why a fold's child left no finished fold: its own recorded error, else its exit code and log.</summary>
+    private static string FoldError(TrialPaths fold, int exit)
+    {
+        if (File.Exists(fold.Metrics))
+        {
+            try
+            {
+                if (Json.Read<TrialMetrics>(fold.Metrics).Error is { Length: > 0 } e) return e;
+            }
+            catch (ClinforgeException)
+            {
+                // unreadable metrics: fall through to the exit code
+            }
+        }
+        return $"its process exited with code {exit} without finishing; see {fold.Log}";
+    }
+
+    /// <summary>Reads every fold back, pools the out-of-fold predictions and saves the fold models as one averaged model.</summary>
+    private static (TrainingOutcome, Recipe) Pool(Preprocessing pre, Recipe trained, ImageSet pool, int[] foldOf, int k,
+        IReadOnlyList<string> classes, ValidationScorer scorer, TrialPaths paths, Action<string> log)
+    {
+        var inv = CultureInfo.InvariantCulture;
         var oof = new double[pool.Count][];
         var folds = new List<(TrialPaths Paths, TrialMetrics Metrics)>();
-        var trained = recipe;
         for (int f = 0; f < k; f++)
         {
             var foldPaths = new TrialPaths(FoldFolder(paths, f));
-            Directory.CreateDirectory(foldPaths.Root);
-            var valIdx = Enumerable.Range(0, pool.Count).Where(i => foldOf[i] == f).ToArray();
-            var trainIdx = Enumerable.Range(0, pool.Count).Where(i => foldOf[i] != f).ToArray();
-            if (Finished(foldPaths, pool, valIdx) is { } done)
-            {
-                log($"fold {f + 1}/{k}: finished before this process started; its model and out-of-fold predictions are read back");
-                for (int j = 0; j < valIdx.Length; j++) oof[valIdx[j]] = done.Probabilities[j];
-                if (File.Exists(Path.Combine(foldPaths.Root, "recipe.json"))) trained = Json.Read<Recipe>(Path.Combine(foldPaths.Root, "recipe.json"));
-                folds.Add((foldPaths, Json.Read<TrialMetrics>(foldPaths.Metrics)));
-                continue;
-            }
-            // The time left is shared equally by the folds still to train.
-            var now = DateTime.UtcNow;
-            var until = now + (deadlineUtc - now) / (k - f);
-            log(string.Create(inv, $"fold {f + 1}/{k}: train on {trainIdx.Length} images, predict the {valIdx.Length} held out, until {until:HH:mm:ss}"));
-            var train = pool.Subset(trainIdx);
-            var val = pool.Subset(valIdx);
-            using var trainPixels = train.Pixels;
-            using var valPixels = val.Pixels;
-            int index = f;
-            var (outcome, foldRecipe) = TrialPlans.Train(foldTrainer, trained, train, val, classes, scorer, until, foldPaths,
-                p => progress?.Invoke(p with { Fraction = (index + p.Fraction) / k }), log);
-            if (outcome.Metrics.Status != TrialStatus.Succeeded || outcome.BestValProbabilities.Length != valIdx.Length)
-            {
-                log($"fold {f + 1} failed: {outcome.Metrics.Error}");
-                return (outcome with { Metrics = outcome.Metrics with { Error = $"fold {f + 1} of {k}: {outcome.Metrics.Error}" } }, trained);
-            }
-            // A search resolved on the first fold: the other folds train the value it chose.
-            trained = foldRecipe;
-            if (!ReferenceEquals(foldRecipe, recipe)) Json.Write(Path.Combine(foldPaths.Root, "recipe.json"), foldRecipe);
-            PredictionTable.Write(foldPaths.ValPredictions, val.Ids, val.Labels, outcome.BestValProbabilities, classes);
-            Json.Write(foldPaths.Metrics, outcome.Metrics);
-            for (int j = 0; j < valIdx.Length; j++) oof[valIdx[j]] = outcome.BestValProbabilities[j];
-            folds.Add((foldPaths, outcome.Metrics));
-            log(string.Create(inv, $"fold {f + 1}/{k}: held-out objective {outcome.Metrics.Best?.Objective:F4} after {outcome.Metrics.Epochs} epochs"));
+            var valIdx = FoldIndices(foldOf, f);
+            var table = Finished(foldPaths, pool, valIdx) ?? throw new InvalidOperationException($"fold {f + 1} has no finished predictions");
+            for (int j = 0; j < valIdx.Length; j++) oof[valIdx[j]] = table.Probabilities[j];
+            folds.Add((foldPaths, Json.Read<TrialMetrics>(foldPaths.Metrics)));
         }
-
         var pooled = scorer(pool.Labels, oof);
-        var ensemblePre = pre with { FoldModels = k };
-        Json.Write(Path.Combine(paths.Root, "preprocessing.json"), ensemblePre);
+        Json.Write(Path.Combine(paths.Root, "preprocessing.json"), pre with { FoldModels = k });
         using (var ensemble = new SeedEnsemble(folds.Select(fold =>
         {
             var net = TrialPlans.CreateModel(trained, pool.Channels, classes.Count);

@@ -1,4 +1,3 @@
-using System.Collections.Concurrent;
 using Clinforge.Data;
 using TorchSharp;
 using static TorchSharp.torch;
@@ -20,6 +19,8 @@ public sealed class ImageBatches(ImageSet set, Preprocessing pre) : IDisposable
 
     private Prefetcher? _prefetcher;
 
+    private PixelStore Pixels => set.Pixels;
+
     /// <summary>Number of images.</summary>
     public long Count => set.Count;
 
@@ -28,6 +29,9 @@ public sealed class ImageBatches(ImageSet set, Preprocessing pre) : IDisposable
 
     /// <summary>Batches gathered on the caller's thread because none was ready ahead.</summary>
     public long GatheredInline { get; private set; }
+
+    /// <summary>Managed bytes the background thread allocated while gathering, over the finished plans (kept at zero; see the prefetcher).</summary>
+    public long PrefetchAllocatedBytes { get; private set; }
 
     /// <summary>Images start..start+length as a normalised [length, C, S, S] tensor.</summary>
     public Tensor Take(long start, long length)
@@ -74,7 +78,9 @@ public sealed class ImageBatches(ImageSet set, Preprocessing pre) : IDisposable
 
     private void StopPrefetch()
     {
-        _prefetcher?.Dispose();
+        if (_prefetcher is null) return;
+        _prefetcher.Dispose();
+        PrefetchAllocatedBytes += _prefetcher.AllocatedBytes;
         _prefetcher = null;
     }
 
@@ -95,51 +101,100 @@ public sealed class ImageBatches(ImageSet set, Preprocessing pre) : IDisposable
         return x.sub_(mean).div_(std).MoveToOuterDisposeScope();
     }
 
-    /// <summary>One epoch's batches gathered on a background thread, at most <see cref="Ahead"/> ahead; no TorchSharp calls off the caller's thread.</summary>
+    /// <summary>
+    /// One epoch's batches gathered on a background thread, at most <see cref="Ahead"/> ahead, into
+    /// buffers allocated here, on the caller's thread. The thread makes no TorchSharp call and allocates
+    /// no managed memory once started: a garbage collection set off from another thread while the training
+    /// thread is inside a native call can finalize a TorchSharp <c>Scalar</c> that the call still reads
+    /// (TorchSharp's implicit scalars, e.g. an optimizer's <c>add_(x, alpha)</c>, are not kept alive for
+    /// the call), and libtorch then fails on garbage ("Expected false to be true ... toFloat"). Only the
+    /// training thread may allocate while it trains.
+    /// </summary>
     private sealed class Prefetcher : IDisposable
     {
-        private readonly BlockingCollection<(long[] Indices, byte[] Bytes)> _ready = new(Ahead);
-        private readonly CancellationTokenSource _stop = new();
-        private readonly Task _worker;
+        private readonly ImageBatches _owner;
+        private readonly List<long[]> _batches;
+        private readonly byte[][] _slots;
+        private readonly byte[]? _last;
+        private readonly object _gate = new();
+        private readonly Thread _worker;
+        private int _produced;
+        private int _consumed;
+        private bool _stop;
+
+        /// <summary>Managed bytes the thread allocated between its start and its end (read after <see cref="Dispose"/>).</summary>
+        public long AllocatedBytes { get; private set; }
 
         public Prefetcher(ImageBatches owner, List<long[]> batches)
         {
-            _worker = Task.Run(() =>
-            {
-                try
-                {
-                    foreach (var b in batches)
-                    {
-                        if (_stop.IsCancellationRequested) break;
-                        _ready.Add((b, owner.Gather(b)), _stop.Token);
-                    }
-                }
-                catch (OperationCanceledException)
-                {
-                }
-                finally
-                {
-                    _ready.CompleteAdding();
-                }
-            });
+            _owner = owner;
+            _batches = batches;
+            long per = owner.Pixels.BytesPerImage;
+            int full = batches.Count == 0 ? 0 : batches[0].Length;
+            // A batch handed out may still be read by the caller while the next Ahead are gathered.
+            _slots = Enumerable.Range(0, Ahead + 1).Select(_ => new byte[full * per]).ToArray();
+            if (batches.Count > 0 && batches[^1].Length != full) _last = new byte[batches[^1].Length * per];
+            _worker = new Thread(Produce) { IsBackground = true, Name = "batch prefetch" };
+            _worker.Start();
         }
 
-        /// <summary>The next gathered batch when it holds exactly <paramref name="indices"/>; null otherwise.</summary>
+        private byte[] Buffer(int batch) => batch == _batches.Count - 1 && _last is not null ? _last : _slots[batch % _slots.Length];
+
+        private void Produce()
+        {
+            long before = GC.GetAllocatedBytesForCurrentThread();
+            try
+            {
+                for (int b = 0; b < _batches.Count; b++)
+                {
+                    lock (_gate)
+                    {
+                        while (!_stop && b >= _consumed + Ahead) Monitor.Wait(_gate);
+                        if (_stop) return;
+                    }
+                    _owner.Pixels.Gather(_batches[b], Buffer(b));
+                    lock (_gate)
+                    {
+                        _produced = b + 1;
+                        Monitor.PulseAll(_gate);
+                    }
+                }
+            }
+            catch (Exception e) when (e is ObjectDisposedException or ArgumentException or IOException or UnauthorizedAccessException)
+            {
+                // The caller gathers the batch itself and meets the same error on its own thread, with its message.
+            }
+            finally
+            {
+                AllocatedBytes = GC.GetAllocatedBytesForCurrentThread() - before;
+                lock (_gate) Monitor.PulseAll(_gate);
+            }
+        }
+
+        /// <summary>The next gathered batch when it holds exactly <paramref name="indices"/>; null otherwise (the plan is then abandoned).</summary>
         public byte[]? Next(long[] indices)
         {
-            if (!_ready.TryTake(out var item, Timeout.Infinite)) return null;
-            return item.Indices.AsSpan().SequenceEqual(indices) ? item.Bytes : null;
+            int b;
+            lock (_gate)
+            {
+                b = _consumed;
+                if (b >= _batches.Count) return null;
+                while (_produced <= b && _worker.IsAlive) Monitor.Wait(_gate, 100);
+                if (_produced <= b) return null;
+                _consumed = b + 1;
+                Monitor.PulseAll(_gate);
+            }
+            return _batches[b].AsSpan().SequenceEqual(indices) ? Buffer(b) : null;
         }
 
         public void Dispose()
         {
-            _stop.Cancel();
-            // Drain so a producer blocked on a full queue sees the cancellation.
-            while (_ready.TryTake(out _)) { }
-            try { _worker.Wait(); }
-            catch (AggregateException) { }
-            _ready.Dispose();
-            _stop.Dispose();
+            lock (_gate)
+            {
+                _stop = true;
+                Monitor.PulseAll(_gate);
+            }
+            _worker.Join();
         }
     }
 }

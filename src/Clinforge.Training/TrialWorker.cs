@@ -31,10 +31,12 @@ public static class TrialWorker
     /// <summary>
     /// Runs the trial; returns its metrics (also written to metrics.json). With <paramref name="folds"/>
     /// (ids of the development pool, train and val together, per fold) the trial is cross-validated
-    /// (<see cref="CrossValidationPlan"/>) and val_predictions.csv holds the pooled out-of-fold predictions.
+    /// (<see cref="CrossValidationPlan"/>) and val_predictions.csv holds the pooled out-of-fold predictions;
+    /// <paramref name="foldLauncher"/> lets folds train side by side in child processes.
     /// </summary>
     public static TrialMetrics Run(RunPaths run, int number, IReadOnlyList<DataItem> train, IReadOnlyList<DataItem> val,
-        ValidationScorer scorer, DateTime deadlineUtc, int threads, Action<string> stdout, IReadOnlyList<IReadOnlyList<string>>? folds = null)
+        ValidationScorer scorer, DateTime deadlineUtc, int threads, Action<string> stdout, IReadOnlyList<IReadOnlyList<string>>? folds = null,
+        IFoldLauncher? foldLauncher = null)
     {
         var paths = run.Trial(number);
         Directory.CreateDirectory(paths.Root);
@@ -68,7 +70,8 @@ public static class TrialWorker
             using var poolPixels = poolSet.Pixels;
             Log(string.Create(CultureInfo.InvariantCulture,
                 $"loaded the {poolSet.Count} development images at {recipe.Input.Size}px in {loadClock.Elapsed.TotalSeconds:F1}s for {folds.Count}-fold cross-validation"));
-            var (pooled, foldsTrained) = CrossValidationPlan.Train(trainer, recipe, poolSet, foldOf, card.Classes, scorer, deadlineUtc, paths, Progress, Log);
+            var (pooled, foldsTrained) = CrossValidationPlan.Train(trainer, recipe, poolSet, foldOf, card.Classes, scorer, deadlineUtc, paths, Progress, Log,
+                foldLauncher, threads > 0 ? threads : Environment.ProcessorCount);
             return Finish(paths, recipe, card, poolSet, pooled, foldsTrained, Log);
         }
         var trainSet = ImageSets.Load(ds, train, recipe.Input, cache);
@@ -83,6 +86,38 @@ public static class TrialWorker
 
         var (outcome, trained) = TrialPlans.Train(trainer, recipe, trainSet, valSet, card.Classes, scorer, deadlineUtc, paths, Progress, Log);
         return Finish(paths, recipe, card, valSet, outcome, trained, Log);
+    }
+
+    /// <summary>
+    /// One fold of a cross-validated trial, in a child process of the trial (<c>clinforge trial --fold</c>):
+    /// loads the development pool from the run's cache, trains the fold until <paramref name="untilUtc"/>
+    /// and writes its fold folder, logging to the fold's own log.txt. Returns 0 when the fold finished.
+    /// </summary>
+    public static int RunFold(RunPaths run, int number, int fold, IReadOnlyList<DataItem> train, IReadOnlyList<DataItem> val,
+        IReadOnlyList<IReadOnlyList<string>> folds, ValidationScorer scorer, DateTime untilUtc, int threads, Action<string> stdout)
+    {
+        ArgumentNullException.ThrowIfNull(run);
+        ArgumentNullException.ThrowIfNull(folds);
+        ArgumentNullException.ThrowIfNull(stdout);
+        if (fold < 0 || fold >= folds.Count) throw new ClinforgeException($"--fold {fold}: the run has folds 0 to {folds.Count - 1}.");
+        var paths = run.Trial(number);
+        var foldPaths = new TrialPaths(CrossValidationPlan.FoldFolder(paths, fold));
+        Directory.CreateDirectory(foldPaths.Root);
+        using var log = new StreamWriter(foldPaths.Log, append: true, Encoding.UTF8) { AutoFlush = true };
+        void Log(string line) => log.WriteLine($"[{DateTime.UtcNow:HH:mm:ss}] {line}");
+        var requested = Json.Read<Recipe>(paths.Recipe);
+        var recipe = CrossValidationPlan.ResolvedRecipe(paths, requested);
+        var card = Json.Read<DataCard>(run.DataCard);
+        NativeRuntime.Initialize(threads, recipe.Seed);
+        Log($"fold {fold + 1} of trial {number} in its own process, threads {get_num_threads()}; {ConvolutionCheck.Current.Describe()}");
+        List<DataItem> pool = [.. train, .. val];
+        var foldOf = FoldOf(pool, folds);
+        var poolSet = ImageSets.Load(DatasetReader.Open(card.Source), pool, requested.Input, run.Cache);
+        using var poolPixels = poolSet.Pixels;
+        var foldTrainer = CrossValidationPlan.FoldTrainer(new Trainer(Log) { CacheFolder = run.Cache }, poolSet, card.Classes, requested, Log);
+        var error = CrossValidationPlan.TrainFold(foldTrainer, recipe, poolSet, foldOf, fold, card.Classes, scorer, untilUtc, paths,
+            p => stdout(string.Create(CultureInfo.InvariantCulture, $"@progress {p.Epoch} {p.PlannedEpochs} {p.Fraction:F3} -")), Log);
+        return error is null ? 0 : 4;
     }
 
     /// <summary>The fold of each pool item; every item must be in exactly one fold.</summary>

@@ -77,6 +77,31 @@ public sealed class ImageBatchesTests : IDisposable
     }
 
     [Fact]
+    public void Should_AllocateNothingOnThePrefetchThread_When_AnEpochIsGatheredAhead()
+    {
+        // given a memory-mapped set of 64 images and a planned epoch of 16 batches (the last one short)
+        var set = Mapped(64, 16, seed: 3);
+        using var pixels = set.Pixels;
+        using var batches = new ImageBatches(set, Pre());
+        using var order = randperm(62, generator: new Generator(7));
+
+        // when the loop takes every batch while it allocates on its own thread, as training does
+        batches.Plan(order, 4);
+        for (int start = 0; start < 62; start += 4)
+        {
+            using var scope = NewDisposeScope();
+            _ = batches.Select(order.narrow(0, start, Math.Min(4, 62 - start)));
+            _ = new byte[100_000]; // garbage of the training thread's own
+        }
+        batches.Dispose();
+
+        // then all came from the background thread, which allocated no managed memory: a collection it set off
+        // could finalize a TorchSharp scalar that a native call on the training thread is still reading
+        Assert.Equal(16, batches.Prefetched);
+        Assert.Equal(0, batches.PrefetchAllocatedBytes);
+    }
+
+    [Fact]
     public void Should_GatherInlineAndStayCorrect_When_TheLoopLeavesThePlan()
     {
         // given a planned epoch
