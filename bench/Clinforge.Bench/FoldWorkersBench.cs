@@ -25,6 +25,7 @@ internal static partial class FoldWorkersBench
         var inv = CultureInfo.InvariantCulture;
         var shared = Program.FindShared() ?? throw new InvalidOperationException("../shared/data not found beside the checkout: this benchmark needs the real MedMNIST files.");
         int seeds = Program.Option(args, "--seeds") is { } s ? int.Parse(s, inv) : 2;
+        int firstSeed = Program.Option(args, "--first-seed") is { } fs ? int.Parse(fs, inv) : 1;
         int workers = Program.Option(args, "--workers") is { } w ? int.Parse(w, inv) : Environment.ProcessorCount;
         double trialMinutes = Program.Option(args, "--trial-minutes") is { } t ? double.Parse(t, inv) : 1;
         var c = SmallDataBench.Cases[0];
@@ -32,7 +33,7 @@ internal static partial class FoldWorkersBench
         var arms = new List<Arm>();
         foreach (var start in new[] { "scratch", "pretrained" })
         {
-            for (int seed = 1; seed <= seeds; seed++)
+            for (int seed = firstSeed; seed < firstSeed + seeds; seed++)
             {
                 var csv = SmallDataBench.WriteSubsample(source, c, seed, 200, 0.2);
                 foreach (var n in new[] { 1, workers })

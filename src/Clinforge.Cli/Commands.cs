@@ -516,7 +516,7 @@ internal static class Commands
                 Markup.Escape(string.Join(", ", counts.Select(kv => $"{kv.Key} {kv.Value}"))));
         AnsiConsole.Write(t);
         if (card.Protocol is { } protocol) AnsiConsole.MarkupLine($"[bold]Protocol[/]: {Markup.Escape(protocol.Reason)}");
-        if (card.Protocol?.FloorEvidence is { } floor) AnsiConsole.MarkupLine($"[yellow]Sensitivity floor[/]: {Markup.Escape(floor)}");
+        if (card.Protocol?.FloorEvidence is { } floor) AnsiConsole.MarkupLine($"[yellow]Sensitivity floor[/]: {Markup.Escape(floor)}.");
         foreach (var note in card.Notes) AnsiConsole.MarkupLine($"[yellow]note:[/] {Markup.Escape(note)}");
     }
 

@@ -23,17 +23,6 @@ namespace Clinforge.Development;
 /// </summary>
 public static class TradeOffs
 {
-    /// <summary>Key of the option that keeps the sensitivity floor.</summary>
-    public const string SensitivityFirst = TradeOffKeys.SensitivityFirst;
-    /// <summary>Key of the option that keeps the specificity floor.</summary>
-    public const string SpecificityFirst = TradeOffKeys.SpecificityFirst;
-    /// <summary>Key of the balanced (Youden) option.</summary>
-    public const string Balanced = TradeOffKeys.Balanced;
-    /// <summary>Key of the option that meets a sensitivity floor for new patients, at its lower confidence bound.</summary>
-    public const string PromiseFloor = TradeOffKeys.PromiseFloor;
-    /// <summary>Key of the option that meets a sensitivity floor on the development images only (no margin).</summary>
-    public const string PointEstimate = TradeOffKeys.PointEstimate;
-
     /// <summary>The smallest loss of specificity (absolute) that makes the margin for new patients worth a question.</summary>
     public const double MarginCostFloor = 0.10;
 

@@ -32,7 +32,7 @@ public sealed class TradeOffTests
         // When the conflict is analysed
         var options = TradeOffs.Conflict(Spec(0.9, 0.9, ErrorPreference.Sensitivity), labels, scores)!;
         // Then three options carry the hand-computed rates and thresholds
-        Assert.Equal([TradeOffs.SensitivityFirst, TradeOffs.SpecificityFirst, TradeOffs.Balanced], options.Select(o => o.Key));
+        Assert.Equal([TradeOffKeys.SensitivityFirst, TradeOffKeys.SpecificityFirst, TradeOffKeys.Balanced], options.Select(o => o.Key));
         Assert.Equal((0.9, 0.6, 0.3), (options[0].Sensitivity, options[0].Specificity, options[0].Threshold));
         Assert.Equal((0.5, 0.9, 0.7), (options[1].Sensitivity, options[1].Specificity, options[1].Threshold));
         Assert.Equal((0.7, 0.8, 0.5), (options[2].Sensitivity, options[2].Specificity, options[2].Threshold));
@@ -77,7 +77,7 @@ public sealed class TradeOffTests
         var decision = TradeOffs.Negotiate(run, journal, spec, DevelopmentTests.Card(), ask: null)!;
 
         // Then the sensitivity floor is kept, the decision is on disk and in the journal with the question before it
-        Assert.Equal(TradeOffs.SensitivityFirst, decision.Chosen.Key);
+        Assert.Equal(TradeOffKeys.SensitivityFirst, decision.Chosen.Key);
         Assert.Equal("stated priority", decision.ChosenBy);
         Assert.Contains("never miss", decision.Reason);
         Assert.Equal(decision.Chosen, Json.Read<TradeOffDecision>(run.TradeOff).Chosen);
@@ -105,11 +105,11 @@ public sealed class TradeOffTests
 
         // When negotiated
         var decision = TradeOffs.Negotiate(run, journal, Spec(0.9, 0.9, ErrorPreference.Specificity), DevelopmentTests.Card(),
-            options => { shown = options; return options.Single(o => o.Key == TradeOffs.Balanced); })!;
+            options => { shown = options; return options.Single(o => o.Key == TradeOffKeys.Balanced); })!;
 
         // Then the clinician saw all three options, the choice is recorded as theirs, and Youden's rule sets the threshold
         Assert.Equal(3, shown!.Count);
-        Assert.Equal(("clinician", TradeOffs.Balanced), (decision.ChosenBy, decision.Chosen.Key));
+        Assert.Equal(("clinician", TradeOffKeys.Balanced), (decision.ChosenBy, decision.Chosen.Key));
         Assert.Contains(journal.Events(), e => e.Kind == "answer");
         Assert.Null(TradeOffs.ObjectiveFor(run, DevelopmentTests.Spec()).OperatingPoint);
     }
@@ -146,12 +146,12 @@ public sealed class TradeOffCliTests
         }
 
         // When the clinician's choice comes with resume
-        (code, _, stderr) = Repo.RunCli(TimeSpan.FromMinutes(3), "resume", run.Root, "--trade-off", TradeOffs.Balanced);
+        (code, _, stderr) = Repo.RunCli(TimeSpan.FromMinutes(3), "resume", run.Root, "--trade-off", TradeOffKeys.Balanced);
 
         // Then the decision is theirs, the test split is looked at once, and the report says so
         Assert.True(code == 0, stderr);
         var decision = Json.Read<TradeOffDecision>(run.TradeOff);
-        Assert.Equal(("clinician", TradeOffs.Balanced), (decision.ChosenBy, decision.Chosen.Key));
+        Assert.Equal(("clinician", TradeOffKeys.Balanced), (decision.ChosenBy, decision.Chosen.Key));
         Assert.True(File.Exists(run.Evaluation));
         using var after = new Journal(run.Journal);
         Assert.Equal(1, after.TestLookCount);
@@ -192,7 +192,7 @@ public sealed class MarginCostTests
         var (options, question) = TradeOffs.MarginCost(FloorOnly(ErrorPreference.Sensitivity), labels, scores)!.Value;
 
         // Then the promise (all 40 caught, specificity 0), the floor on these images only (36 of 40, specificity 1) and Youden are offered
-        Assert.Equal([TradeOffs.PromiseFloor, TradeOffs.PointEstimate, TradeOffs.Balanced], options.Select(o => o.Key));
+        Assert.Equal([TradeOffKeys.PromiseFloor, TradeOffKeys.PointEstimate, TradeOffKeys.Balanced], options.Select(o => o.Key));
         Assert.Equal((1.0, 0.0, 0.05), (options[0].Sensitivity, options[0].Specificity, options[0].Threshold));
         Assert.Equal((0.975, 1.0), (options[1].Sensitivity, options[1].Specificity));
         Assert.Contains("40 of 40", options[0].Description);
@@ -242,7 +242,7 @@ public sealed class MarginCostTests
         var decision = TradeOffs.Negotiate(run, journal, spec, DevelopmentTests.Card(), ask: null)!;
 
         // Then the promise is kept, the question is recorded with it, and the threshold rule keeps the margin
-        Assert.Equal((TradeOffs.PromiseFloor, "stated priority"), (decision.Chosen.Key, decision.ChosenBy));
+        Assert.Equal((TradeOffKeys.PromiseFloor, "stated priority"), (decision.Chosen.Key, decision.ChosenBy));
         Assert.Contains("would be flagged", decision.Question);
         Assert.Contains(journal.Events("question"), e => e.Message.Contains("would be flagged", StringComparison.Ordinal));
         var objective = TradeOffs.ObjectiveFor(run, spec);
@@ -260,7 +260,7 @@ public sealed class MarginCostTests
         var spec = FloorOnly(ErrorPreference.Sensitivity);
 
         // When negotiated with that answer
-        var decision = TradeOffs.Negotiate(run, journal, spec, DevelopmentTests.Card(), TradeOffs.Choose(TradeOffs.PointEstimate))!;
+        var decision = TradeOffs.Negotiate(run, journal, spec, DevelopmentTests.Card(), TradeOffs.Choose(TradeOffKeys.PointEstimate))!;
 
         // Then the choice survives the file round trip and the final threshold is the point-estimate one (39 of 40 caught, no negative)
         Assert.Equal("clinician", decision.ChosenBy);
