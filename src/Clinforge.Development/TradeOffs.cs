@@ -1,5 +1,6 @@
 using System.Globalization;
 using Clinforge.Core;
+using static Clinforge.Core.TradeOffKeys;
 using Clinforge.Evaluation;
 
 namespace Clinforge.Development;
