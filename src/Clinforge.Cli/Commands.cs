@@ -40,7 +40,7 @@ internal static class Commands
               --executor slurm submits each trial as a Slurm job (settings also from WORKSPACE/clinforge.slurm.json).
               --protocol: how changes are judged; auto picks k-fold cross-validation when the validation
               split would hold too few images of the class that matters (the data card says why).
-              --fold-workers W: folds trained at once, one process each (default: one per core).
+              --fold-workers W: folds trained at once, one process each (default: one per two cores).
           clinforge resume RUN [--rounds N] [--executor local|slurm] [--slurm-* ...]
               Continues a run after an interruption (even kill -9): no finished trial is lost and
               the interrupted one runs again.
@@ -411,7 +411,7 @@ internal static class Commands
                 : throw new ClinforgeException($"--until must be a UTC time such as 2026-01-01T12:00:00Z (got '{u}').")
             : (DateTime?)null;
         int parentPid = a.Int("parent-pid", 0);
-        // 0: as many folds at once as the trial's threads allow, one thread each (see CrossValidationPlan).
+        // 0: as many folds at once as leave each at least two threads (see below).
         int foldWorkers = a.Int("fold-workers", 0);
         a.RejectUnknown();
         if (parentPid > 0) FoldProcesses.ExitWithParent(parentPid);
@@ -432,7 +432,9 @@ internal static class Commands
             return TrialWorker.RunFold(run, number, f, dev.Train, dev.Val, dev.Folds, scorer, until ?? deadline, threads, line => Console.WriteLine(line));
         }
         int cores = threads > 0 ? threads : Environment.ProcessorCount;
-        var foldLauncher = new FoldProcesses(run, number, foldWorkers > 0 ? foldWorkers : cores);
+        // Default: side by side only where each fold keeps at least two threads. On 2 cores, two 1-thread
+        // folds were no faster than folds in turn (bench -- fold-workers, docs/benchmarks.md).
+        var foldLauncher = new FoldProcesses(run, number, foldWorkers > 0 ? foldWorkers : Math.Max(1, cores / 2));
         var metrics = TrialWorker.Run(run, number, dev.Train, dev.Val, scorer,
             deadline, threads, line => Console.WriteLine(line), card.Protocol is { UsesFolds: true } ? dev.Folds : null, foldLauncher);
         // The trial's reliance on the named confounder, kept in its metrics for the acceptance rule.

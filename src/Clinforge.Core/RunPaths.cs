@@ -59,5 +59,5 @@ public sealed record RunSettings(string Data, int Rounds, double TrialSeconds, i
     string Start = "auto",
     // The development protocol (--protocol): "auto" (chosen from the data), "holdout" or "folds".
     string Protocol = "auto",
-    // How many folds of a cross-validated trial train at once, one process each (--fold-workers); 0: as many as the trial's cores.
+    // How many folds of a cross-validated trial train at once, one process each (--fold-workers); 0: one per two of the trial's cores.
     int FoldWorkers = 0);

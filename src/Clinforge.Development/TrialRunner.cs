@@ -30,7 +30,7 @@ public interface ITrialRunner : IExecutor;
 /// <param name="threads">torch threads per trial; 0 splits the cores evenly between the trials running at once.</param>
 /// <param name="graceFraction">extra time after the budget, as a fraction of it, before the child is killed</param>
 /// <param name="minGraceSeconds">the smallest grace period</param>
-/// <param name="foldWorkers">folds of a cross-validated trial trained at once, one child process each; 0 lets the trial use as many as its threads</param>
+/// <param name="foldWorkers">folds of a cross-validated trial trained at once, one child process each; 0 lets the trial run one per two of its threads</param>
 public sealed class LocalProcessTrialRunner(TrialLauncher launcher, int threads, double graceFraction = 0.25, double minGraceSeconds = 20, int foldWorkers = 0) : ITrialRunner
 {
     /// <summary>Line prefix the child prints for progress.</summary>
