@@ -22,8 +22,10 @@ namespace Clinforge.Bench;
 ///
 /// Defaults sized for ~12 minutes of wall time per setting on a free 2-core machine: 1 round (trial 0
 /// + one playbook trial) × 5 minutes per trial, plus inspection, derivation and the test look. The
-/// initializer caps the trial resolution at 224 px (DetectionInitializer), so a larger --size only
-/// makes the stored images larger.
+/// initializer caps the from-scratch trial resolution at 224 px and the pretrained one at 320 px
+/// (DetectionInitializer), so a larger --size only makes the stored images larger. <c>--starts scratch,pretrained</c> runs both starting points on the
+/// same derived data in one run (the pretrained detector trains at up to 320 px: derive with
+/// <c>--size 320</c> or more).
 /// </summary>
 internal static class DetectionBench
 {
@@ -44,6 +46,8 @@ internal static class DetectionBench
         string? only = Program.Option(args, "--only");
         // --classes body-parts answers the spec's "classes" question so the detector keeps the data's body-part classes apart.
         bool bodyParts = Program.Option(args, "--classes") is { } cl && (cl == "body-parts" ? true : throw new ArgumentException($"--classes {cl}: only 'body-parts' is known (default: one fracture class)"));
+        // --starts scratch,pretrained runs both starting points on the same derived data, one after the other (default: the initializer's rule).
+        var starts = (Program.Option(args, "--starts") ?? "auto").Split(',', StringSplitOptions.TrimEntries | StringSplitOptions.RemoveEmptyEntries);
         var results = new List<string>();
         foreach (var (name, keep) in new[] { ("a-all-boxes", 1.0), ("b-5pct-boxes", 0.05) })
         {
@@ -52,40 +56,45 @@ internal static class DetectionBench
             var clock = Stopwatch.StartNew();
             var data = Derive(source, Path.Combine(root, "data"), keep, seed, size, negativesRatio, limit, out var summary);
             Console.WriteLine($"   derived in {clock.Elapsed.TotalSeconds:F0}s");
-            var runDir = Path.Combine(root, "run");
-            string[] answers = ["--non-interactive"];
-            if (bodyParts)
+            foreach (var start in starts)
             {
-                var file = Path.Combine(root, "answers.json");
-                File.WriteAllText(file, "{\"classes\": \"body parts\"}");
-                answers = ["--answers", file];
+                clock.Restart();
+                string arm = starts.Length > 1 || start != "auto" ? $"{name}, start {start}" : name;
+                var runDir = Path.Combine(root, $"run-{start}");
+                string[] answers = ["--non-interactive"];
+                if (bodyParts)
+                {
+                    var file = Path.Combine(root, "answers.json");
+                    File.WriteAllText(file, "{\"classes\": \"body parts\"}");
+                    answers = ["--answers", file];
+                }
+                Console.WriteLine($"== ({arm}) {summary}; {rounds} round(s) x {minutes} min; run folder {runDir}");
+                int code = Program.RunCli(["develop", "--request", Seed, "--data", data, "--rounds", rounds.ToString(inv),
+                    "--trial-minutes", minutes.ToString(inv), "--run", runDir, "--seed", seed.ToString(inv), "--start", start, .. answers, .. (threads is null ? Array.Empty<string>() : ["--threads", threads])]);
+                var wall = clock.Elapsed;
+                if (code != 0) throw new InvalidOperationException($"{name}: clinforge develop exited with {code}");
+                var run = new RunPaths(runDir);
+                var e = Json.Read<DetectionEvaluation>(Path.Combine(run.FinalDir, "detection_evaluation.json"));
+                var speeds = Directory.GetDirectories(run.TrialsDir).Select(d => Path.Combine(d, "metrics.json")).Where(File.Exists)
+                    .Select(Json.Read<TrialMetrics>).Where(x => x.Status == TrialStatus.Succeeded).Select(x => x.ImagesPerSecond).ToList();
+                var recipe0 = Json.Read<Recipe>(run.Trial(0).Recipe);
+                var lines = new List<string>
+                {
+                    $"({arm}) {summary}; trial 0: {recipe0.Model.Name} at {recipe0.Input.Size} px, mixed supervision {recipe0.Detection?.MixedSupervision}; test n={e.TestImages} images ({e.TestPositives} positive, {e.TestBoxes} boxes); 95% bootstrap CI over images, {e.BootstrapResamples} resamples",
+                    $"  {"model",-22} {"thr",-6} {"mAP@50",-22} {"mAP@50:95",-22} {"recall",-22} {"precision",-22} {"F1",-22}",
+                };
+                foreach (var x in new[] { e.Initial, e.Final })
+                    lines.Add($"  {x.Label + " (trial " + x.Trial + ")",-22} {x.Threshold.ToString("0.00", inv),-6} {Fmt(x.Metrics["map50"]),-22} {Fmt(x.Metrics["map50_95"]),-22} {Fmt(x.Metrics["recall"]),-22} {Fmt(x.Metrics["precision"]),-22} {Fmt(x.Metrics["f1"]),-22}");
+                foreach (var x in new[] { e.Initial, e.Final })
+                    if (x.ImageLevel is { } il)
+                        lines.Add($"  {x.Label + " (trial " + x.Trial + ")",-22} image level ({il.Positives} pos, {il.Negatives} neg): AUC {Fmt(il.Auc)}, sensitivity {Fmt(il.Sensitivity)}, specificity {Fmt(il.Specificity)}");
+                if (e.ImageLevelChange is { } change)
+                    lines.Add($"  image-level AUC final - initial {change.AucDifference.ToString("+0.000;-0.000;0.000", inv)} (DeLong p = {change.PValue.ToString("0.000", inv)})");
+                foreach (var l in DetectionCommandsTable(e)) lines.Add(l);
+                lines.Add($"  training throughput {speeds.DefaultIfEmpty().Average():F1} images/s (mean over trials); wall time {wall.TotalMinutes:F1} min");
+                foreach (var l in lines) Console.WriteLine(l);
+                results.AddRange(lines);
             }
-            Console.WriteLine($"== ({name}) {summary}; {rounds} round(s) x {minutes} min; run folder {runDir}");
-            int code = Program.RunCli(["develop", "--request", Seed, "--data", data, "--rounds", rounds.ToString(inv),
-                "--trial-minutes", minutes.ToString(inv), "--run", runDir, "--seed", seed.ToString(inv), .. answers, .. (threads is null ? Array.Empty<string>() : ["--threads", threads])]);
-            var wall = clock.Elapsed;
-            if (code != 0) throw new InvalidOperationException($"{name}: clinforge develop exited with {code}");
-            var run = new RunPaths(runDir);
-            var e = Json.Read<DetectionEvaluation>(Path.Combine(run.FinalDir, "detection_evaluation.json"));
-            var speeds = Directory.GetDirectories(run.TrialsDir).Select(d => Path.Combine(d, "metrics.json")).Where(File.Exists)
-                .Select(Json.Read<TrialMetrics>).Where(x => x.Status == TrialStatus.Succeeded).Select(x => x.ImagesPerSecond).ToList();
-            var recipe0 = Json.Read<Recipe>(run.Trial(0).Recipe);
-            var lines = new List<string>
-            {
-                $"({name}) {summary}; trial 0 mixed supervision: {recipe0.Detection?.MixedSupervision}; test n={e.TestImages} images ({e.TestPositives} positive, {e.TestBoxes} boxes); 95% bootstrap CI over images, {e.BootstrapResamples} resamples",
-                $"  {"model",-22} {"thr",-6} {"mAP@50",-22} {"mAP@50:95",-22} {"recall",-22} {"precision",-22} {"F1",-22}",
-            };
-            foreach (var x in new[] { e.Initial, e.Final })
-                lines.Add($"  {x.Label + " (trial " + x.Trial + ")",-22} {x.Threshold.ToString("0.00", inv),-6} {Fmt(x.Metrics["map50"]),-22} {Fmt(x.Metrics["map50_95"]),-22} {Fmt(x.Metrics["recall"]),-22} {Fmt(x.Metrics["precision"]),-22} {Fmt(x.Metrics["f1"]),-22}");
-            foreach (var x in new[] { e.Initial, e.Final })
-                if (x.ImageLevel is { } il)
-                    lines.Add($"  {x.Label + " (trial " + x.Trial + ")",-22} image level ({il.Positives} pos, {il.Negatives} neg): AUC {Fmt(il.Auc)}, sensitivity {Fmt(il.Sensitivity)}, specificity {Fmt(il.Specificity)}");
-            if (e.ImageLevelChange is { } change)
-                lines.Add($"  image-level AUC final - initial {change.AucDifference.ToString("+0.000;-0.000;0.000", inv)} (DeLong p = {change.PValue.ToString("0.000", inv)})");
-            foreach (var l in DetectionCommandsTable(e)) lines.Add(l);
-            lines.Add($"  training throughput {speeds.DefaultIfEmpty().Average():F1} images/s (mean over trials); wall time {wall.TotalMinutes:F1} min");
-            foreach (var l in lines) Console.WriteLine(l);
-            results.AddRange(lines);
         }
         Console.WriteLine();
         Console.WriteLine("== summary");

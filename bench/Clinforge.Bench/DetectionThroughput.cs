@@ -17,10 +17,20 @@ internal static class DetectionThroughput
         set_num_threads(threads);
         random.manual_seed(1);
         Console.WriteLine($"torch threads {get_num_threads()}; batch 16; 2 warm-up + 5 timed steps each");
-        foreach (var (size, width, depth) in new[] { (224, 8, 1), (224, 8, 1), (224, 16, 1), (224, 16, 2), (320, 8, 1), (320, 16, 1), (448, 8, 1), (384, 16, 1) })
+        (string Model, int Size, int Width, int Depth, int Frozen)[] rows =
+        [
+            ("fcos_lite", 224, 8, 1, 0), ("fcos_lite", 224, 8, 1, 0), ("fcos_lite", 224, 16, 1, 0), ("fcos_lite", 224, 16, 2, 0),
+            ("fcos_lite", 320, 8, 1, 0), ("fcos_lite", 320, 16, 1, 0), ("fcos_lite", 448, 8, 1, 0), ("fcos_lite", 384, 16, 1, 0),
+            // The pretrained ResNet-18 detector: whole network trained, or the stem and the first 1 or 2 stages frozen.
+            ("fcos_resnet18", 256, 128, 1, 1), ("fcos_resnet18", 320, 128, 1, 0), ("fcos_resnet18", 320, 128, 1, 1), ("fcos_resnet18", 320, 128, 1, 2),
+            ("fcos_resnet18", 320, 64, 1, 1), ("fcos_resnet18", 384, 128, 1, 1), ("fcos_resnet18", 384, 128, 1, 2),
+        ];
+        foreach (var (name, size, width, depth, frozen) in rows)
         {
-            using var model = ModelRegistry.Create(new ModelSpec("fcos_lite", width, depth), 1, 1);
-            using var opt = optim.AdamW(model.parameters(), 1e-3);
+            using var model = ModelRegistry.Create(new ModelSpec(name, width, depth), 1, 1);
+            if (model is FcosResNet18 pretrained) pretrained.Freeze(frozen);
+            model.train();
+            using var opt = optim.AdamW(model.parameters().Where(p => p.requires_grad), 1e-3);
             var boxes = Enumerable.Range(0, 16).Select(i => (IReadOnlyList<PixelBox>)[new PixelBox(size * 0.3, size * 0.3, size * 0.45, size * 0.5, 0)]).ToArray();
             var targets = FcosAssigner.Build(boxes, size, 1, 1.5);
             var x = randn(16, 1, size, size);
@@ -35,7 +45,9 @@ internal static class DetectionThroughput
                 opt.step();
             }
             double ips = 16 * 5 / clock.Elapsed.TotalSeconds;
-            Console.WriteLine($"fcos_lite {size}px w{width} d{depth}: {ips:F1} img/s (training)");
+            Console.WriteLine(name == "fcos_lite"
+                ? $"fcos_lite {size}px w{width} d{depth}: {ips:F1} img/s (training)"
+                : $"fcos_resnet18 {size}px pyramid {width}, {frozen} stage(s) frozen: {ips:F1} img/s (training)");
         }
         return 0;
     }

@@ -176,9 +176,9 @@ internal static class DetectionCommands
     {
         var trial = run.Trial(e.Final.Trial);
         var rounds = Path.Combine(trial.Root, PseudoLabelRound.File);
-        double? minutes = File.Exists(trial.Metrics) ? Json.Read<TrialMetrics>(trial.Metrics).TrainSeconds / 60 : null;
+        var metrics = File.Exists(trial.Metrics) ? Json.Read<TrialMetrics>(trial.Metrics) : null;
         return DetectionModelCard.Write(Path.Combine(run.ReportDir, "model_card.md"), new DetectionModelCard.Input(spec, card, e, journal.Trials(),
-            Json.Read<Recipe>(trial.Recipe), File.Exists(rounds) ? Json.Read<List<PseudoLabelRound>>(rounds) : null, minutes));
+            Json.Read<Recipe>(trial.Recipe), File.Exists(rounds) ? Json.Read<List<PseudoLabelRound>>(rounds) : null, metrics?.TrainSeconds / 60, metrics?.Initialization));
     }
 
     /// <summary>

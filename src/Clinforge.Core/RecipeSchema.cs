@@ -9,7 +9,7 @@ public static class RecipeSchema
 {
     public static readonly IReadOnlyList<string> Models = ["resnet", "simple_cnn", "resnet18_pretrained"];
     /// <summary>Models that start from pretrained weights (their input size is 64–320 px, even).</summary>
-    public static readonly IReadOnlyList<string> PretrainedModels = ["resnet18_pretrained"];
+    public static readonly IReadOnlyList<string> PretrainedModels = ["resnet18_pretrained", "fcos_resnet18"];
     /// <summary>Ways to fine-tune a pretrained backbone (<see cref="FineTuneSpec"/>).</summary>
     public static readonly IReadOnlyList<string> FineTuneStrategies = ["head_only", "partial", "full"];
     public static readonly IReadOnlyList<string> Losses = ["cross_entropy", "focal"];
@@ -20,7 +20,7 @@ public static class RecipeSchema
     /// <summary>Knobs a successive-halving search may tune.</summary>
     public static readonly IReadOnlyList<string> SearchKnobs = ["learning_rate", "weight_decay"];
     /// <summary>Models a detection recipe (one with <see cref="Recipe.Detection"/>) may name.</summary>
-    public static readonly IReadOnlyList<string> DetectionModels = ["fcos_lite"];
+    public static readonly IReadOnlyList<string> DetectionModels = ["fcos_lite", "fcos_resnet18"];
     /// <summary>Ways a detection recipe may use positives without boxes.</summary>
     public static readonly IReadOnlyList<string> MixedSupervisionModes = ["none", "teacher_student"];
 
@@ -41,7 +41,14 @@ public static class RecipeSchema
         if (r.Input.Channels is not (1 or 3)) p.Add($"input.channels {r.Input.Channels} must be 1 or 3");
         Name("model.name", r.Model.Name, r.Detection is null ? Models : DetectionModels);
         if (r.Detection is { } d) DetectionProblems(d, Name, Range);
-        if (PretrainedModels.Contains(r.Model.Name))
+        if (r.Model.Name == "fcos_resnet18")
+        {
+            // Fracture lines need resolution: up to 640 px, in whole stride-32 cells so the pyramid's maps align.
+            Range("input.size", r.Input.Size, 64, 640);
+            if (r.Input.Size % 32 != 0) p.Add($"input.size {r.Input.Size} must be a multiple of 32 for {r.Model.Name}");
+            Range("model.width", r.Model.Width, 16, 256);
+        }
+        else if (PretrainedModels.Contains(r.Model.Name))
         {
             Range("input.size", r.Input.Size, 64, 320);
             // The weights' uneven padding equals the symmetric one only for even sizes.

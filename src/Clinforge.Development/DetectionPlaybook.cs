@@ -71,8 +71,9 @@ public static class DetectionPlaybook
             (r, d, e) => (r with { Detection = d with { LabelSmoothing = 0.1 } }, "classification label smoothing 0 → 0.1",
                 "The detector grows over-confident on training boxes; softer targets often generalise better."),
             "Szegedy et al. 2016; Zhang et al. 2019 (bag of freebies for detection)"),
-        new("higher_resolution", (s, e) => e.NativeSize > s.BestRecipe.Input.Size && s.BestRecipe.Input.Size < 384,
-            (r, d, e) => { int next = Math.Min(e.NativeSize, r.Input.Size + 64); return (r with { Input = r.Input with { Size = next } }, $"input {r.Input.Size} → {next} px",
+        // Sizes stay whole stride-32 cells (the pretrained detector's pyramid needs them).
+        new("higher_resolution", (s, e) => e.NativeSize / 32 * 32 > s.BestRecipe.Input.Size && s.BestRecipe.Input.Size < 384,
+            (r, d, e) => { int next = Math.Min(e.NativeSize / 32 * 32, r.Input.Size + 64); return (r with { Input = r.Input with { Size = next } }, $"input {r.Input.Size} → {next} px",
                 $"Images are {e.NativeSize} px; fracture lines are thin, and more pixels per finding may separate them from normal cortex."); },
             "Tan et al. 2020 (EfficientDet resolution scaling)", Repeatable: true),
         new("nms_threshold", (s, e) => e.Precision < 0.3 && (s.BestRecipe.Detection?.NmsIou ?? 0.5) > 0.35,
@@ -83,7 +84,17 @@ public static class DetectionPlaybook
             (r, d, e) => (r with { TrainBudgetFraction = 0.95 }, $"share of the trial budget spent training {r.TrainBudgetFraction:0%} → 95%",
                 "Validation was still improving when the budget ended: more of it goes to training."),
             "Goyal et al. 2017 (schedules); He et al. 2019 (rethinking ImageNet pre-training: detectors need long schedules)"),
-        new("wider_network", (s, e) => e.Curve is CurveDiagnosis.Underfitting && s.BestRecipe.Model.Width < 32,
+        new("unfreeze_first_stage", (s, e) => e.Curve is CurveDiagnosis.Underfitting or CurveDiagnosis.StillImproving
+                && s.BestRecipe.Model.Name == "fcos_resnet18" && s.BestRecipe.FineTune is { Strategy: "partial" },
+            (r, d, e) => (r with { FineTune = r.FineTune! with { Strategy = "full" } }, $"stem and stage 1 frozen → every stage fine-tuned (×{r.FineTune!.LayerDecay:G2} per earlier stage)",
+                "Radiographs are far from ImageNet photographs: the first filters may need to adapt to grey bone edges, and the training loss says the network has room to fit."),
+            "Yosinski et al. 2014 (how transferable are features); Raghu et al. 2019 (Transfusion)"),
+        new("lower_backbone_lr", (s, e) => e.Curve is CurveDiagnosis.Overfitting
+                && s.BestRecipe.Model.Name == "fcos_resnet18" && (s.BestRecipe.FineTune?.BackboneLrScale ?? 1) > 0.03,
+            (r, d, e) => { var ft = r.FineTune ?? new FineTuneSpec("partial", FrozenStages: 1); return (r with { FineTune = ft with { BackboneLrScale = ft.BackboneLrScale / 3 } }, $"backbone learning rate ×{ft.BackboneLrScale:G2} → ×{ft.BackboneLrScale / 3:G2} of the head's",
+                "Validation turns down while training improves: the pretrained features are being overwritten by what fits the training radiographs; smaller backbone steps keep more of them."); },
+            "Howard & Ruder 2018 (discriminative fine-tuning); Kumar et al. 2022 (fine-tuning distorts pretrained features)"),
+        new("wider_network", (s, e) => e.Curve is CurveDiagnosis.Underfitting && s.BestRecipe.Model.Name == "fcos_lite" && s.BestRecipe.Model.Width < 32,
             (r, d, e) => (r with { Model = r.Model with { Width = r.Model.Width + 8 } }, $"width {r.Model.Width} → {r.Model.Width + 8}",
                 "Training loss stays high: more capacity."), "Zagoruyko & Komodakis 2016", Repeatable: true),
     ];

@@ -16,7 +16,7 @@ public static class Initializer
     {
         if (!Starts.Contains(start)) throw new ClinforgeException($"--start must be {string.Join(", ", Starts)} (got '{start}').");
         // Detection specs have their own plan (DetectionInitializer.cs).
-        if (spec.Task == TaskKind.Detection && card.Detection is not null) return DetectionInitializer.Plan(spec, card, seed);
+        if (spec.Task == TaskKind.Detection && card.Detection is not null) return DetectionInitializer.Plan(spec, card, seed, start);
         var origins = new Dictionary<string, string>();
         // Resolution: native size when small (MedMNIST is 28 px), else 64 px. The CPU here is
         // compute-bound (../shared/BENCHMARKS.md: a ResNet at 28 px is near peak at ~100-260 img/s),

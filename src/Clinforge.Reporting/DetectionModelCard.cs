@@ -23,8 +23,9 @@ public static class DetectionModelCard
     /// <param name="FinalRecipe">The final trial's recipe (resolution, NMS, mixed supervision).</param>
     /// <param name="PseudoLabels">The final trial's teacher–student rounds, or null when it had none.</param>
     /// <param name="TrainMinutes">Wall-clock minutes of the final trial's training, when known.</param>
+    /// <param name="Initialization">How the final trial's weights started (metrics.json), when known.</param>
     public sealed record Input(TaskSpec Spec, DataCard Card, DetectionEvaluation Evaluation, IReadOnlyList<TrialRecord> Trials, Recipe FinalRecipe,
-        IReadOnlyList<PseudoLabelRound>? PseudoLabels, double? TrainMinutes);
+        IReadOnlyList<PseudoLabelRound>? PseudoLabels, double? TrainMinutes, string? Initialization = null);
 
     /// <summary>Writes the card to <paramref name="path"/> and returns it.</summary>
     public static string Write(string path, Input input)
@@ -51,7 +52,7 @@ public static class DetectionModelCard
         L();
         L("## Model");
         L();
-        L(string.Create(Inv, $"- `{recipe.Model.Name}` (FCOS-style anchor-free one-stage detector, width {recipe.Model.Width}, depth {recipe.Model.Depth}), trial {e.Final.Trial}{(final is null ? "" : $" ({final.Change})")}, chosen among {input.Trials.Count} trial(s) on the validation split by {spec.PrimaryMetric}."));
+        L(string.Create(Inv, $"- `{recipe.Model.Name}` ({(recipe.Model.Name == "fcos_resnet18" ? $"FCOS-style anchor-free one-stage detector with a {recipe.Model.Width}-channel feature pyramid on the pretrained ResNet-18{(recipe.FineTune is { Strategy: "partial" } ft ? $", stem and stages 1–{ft.FrozenStages} frozen" : "")}" : $"FCOS-style anchor-free one-stage detector, width {recipe.Model.Width}, depth {recipe.Model.Depth}")}), trial {e.Final.Trial}{(final is null ? "" : $" ({final.Change})")}, chosen among {input.Trials.Count} trial(s) on the validation split by {spec.PrimaryMetric}."));
         L(d.MultiClass
             ? string.Create(Inv, $"- Input: grey image letterboxed to {recipe.Input.Size}×{recipe.Input.Size} px; output: boxes, each with a class and a score, for {d.Classes.Count} classes kept apart ({string.Join(", ", d.Classes)}); one focal-loss map per class, non-maximum suppression within each class.")
             : string.Create(Inv, $"- Input: grey image letterboxed to {recipe.Input.Size}×{recipe.Input.Size} px; output: boxes with a score for one class, '{finding}'."));
@@ -144,7 +145,10 @@ public static class DetectionModelCard
         L(string.Create(Inv, $"- Resolution: images are reduced to {recipe.Input.Size} px on the longer side; findings smaller than a few pixels at that scale (hairline fractures) can be missed."));
         L("- The test split was held back from every development decision and opened once; it comes from the same dataset, so performance at another site, scanner or population is unknown until `clinforge evaluate` is run on local labelled data.");
         if (e.TestImageLevelOnly > 0) L(string.Create(Inv, $"- {e.TestImageLevelOnly} test positives known only at image level have no boxes to match and are not in the box metrics."));
-        L($"- Trained on CPU{(input.TrainMinutes is { } m ? string.Create(Inv, $" in about {m:0.#} minutes for the final trial") : "")}, from scratch (no pretrained weights): a short budget limits what the model learns; check the CIs before trusting it.");
+        string start = input.Initialization is { } init && init.StartsWith("pretrained", StringComparison.Ordinal)
+            ? $"starting from {init}"
+            : input.Initialization is { } why ? $"{why}" : "from scratch (no pretrained weights)";
+        L($"- Trained on CPU{(input.TrainMinutes is { } m ? string.Create(Inv, $" in about {m:0.#} minutes for the final trial") : "")}, {start}: a short budget limits what the model learns; check the CIs before trusting it.");
         L("- The validation objective of the final model is the best of several trials and therefore optimistic; the test metrics above are the unbiased estimate.");
         if (card.CrossSplitDuplicates.Count > 0) L($"- {card.CrossSplitDuplicates.Count} group(s) of identical images span splits: the test metrics may be optimistic.");
         foreach (var q in spec.Questions) L($"- Assumed, not stated: {q.Question} (default: {q.Default}).");

@@ -67,15 +67,20 @@ public sealed class DetectionTrainer(Action<string> log)
         ArgumentNullException.ThrowIfNull(val);
         var det = recipe.Detection ?? new DetectionRecipe();
         var device = NativeRuntime.PreferredDevice();
-        var gen = new Generator((ulong)recipe.Seed);
         random.manual_seed(recipe.Seed);
         var rng = new Random(recipe.Seed);
-        var pre = Trainer.ComputePreprocessing(train.Pixels, train.Count, train.Channels, train.Size, ["finding"]);
-        Json.Write(Path.Combine(paths.Root, "preprocessing.json"), pre);
+        var dataStats = Trainer.ComputePreprocessing(train.Pixels, train.Count, train.Channels, train.Size, ["finding"]);
 
         using var model = ModelRegistry.Create(recipe.Model, train.Channels, det.ClassCount);
+        var init = InitializePretrained(model, recipe, log);
+        // Pretrained weights expect their own input scale; a model from scratch is standardised on the training images.
+        var pre = init is { Loaded: true } ? Pretraining.Preprocessing(train.Size, train.Channels, ["finding"]) : dataStats;
+        // Brightness/contrast jitter is specified in units of the images' spread, whatever the input scale.
+        double brightnessUnit = dataStats.Std[0] / pre.Std[0];
+        Json.Write(Path.Combine(paths.Root, "preprocessing.json"), pre);
         model.to(device);
-        using var optimizer = optim.AdamW(model.parameters(), recipe.Optimizer.LearningRate, weight_decay: recipe.Optimizer.WeightDecay);
+        var (groups, multipliers) = Pretraining.ParameterGroups(model, recipe, init);
+        using var optimizer = Trainer.CreateOptimizer(groups, recipe.Optimizer);
         using var xTrain = ToTensor(train, pre);
         using var xVal = ToTensor(val, pre);
         // Validation measures what can be measured: boxed positives and negatives (image-level positives have no boxes to match).
@@ -110,11 +115,11 @@ public sealed class DetectionTrainer(Action<string> log)
             epoch++;
             var clock = Stopwatch.StartNew();
             var pool = EpochPool(train, boxes, det, rng, EpochImagesPerValidationImage * valIdx.Length);
-            double loss = RunEpoch(model, optimizer, recipe, det, xTrain, train, boxes, pool, gen, rng, device, phaseStart, phaseEnd);
+            double loss = RunEpoch(model, optimizer, multipliers, recipe, det, xTrain, train, boxes, pool, brightnessUnit, rng, device, phaseStart, phaseEnd);
             trainSeconds += clock.Elapsed.TotalSeconds;
             seen += pool.Count;
             if (double.IsNaN(loss) || double.IsInfinity(loss))
-                return new DetectionOutcome(Trainer.NonFiniteLoss(curve, epoch, trainSeconds, seen), [], 0);
+                return new DetectionOutcome(Trainer.NonFiniteLoss(curve, epoch, trainSeconds, seen) with { Initialization = init?.Note }, [], 0);
             var (valLoss, detections) = Predict(model, xValUsed, valFrames, det, device, valIdx.Select(i => val.Labels[i]).ToArray());
             var metrics = scorer(valTruth, detections);
             double seconds = clock.Elapsed.TotalSeconds;
@@ -185,9 +190,25 @@ public sealed class DetectionTrainer(Action<string> log)
         var result = new TrialMetrics
         {
             Status = TrialStatus.Succeeded, Best = best, BestEpoch = bestEpoch, Curve = curve, Epochs = epoch,
-            TrainSeconds = trainSeconds, ImagesPerSecond = seen / Math.Max(trainSeconds, 1e-9),
+            TrainSeconds = trainSeconds, ImagesPerSecond = seen / Math.Max(trainSeconds, 1e-9), Initialization = init?.Note,
         };
         return new DetectionOutcome(result, bestDetections, pseudoCount);
+    }
+
+    /// <summary>
+    /// Loads the pretrained backbone weights into a detector built on them and freezes the stages the
+    /// recipe's fine-tuning strategy names; null for a detector from scratch. Missing or corrupt
+    /// weights leave it random and unfrozen, and the note says so (log and metrics.json).
+    /// </summary>
+    private static PretrainedInit? InitializePretrained(Module<Tensor, Tensor> model, Recipe recipe, Action<string> log)
+    {
+        if (model is not FcosResNet18 detector) return null;
+        var init = PretrainedWeights.TryLoad(detector.Backbone);
+        detector.Freeze(Pretraining.FrozenStages(recipe, init));
+        log(init.Loaded
+            ? $"{init.Note}; fine-tuning: {(detector.FrozenStages == 0 ? "every stage" : $"stem and stages 1–{detector.FrozenStages} frozen (batch norm in evaluation mode), the rest")} at ×{recipe.FineTune?.BackboneLrScale ?? 1:G3} the head's learning rate"
+            : $"{init.Note}. Every stage trains at the full learning rate.");
+        return init;
     }
 
     /// <summary>
@@ -223,8 +244,8 @@ public sealed class DetectionTrainer(Action<string> log)
         return pool;
     }
 
-    private static double RunEpoch(Module<Tensor, Tensor> model, optim.Optimizer optimizer, Recipe recipe, DetectionRecipe det, Tensor x, DetectionSet set,
-        IReadOnlyList<BoundingBox>?[] boxes, List<int> pool, Generator gen, Random rng, Device device, DateTime phaseStart, DateTime phaseEnd)
+    private static double RunEpoch(Module<Tensor, Tensor> model, optim.Optimizer optimizer, IReadOnlyList<double> multipliers, Recipe recipe, DetectionRecipe det, Tensor x, DetectionSet set,
+        IReadOnlyList<BoundingBox>?[] boxes, List<int> pool, double brightnessUnit, Random rng, Device device, DateTime phaseStart, DateTime phaseEnd)
     {
         model.train();
         int bs = recipe.BatchSize, batches = (pool.Count + bs - 1) / bs, size = set.Size;
@@ -239,9 +260,11 @@ public sealed class DetectionTrainer(Action<string> log)
             double fraction = Math.Clamp((DateTime.UtcNow - phaseStart) / (phaseEnd - phaseStart), 0, 1);
             // Cosine over the phase's time budget (Loshchilov & Hutter 2017), with a short linear warm-up.
             double lr = recipe.Optimizer.LearningRate * 0.5 * (1 + Math.Cos(Math.PI * fraction)) * Math.Min(1, (fraction + 0.01) / 0.05);
-            foreach (var g in optimizer.ParamGroups) g.LearningRate = lr;
+            // Parameter groups come in the order of the multipliers (earlier backbone stages learn slower).
+            int group = 0;
+            foreach (var g in optimizer.ParamGroups) g.LearningRate = lr * multipliers[group++];
             var xb = x.index_select(0, tensor(idx.Select(i => (long)i).ToArray()));
-            var (xa, pixelBoxes) = Augment(xb, idx.Select(i => ToPixels(boxes[i]!, set.Frames[i])).ToArray(), recipe.Augmentation, det, size, rng);
+            var (xa, pixelBoxes) = Augment(xb, idx.Select(i => ToPixels(boxes[i]!, set.Frames[i])).ToArray(), recipe.Augmentation, det, size, rng, brightnessUnit);
             var targets = FcosAssigner.Build(pixelBoxes, size, det.ClassCount, det.CenterRadius, det.LabelSmoothing);
             optimizer.zero_grad();
             var loss = FcosLoss.Compute(model.forward(xa.to(device)), targets, det.ClassCount, det.FocalAlpha, det.FocalGamma);
@@ -266,7 +289,8 @@ public sealed class DetectionTrainer(Action<string> log)
     /// resample, Jaderberg et al. 2015 spatial transformer sampling), brightness/contrast; boxes follow
     /// the geometry and those mostly pushed out of the image are dropped.
     /// </summary>
-    public static (Tensor Images, IReadOnlyList<PixelBox>[] Boxes) Augment(Tensor x, IReadOnlyList<PixelBox>[] boxes, AugmentationSpec aug, DetectionRecipe det, int size, Random rng)
+    public static (Tensor Images, IReadOnlyList<PixelBox>[] Boxes) Augment(Tensor x, IReadOnlyList<PixelBox>[] boxes, AugmentationSpec aug, DetectionRecipe det, int size, Random rng,
+        double brightnessUnit = 1)
     {
         ArgumentNullException.ThrowIfNull(x);
         ArgumentNullException.ThrowIfNull(boxes);
@@ -288,7 +312,7 @@ public sealed class DetectionTrainer(Action<string> log)
             theta[i * 6 + 0] = (float)(1 / s); theta[i * 6 + 2] = (float)tx;
             theta[i * 6 + 4] = (float)(1 / s); theta[i * 6 + 5] = (float)ty;
             contrast[i] = (float)(1 + aug.Brightness * (2 * rng.NextDouble() - 1));
-            brightness[i] = (float)(aug.Brightness * (2 * rng.NextDouble() - 1));
+            brightness[i] = (float)(aug.Brightness * brightnessUnit * (2 * rng.NextDouble() - 1));
             double Map(double p, double t) => ((2 * p / size - 1 - t) * s + 1) * size / 2;
             var list = new List<PixelBox>();
             foreach (var b in boxes[i])

@@ -32,6 +32,8 @@ public static class ModelRegistry
     {
         // Anchor-free one-stage detector (FCOS-style, Tian et al. 2019); output [N, classes + 5, S/8, S/8].
         ["fcos_lite"] = (spec, inCh, classes) => new FcosLite(inCh, classes, spec.Width, spec.Depth),
+        // The same head and pyramid on the pretrained ResNet-18 (width = pyramid channels; depth unused).
+        ["fcos_resnet18"] = (spec, inCh, classes) => new FcosResNet18(inCh, classes, spec.Width),
     };
 
     /// <summary>Registered classification model names.</summary>

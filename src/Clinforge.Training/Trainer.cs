@@ -294,7 +294,7 @@ public sealed class Trainer(Action<string> log)
         return new Preprocessing(size, s.Length, mean, std, classes);
     }
 
-    private static optim.Optimizer CreateOptimizer(IReadOnlyList<IReadOnlyList<Parameter>> groups, OptimizerSpec spec) => spec.Name switch
+    internal static optim.Optimizer CreateOptimizer(IReadOnlyList<IReadOnlyList<Parameter>> groups, OptimizerSpec spec) => spec.Name switch
     {
         // AdamW (Loshchilov & Hutter 2019): decoupled weight decay.
         "adamw" => optim.AdamW(groups.Select(g => new AdamW.ParamGroup(g, new AdamW.Options { LearningRate = spec.LearningRate, weight_decay = spec.WeightDecay })),

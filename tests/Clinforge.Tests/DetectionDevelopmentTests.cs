@@ -107,6 +107,28 @@ public sealed class DetectionDevelopmentTests
     }
 
     [Fact]
+    public void Should_StartFromThePretrainedBackbone_When_RadiographsAreRealSize_And_FromScratch_When_Asked()
+    {
+        // given: 400×512 radiographs with boxes
+        var card = Card(boxed: 1200, imageLevel: 0);
+
+        // when: the rule decides, and the clinician forces scratch
+        var auto = Initializer.Plan(Spec(), card, 17);
+        var scratch = Initializer.Plan(Spec(), card, 17, start: "scratch");
+
+        // then: the FCOS head on the pretrained ResNet-18 at 320 px with the first stage frozen, the reason written; scratch keeps fcos_lite
+        Assert.Equal("fcos_resnet18", auto.Model.Name);
+        Assert.Equal(DetectionInitializer.PretrainedSize, auto.Input.Size);
+        Assert.Equal("partial", auto.FineTune!.Strategy);
+        Assert.Equal(1, auto.FineTune.FrozenStages);
+        Assert.Contains("pretrained ResNet-18", auto.Origins["model"], StringComparison.Ordinal);
+        Assert.Empty(RecipeSchema.Problems(auto));
+        Assert.Equal("fcos_lite", scratch.Model.Name);
+        Assert.Null(scratch.FineTune);
+        Assert.Contains("--start scratch", scratch.Origins["model"], StringComparison.Ordinal);
+    }
+
+    [Fact]
     public void Should_PlanTeacherStudent_When_FewPositivesHaveBoxes()
     {
         // given: 5% of positives boxed / all boxed
@@ -115,7 +137,7 @@ public sealed class DetectionDevelopmentTests
         var all = Initializer.Plan(Spec(), Card(boxed: 1200, imageLevel: 0), 17);
 
         // then
-        Assert.Equal("fcos_lite", few.Model.Name);
+        Assert.Equal("fcos_resnet18", few.Model.Name);
         Assert.Equal("teacher_student", few.Detection!.MixedSupervision);
         Assert.Contains("5%", few.Origins["detection.mixed_supervision"], StringComparison.Ordinal);
         Assert.Equal("none", all.Detection!.MixedSupervision);

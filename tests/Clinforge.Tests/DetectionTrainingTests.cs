@@ -205,6 +205,70 @@ public sealed class DetectionTrainingTests
         Assert.Contains(lines, l => l.Contains("too weak to pseudo-label", StringComparison.Ordinal));
     }
 
+    [Fact]
+    public void Should_TrainOnlyTheUnfrozenStages_When_PretrainedDetectorHasItsFirstStageFrozen()
+    {
+        // given: the registered pretrained detector (pyramid 32) with the stem and stage 1 frozen, a batch of two 64-px grey images
+        random.manual_seed(3);
+        Assert.Contains("fcos_resnet18", ModelRegistry.DetectorNames);
+        using var model = (FcosResNet18)ModelRegistry.Create(new ModelSpec("fcos_resnet18", 32, 1), 1, 1);
+        model.Freeze(1);
+        model.train();
+        using var scope = NewDisposeScope();
+        var targets = FcosAssigner.Build([[new PixelBox(10, 12, 30, 40, 0)], []], 64, 1, 1.5);
+
+        // when
+        var output = model.forward(randn(2, 1, 64, 64));
+        var loss = FcosLoss.Compute(output, targets, 1, 0.25, 2);
+        loss.backward();
+
+        // then: FcosLite's output contract; frozen stages get no gradient and keep batch norm in evaluation mode; the rest all train
+        Assert.Equal(new long[] { 2, 6, 8, 8 }, output.shape);
+        Assert.True(float.IsFinite(loss.item<float>()));
+        var frozen = model.Backbone.FreezeUnit(0).SelectMany(m => m.parameters()).ToList();
+        Assert.NotEmpty(frozen);
+        Assert.All(frozen, p => Assert.Null(p.grad));
+        Assert.All(model.Backbone.FreezeUnit(0), m => Assert.False(m.training));
+        var groups = model.TrainableGroups();
+        Assert.Equal(4, groups.Count); // stages 2–4, then pyramid and head
+        Assert.All(groups.SelectMany(g => g), p => Assert.NotNull(p.grad));
+        Assert.Equal(model.parameters().Count(), frozen.Count + groups.Sum(g => g.Count));
+    }
+
+    [Fact]
+    public void Should_StartFromThePackageWeightsAndLearnToFindRectangles_When_TheDetectorIsPretrained()
+    {
+        if (!File.Exists(PretrainedWeights.OnnxPath())) return; // the weights come with the NuGet restore; PretrainedTests reports their absence
+        // given: 120 synthetic 64-px grey images (60% positive, every positive boxed), 40 for validation, the pretrained detector with stage 1 frozen
+        var ds = SyntheticDetection.Generate(120, 64, seed: 8, positiveShare: 0.6);
+        var val = SyntheticDetection.Generate(40, 64, seed: 9, positiveShare: 0.6);
+        var recipe = new Recipe
+        {
+            Input = new InputSpec(64, 1), Model = new ModelSpec("fcos_resnet18", 32, 1), BatchSize = 8, MaxEpochs = 10, Seed = 5,
+            Optimizer = new OptimizerSpec(LearningRate: 1e-3, GradClip: 10),
+            Augmentation = new AugmentationSpec(HorizontalFlip: 0.5, Brightness: 0.1),
+            FineTune = new FineTuneSpec("partial", FrozenStages: 1, BackboneLrScale: 0.1, LayerDecay: 1.0, Views: 1),
+            Detection = new DetectionRecipe(),
+        };
+        NativeRuntime.Initialize(0, recipe.Seed);
+        using var dir = new TempRunDir();
+        var paths = new TrialPaths(dir.Path);
+        var lines = new List<string>();
+
+        // when: ten epochs with a generous clock, so the epoch count decides on a busy machine
+        var outcome = new DetectionTrainer(lines.Add).Train(recipe, DetectionSet.Load(ds, ds.Items, recipe.Input), DetectionSet.Load(val, val.Items, recipe.Input),
+            (truth, pred) => DetectionObjective.Score(DetectionMetricNames.Map50, truth, pred), DateTime.UtcNow.AddSeconds(300), paths);
+
+        // then: the weights came from the package, the input is scaled as they expect, and the detector finds the rectangles
+        Assert.Equal(TrialStatus.Succeeded, outcome.Metrics.Status);
+        Assert.StartsWith("pretrained ResNet-18", outcome.Metrics.Initialization, StringComparison.Ordinal);
+        Assert.Contains(lines, l => l.Contains("stem and stages 1–1 frozen", StringComparison.Ordinal));
+        var pre = Json.Read<Preprocessing>(Path.Combine(paths.Root, "preprocessing.json"));
+        Assert.Contains("ResNet-18", pre.Scheme, StringComparison.Ordinal);
+        Assert.Equal(1f / 255f, pre.Std[0], 6);
+        Assert.True(outcome.Metrics.Best!.Auc > 0.4, $"val mAP@50 {outcome.Metrics.Best.Auc:F3}\n{string.Join("\n", lines)}");
+    }
+
     /// <summary>160 synthetic 64-px images (60% positive, 40% of positives boxed; 120 for training) and 40 fully boxed validation images, with a teacher–student recipe.</summary>
     private static (Recipe Recipe, DetectionSet Train, DetectionSet Val) MixedSupervisionTask(int maxEpochs, double teacherFraction, int rounds)
     {

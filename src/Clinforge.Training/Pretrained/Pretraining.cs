@@ -112,9 +112,14 @@ public static class Pretraining
     /// </summary>
     public static (IReadOnlyList<IReadOnlyList<Parameter>> Groups, IReadOnlyList<double> Multipliers) ParameterGroups(Module<Tensor, Tensor> model, Recipe recipe, PretrainedInit? init)
     {
-        if (model is not PretrainedResNet net || init is not { Loaded: true })
+        var groups = init is not { Loaded: true } ? null : model switch
+        {
+            PretrainedResNet net => net.TrainableGroups(),
+            FcosResNet18 detector => detector.TrainableGroups(),
+            _ => null,
+        };
+        if (groups is null)
             return ([model.parameters().Where(p => p.requires_grad).ToList()], [1.0]);
-        var groups = net.TrainableGroups();
         var ft = recipe.FineTune ?? new FineTuneSpec();
         var multipliers = new double[groups.Count];
         multipliers[^1] = 1.0;
