@@ -55,6 +55,9 @@ public sealed record DetectionOutcome(TrialMetrics Metrics, IReadOnlyList<IReadO
 public sealed class DetectionTrainer(Action<string> log)
 {
 
+    /// <summary>When a whole epoch no longer fits the budget, a shorter last one still runs if at least this many seconds of training fit.</summary>
+    public const double MinLastEpochSeconds = 60;
+
     /// <summary>An epoch shows at least this many training images per validation image (a small pool is repeated).</summary>
     public const int EpochImagesPerValidationImage = 2;
 
@@ -102,7 +105,7 @@ public sealed class DetectionTrainer(Action<string> log)
         IReadOnlyList<IReadOnlyList<BoundingBox>> bestDetections = [];
         int bestEpoch = 0, epoch = 0, pseudoCount = 0;
         long seen = 0;
-        double trainSeconds = 0;
+        double trainSeconds = 0, validationSeconds = 0;
         var epochTimes = new List<double>();
         string phase = mixed ? "teacher" : "train";
         var phaseStart = start;
@@ -115,13 +118,18 @@ public sealed class DetectionTrainer(Action<string> log)
             epoch++;
             var clock = Stopwatch.StartNew();
             var pool = EpochPool(train, boxes, det, rng, EpochImagesPerValidationImage * valIdx.Length);
-            double loss = RunEpoch(model, optimizer, multipliers, recipe, det, xTrain, train, boxes, pool, brightnessUnit, rng, device, phaseStart, phaseEnd);
+            // Training stops early enough for the epoch's validation pass to finish before the deadline.
+            var validationReserve = TimeSpan.FromSeconds(1.2 * validationSeconds);
+            var stopAt = deadlineUtc - validationReserve < phaseEnd ? deadlineUtc - validationReserve : phaseEnd;
+            double loss = RunEpoch(model, optimizer, multipliers, recipe, det, xTrain, train, boxes, pool, brightnessUnit, rng, device, phaseStart, phaseEnd, stopAt);
             trainSeconds += clock.Elapsed.TotalSeconds;
             seen += pool.Count;
             if (double.IsNaN(loss) || double.IsInfinity(loss))
                 return new DetectionOutcome(Trainer.NonFiniteLoss(curve, epoch, trainSeconds, seen) with { Initialization = init?.Note }, [], 0);
+            var valClock = Stopwatch.StartNew();
             var (valLoss, detections) = Predict(model, xValUsed, valFrames, det, device, valIdx.Select(i => val.Labels[i]).ToArray());
             var metrics = scorer(valTruth, detections);
+            validationSeconds = valClock.Elapsed.TotalSeconds;
             double seconds = clock.Elapsed.TotalSeconds;
             epochTimes.Add(seconds);
             curve.Add(new EpochLog(epoch, loss, valLoss, metrics.Objective, metrics.Auc, seconds));
@@ -176,7 +184,12 @@ public sealed class DetectionTrainer(Action<string> log)
                 phaseEpochEnd = epoch + Math.Max(1, (recipe.MaxEpochs - epoch) / studentsLeft);
                 continue;
             }
-            if (remaining < typical)
+            // A slow epoch (a pretrained detector at 320 px takes minutes) must not leave a third of the
+            // budget unused: a shorter last epoch runs when at least MinLastEpochSeconds of training fit.
+            double trainable = remaining - 1.2 * validationSeconds;
+            if (remaining < typical && trainable >= MinLastEpochSeconds)
+                log($"a shorter last epoch: {trainable:F0}s of training fit before the deadline (an epoch takes {typical:F1}s)");
+            else if (remaining < typical)
             {
                 log($"stopping after epoch {epoch}: {Math.Max(remaining, 0):F0}s of the budget left, an epoch takes {typical:F1}s");
                 break;
@@ -206,7 +219,7 @@ public sealed class DetectionTrainer(Action<string> log)
         var init = PretrainedWeights.TryLoad(detector.Backbone);
         detector.Freeze(Pretraining.FrozenStages(recipe, init));
         log(init.Loaded
-            ? $"{init.Note}; fine-tuning: {(detector.FrozenStages == 0 ? "every stage" : $"stem and stages 1–{detector.FrozenStages} frozen (batch norm in evaluation mode), the rest")} at ×{recipe.FineTune?.BackboneLrScale ?? 1:G3} the head's learning rate"
+            ? $"{init.Note}; fine-tuning: {(detector.FrozenStages switch { 0 => "every stage", 1 => "stem and stage 1 frozen (batch norm in evaluation mode), the rest", int k => $"stem and stages 1–{k} frozen (batch norm in evaluation mode), the rest" })} at ×{recipe.FineTune?.BackboneLrScale ?? 1:G3} the head's learning rate"
             : $"{init.Note}. Every stage trains at the full learning rate.");
         return init;
     }
@@ -245,7 +258,7 @@ public sealed class DetectionTrainer(Action<string> log)
     }
 
     private static double RunEpoch(Module<Tensor, Tensor> model, optim.Optimizer optimizer, IReadOnlyList<double> multipliers, Recipe recipe, DetectionRecipe det, Tensor x, DetectionSet set,
-        IReadOnlyList<BoundingBox>?[] boxes, List<int> pool, double brightnessUnit, Random rng, Device device, DateTime phaseStart, DateTime phaseEnd)
+        IReadOnlyList<BoundingBox>?[] boxes, List<int> pool, double brightnessUnit, Random rng, Device device, DateTime phaseStart, DateTime phaseEnd, DateTime stopAt)
     {
         model.train();
         int bs = recipe.BatchSize, batches = (pool.Count + bs - 1) / bs, size = set.Size;
@@ -256,7 +269,7 @@ public sealed class DetectionTrainer(Action<string> log)
             var idx = pool.Skip(b * bs).Take(bs).ToArray();
             if (idx.Length < 2) continue; // batch norm needs two samples
             // The phase's time is up: end the epoch here (validation follows), so a long epoch cannot overrun the trial's budget.
-            if (b > 0 && DateTime.UtcNow >= phaseEnd) break;
+            if (b > 0 && DateTime.UtcNow >= stopAt) break;
             double fraction = Math.Clamp((DateTime.UtcNow - phaseStart) / (phaseEnd - phaseStart), 0, 1);
             // Cosine over the phase's time budget (Loshchilov & Hutter 2017), with a short linear warm-up.
             double lr = recipe.Optimizer.LearningRate * 0.5 * (1 + Math.Cos(Math.PI * fraction)) * Math.Min(1, (fraction + 0.01) / 0.05);

@@ -262,7 +262,7 @@ public sealed class DetectionTrainingTests
         // then: the weights came from the package, the input is scaled as they expect, and the detector finds the rectangles
         Assert.Equal(TrialStatus.Succeeded, outcome.Metrics.Status);
         Assert.StartsWith("pretrained ResNet-18", outcome.Metrics.Initialization, StringComparison.Ordinal);
-        Assert.Contains(lines, l => l.Contains("stem and stages 1–1 frozen", StringComparison.Ordinal));
+        Assert.Contains(lines, l => l.Contains("stem and stage 1 frozen", StringComparison.Ordinal));
         var pre = Json.Read<Preprocessing>(Path.Combine(paths.Root, "preprocessing.json"));
         Assert.Contains("ResNet-18", pre.Scheme, StringComparison.Ordinal);
         Assert.Equal(1f / 255f, pre.Std[0], 6);
