@@ -164,6 +164,45 @@ public sealed class DetectionDevelopmentTests
     }
 
     [Fact]
+    public void Should_UnfreezeTheFirstStage_When_StillImproving_And_LowerTheBackboneRate_When_Overfitting_ForThePretrainedDetector()
+    {
+        // given: the pretrained detector's plan, a best trial still improving and one overfitting (validation loss turns up while training loss falls)
+        var card = Card(1200, 0);
+        var r0 = Initializer.Plan(Spec(), card, 17);
+        var improving = Done(0, "initial", r0, 0.5, 0.5);
+        var overfitting = improving with
+        {
+            Item3 = improving.Item3! with { Curve = [new EpochLog(1, 2, 2, 0.1, 0.1, 1), new EpochLog(2, 1.2, 1.5, 0.3, 0.3, 1), new EpochLog(3, 0.6, 1.9, 0.2, 0.2, 1)], BestEpoch = 2 },
+        };
+
+        // when: every move the playbook offers is walked, each recorded as tried and discarded
+        static List<Proposal> Walk(TaskSpec spec, DataCard card, Recipe r0, (TrialRecord, Recipe, TrialMetrics?) best)
+        {
+            var history = new List<(TrialRecord, Recipe, TrialMetrics?)> { best };
+            var proposals = new List<Proposal>();
+            while (proposals.Count < 30 && new PlaybookProposer().Propose(new DevelopmentState(spec, card, history, r0, best.Item3)) is { } p)
+            {
+                proposals.Add(p);
+                history.Add((new TrialRecord(history.Count, p.Move, p.Change, p.Reason, p.Source, TrialStatus.Succeeded, 0.1, false, 0.3, null, DateTimeOffset.UtcNow), p.Recipe, null));
+            }
+            return proposals;
+        }
+        var fromImproving = Walk(Spec(), card, r0, improving);
+        var fromOverfitting = Walk(Spec(), card, r0, overfitting);
+
+        // then: unfreezing fine-tunes every stage; the backbone's rate falls by 3; both are valid recipes with a source; fcos_lite's widening is not offered
+        var unfreeze = Assert.Single(fromImproving, p => p.Move == "unfreeze_first_stage");
+        Assert.Equal("full", unfreeze.Recipe.FineTune!.Strategy);
+        Assert.Empty(RecipeSchema.Problems(unfreeze.Recipe));
+        Assert.Contains("Yosinski", unfreeze.Source, StringComparison.Ordinal);
+        Assert.DoesNotContain(fromImproving, p => p.Move == "lower_backbone_lr");
+        var lower = Assert.Single(fromOverfitting, p => p.Move == "lower_backbone_lr");
+        Assert.Equal(0.1 / 3, lower.Recipe.FineTune!.BackboneLrScale, 6);
+        Assert.Empty(RecipeSchema.Problems(lower.Recipe));
+        Assert.DoesNotContain(fromImproving.Concat(fromOverfitting), p => p.Move == "wider_network");
+    }
+
+    [Fact]
     public void Should_ProposeMixedSupervision_When_ImageLevelPositivesAreUnused()
     {
         // given: a card with image-level positives and a best recipe that ignores them
