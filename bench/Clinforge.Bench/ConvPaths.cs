@@ -1,7 +1,6 @@
 using System.Diagnostics;
 using Clinforge.Core;
 using Clinforge.Training;
-using TorchSharp;
 using static TorchSharp.torch;
 
 namespace Clinforge.Bench;

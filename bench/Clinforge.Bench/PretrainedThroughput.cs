@@ -1,8 +1,6 @@
 using System.Diagnostics;
 using System.Globalization;
-using Clinforge.Core;
 using Clinforge.Training;
-using TorchSharp;
 using static TorchSharp.torch;
 
 namespace Clinforge.Bench;

@@ -103,13 +103,6 @@ internal static class CliBoundary
         return [.. rest];
     }
 
-    /// <summary>A run continued reads its data as when it started: the roots it was allowed and its image size limit.</summary>
-    public static void ApplyRecorded(RunSettings settings)
-    {
-        ArgumentNullException.ThrowIfNull(settings);
-        if (settings.AllowRoots is { Count: > 0 } roots) DataLimits.AllowRoots(roots.Where(Directory.Exists));
-        if (settings.MaxImagePixels is { } pixels && pixels > DataLimits.MaxPixels) DataLimits.SetMaxPixels(pixels);
-    }
 
     private static (string Name, string? Value) Split(string arg)
     {

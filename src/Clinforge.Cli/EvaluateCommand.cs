@@ -60,7 +60,7 @@ internal static class EvaluateCommand
             throw new ClinforgeException($"--split {split}: must be test, val, train or all.");
         NativeRuntime.Initialize(threads, seed);
 
-        var result = DetectionCommands.IsPackage(package)
+        var result = DetectionPredict.IsPackage(package)
             ? Detection(package, data, split, seed)
             : Classification(package, data, split, seed);
         // Images that could not be read are left out, and said so: an evaluation never drops data silently.
@@ -77,7 +77,7 @@ internal static class EvaluateCommand
         Console.WriteLine($"{result.Images} image(s) from {data} ({result.Split}) scored with {package}; threshold {result.Threshold.ToString("0.0000", CultureInfo.InvariantCulture)} ({result.ThresholdRule}).");
         foreach (var (name, e) in result.Metrics) Console.WriteLine($"  {name,-22} {Fmt(e)}");
         foreach (var c in result.PerClass)
-            Console.WriteLine($"  {c.Class} ({c.Boxes} boxes): " + string.Join(", ", DetectionCommands.ClassMetricNames.Select(n => $"{n} {Fmt(c.Metrics[n])}")));
+            Console.WriteLine($"  {c.Class} ({c.Boxes} boxes): " + string.Join(", ", DetectionReport.ClassMetricNames.Select(n => $"{n} {Fmt(c.Metrics[n])}")));
         if (result.ImageLevel is { } il)
             Console.WriteLine(ImageLevelLine(il));
         Console.WriteLine(md);
@@ -110,7 +110,7 @@ internal static class EvaluateCommand
 
     private static ExternalEvaluation Detection(string package, string data, string? split, int seed)
     {
-        var manifest = Json.Read<DetectionPackageManifest>(Path.Combine(package, DetectionCommands.ManifestFile));
+        var manifest = Json.Read<DetectionPackageManifest>(new PackagePaths(package).DetectionManifest);
         if (!Directory.Exists(data) || !DetectionReader.Looks(data))
             throw new ClinforgeException($"{data}: not a detection folder (images/ with labels/ of YOLO or polygon rows, or a COCO JSON); a detection package is evaluated on boxes.");
         var dataset = DetectionReader.Read(data);
@@ -134,7 +134,7 @@ internal static class EvaluateCommand
         int withFinding = items.Count(i => det.Labels[i.Id].Boxes.Count > 0);
         return new ExternalEvaluation(package, data, splitName, items.Count,
             new Dictionary<string, int> { [manifest.Finding] = withFinding, ["no finding"] = items.Count - withFinding },
-            "detection", manifest.Threshold, $"{DetectionCommands.ThresholdText(manifest.Operating, manifest.ClassName)} chosen on validation for {manifest.Objective}", DetectionFinalEvaluator.Resamples, seed, metrics, DateTimeOffset.UtcNow)
+            "detection", manifest.Threshold, $"{DetectionReport.ThresholdText(manifest.Operating, manifest.ClassName)} chosen on validation for {manifest.Objective}", DetectionFinalEvaluator.Resamples, seed, metrics, DateTimeOffset.UtcNow)
         {
             PerClass = classes.Count > 1 ? DetectionMetrics.EvaluateByClass(images, classes, manifest.Operating, DetectionFinalEvaluator.Resamples, seed) : [],
             ImageLevel = imageLevel,
@@ -175,7 +175,7 @@ internal static class EvaluateCommand
         foreach (var (name, est) in e.Metrics) sb.AppendLine($"| {name} | {Fmt(est)} |");
         if (e.PerClass.Count > 0)
         {
-            var names = DetectionCommands.ClassMetricNames;
+            var names = DetectionReport.ClassMetricNames;
             sb.AppendLine().AppendLine("Per class (a box counts only when its class is right; map50 is the class's AP; n/a: no box of that class in these data):").AppendLine();
             sb.AppendLine("| class | boxes | " + string.Join(" | ", names) + " |").AppendLine("|---|---|" + string.Concat(names.Select(_ => "---|")));
             foreach (var c in e.PerClass) sb.AppendLine($"| {c.Class} | {c.Boxes} | " + string.Join(" | ", names.Select(n => Fmt(c.Metrics[n]))) + " |");

@@ -1,6 +1,4 @@
 using Clinforge.Core;
-using Clinforge.Development;
-using Spectre.Console;
 
 namespace Clinforge.Cli;
 
@@ -49,24 +47,6 @@ internal static class ExecutorOptions
         kind ??= file is not null && recordedKind is null ? "slurm" : recordedKind ?? (given ? "slurm" : "local");
         if (kind == "local" && given) throw new ClinforgeException("--slurm-* options need --executor slurm.");
         return (kind, kind == "slurm" ? s.Validated("Slurm settings") : null);
-    }
-
-    /// <summary>The executor for a run: checked against the cluster before the first trial is submitted.</summary>
-    public static IExecutor Create(RunPaths run, RunSettings settings, TrialLauncher launcher)
-    {
-        if (settings.Executor == "slurm")
-        {
-            var slurm = new SlurmExecutor(launcher, settings.Slurm ?? new SlurmSettings(), settings.Threads);
-            slurm.Check(run);
-            AnsiConsole.MarkupLine($"[bold]Executor[/]: Slurm, one job per trial ({Markup.Escape(slurm.Describe())}); the loop, the journal and the test look stay on this machine.");
-            return slurm;
-        }
-        // A run moved from Slurm to local: jobs it left queued or running must not train beside the local trials.
-        if (Directory.Exists(run.TrialsDir) && Directory.EnumerateFiles(run.TrialsDir, SlurmJobRecord.FileName, SearchOption.AllDirectories).Any()
-            && SlurmExecutor.CancelRecorded(run) is { Count: > 0 } cancelled)
-            AnsiConsole.MarkupLine($"Cancelled Slurm job(s) {string.Join(", ", cancelled)} left by this run: its trials now run locally.");
-        // With --threads 0 the runner splits the cores between the trials running at once (see LocalProcessTrialRunner).
-        return new LocalProcessTrialRunner(launcher, settings.Threads, foldWorkers: settings.FoldWorkers);
     }
 
     /// <summary>The options as given on a command line, for a child process (serve → develop).</summary>

@@ -23,17 +23,8 @@ internal static class ExplainCommand
         var config = LlmConfig.Parse(Environment.GetEnvironmentVariable(LlmConfig.Variable));
         var client = config?.CreateClient(Environment.GetEnvironmentVariable, out _);
         Console.WriteLine(client is null
-            ? Explainer.Answer(journal.Trials(), objective, round, question, tradeOff, Decisions(journal))
+            ? Explainer.Answer(journal.Trials(), objective, round, question, tradeOff, journal.Decisions())
             : new LlmExplainer(client).Answer(journal.Trials(), objective, round, question, tradeOff));
         return 0;
-    }
-
-    /// <summary>The journaled acceptance-rule decisions ("acceptance" events) by trial (the last one wins when a trial was rerun).</summary>
-    internal static Dictionary<int, string> Decisions(Journal journal)
-    {
-        var map = new Dictionary<int, string>();
-        foreach (var e in journal.Events("acceptance"))
-            if (e.Trial is { } n) map[n] = e.Message;
-        return map;
     }
 }

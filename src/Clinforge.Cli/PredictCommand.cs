@@ -34,7 +34,7 @@ internal static class PredictCommand
         a.RejectUnknown();
         var package = Path.GetFullPath(a.Positional[0]);
         if (!Directory.Exists(package)) throw new ClinforgeException($"{a.Positional[0]}: no such package folder (a run's package/ folder).");
-        bool detection = DetectionCommands.IsPackage(package);
+        bool detection = DetectionPredict.IsPackage(package);
         var manifest = detection ? null : ModelPackage.ReadManifest(package);
         var found = CollectImages(a.Positional.Skip(1).Select(Path.GetFullPath));
         if (found.Count == 0) throw new ClinforgeException($"no images found in {string.Join(", ", a.Positional.Skip(1))} (extensions: {string.Join(" ", Extensions.Order(StringComparer.Ordinal).Concat(MedicalFiles.Extensions))}).");
@@ -47,7 +47,7 @@ internal static class PredictCommand
         if (manifest is null)
         {
             if (runtime == "onnx") throw new ClinforgeException($"{package}: detection packages have no ONNX model yet; use --runtime torch.");
-            return DetectionCommands.Predict(package, files, outDir, threads);
+            return DetectionPredict.Predict(package, files, outDir, threads);
         }
 
         double[][] probabilities;

@@ -34,7 +34,7 @@ internal static class ResumeCommand
             Json.Write(run.Settings, settings);
         }
         var request = File.Exists(run.Request) ? File.ReadAllText(run.Request).Trim() : Json.Read<TaskSpec>(run.TaskSpec).Request;
-        return Commands.RunWorkflow(request, run.Root, settings with { Rounds = rounds, TradeOff = tradeOff });
+        return Commands.Workflow().Run(request, run.Root, settings with { Rounds = rounds, TradeOff = tradeOff });
     }
 
     /// <summary>Budgets recorded in run.json that no clock can keep (Infinity, NaN, zero, negative) are refused with the way out.</summary>

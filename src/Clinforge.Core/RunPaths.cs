@@ -14,8 +14,22 @@ public sealed record RunPaths(string Root)
     public string ReportDir => Path.Combine(Root, "report");
     public string PackageDir => Path.Combine(Root, "package");
     public string ExamplesDir => Path.Combine(ReportDir, "examples");
+    /// <summary>report/examples/examples.json: the test images shown in the report, chosen at the one look.</summary>
+    public string Examples => Path.Combine(ExamplesDir, "examples.json");
+    /// <summary>report/report.md: the report for reading and version control.</summary>
+    public string ReportMarkdown => Path.Combine(ReportDir, "report.md");
+    /// <summary>report/report.html: the report the web app shows and <c>report --pdf</c> prints.</summary>
+    public string ReportHtml => Path.Combine(ReportDir, "report.html");
+    /// <summary>report/report.pdf: the printed report.</summary>
+    public string ReportPdf => Path.Combine(ReportDir, "report.pdf");
+    /// <summary>report/model_card.md: the model card (also copied into the package).</summary>
+    public string ModelCard => Path.Combine(ReportDir, "model_card.md");
     public string Evaluation => Path.Combine(FinalDir, "evaluation.json");
     public string TestPredictions => Path.Combine(FinalDir, "test_predictions.csv");
+    /// <summary>final/detection_evaluation.json: a detection run's one test look.</summary>
+    public string DetectionEvaluation => Path.Combine(FinalDir, "detection_evaluation.json");
+    /// <summary>The files of package/.</summary>
+    public PackagePaths Package => new(PackageDir);
     /// <summary>final/trade_off.json: the operating point negotiated on validation when the stated floors conflict.</summary>
     public string TradeOff => Path.Combine(FinalDir, "trade_off.json");
     /// <summary>final/trade_off_options.json: the achievable points waiting for the clinician's choice (<c>--trade-off later</c>).</summary>
@@ -45,6 +59,22 @@ public sealed record TrialPaths(string Root)
     public string Log => Path.Combine(Root, "log.txt");
     public string Model => Path.Combine(Root, "model.bin");
     public string ValPredictions => Path.Combine(Root, "val_predictions.csv");
+    /// <summary>preprocessing.json: what the model expects of an image (size, channels, normalisation).</summary>
+    public string Preprocessing => Path.Combine(Root, "preprocessing.json");
+}
+
+/// <summary>Files of a model package (package/ of a run, or a copy of it).</summary>
+public sealed record PackagePaths(string Root)
+{
+    public string Model => Path.Combine(Root, "model.bin");
+    public string Recipe => Path.Combine(Root, "recipe.json");
+    public string Preprocessing => Path.Combine(Root, "preprocessing.json");
+    public string TaskSpec => Path.Combine(Root, "task_spec.json");
+    public string ModelCard => Path.Combine(Root, "model_card.md");
+    /// <summary>manifest.json: a classification package's operating point and files.</summary>
+    public string Manifest => Path.Combine(Root, "manifest.json");
+    /// <summary>detection_manifest.json: its presence marks a detection package.</summary>
+    public string DetectionManifest => Path.Combine(Root, DetectionPackageManifest.FileName);
 }
 
 /// <summary>run.json: how a run was started, so <c>clinforge resume</c> continues it with the same settings.</summary>

@@ -126,6 +126,15 @@ public sealed class Journal : ITestLookRecorder, IDisposable
     /// <inheritdoc />
     public int TestLookCount => Events("test_look").Count;
 
+    /// <summary>The journaled acceptance-rule decisions ("acceptance" events) by trial (the last one wins when a trial was rerun).</summary>
+    public Dictionary<int, string> Decisions()
+    {
+        var map = new Dictionary<int, string>();
+        foreach (var e in Events("acceptance"))
+            if (e.Trial is { } n) map[n] = e.Message;
+        return map;
+    }
+
     /// <inheritdoc />
     public void RecordTestLook(string purpose, bool allowRepeat)
     {

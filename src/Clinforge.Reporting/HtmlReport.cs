@@ -20,7 +20,7 @@ public static class HtmlReport
     /// <summary>Writes the report and returns its path.</summary>
     public static string Write(ReportInput input)
     {
-        var path = Path.Combine(input.Run.ReportDir, "report.html");
+        var path = input.Run.ReportHtml;
         AtomicFile.WriteAllText(path, Render(input));
         return path;
     }

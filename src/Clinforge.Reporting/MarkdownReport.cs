@@ -32,7 +32,7 @@ public static class MarkdownReport
     /// <summary>Writes the report and returns its path.</summary>
     public static string Write(ReportInput input)
     {
-        var path = Path.Combine(input.Run.ReportDir, "report.md");
+        var path = input.Run.ReportMarkdown;
         AtomicFile.WriteAllText(path, Render(input));
         return path;
     }

@@ -15,7 +15,7 @@ public static class ModelCard
     /// <summary>Writes the card and returns its path.</summary>
     public static string Write(ReportInput input)
     {
-        var path = Path.Combine(input.Run.ReportDir, "model_card.md");
+        var path = input.Run.ModelCard;
         AtomicFile.WriteAllText(path, Render(input));
         return path;
     }

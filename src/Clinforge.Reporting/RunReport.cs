@@ -29,7 +29,7 @@ public static class RunReport
             File.Exists(run.Evaluation) ? Json.Read<FinalEvaluation>(run.Evaluation) : null,
             File.Exists(run.TestPredictions) ? PredictionTable.Read(run.TestPredictions) : null,
             File.Exists(initial) ? PredictionTable.Read(initial) : null,
-            File.Exists(Path.Combine(run.ExamplesDir, "examples.json")) ? Json.Read<List<ExampleImage>>(Path.Combine(run.ExamplesDir, "examples.json")) : null,
+            File.Exists(run.Examples) ? Json.Read<List<ExampleImage>>(run.Examples) : null,
             File.Exists(run.TradeOff) ? Json.Read<TradeOffDecision>(run.TradeOff) : null,
             File.Exists(run.Subgroups) ? Json.Read<List<SubgroupTable>>(run.Subgroups) : null,
             File.Exists(run.Confound) ? Json.Read<Clinforge.Evaluation.ConfoundReport>(run.Confound) : null,

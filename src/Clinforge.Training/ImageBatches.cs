@@ -1,5 +1,4 @@
 using Clinforge.Data;
-using TorchSharp;
 using static TorchSharp.torch;
 
 namespace Clinforge.Training;

@@ -9,29 +9,6 @@ using static TorchSharp.torch.nn;
 namespace Clinforge.Training;
 
 /// <summary>
-/// Per-channel normalisation, (x − mean) / std on pixels in [0, 1]; travels with the model. Computed
-/// on the training images, or fixed by pretrained weights (then <see cref="Scheme"/> says what the
-/// weights expect).
-/// </summary>
-public sealed record Preprocessing(int Size, int Channels, float[] Mean, float[] Std, IReadOnlyList<string> Classes)
-{
-    /// <summary>Null for statistics of the training images; otherwise the pretrained weights' input convention in words.</summary>
-    public string? Scheme { get; init; }
-
-    /// <summary>How many networks the saved model file holds, averaged (a cross-validated trial keeps its fold models); 1 for one network.</summary>
-    public int FoldModels { get; init; } = 1;
-}
-
-/// <summary>Scores validation predictions with the clinician's objective (injected: Training does not reference Evaluation).</summary>
-public delegate ValidationMetrics ValidationScorer(int[] labels, double[][] probabilities);
-
-/// <summary>Progress of a running trial, for a progress bar.</summary>
-public sealed record TrainProgress(int Epoch, int PlannedEpochs, double Fraction, double? BestObjective);
-
-/// <summary>What a finished training run produced.</summary>
-public sealed record TrainingOutcome(TrialMetrics Metrics, double[][] BestValProbabilities);
-
-/// <summary>
 /// The training loop (one place, fits a screen): time-boxed epochs, a cosine schedule over the time
 /// budget, validation every epoch, best-on-validation checkpoint saved atomically.
 /// </summary>

@@ -2,24 +2,9 @@ using System.Globalization;
 using System.Text;
 using Clinforge.Core;
 using Clinforge.Data;
-using TorchSharp;
 using static TorchSharp.torch;
 
 namespace Clinforge.Training;
-
-/// <summary>Images for items of a dataset, decoded and resized once at the recipe's resolution.</summary>
-public static class ImageSets
-{
-    /// <summary>
-    /// Decodes the items once into bytes: in memory, or with <paramref name="cacheFolder"/> into a
-    /// memory-mapped file there that later trials asking for the same images map again (ImageCache).
-    /// </summary>
-    public static ImageSet Load(Dataset ds, IReadOnlyList<DataItem> items, InputSpec input, string? cacheFolder = null)
-    {
-        var (pixels, labels) = ImageCache.Load(ds, items, input.Size, input.Channels, cacheFolder);
-        return new ImageSet(pixels, labels, items.Select(i => i.Id).ToArray());
-    }
-}
 
 /// <summary>
 /// Everything one trial process does (the body of <c>clinforge trial</c>): read the recipe and the
@@ -178,24 +163,5 @@ public static class TrialWorker
         Json.Write(paths.Metrics, metrics);
         log($"finished: {metrics.Status}, {metrics.Epochs} epochs, objective {best.Objective:F4}, {metrics.ImagesPerSecond:F0} images/s");
         return metrics;
-    }
-}
-
-/// <summary>Scores items with a trial's saved model: the recipe, preprocessing and weights from its folder.</summary>
-public sealed class TorchModelScorer(Dataset dataset) : IModelScorer
-{
-    /// <inheritdoc />
-    public double[][] Predict(TrialPaths trial, IReadOnlyList<DataItem> items)
-    {
-        var recipe = Json.Read<Recipe>(trial.Recipe);
-        var pre = Json.Read<Preprocessing>(Path.Combine(trial.Root, "preprocessing.json"));
-        using var model = TrialPlans.CreateModel(recipe, pre);
-        model.load(trial.Model);
-        var device = NativeRuntime.PreferredDevice();
-        model.to(device);
-        var set = ImageSets.Load(dataset, items, recipe.Input);
-        using var pixels = set.Pixels;
-        using var x = new ImageBatches(set, pre);
-        return Trainer.Predict(model, x, null, recipe.TestTimeAugmentation, device).Probabilities;
     }
 }

@@ -1,5 +1,3 @@
-using Clinforge.Core;
-
 namespace Clinforge.Data.Tests;
 
 public sealed class CsvReaderTests : IDisposable

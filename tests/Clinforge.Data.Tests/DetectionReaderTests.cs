@@ -1,6 +1,3 @@
-using Clinforge.Core;
-using Xunit.Abstractions;
-
 namespace Clinforge.Data.Tests;
 
 public sealed class DetectionReaderTests(ITestOutputHelper output)

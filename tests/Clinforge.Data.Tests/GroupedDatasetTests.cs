@@ -1,6 +1,3 @@
-using Clinforge.Core;
-using Clinforge.Data;
-
 namespace Clinforge.Data.Tests;
 
 public sealed class GroupedDatasetTests

@@ -1,5 +1,3 @@
-using Clinforge.Evaluation;
-
 namespace Clinforge.Evaluation.Tests;
 
 /// <summary>

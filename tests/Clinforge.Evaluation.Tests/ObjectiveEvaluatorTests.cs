@@ -1,5 +1,4 @@
 using Clinforge.Core;
-using Clinforge.Evaluation;
 
 namespace Clinforge.Evaluation.Tests;
 

@@ -1,5 +1,3 @@
-using Clinforge.Evaluation;
-
 namespace Clinforge.Evaluation.Tests;
 
 /// <summary>The seeded generator behind the bootstrap, against its authors' reference outputs.</summary>

@@ -1,4 +1,3 @@
-using Clinforge.Core;
 using static Clinforge.Intent.Tests.ParserFixture;
 
 namespace Clinforge.Intent.Tests;

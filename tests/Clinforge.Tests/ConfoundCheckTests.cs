@@ -1,5 +1,4 @@
 using Clinforge.Core;
-using Clinforge.Data;
 using Clinforge.Development;
 
 namespace Clinforge.Tests;

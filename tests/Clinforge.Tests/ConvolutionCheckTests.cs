@@ -1,7 +1,6 @@
 using Clinforge.Core;
 using Clinforge.Development;
 using Clinforge.Training;
-using TorchSharp;
 using static TorchSharp.torch;
 
 namespace Clinforge.Tests;

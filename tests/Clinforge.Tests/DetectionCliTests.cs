@@ -1,4 +1,3 @@
-using System.Globalization;
 using System.Text.Json;
 using Clinforge.Core;
 using Clinforge.Data;
@@ -142,7 +141,7 @@ public sealed class DetectionCliTests
         var trialMetrics = Json.Read<TrialMetrics>(run.Trial(evaluation.Final.Trial).Metrics);
         Assert.Equal(3, trialMetrics.Best!.ClassThresholds!.Count);
         Assert.Equal(trialMetrics.Best.ClassThresholds, evaluation.Final.ClassThresholds);
-        var manifest = Json.Read<Clinforge.Cli.DetectionPackageManifest>(Path.Combine(run.PackageDir, "detection_manifest.json"));
+        var manifest = Json.Read<DetectionPackageManifest>(Path.Combine(run.PackageDir, "detection_manifest.json"));
         Assert.Equal(evaluation.Final.ClassThresholds, manifest.ClassThresholds);
         Assert.Contains("Each class has its own threshold", modelCard, StringComparison.Ordinal);
 

@@ -1,9 +1,7 @@
-using Clinforge.Core;
 using Clinforge.Data;
 using Clinforge.Training;
 using Microsoft.ML.OnnxRuntime;
 using Microsoft.ML.OnnxRuntime.Tensors;
-using TorchSharp;
 using Xunit.Abstractions;
 using static TorchSharp.torch;
 

@@ -1,6 +1,5 @@
 using Clinforge.Core;
 using Clinforge.Training;
-using TorchSharp;
 using static TorchSharp.torch;
 
 namespace Clinforge.Tests;

@@ -1,7 +1,6 @@
 using System.Diagnostics;
 using System.Globalization;
 using Clinforge.Core;
-using TorchSharp;
 using static TorchSharp.torch;
 
 namespace Clinforge.Training.Onnx;

@@ -4,7 +4,6 @@ using System.Runtime.InteropServices;
 using System.Security.Cryptography;
 using System.Text;
 using Clinforge.Core;
-using TorchSharp;
 using static TorchSharp.torch;
 
 namespace Clinforge.Training;

@@ -1,5 +1,3 @@
-using Clinforge.Core;
-using TorchSharp;
 using static TorchSharp.torch;
 
 namespace Clinforge.Training;

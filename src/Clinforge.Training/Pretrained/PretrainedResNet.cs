@@ -1,6 +1,5 @@
 using Clinforge.Core;
 using Clinforge.Training.Onnx;
-using TorchSharp;
 using TorchSharp.Modules;
 using static TorchSharp.torch;
 using static TorchSharp.torch.nn;

@@ -2,7 +2,6 @@ using System.Globalization;
 using System.Reflection;
 using System.Security.Cryptography;
 using Clinforge.Core;
-using TorchSharp;
 using static TorchSharp.torch;
 
 namespace Clinforge.Training;

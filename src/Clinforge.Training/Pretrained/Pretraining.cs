@@ -1,6 +1,5 @@
 using System.Globalization;
 using Clinforge.Core;
-using TorchSharp;
 using TorchSharp.Modules;
 using static TorchSharp.torch;
 using static TorchSharp.torch.nn;

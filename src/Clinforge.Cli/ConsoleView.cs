@@ -1,0 +1,89 @@
+using System.Globalization;
+using Clinforge.Core;
+using Clinforge.Development;
+using Spectre.Console;
+
+namespace Clinforge.Cli;
+
+/// <summary>The workflow's account on the console (Spectre.Console): tables for the spec, the data, the trials and the test look; labels set off by colour.</summary>
+internal sealed class ConsoleView : IWorkflowView
+{
+    /// <inheritdoc />
+    public void Line(string text, Tone tone = Tone.Plain, string? label = null)
+    {
+        var body = Markup.Escape(text);
+        if (label is null)
+        {
+            AnsiConsole.MarkupLine(tone switch { Tone.Heading => $"[bold]{body}[/]", Tone.Warning => $"[yellow]{body}[/]", _ => body });
+            return;
+        }
+        var head = Markup.Escape(label);
+        AnsiConsole.MarkupLine((tone switch { Tone.Heading => $"[bold]{head}[/]", Tone.Warning => $"[yellow]{head}[/]", _ => head }) + ": " + body);
+    }
+
+    /// <inheritdoc />
+    public void Path(string label, string path) => AnsiConsole.MarkupLine($"{Markup.Escape(label)}: [blue]{Markup.Escape(path)}[/]");
+
+    /// <inheritdoc />
+    public IMonitor Monitor(Objective objective) => new ConsoleMonitor(objective);
+
+    /// <inheritdoc />
+    public void Spec(TaskSpec spec)
+    {
+        AnsiConsole.Write(new Panel(Markup.Escape(spec.Restatement)).Header("I understood").BorderColor(Color.Green));
+        var t = new Table().AddColumns("field", "value", "from the words");
+        void Row(string field, string value) => t.AddRow(field, Markup.Escape(value), Markup.Escape(spec.Provenance.TryGetValue(field, out var p) ? p : "default"));
+        Row("task", spec.Task.ToString().ToLowerInvariant());
+        Row("classes", string.Join(", ", spec.Classes));
+        Row("positive_class", spec.PositiveClass ?? "—");
+        Row("priority_classes", string.Join(", ", spec.PriorityClasses));
+        Row("error_preference", spec.ErrorPreference.ToString().ToLowerInvariant());
+        Row("primary_metric", spec.PrimaryMetric);
+        Row("operating_point", spec.OperatingPoint is { } op ? $"{op.Maximize} at {op.Constraint} ≥ {op.ConstraintValue.ToString("0.00", CultureInfo.InvariantCulture)}" : "—");
+        if (spec.Requirements.Count > 0) Row("requirements", string.Join("; ", spec.Requirements.Select(r => $"{r.Metric} ≥ {r.Minimum.ToString("0.00", CultureInfo.InvariantCulture)}")));
+        if (spec.ClassGroups.Any(g => g.Value.Count > 1)) Row("class_groups", string.Join("; ", spec.ClassGroups.Where(g => g.Value.Count > 1).Select(g => $"{g.Key} = {string.Join(" + ", g.Value)}")));
+        Row("confounders", string.Join(", ", spec.Confounders.Select(c => c.Name)));
+        Row("supervision", spec.Supervision ?? "—");
+        Row("budget", spec.Budget ?? "—");
+        AnsiConsole.Write(t);
+        foreach (var q in spec.Questions) AnsiConsole.MarkupLine($"[grey]open question:[/] {Markup.Escape(q.Question)} [grey](default: {Markup.Escape(q.Default)})[/]");
+    }
+
+    /// <inheritdoc />
+    public void Data(DataCard card)
+    {
+        var t = new Table().AddColumns("split", "images", "per class");
+        foreach (var (split, counts) in card.Counts)
+            t.AddRow(split, counts.Values.Sum().ToString(CultureInfo.InvariantCulture),
+                Markup.Escape(string.Join(", ", counts.Select(kv => $"{kv.Key} {kv.Value}"))));
+        AnsiConsole.Write(t);
+        if (card.Protocol is { } protocol) AnsiConsole.MarkupLine($"[bold]Protocol[/]: {Markup.Escape(protocol.Reason)}");
+        if (card.Protocol?.FloorEvidence is { } floor) AnsiConsole.MarkupLine($"[yellow]Sensitivity floor[/]: {Markup.Escape(floor)}.");
+        foreach (var note in card.Notes) AnsiConsole.MarkupLine($"[yellow]note:[/] {Markup.Escape(note)}");
+    }
+
+    /// <inheritdoc />
+    public void Results(IReadOnlyList<TrialRecord> trials)
+    {
+        var t = new Table().Title("Results table (validation)").AddColumns("#", "change", "objective", "decision");
+        foreach (var r in trials)
+            t.AddRow(r.Number.ToString(CultureInfo.InvariantCulture), Markup.Escape(r.Change),
+                r.Objective is { } o ? o.ToString("F4", CultureInfo.InvariantCulture) : Markup.Escape(r.Status.ToString()),
+                r.Accepted ? "[green]kept[/]" : "[grey]discarded[/]");
+        AnsiConsole.Write(t);
+    }
+
+    /// <inheritdoc />
+    public void Evaluation(FinalEvaluation e)
+    {
+        var t = new Table().Title($"Test split, looked at {(e.TestLooks == 1 ? "once" : $"{e.TestLooks} times")} ({e.TestCases} images); 95% bootstrap CIs").AddColumns("metric", "initial", "final", "difference (p)");
+        foreach (var (name, fin) in e.Final.Metrics)
+        {
+            var ini = e.Initial.Metrics[name];
+            var cmp = e.Comparisons.FirstOrDefault(c => c.Metric == name);
+            t.AddRow(name, Fmt(ini), Fmt(fin), cmp is null ? "" : string.Create(CultureInfo.InvariantCulture, $"{cmp.Difference:+0.000;-0.000} (p{(cmp.PValue < 0.001 ? "<0.001" : "=" + cmp.PValue.ToString("0.000", CultureInfo.InvariantCulture))})"));
+        }
+        AnsiConsole.Write(t);
+        static string Fmt(Estimate x) => string.Create(CultureInfo.InvariantCulture, $"{x.Value:0.000} [[{x.Lower:0.000}, {x.Upper:0.000}]]");
+    }
+}
