@@ -64,49 +64,14 @@ internal static class CliBoundary
     }
 
     /// <summary>
-    /// Takes the options every command accepts out of the arguments and applies them to this process
-    /// and the trial processes it starts: <c>--max-image-pixels N</c> (the largest image decoded) and
-    /// <c>--allow-root DIR</c> (repeatable: a folder besides the dataset's own that its files may lie in).
+    /// Applies the options every command accepts to this process and the trial processes it starts:
+    /// <c>--max-image-pixels N</c> (the largest image decoded) and <c>--allow-root DIR</c> (repeatable: a
+    /// folder besides the dataset's own that its files may lie in). Both were checked by the parser.
     /// </summary>
-    public static string[] ApplyGlobalOptions(string[] args)
+    public static void ApplyGlobalOptions(long? maxPixels, IReadOnlyList<string> roots)
     {
-        ArgumentNullException.ThrowIfNull(args);
-        var rest = new List<string>(args.Length);
-        var roots = new List<string>();
-        for (int i = 0; i < args.Length; i++)
-        {
-            var (name, value) = Split(args[i]);
-            if (name is not ("--max-image-pixels" or "--allow-root"))
-            {
-                rest.Add(args[i]);
-                continue;
-            }
-            if (value is null)
-            {
-                if (i + 1 >= args.Length) throw new ClinforgeException($"option {name} needs a value.");
-                value = args[++i];
-            }
-            if (name == "--max-image-pixels")
-            {
-                if (!long.TryParse(value, NumberStyles.Integer, CultureInfo.InvariantCulture, out var pixels) || pixels < DataLimits.MinSide * DataLimits.MinSide)
-                    throw new ClinforgeException($"--max-image-pixels must be a whole number of pixels (width × height), at least {DataLimits.MinSide * DataLimits.MinSide} (got '{value}').");
-                DataLimits.SetMaxPixels(pixels);
-            }
-            else
-            {
-                var full = Path.GetFullPath(value);
-                if (!Directory.Exists(full)) throw new ClinforgeException($"--allow-root {value}: no such folder.");
-                roots.Add(full);
-            }
-        }
-        if (roots.Count > 0) DataLimits.AllowRoots(roots);
-        return [.. rest];
-    }
-
-
-    private static (string Name, string? Value) Split(string arg)
-    {
-        int eq = arg.IndexOf('=', StringComparison.Ordinal);
-        return arg.StartsWith("--", StringComparison.Ordinal) && eq > 0 ? (arg[..eq], arg[(eq + 1)..]) : (arg, null);
+        ArgumentNullException.ThrowIfNull(roots);
+        if (maxPixels is { } pixels) DataLimits.SetMaxPixels(pixels);
+        if (roots.Count > 0) DataLimits.AllowRoots(roots.Select(Path.GetFullPath).ToList());
     }
 }

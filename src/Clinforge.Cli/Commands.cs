@@ -13,80 +13,19 @@ internal static class Commands
     /// <summary>The request the demo uses on the generated lesions.</summary>
     public const string DemoRequest = "Help me tell melanoma from nevus on these skin lesion images; try not to miss a single melanoma.";
 
-    public static void PrintHelp() => Console.WriteLine("""
-        clinforge: from a clinician's request and a folder of images to a validated model.
-
-          clinforge demo [--out DIR] [--rounds N] [--trial-seconds S]
-              Generates a synthetic lesion dataset and runs the whole workflow on it.
-          clinforge develop --request "TEXT" [--data PATH | --workspace W] [--rounds N] [--trial-minutes M]
-                            [--budget-minutes B] [--patience P] [--parallel K] [--proposer playbook|random]
-                            [--answers FILE | --non-interactive] [--run DIR] [--seed S] [--threads T]
-                            [--trade-off later|sensitivity_first|specificity_first|balanced] [--start auto|pretrained|scratch]
-                            [--protocol auto|holdout|folds] [--fold-workers W]
-                            [--executor local|slurm] [--slurm-partition P] [--slurm-account A] [--slurm-cpus C]
-                            [--slurm-mem 8G] [--slurm-gres gpu:1] [--slurm-grace-minutes G] [--slurm-config FILE]
-              Parses the request, inspects and splits the data (test split sealed), trains and
-              refines for N rounds (stopping early when the total budget B would be exceeded, or
-              after P rounds in a row without improvement; K trials at a time, cores split), evaluates
-              initial and final once on the test split, writes the report and the model package.
-              PATH: a folder per class, a folder with images + one CSV, a CSV, or a MedMNIST .npz.
-              Without --data, the best-matching dataset of the library (see 'data') is used, with reasons.
-              On a terminal it asks the open questions; --answers FILE (JSON field -> value) or
-              --non-interactive answer them for scripts. Running it again with --run continues a run.
-              --executor slurm submits each trial as a Slurm job (settings also from WORKSPACE/clinforge.slurm.json).
-              --protocol: how changes are judged; auto picks k-fold cross-validation when the validation
-              split would hold too few images of the class that matters (the data card says why).
-              --fold-workers W: folds trained at once, one process each (default: one per two cores).
-          clinforge resume RUN [--rounds N] [--executor local|slurm] [--slurm-* ...]
-              Continues a run after an interruption (even kill -9): no finished trial is lost and
-              the interrupted one runs again.
-          clinforge explain RUN [--round N] ["question"]
-              Answers from the journal: "why did you add focal loss?", "why was round 3 discarded?".
-          clinforge report RUN [--pdf]
-              Rewrites report.md, report.html and model_card.md; --pdf prints report.pdf with Chromium.
-          clinforge predict PACKAGE IMAGE_OR_DIR... [--out DIR] [--threads N] [--runtime torch|onnx]
-              Scores new images with a run's package/: predictions.csv with probabilities and the
-              decision at the operating point chosen on validation; --runtime onnx runs model.onnx.
-          clinforge evaluate PACKAGE DATA [--split test|val|train|all] [--out DIR] [--seed S]
-              External validation: the package on labelled data it never saw, at its packaged
-              operating point, every metric with a 95% bootstrap CI (external_evaluation.json/.md).
-          clinforge parse "REQUEST" (--data PATH | --classes "a,b,c") [--json]
-          clinforge parse --eval corpus.jsonl
-              Shows how a request is understood, or measures the parser on a corpus.
-          clinforge data add DIR --name N [--card "free text"] [--workspace W]
-          clinforge data list [--workspace W]
-              Registers datasets (checked, with classes and counts) in the workspace's library
-              (--workspace, else $CLINFORGE_WORKSPACE, else ~/.clinforge).
-          clinforge serve [--port P] [--workspace W] [--allow DIR]...
-              The web app for clinicians on 127.0.0.1: prints a link with an access token.
-          clinforge trial --run DIR --trial N --budget-seconds S [--threads T] [--fold-workers W]
-                          [--fold F --until UTC --parent-pid P]
-              (internal) trains one trial, or one fold of it; started by the developer loop
-              (a fold: by its trial) as a child process.
-
-        Every command: --allow-root DIR (repeatable) lets data files lie in DIR besides the dataset's own
-        folder; --max-image-pixels N raises the largest image read (default 64000000, checked before decoding).
-
-        Environment: CLINFORGE_LLM=openai:MODEL | openai-compatible:URL:MODEL | ollama:MODEL makes the
-        parser and the proposer use a language model (validated, with the offline rules as fallback).
-        """);
-
-    public static int Demo(string[] argv)
+    public static int Demo(Args a)
     {
-        var a = new Args(argv, new HashSet<string>());
         string outDir = Path.GetFullPath(a.Get("out") ?? Path.Combine("runs", "demo-" + Stamp()));
         int rounds = a.Int("rounds", 3);
         double trialSeconds = a.Double("trial-seconds", 25);
-        a.RejectUnknown();
         var data = Path.Combine(outDir, "data");
         AnsiConsole.MarkupLine($"[bold]Clinforge demo[/]: generating 600 synthetic skin-lesion images (melanoma-like vs nevus-like) in [blue]{Markup.Escape(data)}[/]");
         SyntheticLesions.Generate(data, count: 600, seed: 7, positiveShare: 0.3, size: 64);
         return Workflow().Run(DemoRequest, Path.Combine(outDir, "run"), new RunSettings(data, rounds, trialSeconds, Seed: 17, Threads: 0));
     }
 
-    public static int Develop(string[] argv)
+    public static int Develop(Args a)
     {
-        var a = new Args(argv, new HashSet<string> { "non-interactive" });
         string request = a.Require("request", "what the model should do, in your words");
         string? data = a.Get("data");
         string? workspace = a.Get("workspace");
@@ -111,7 +50,6 @@ internal static class Commands
         bool nonInteractive = a.Flag("non-interactive");
         if (answers is not null && nonInteractive) throw new ClinforgeException("give either --answers FILE or --non-interactive, not both.");
         var (executor, slurm) = ExecutorOptions.Read(a, DatasetLibrary.ResolveWorkspace(workspace), null, null);
-        a.RejectUnknown();
         // Without --data the workspace's dataset library is searched (a run being continued keeps its data).
         data ??= File.Exists(new RunPaths(Path.GetFullPath(run)).Settings)
             ? Json.Read<RunSettings>(new RunPaths(Path.GetFullPath(run)).Settings).Data
@@ -132,9 +70,8 @@ internal static class Commands
     internal static Workflow Workflow() =>
         new(new TorchModelRuntime(), new ConsoleView(), TrialLauncher.ForAssembly(typeof(Commands).Assembly.Location));
 
-    public static int Trial(string[] argv)
+    public static int Trial(Args a)
     {
-        var a = new Args(argv, new HashSet<string>());
         var run = new RunPaths(Path.GetFullPath(a.Require("run", "run folder")));
         int number = a.Int("trial", 0);
         double seconds = a.Double("budget-seconds", 60);
@@ -147,7 +84,6 @@ internal static class Commands
         int parentPid = a.Int("parent-pid", 0);
         // 0: as many folds at once as leave each at least two threads (see below).
         int foldWorkers = a.Int("fold-workers", 0);
-        a.RejectUnknown();
         if (parentPid > 0) FoldProcesses.ExitWithParent(parentPid);
         var started = DateTime.UtcNow;
         var recipe = Json.Read<Recipe>(run.Trial(number).Recipe);
@@ -157,14 +93,12 @@ internal static class Commands
         return TrialBodies.Run(TaskKinds.For(spec, card).Name, request);
     }
 
-    public static int Parse(string[] argv)
+    public static int Parse(Args a)
     {
-        var a = new Args(argv, new HashSet<string> { "json", "show-heldout" });
         // parse --eval: measure the parser on a corpus (IntentCommands) instead of parsing one request.
         if (a.Get("eval") is { } corpus)
         {
             bool showHeldOut = a.Flag("show-heldout");
-            a.RejectUnknown();
             if (a.Positional.Count != 0) throw new ClinforgeException("usage: clinforge parse --eval corpus.jsonl [--show-heldout]");
             return IntentCommands.Eval(corpus, showHeldOut);
         }
@@ -172,7 +106,6 @@ internal static class Commands
         var dataset = a.Get("classes") is null ? DatasetReader.Open(Path.GetFullPath(a.Require("data", "the dataset whose class names the request refers to"))) : null;
         var classes = dataset?.Classes.ToArray() ?? a.Get("classes")!.Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries);
         bool json = a.Flag("json");
-        a.RejectUnknown();
         // CLINFORGE_LLM selects the LLM backend; the note on which parser runs goes to stderr so --json stays clean.
         var spec = IntentParsers.FromEnvironment(say: Console.Error.WriteLine).Parse(a.Positional[0], classes, dataset is null ? null : Development.Workflow.ParserContext(dataset));
         if (json) Console.WriteLine(Json.Serialize(spec));
@@ -180,12 +113,10 @@ internal static class Commands
         return 0;
     }
 
-    public static int Report(string[] argv)
+    public static int Report(Args a)
     {
-        var a = new Args(argv, new HashSet<string> { "pdf" });
         if (a.Positional.Count != 1) throw new ClinforgeException("usage: clinforge report RUN [--pdf]");
         bool pdf = a.Flag("pdf");
-        a.RejectUnknown();
         var run = new RunPaths(Path.GetFullPath(a.Positional[0]));
         if (!File.Exists(run.TaskSpec)) throw new ClinforgeException($"{run.Root}: not a run folder (no task_spec.json).");
         using var runLock = RunLock.Acquire(run);

@@ -11,27 +11,26 @@ namespace Clinforge.Cli;
 /// </summary>
 internal static class DataCommand
 {
-    public static int Run(string[] argv)
+    /// <summary><c>clinforge data list</c>.</summary>
+    public static int List(Args a)
     {
-        if (argv.Length == 0 || argv[0] is not ("add" or "list"))
-            throw new ClinforgeException("usage: clinforge data add DIR --name N [--card \"free text\"] [--workspace W] | clinforge data list [--workspace W]");
-        var a = new Args(argv[1..], new HashSet<string>());
         var library = new DatasetLibrary(DatasetLibrary.ResolveWorkspace(a.Get("workspace")));
-        if (argv[0] == "list")
-        {
-            a.RejectUnknown();
-            var entries = library.Entries();
-            if (entries.Count == 0) { Console.WriteLine($"No dataset registered in {library.File}."); return 0; }
-            var table = new Table().AddColumns("name", "classes (images)", "path", "card");
-            foreach (var e in entries)
-                table.AddRow(Markup.Escape(e.Name), Markup.Escape(string.Join(", ", e.Classes.Select(c => $"{c} ({e.CountsPerClass.GetValueOrDefault(c)})"))), Markup.Escape(e.Path), Markup.Escape(e.Card ?? "—"));
-            AnsiConsole.Write(table);
-            return 0;
-        }
+        var entries = library.Entries();
+        if (entries.Count == 0) { Console.WriteLine($"No dataset registered in {library.File}."); return 0; }
+        var table = new Table().AddColumns("name", "classes (images)", "path", "card");
+        foreach (var e in entries)
+            table.AddRow(Markup.Escape(e.Name), Markup.Escape(string.Join(", ", e.Classes.Select(c => $"{c} ({e.CountsPerClass.GetValueOrDefault(c)})"))), Markup.Escape(e.Path), Markup.Escape(e.Card ?? "—"));
+        AnsiConsole.Write(table);
+        return 0;
+    }
+
+    /// <summary><c>clinforge data add DIR --name N</c>.</summary>
+    public static int Add(Args a)
+    {
+        var library = new DatasetLibrary(DatasetLibrary.ResolveWorkspace(a.Get("workspace")));
         if (a.Positional.Count != 1) throw new ClinforgeException("usage: clinforge data add DIR --name N [--card \"free text\"]");
         string name = a.Require("name", "a short name for the dataset");
         string? card = a.Get("card");
-        a.RejectUnknown();
         // Opening the data checks it (readable images, classes) before anything is registered.
         var path = Path.GetFullPath(a.Positional[0]);
         var ds = DatasetReader.Open(path);

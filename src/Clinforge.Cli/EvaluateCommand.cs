@@ -44,9 +44,8 @@ internal static class EvaluateCommand
 {
     private const string Usage = "usage: clinforge evaluate PACKAGE DATA [--split test|val|train|all] [--out DIR] [--seed S] [--threads N]";
 
-    public static int Run(string[] argv)
+    public static int Run(Args a)
     {
-        var a = new Args(argv, new HashSet<string>());
         if (a.Positional.Count != 2) throw new ClinforgeException(Usage);
         var package = Path.GetFullPath(a.Positional[0]);
         var data = Path.GetFullPath(a.Positional[1]);
@@ -54,7 +53,6 @@ internal static class EvaluateCommand
         string? split = a.Get("split");
         int seed = a.Int("seed", 17);
         int threads = a.Int("threads", 0);
-        a.RejectUnknown();
         if (!Directory.Exists(package)) throw new ClinforgeException($"{package}: no such package folder (a run's package/ folder).");
         if (split is not (null or "test" or "val" or "train" or "all"))
             throw new ClinforgeException($"--split {split}: must be test, val, train or all.");

@@ -1,3 +1,4 @@
+using System.CommandLine;
 using Clinforge.Core;
 
 namespace Clinforge.Cli;
@@ -12,6 +13,20 @@ internal static class ExecutorOptions
     /// <summary>The options this class reads (serve passes them through to the develop child process).</summary>
     public static readonly string[] Names =
         ["executor", "slurm-config", "slurm-partition", "slurm-account", "slurm-cpus", "slurm-mem", "slurm-gres", "slurm-grace-minutes", "slurm-retries"];
+
+    /// <summary>The options, declared for a command.</summary>
+    public static IEnumerable<Option> Declare() =>
+    [
+        CliOptions.Choice("executor", "Where trials run: child processes here, or one Slurm job each.", "local", "slurm"),
+        CliOptions.Text("slurm-config", "Slurm settings file (default WORKSPACE/clinforge.slurm.json).", "FILE"),
+        CliOptions.Text("slurm-partition", "Slurm partition.", "P"),
+        CliOptions.Text("slurm-account", "Slurm account.", "A"),
+        CliOptions.Count("slurm-cpus", "CPUs per job (also the trial's torch threads).", "C"),
+        CliOptions.Text("slurm-mem", "Memory per job, e.g. 8G.", "MEM"),
+        CliOptions.Text("slurm-gres", "Generic resources, e.g. gpu:1.", "GRES"),
+        CliOptions.Number("slurm-grace-minutes", "Minutes past the budget before Slurm ends a job (default 2).", "G"),
+        CliOptions.Count("slurm-retries", "Submissions again when the cluster loses a job (default 2).", "R"),
+    ];
 
     public const string Usage = "[--executor local|slurm] [--slurm-partition P] [--slurm-account A] [--slurm-cpus C] [--slurm-mem 8G] [--slurm-gres gpu:1] [--slurm-grace-minutes G] [--slurm-retries R] [--slurm-config FILE]";
 

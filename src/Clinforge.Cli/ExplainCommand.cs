@@ -7,13 +7,11 @@ namespace Clinforge.Cli;
 /// <summary><c>clinforge explain RUN [--round N] ["question"]</c>: answers from the journal (offline templates).</summary>
 internal static class ExplainCommand
 {
-    public static int Run(string[] argv)
+    public static int Run(Args a)
     {
-        var a = new Args(argv, new HashSet<string>());
         if (a.Positional.Count is < 1 or > 2) throw new ClinforgeException("usage: clinforge explain RUN [--round N] [\"question\"]");
         var run = new RunPaths(Path.GetFullPath(a.Positional[0]));
         int? round = a.Get("round") is null ? null : a.Int("round", 0);
-        a.RejectUnknown();
         if (!File.Exists(run.Journal) || !File.Exists(run.TaskSpec)) throw new ClinforgeException($"{run.Root}: not a run folder (journal.db or task_spec.json missing).");
         using var journal = new Journal(run.Journal);
         var objective = Objective.From(Json.Read<TaskSpec>(run.TaskSpec));

@@ -23,15 +23,13 @@ internal static class PredictCommand
 
     private const string Usage = "usage: clinforge predict PACKAGE IMAGE_OR_DIR... [--out DIR] [--threads N] [--runtime torch|onnx]";
 
-    public static int Run(string[] argv)
+    public static int Run(Args a)
     {
-        var a = new Args(argv, new HashSet<string>());
         if (a.Positional.Count < 2) throw new ClinforgeException(Usage);
         var outDir = Path.GetFullPath(a.Get("out") ?? ".");
         int threads = a.Int("threads", 0);
         var runtime = a.Get("runtime") ?? "torch";
         if (runtime is not ("torch" or "onnx")) throw new ClinforgeException($"--runtime must be torch or onnx (got '{runtime}').");
-        a.RejectUnknown();
         var package = Path.GetFullPath(a.Positional[0]);
         if (!Directory.Exists(package)) throw new ClinforgeException($"{a.Positional[0]}: no such package folder (a run's package/ folder).");
         bool detection = DetectionPredict.IsPackage(package);

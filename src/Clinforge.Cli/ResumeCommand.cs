@@ -10,9 +10,8 @@ namespace Clinforge.Cli;
 /// </summary>
 internal static class ResumeCommand
 {
-    public static int Run(string[] argv)
+    public static int Run(Args a)
     {
-        var a = new Args(argv, new HashSet<string>());
         if (a.Positional.Count != 1) throw new ClinforgeException($"usage: clinforge resume RUN [--rounds N] [--trade-off KEY] [--trial-minutes M] [--budget-minutes B] {ExecutorOptions.Usage}");
         var run = new RunPaths(Path.GetFullPath(a.Positional[0]));
         if (!File.Exists(run.TaskSpec) || !File.Exists(run.Settings))
@@ -26,7 +25,6 @@ internal static class ResumeCommand
         if (a.Get("budget-minutes") is not null) settings = settings with { BudgetMinutes = a.Double("budget-minutes", 60) };
         // The executor the run recorded, unless the command line names another (kept in run.json for the next resume).
         var (executor, slurm) = ExecutorOptions.Read(a, null, settings.Executor, settings.Slurm);
-        a.RejectUnknown();
         Check(run, settings);
         if (executor != settings.Executor || Json.Serialize(slurm) != Json.Serialize(settings.Slurm))
         {

@@ -9,28 +9,15 @@ namespace Clinforge.Cli;
 /// </summary>
 internal static class ServeCommand
 {
-    public static int Run(string[] argv)
+    public static int Run(Args a)
     {
-        // --allow may repeat; Args keeps one value per option, so the roots are taken out first.
-        var allowed = new List<string>();
-        var rest = new List<string>();
-        for (int i = 0; i < argv.Length; i++)
-        {
-            if (argv[i] == "--allow")
-            {
-                if (i + 1 >= argv.Length) throw new ClinforgeException("--allow needs a folder.");
-                allowed.Add(argv[++i]);
-            }
-            else rest.Add(argv[i]);
-        }
-        var a = new Args(rest, new HashSet<string>());
+        var allowed = a.All("allow").ToList();
         int port = a.Int("port", 0);
         var workspace = DatasetLibrary.ResolveWorkspace(a.Get("workspace"));
         // Where the developer's trials run: passed through to each 'develop' this server starts.
         var executor = ExecutorOptions.PassThrough(a).ToList();
         if (!executor.Contains("--slurm-config") && File.Exists(Path.Combine(workspace, SlurmSettings.FileName)))
             executor.AddRange(["--slurm-config", Path.Combine(workspace, SlurmSettings.FileName)]);
-        a.RejectUnknown();
         if (a.Positional.Count > 0) throw new ClinforgeException($"usage: clinforge serve [--port P] [--workspace DIR] [--allow DIR]... {ExecutorOptions.Usage}");
         if (port is < 0 or > 65535) throw new ClinforgeException($"--port {port}: give a port from 1 to 65535 (or 0 for a free one).");
         var cliDll = typeof(ServeCommand).Assembly.Location;

@@ -30,7 +30,7 @@ internal sealed class TorchModelRuntime : IModelRuntime
         NativeRuntime.Initialize(threads, recipe.Seed);
         ImageSet Load(IReadOnlyList<DataItem> items) => ImageSets.Load(dataset, items.ToList(), recipe.Input) with { Labels = items.Select(i => targets[i.Id]).ToArray() };
         using var aux = ConfounderClassifier.Train(recipe, Load(train), Load(val), AucScorer, directory, budget,
-            l => File.AppendAllText(Path.Combine(directory, "log.txt"), l + Environment.NewLine));
+            l => File.AppendAllText(new TrialPaths(directory).Log, l + Environment.NewLine));
         Json.Write(new TrialPaths(directory).Recipe, recipe);
         var predicted = aux.Apply(ImageSets.Load(dataset, unlabelled.ToList(), recipe.Input));
         return new AuxiliaryClassifier(predicted, aux.ValLabels.ToArray(), aux.ValProbabilities.ToArray(), aux.Metrics.Epochs);

@@ -18,6 +18,9 @@ internal static class TrialBodies
         ["detection"] = DetectionTrial.Run,
     };
 
+    /// <summary>The kinds a trial body is registered for.</summary>
+    public static IReadOnlyCollection<string> Kinds => s_bodies.Keys;
+
     /// <summary>Runs the trial with the body of <paramref name="kind"/>; the exit code (0 succeeded, 4 failed).</summary>
     public static int Run(string kind, TrialRequest request) =>
         s_bodies.TryGetValue(kind, out var body) ? body(request) : throw new ClinforgeException($"no trial body is registered for the task kind '{kind}'.");

@@ -74,7 +74,7 @@ public sealed class RunLock : IDisposable
     }
 
     /// <summary>The lock file's name inside the run folder.</summary>
-    public const string FileName = "run.lock";
+    public const string FileName = RunPaths.RunLockFile;
 
     /// <summary>
     /// Refuses to continue an existing run with another request or other data: <c>develop --run EXISTING</c>

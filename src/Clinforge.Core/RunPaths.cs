@@ -26,6 +26,10 @@ public sealed record RunPaths(string Root)
     public string ModelCard => Path.Combine(ReportDir, "model_card.md");
     public string Evaluation => Path.Combine(FinalDir, "evaluation.json");
     public string TestPredictions => Path.Combine(FinalDir, "test_predictions.csv");
+    /// <summary>final/test_predictions_initial.csv: the initial model's test predictions, saved at the one look.</summary>
+    public string InitialTestPredictions => Path.Combine(FinalDir, "test_predictions_initial.csv");
+    /// <summary>final/test_detections.json: both detectors' boxes on the test images, saved at the one look.</summary>
+    public string TestDetections => Path.Combine(FinalDir, "test_detections.json");
     /// <summary>final/detection_evaluation.json: a detection run's one test look.</summary>
     public string DetectionEvaluation => Path.Combine(FinalDir, "detection_evaluation.json");
     /// <summary>The files of package/.</summary>
@@ -44,10 +48,22 @@ public sealed record RunPaths(string Root)
     public string ConfounderDir => Path.Combine(Root, "confounder");
     /// <summary>confounder/labels.csv: id,probability,source for every image whose confounder is known or predicted.</summary>
     public string ConfounderLabels => Path.Combine(ConfounderDir, "labels.csv");
+    /// <summary>confounder/inspection.json: how the confounder was labelled and how strongly it predicts the label.</summary>
+    public string ConfounderInspection => Path.Combine(ConfounderDir, "inspection.json");
+    /// <summary>confounder/test_labels.csv: the confounder value of each test image, written at the one look.</summary>
+    public string ConfounderTestLabels => Path.Combine(ConfounderDir, "test_labels.csv");
+    /// <summary>confounder/auxiliary/: the auxiliary confounder classifier (weights, recipe, log), laid out as a trial.</summary>
+    public TrialPaths ConfounderClassifier => new(Path.Combine(ConfounderDir, "auxiliary"));
     /// <summary>confounder/auxiliary.json: the auxiliary confounder classifier's validation metrics, when one was trained.</summary>
     public string ConfounderAuxiliary => Path.Combine(ConfounderDir, "auxiliary.json");
     /// <summary>cache/: images decoded at a working resolution and frozen-stage outputs, shared by the run's trials; safe to delete.</summary>
     public string Cache => Path.Combine(Root, "cache");
+    /// <summary>run.lock: held by the one process that writes the run.</summary>
+    public string Lock => Path.Combine(Root, RunLockFile);
+    /// <summary>The lock's file name.</summary>
+    public const string RunLockFile = "run.lock";
+    /// <summary>web/: what the web app keeps about a run it started (project, parsed spec, answers, data summary, plan, the child's log).</summary>
+    public WebPaths Web => new(Path.Combine(Root, "web"));
     public TrialPaths Trial(int n) => new(Path.Combine(TrialsDir, n.ToString("D3", System.Globalization.CultureInfo.InvariantCulture)));
 }
 
@@ -61,6 +77,38 @@ public sealed record TrialPaths(string Root)
     public string ValPredictions => Path.Combine(Root, "val_predictions.csv");
     /// <summary>preprocessing.json: what the model expects of an image (size, channels, normalisation).</summary>
     public string Preprocessing => Path.Combine(Root, "preprocessing.json");
+    /// <summary>proposal.json: the change this trial tries and why.</summary>
+    public string Proposal => Path.Combine(Root, "proposal.json");
+    /// <summary>val_detections.json: a detection trial's boxes on the validation images.</summary>
+    public string ValDetections => Path.Combine(Root, ValDetectionsFile);
+    /// <summary>pseudo_labels.json: a teacher–student trial's rounds.</summary>
+    public string PseudoLabels => Path.Combine(Root, PseudoLabelsFile);
+    /// <summary>slurm_job.sh: the batch script of the trial's Slurm job.</summary>
+    public string SlurmScript => Path.Combine(Root, "slurm_job.sh");
+    /// <summary>slurm_job.json: the trial's Slurm job (id, attempt, budget, time limit).</summary>
+    public string SlurmJob => Path.Combine(Root, SlurmJobFile);
+    /// <summary>slurm_timing.json: submission to start, end to record.</summary>
+    public string SlurmTiming => Path.Combine(Root, SlurmTimingFile);
+    /// <summary>slurm.log: what the Slurm executor did for this trial.</summary>
+    public string SlurmLog => Path.Combine(Root, "slurm.log");
+    /// <summary>fold_k/: one fold of a cross-validated trial, laid out as a trial.</summary>
+    public TrialPaths Fold(int k) => new(Path.Combine(Root, "fold_" + k.ToString(System.Globalization.CultureInfo.InvariantCulture)));
+
+    public const string ValDetectionsFile = "val_detections.json";
+    public const string PseudoLabelsFile = "pseudo_labels.json";
+    public const string SlurmJobFile = "slurm_job.json";
+    public const string SlurmTimingFile = "slurm_timing.json";
+}
+
+/// <summary>Files the web app keeps in a run's web/ folder.</summary>
+public sealed record WebPaths(string Root)
+{
+    public string Project => Path.Combine(Root, "project.json");
+    public string ParsedSpec => Path.Combine(Root, "parsed_spec.json");
+    public string Answers => Path.Combine(Root, "answers.json");
+    public string DataSummary => Path.Combine(Root, "data_summary.json");
+    public string Log => Path.Combine(Root, "develop.log");
+    public string Plan => Path.Combine(Root, "plan.json");
 }
 
 /// <summary>Files of a model package (package/ of a run, or a copy of it).</summary>
@@ -72,7 +120,9 @@ public sealed record PackagePaths(string Root)
     public string TaskSpec => Path.Combine(Root, "task_spec.json");
     public string ModelCard => Path.Combine(Root, "model_card.md");
     /// <summary>manifest.json: a classification package's operating point and files.</summary>
-    public string Manifest => Path.Combine(Root, "manifest.json");
+    public string Manifest => Path.Combine(Root, ManifestFile);
+    /// <summary>The classification package manifest's file name.</summary>
+    public const string ManifestFile = "manifest.json";
     /// <summary>detection_manifest.json: its presence marks a detection package.</summary>
     public string DetectionManifest => Path.Combine(Root, DetectionPackageManifest.FileName);
 }

@@ -190,7 +190,7 @@ public sealed class DeveloperLoop(RunPaths run, Journal journal, IProposer propo
         var paths = run.Trial(number);
         Directory.CreateDirectory(paths.Root);
         Json.Write(paths.Recipe, proposal.Recipe);
-        Json.Write(Path.Combine(paths.Root, "proposal.json"), proposal with { Recipe = null! });
+        Json.Write(paths.Proposal, proposal with { Recipe = null! });
         journal.Event("proposal", $"{proposal.Move}: {proposal.Change}. {proposal.Reason}", number);
         return proposal;
     }
@@ -205,7 +205,7 @@ public sealed class DeveloperLoop(RunPaths run, Journal journal, IProposer propo
         {
             if (!int.TryParse(Path.GetFileName(dir), System.Globalization.NumberStyles.None, System.Globalization.CultureInfo.InvariantCulture, out int n) || recorded.Contains(n)) continue;
             var paths = run.Trial(n);
-            var proposalFile = Path.Combine(paths.Root, "proposal.json");
+            var proposalFile = paths.Proposal;
             if (!File.Exists(paths.Recipe) || !File.Exists(proposalFile)) continue;
             var proposal = Json.Read<Proposal>(proposalFile) with { Recipe = Json.Read<Recipe>(paths.Recipe) };
             journal.Event("rerun", $"trial {n} was interrupted before it finished; running it again with its recorded recipe", n);

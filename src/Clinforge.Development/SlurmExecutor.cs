@@ -132,7 +132,7 @@ public sealed class SlurmExecutor(TrialLauncher launcher, SlurmSettings settings
     }
 
     /// <summary>trials/NNN/slurm_job.json.</summary>
-    public static string RecordFile(RunPaths run, int number) => Path.Combine(run.Trial(number).Root, SlurmJobRecord.FileName);
+    public static string RecordFile(RunPaths run, int number) => run.Trial(number).SlurmJob;
 
     /// <summary>The job's state from <c>scontrol</c>, else <c>sacct</c>; null when neither knows it (or the controller does not answer).</summary>
     public static SlurmJobState? Query(string jobId)
@@ -148,7 +148,7 @@ public sealed class SlurmExecutor(TrialLauncher launcher, SlurmSettings settings
     {
         var paths = run.Trial(number);
         if (File.Exists(paths.Metrics)) File.Delete(paths.Metrics); // a new attempt replaces an interrupted one
-        var script = Path.Combine(paths.Root, "slurm_job.sh");
+        var script = paths.SlurmScript;
         AtomicFile.WriteAllText(script, Script(run, number, budget));
         int minutes = settings.TimeLimitMinutes(budget);
         var submitted = DateTimeOffset.UtcNow;
@@ -348,7 +348,7 @@ public sealed class SlurmExecutor(TrialLauncher launcher, SlurmSettings settings
         double now = DateTimeOffset.UtcNow.ToUnixTimeMilliseconds() / 1000.0;
         double submitted = job.Submitted.ToUnixTimeMilliseconds() / 1000.0;
         var timing = new SlurmJobTiming(job.JobId, start is { } st ? st - submitted : null, scriptEnd is { } e && !double.IsNaN(e) ? now - e : null);
-        Json.Write(Path.Combine(paths.Root, SlurmJobTiming.FileName), timing);
+        Json.Write(paths.SlurmTiming, timing);
     }
 
     /// <summary>Reads the job's new stdout lines and reports its progress lines; returns the new offset.</summary>
@@ -371,13 +371,13 @@ public sealed class SlurmExecutor(TrialLauncher launcher, SlurmSettings settings
     }
 
     /// <summary>trials/NNN/slurm.log: the executor's account of the trial's jobs (submitted, reattached, ended, cancelled, submitted again).</summary>
-    public static string LogFile(RunPaths run, int number) => Path.Combine(run.Trial(number).Root, "slurm.log");
+    public static string LogFile(RunPaths run, int number) => run.Trial(number).SlurmLog;
 
     // Not log.txt: the trial process keeps that file open at its own position while it runs, so lines
     // appended by another process meanwhile would be overwritten.
     private static void Log(TrialPaths paths, string line)
     {
         Directory.CreateDirectory(paths.Root);
-        File.AppendAllText(Path.Combine(paths.Root, "slurm.log"), $"[{DateTimeOffset.UtcNow:HH:mm:ss}] {line}\n");
+        File.AppendAllText(paths.SlurmLog, $"[{DateTimeOffset.UtcNow:HH:mm:ss}] {line}\n");
     }
 }

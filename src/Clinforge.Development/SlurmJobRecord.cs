@@ -1,3 +1,5 @@
+using Clinforge.Core;
+
 namespace Clinforge.Development;
 
 /// <summary>
@@ -13,5 +15,5 @@ namespace Clinforge.Development;
 public sealed record SlurmJobRecord(string JobId, int Attempt, double BudgetSeconds, int TimeLimitMinutes, DateTimeOffset Submitted, bool CancelledByClinforge = false)
 {
     /// <summary>File name inside the trial folder.</summary>
-    public const string FileName = "slurm_job.json";
+    public const string FileName = TrialPaths.SlurmJobFile;
 }

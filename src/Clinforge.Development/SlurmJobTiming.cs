@@ -1,3 +1,5 @@
+using Clinforge.Core;
+
 namespace Clinforge.Development;
 
 /// <summary>
@@ -8,5 +10,5 @@ namespace Clinforge.Development;
 public sealed record SlurmJobTiming(string JobId, double? SubmitToStartSeconds, double? EndToRecordSeconds)
 {
     /// <summary>File name inside the trial folder.</summary>
-    public const string FileName = "slurm_timing.json";
+    public const string FileName = TrialPaths.SlurmTimingFile;
 }

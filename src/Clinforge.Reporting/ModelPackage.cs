@@ -12,7 +12,7 @@ namespace Clinforge.Reporting;
 public static class ModelPackage
 {
     /// <summary>The manifest's file name inside the package folder.</summary>
-    public const string ManifestFile = "manifest.json";
+    public const string ManifestFile = PackagePaths.ManifestFile;
 
     /// <summary>Writes the package of the run's final model; returns the package folder.</summary>
     public static string Write(RunPaths run, FinalEvaluation evaluation, DateTimeOffset createdAt, IModelExporter? exporter = null)
@@ -20,7 +20,7 @@ public static class ModelPackage
         ArgumentNullException.ThrowIfNull(evaluation);
         var card = Json.Read<DataCard>(run.DataCard);
         var trial = run.Trial(evaluation.Final.Trial);
-        var preprocessing = Path.Combine(trial.Root, "preprocessing.json");
+        var preprocessing = trial.Preprocessing;
         foreach (var f in new[] { trial.Model, trial.Recipe, preprocessing, run.TaskSpec })
             if (!File.Exists(f)) throw new ClinforgeException($"{f}: missing, so the model cannot be packaged. Rerun the trial or the workflow.");
         bool thresholded = !double.IsNaN(evaluation.Final.Threshold);

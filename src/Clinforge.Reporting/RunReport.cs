@@ -6,7 +6,7 @@ namespace Clinforge.Reporting;
 public static class RunReport
 {
     /// <summary>final/test_predictions_initial.csv: the initial model's test predictions (written only when it differs from the final one).</summary>
-    public static string InitialTestPredictions(RunPaths run) => Path.Combine(run.FinalDir, "test_predictions_initial.csv");
+    public static string InitialTestPredictions(RunPaths run) => run.InitialTestPredictions;
 
     /// <summary>
     /// Reads request, spec, card, evaluation and test predictions from <paramref name="run"/>; the

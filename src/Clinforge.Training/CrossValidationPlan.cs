@@ -26,7 +26,7 @@ namespace Clinforge.Training;
 public static class CrossValidationPlan
 {
     /// <summary>Folder of fold <paramref name="k"/> inside a trial folder.</summary>
-    public static string FoldFolder(TrialPaths paths, int k) => Path.Combine(paths.Root, "fold_" + k.ToString(CultureInfo.InvariantCulture));
+    public static string FoldFolder(TrialPaths paths, int k) => paths.Fold(k).Root;
 
     /// <summary>
     /// Trains <paramref name="recipe"/> on each fold of <paramref name="pool"/> (<paramref name="foldOf"/>:
@@ -148,7 +148,7 @@ public static class CrossValidationPlan
             log($"fold {fold + 1} failed: {error}");
             return $"fold {fold + 1} of {k}: {error}";
         }
-        if (!ReferenceEquals(foldRecipe, recipe)) Json.Write(Path.Combine(foldPaths.Root, "recipe.json"), foldRecipe);
+        if (!ReferenceEquals(foldRecipe, recipe)) Json.Write(foldPaths.Recipe, foldRecipe);
         PredictionTable.Write(foldPaths.ValPredictions, val.Ids, val.Labels, outcome.BestValProbabilities, classes);
         // Metrics last: a fold counts as finished only once everything else is on disk.
         Json.Write(foldPaths.Metrics, outcome.Metrics);
@@ -167,7 +167,7 @@ public static class CrossValidationPlan
     /// <summary>The recipe the folds train: the one a search resolved on fold 0 when there is one, else <paramref name="recipe"/>.</summary>
     public static Recipe ResolvedRecipe(TrialPaths paths, Recipe recipe)
     {
-        var chosen = Path.Combine(FoldFolder(paths, 0), "recipe.json");
+        var chosen = paths.Fold(0).Recipe;
         return recipe.Search is not null && File.Exists(chosen) ? Json.Read<Recipe>(chosen) : recipe;
     }
 
@@ -220,7 +220,7 @@ public static class CrossValidationPlan
             folds.Add((foldPaths, Json.Read<TrialMetrics>(foldPaths.Metrics)));
         }
         var pooled = scorer(pool.Labels, oof);
-        Json.Write(Path.Combine(paths.Root, "preprocessing.json"), pre with { FoldModels = k });
+        Json.Write(paths.Preprocessing, pre with { FoldModels = k });
         using (var ensemble = new SeedEnsemble(folds.Select(fold =>
         {
             var net = TrialPlans.CreateModel(trained, pool.Channels, classes.Count);

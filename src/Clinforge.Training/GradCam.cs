@@ -69,7 +69,7 @@ public static class GradCam
     public static (float[][] Maps, int Size) ForTrial(TrialPaths trial, Dataset dataset, IReadOnlyList<DataItem> items, int classIndex)
     {
         var recipe = Json.Read<Recipe>(trial.Recipe);
-        var pre = Json.Read<Preprocessing>(Path.Combine(trial.Root, "preprocessing.json"));
+        var pre = Json.Read<Preprocessing>(trial.Preprocessing);
         using var model = TrialPlans.CreateModel(recipe, pre);
         model.load(trial.Model);
         var set = ImageSets.Load(dataset, items, recipe.Input);

@@ -11,7 +11,7 @@ public sealed class TorchModelScorer(Dataset dataset) : IModelScorer
     public double[][] Predict(TrialPaths trial, IReadOnlyList<DataItem> items)
     {
         var recipe = Json.Read<Recipe>(trial.Recipe);
-        var pre = Json.Read<Preprocessing>(Path.Combine(trial.Root, "preprocessing.json"));
+        var pre = Json.Read<Preprocessing>(trial.Preprocessing);
         using var model = TrialPlans.CreateModel(recipe, pre);
         model.load(trial.Model);
         var device = NativeRuntime.PreferredDevice();

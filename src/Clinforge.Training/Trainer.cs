@@ -36,7 +36,7 @@ public sealed class Trainer(Action<string> log)
         var gen = new Generator((ulong)recipe.Seed);
         random.manual_seed(recipe.Seed);
         var pre = Preprocessing ?? ComputePreprocessing(train, classes, recipe.Model);
-        Json.Write(Path.Combine(paths.Root, "preprocessing.json"), pre);
+        Json.Write(paths.Preprocessing, pre);
 
         using var model = ModelRegistry.Create(recipe.Model, train.Channels, classes.Count);
         var init = Pretraining.Initialize(model, recipe, log);

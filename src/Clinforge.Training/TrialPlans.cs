@@ -113,8 +113,8 @@ public static class TrialPlans
             members.Add((memberPaths, outcome));
         }
 
-        var pre = Json.Read<Preprocessing>(Path.Combine(members[0].Paths.Root, "preprocessing.json"));
-        Json.Write(Path.Combine(paths.Root, "preprocessing.json"), pre);
+        var pre = Json.Read<Preprocessing>(members[0].Paths.Preprocessing);
+        Json.Write(paths.Preprocessing, pre);
         using var ensemble = new SeedEnsemble(members.Select(m =>
         {
             var net = ModelRegistry.Create(recipe.Model, train.Channels, classes.Count);

@@ -150,7 +150,7 @@ public static class TrialWorker
         log($"debiasing: {recipe.Debias!.Describe()}{(recipe.Loss.LabelSmoothing > 0 ? string.Create(CultureInfo.InvariantCulture, $" + label smoothing {recipe.Loss.LabelSmoothing}") : "")}, {recipe.MaxEpochs} epochs, confounder from {run.ConfounderLabels}");
         var trainer = new ShortcutTrainer(log);
         using var outcome = trainer.Train(recipe, trainSet, conf, valSet, card.Classes, (l, p) => scorer(l, p).Objective, deadlineUtc);
-        Json.Write(Path.Combine(paths.Root, "preprocessing.json"), outcome.Preprocessing);
+        Json.Write(paths.Preprocessing, outcome.Preprocessing);
         Trainer.SaveAtomically(outcome.Model, paths.Model);
         var best = scorer(valSet.Labels, outcome.ValProbabilities);
         var metrics = new TrialMetrics

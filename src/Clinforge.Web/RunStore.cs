@@ -31,25 +31,25 @@ public sealed partial class RunStore(string workspace)
     public RunPaths? Run(string id) => IdPattern().IsMatch(id) && id is not ("." or "..") ? new RunPaths(Path.Combine(RunsDir, id)) : null;
 
     /// <summary>web/ inside a run folder.</summary>
-    public static string WebDir(RunPaths run) => Path.Combine(run.Root, "web");
+    public static string WebDir(RunPaths run) => run.Web.Root;
 
     /// <summary>web/project.json.</summary>
-    public static string ProjectFile(RunPaths run) => Path.Combine(WebDir(run), "project.json");
+    public static string ProjectFile(RunPaths run) => run.Web.Project;
 
     /// <summary>web/parsed_spec.json: the spec as parsed, before answers.</summary>
-    public static string ParsedSpecFile(RunPaths run) => Path.Combine(WebDir(run), "parsed_spec.json");
+    public static string ParsedSpecFile(RunPaths run) => run.Web.ParsedSpec;
 
     /// <summary>web/answers.json: the --answers file of develop.</summary>
-    public static string AnswersFile(RunPaths run) => Path.Combine(WebDir(run), "answers.json");
+    public static string AnswersFile(RunPaths run) => run.Web.Answers;
 
     /// <summary>web/data_summary.json.</summary>
-    public static string DataSummaryFile(RunPaths run) => Path.Combine(WebDir(run), "data_summary.json");
+    public static string DataSummaryFile(RunPaths run) => run.Web.DataSummary;
 
     /// <summary>web/develop.log: what the child process printed.</summary>
-    public static string LogFile(RunPaths run) => Path.Combine(WebDir(run), "develop.log");
+    public static string LogFile(RunPaths run) => run.Web.Log;
 
     /// <summary>web/plan.json: rounds and minutes per trial asked for.</summary>
-    public static string PlanFile(RunPaths run) => Path.Combine(WebDir(run), "plan.json");
+    public static string PlanFile(RunPaths run) => run.Web.Plan;
 
     /// <summary>Run ids, newest first.</summary>
     public IReadOnlyList<string> Ids() => Directory.Exists(RunsDir)

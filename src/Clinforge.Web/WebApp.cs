@@ -360,7 +360,7 @@ public sealed class WebApp : IAsyncDisposable
     private string Status(RunPaths run)
     {
         if (_processes.IsRunning(run)) return File.Exists(run.PauseRequest) ? "pausing" : "running";
-        if (File.Exists(Path.Combine(run.ReportDir, "report.html"))) return "finished";
+        if (File.Exists(run.ReportHtml)) return "finished";
         if (File.Exists(run.TradeOffOptions) && !File.Exists(run.TradeOff)) return "choose";
         if (File.Exists(run.PauseRequest) && File.Exists(run.TaskSpec)) return "paused";
         if (File.Exists(DevelopProcesses.ExitFile(run)) && File.ReadAllText(DevelopProcesses.ExitFile(run)).Trim() != "0") return File.Exists(run.TaskSpec) ? "stopped" : "failed";
@@ -394,9 +394,9 @@ public sealed class WebApp : IAsyncDisposable
             log = RunStore.LogTail(run),
             trade_off = RunStore.TryRead<TradeOffDecision>(run.TradeOff),
             trade_off_options = File.Exists(run.TradeOff) ? null : RunStore.TryRead<List<OperatingOption>>(run.TradeOffOptions),
-            report = File.Exists(Path.Combine(run.ReportDir, "report.html")),
-            pdf = File.Exists(Path.Combine(run.ReportDir, "report.pdf")),
-            package = File.Exists(Path.Combine(run.PackageDir, "manifest.json")) || (Directory.Exists(run.PackageDir) && Directory.EnumerateFiles(run.PackageDir).Any()),
+            report = File.Exists(run.ReportHtml),
+            pdf = File.Exists(run.ReportPdf),
+            package = File.Exists(run.Package.Manifest) || (Directory.Exists(run.PackageDir) && Directory.EnumerateFiles(run.PackageDir).Any()),
         };
     }
 

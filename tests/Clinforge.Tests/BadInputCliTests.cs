@@ -36,6 +36,8 @@ public sealed class BadInputCliTests
         ["allow-root missing folder"] = t => new Case(["parse", Request, "--data", Data(t), "--allow-root", t.Combine("nowhere")], 2, "--allow-root", "no such folder"),
         ["unknown command"] = _ => new Case(["devlop"], 2, "unknown command"),
         ["option without value"] = t => new Case(["develop", "--request"], 2, "needs a value"),
+        ["unknown option"] = t => Develop(t, "--trial-minuts", "2").With(2, "unknown option", "--trial-minuts"),
+        ["data without add or list"] = _ => new Case(["data"], 2, "needs one of", "add", "list"),
 
         // A run folder resume must refuse cleanly, every time.
         ["resume budget Infinity"] = t => Resume(t, s => s with { BudgetMinutes = double.PositiveInfinity }).With(2, "budget_minutes", "Infinity", "--budget-minutes"),
@@ -141,6 +143,21 @@ public sealed class BadInputCliTests
         BadInput.AssertClean(name, code, stdout, stderr);
         Assert.True(c.Exit == code, $"{name}: exit {code}, expected {c.Exit}\n{stdout}\n{stderr}");
         foreach (var words in c.Says) Assert.True(stderr.Contains(words, StringComparison.Ordinal), $"{name}: the message lacks '{words}':\n{stderr}");
+    }
+
+    [Fact]
+    public void Should_ListEveryOptionWithWhatItTakes_When_ACommandIsAskedForHelp()
+    {
+        // When a user asks for develop's help, the long way and the short way
+        var (code, stdout, stderr) = Repo.RunCli(TimeSpan.FromMinutes(1), "develop", "--help");
+        var (helpCode, helpOut, _) = Repo.RunCli(TimeSpan.FromMinutes(1), "help", "develop");
+
+        // Then both succeed with the same generated help, naming each option with its value and the choices where there are few
+        Assert.True(code == 0, $"exit {code}\n{stdout}\n{stderr}");
+        Assert.Equal(0, helpCode);
+        Assert.Equal(stdout, helpOut);
+        foreach (var option in new[] { "--request <TEXT>", "--trial-minutes <M>", "--protocol <auto|holdout|folds>", "--start <auto|pretrained|scratch>", "--executor <local|slurm>", "--slurm-partition <P>", "--allow-root <DIR>" })
+            Assert.True(stdout.Contains(option, StringComparison.Ordinal), $"develop --help lacks '{option}':\n{stdout}");
     }
 
     [Fact]

@@ -28,7 +28,7 @@ public static class OnnxExport
     {
         ArgumentNullException.ThrowIfNull(trial);
         var recipe = Json.Read<Recipe>(trial.Recipe);
-        var pre = Json.Read<Preprocessing>(Path.Combine(trial.Root, "preprocessing.json"));
+        var pre = Json.Read<Preprocessing>(trial.Preprocessing);
         using var model = TrialPlans.CreateModel(recipe, pre);
         model.load(trial.Model);
         return Write(model, recipe, pre, Path.Combine(directory, FileName));

@@ -26,7 +26,7 @@ public sealed record BoundingBox(double X1, double Y1, double X2, double Y2, int
 public sealed record ImageBoxes(string Id, IReadOnlyList<BoundingBox> Boxes)
 {
     /// <summary>A detection trial's best-epoch detections on the fully supervised validation images, in the trial folder.</summary>
-    public const string ValidationFile = "val_detections.json";
+    public const string ValidationFile = TrialPaths.ValDetectionsFile;
 }
 
 /// <summary>
@@ -186,7 +186,7 @@ public sealed record PseudoLabelRound(int Round, int TeacherEpoch, double Teache
     int ImageLevelPositives, int PseudoLabelled, bool Used, string Reason)
 {
     /// <summary>File name in the trial folder.</summary>
-    public const string File = "pseudo_labels.json";
+    public const string File = TrialPaths.PseudoLabelsFile;
     /// <summary>Best validation objective of the student trained on this round's pseudo-labels (null until it has trained).</summary>
     public double? StudentValObjective { get; init; }
     /// <summary>Whether the student beat its teacher on validation (the condition for another round).</summary>

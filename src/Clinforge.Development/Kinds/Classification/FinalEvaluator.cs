@@ -40,7 +40,7 @@ public static class FinalEvaluator
         var objective = TradeOffs.ObjectiveFor(run, spec);
         int positive = spec.ReportedClassIndex(card.Classes);
 
-        var initialPath = Path.Combine(run.FinalDir, "test_predictions_initial.csv");
+        var initialPath = run.InitialTestPredictions;
         bool saved = interrupted && Saved(run.TestPredictions, ids) && (best.Number == 0 || Saved(initialPath, ids));
         if (interrupted)
             journal.Event("test_look_resumed", $"the test look journaled at {lookedAt:u} was interrupted before its results were written; it is finished now " +

@@ -68,7 +68,7 @@ internal static class ShortcutSetup
         var tabs = new[] { ConfounderInspector.CrossTab(SplitNames.Train, Y(splits.Train), C(splits.Train)), ConfounderInspector.CrossTab(SplitNames.Val, Y(splits.Val), C(splits.Val)) };
         var inspection = ConfounderInspector.Inspect(tabs, Y(dev), C(dev), Resamples, seed);
         var setup = new ConfounderSetup(confounder, column, annotated, missing.Count, tabs, inspection.ConfounderOnlyAuc, aux);
-        Json.Write(Path.Combine(run.ConfounderDir, "inspection.json"), setup);
+        Json.Write(run.ConfounderInspection, setup);
         var auc = inspection.ConfounderOnlyAuc;
         var notes = tabs.Select(t => t.Describe(confounder) + (missing.Count > 0 ? " (annotations + auxiliary classifier)" : $" (column {column})")).ToList();
         notes.Add(string.Create(CultureInfo.InvariantCulture, $"{confounder} alone predict the label with AUC {auc.Estimate:0.000} [{auc.Lower:0.000}, {auc.Upper:0.000}] (train + val): the shortcut a model could take."));
@@ -91,7 +91,7 @@ internal static class ShortcutSetup
             Input = input, Model = new ModelSpec("simple_cnn", 16, 1), MaxEpochs = 30, BatchSize = 64, Seed = seed,
             Augmentation = new AugmentationSpec(HorizontalFlip: 0.5),
         };
-        var dir = Path.Combine(run.ConfounderDir, "auxiliary");
+        var dir = run.ConfounderClassifier.Root;
         var settings = Json.Read<RunSettings>(run.Settings);
         var budget = TimeSpan.FromSeconds(Math.Clamp(settings.TrialSeconds, 5, 120));
         // The confounder present (1) at a value ≥ 0.5; its recipe is saved beside the weights, so that the test look can label the test images with the same model (AllLabels).
@@ -110,7 +110,7 @@ internal static class ShortcutSetup
     }
 
     /// <summary>confounder/test_labels.csv: the confounder value of each test image, written at the one look.</summary>
-    public static string TestLabelsPath(RunPaths run) => Path.Combine(run.ConfounderDir, "test_labels.csv");
+    public static string TestLabelsPath(RunPaths run) => run.ConfounderTestLabels;
 
     /// <summary>
     /// Every image's confounder value for the confound check, called after the one test look: the
@@ -126,7 +126,7 @@ internal static class ShortcutSetup
         foreach (var item in splits.Test)
             if (column.Values.TryGetValue(item.Id, out var v)) test[item.Id] = new ConfounderLabel(v, "metadata");
         var missing = splits.Test.Where(i => !test.ContainsKey(i.Id)).ToList();
-        var aux = new TrialPaths(Path.Combine(run.ConfounderDir, "auxiliary"));
+        var aux = run.ConfounderClassifier;
         if (missing.Count > 0 && File.Exists(aux.Model) && File.Exists(aux.Recipe))
         {
             var probabilities = runtime.Scorer(dataset).Predict(aux, missing);
@@ -147,7 +147,7 @@ internal static class ShortcutSetup
     {
         if (!File.Exists(run.ConfounderLabels)) return null;
         var inv = CultureInfo.InvariantCulture;
-        var setup = Json.Read<ConfounderSetup>(Path.Combine(run.ConfounderDir, "inspection.json"));
+        var setup = Json.Read<ConfounderSetup>(run.ConfounderInspection);
         ShortcutModelRow Row(string name, PredictionTable t, int trial)
         {
             var y = t.Labels.Select(l => l == positive ? 1 : 0).ToArray();

@@ -27,7 +27,7 @@ public static class DetectionFinalEvaluator
     public static string EvaluationPath(RunPaths run) => run.DetectionEvaluation;
 
     /// <summary>final/test_detections.json (final model).</summary>
-    public static string DetectionsPath(RunPaths run) => Path.Combine(run.FinalDir, "test_detections.json");
+    public static string DetectionsPath(RunPaths run) => run.TestDetections;
 
     /// <summary>The classes a trial's model keeps apart (its recipe's list; empty for one class).</summary>
     public static IReadOnlyList<string> ClassesOf(TrialPaths trial)

@@ -80,7 +80,7 @@ public sealed class DetectionTrainer(Action<string> log)
         var pre = init is { Loaded: true } ? Pretraining.Preprocessing(train.Size, train.Channels, ["finding"]) : dataStats;
         // Brightness/contrast jitter is specified in units of the images' spread, whatever the input scale.
         double brightnessUnit = dataStats.Std[0] / pre.Std[0];
-        Json.Write(Path.Combine(paths.Root, "preprocessing.json"), pre);
+        Json.Write(paths.Preprocessing, pre);
         model.to(device);
         var (groups, multipliers) = Pretraining.ParameterGroups(model, recipe, init);
         using var optimizer = Trainer.CreateOptimizer(groups, recipe.Optimizer);

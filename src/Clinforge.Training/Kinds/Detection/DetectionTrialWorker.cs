@@ -62,7 +62,7 @@ public static class DetectionTrialWorker
     {
         ArgumentNullException.ThrowIfNull(trial);
         var recipe = Json.Read<Recipe>(trial.Recipe);
-        var pre = Json.Read<Preprocessing>(Path.Combine(trial.Root, "preprocessing.json"));
+        var pre = Json.Read<Preprocessing>(trial.Preprocessing);
         var det = recipe.Detection ?? new DetectionRecipe();
         using var model = ModelRegistry.Create(recipe.Model, pre.Channels, det.ClassCount);
         model.load(trial.Model);
