@@ -7,7 +7,9 @@ namespace Clinforge.Bench;
 
 /// <summary>
 /// Training throughput of the detector (forward + FCOS loss + backward + AdamW step, batch 16, grey
-/// input) at several resolutions, widths and depths (the first row repeats to show the warm-up), to choose the initializer's resolution with numbers.
+/// input) at several resolutions, widths and depths (the first row repeats to show the warm-up), to choose the initializer's resolution with numbers;
+/// and the validation pass (evaluation mode, no autograd, boxes decoded) in the batches the trainer picks against batches of 32.
+/// CLINFORGE_BENCH_BATCHES=4,8,16 adds a sweep of validation batch sizes per row.
 /// </summary>
 internal static class DetectionThroughput
 {
@@ -45,10 +47,34 @@ internal static class DetectionThroughput
                 opt.step();
             }
             double ips = 16 * 5 / clock.Elapsed.TotalSeconds;
+            // Validation: the same network in evaluation mode without autograd, batches of 32, boxes decoded (what every epoch's validation pass does).
+            int chosenBatch = DetectionTrainer.InferenceBatch(size);
+            double inference = Inference(model, size, chosenBatch), inference32 = Inference(model, size, 32);
+            if (Environment.GetEnvironmentVariable("CLINFORGE_BENCH_BATCHES") is { } sweep)
+                foreach (var b in sweep.Split(',').Select(int.Parse))
+                    Console.WriteLine($"  validation batch {b}: {Inference(model, size, b):F1} img/s");
             Console.WriteLine(name == "fcos_lite"
-                ? $"fcos_lite {size}px w{width} d{depth}: {ips:F1} img/s (training)"
-                : $"fcos_resnet18 {size}px pyramid {width}, {frozen} stage(s) frozen: {ips:F1} img/s (training)");
+                ? $"fcos_lite {size}px w{width} d{depth}: {ips:F1} img/s (training); validation {inference:F1} img/s in batches of {chosenBatch}, {inference32:F1} in batches of 32 (ratio {inference / inference32:F2})"
+                : $"fcos_resnet18 {size}px pyramid {width}, {frozen} stage(s) frozen: {ips:F1} img/s (training); validation {inference:F1} img/s in batches of {chosenBatch}, {inference32:F1} in batches of 32 (ratio {inference / inference32:F2})");
         }
         return 0;
+    }
+
+    /// <summary>Images per second of the validation pass: evaluation mode, no autograd, batch 32, boxes decoded with NMS (one warm-up batch, three timed).</summary>
+    private static double Inference(nn.Module<Tensor, Tensor> model, int size, int batch = 32)
+    {
+        model.eval();
+        using var noGrad = no_grad();
+        var x = randn(batch, 1, size, size);
+        var frames = Enumerable.Range(0, batch).Select(_ => new Clinforge.Data.LetterboxFrame(size, size, size, 1, 0, 0)).ToArray();
+        var clock = new Stopwatch();
+        for (int step = 0; step < 4; step++)
+        {
+            if (step == 1) clock.Start();
+            using var scope = NewDisposeScope();
+            FcosDecoder.Decode(model.forward(x), frames, 1, 0.05, 0.5, 10);
+        }
+        model.train();
+        return batch * 3 / clock.Elapsed.TotalSeconds;
     }
 }

@@ -105,6 +105,46 @@ public sealed class DetectionTrainingTests
     }
 
     [Fact]
+    public void Should_FindTheSameBoxes_When_ValidationRunsInSmallerBatches()
+    {
+        // given: the detector after a few steps (batch norm statistics no longer at their start), and six 64-px images
+        random.manual_seed(3);
+        using var model = ModelRegistry.Create(new ModelSpec("fcos_lite", 8, 1), 1, 1);
+        using var opt = optim.AdamW(model.parameters(), 1e-2);
+        var targets = FcosAssigner.Build([.. Enumerable.Range(0, 4).Select(i => (IReadOnlyList<PixelBox>)[new PixelBox(8 + i, 10, 30 + i, 36, 0)])], 64, 1, 1.5);
+        for (int step = 0; step < 3; step++)
+        {
+            using var s = NewDisposeScope();
+            opt.zero_grad();
+            FcosLoss.Compute(model.forward(randn(4, 1, 64, 64)), targets, 1, 0.25, 2).backward();
+            opt.step();
+        }
+        using var x = randn(6, 1, 64, 64);
+        var frames = Enumerable.Range(0, 6).Select(_ => new LetterboxFrame(64, 64, 64, 1, 0, 0)).ToArray();
+        var det = new DetectionRecipe { MinScore = 0.0 };
+
+        // when: the validation pass runs in batches of 2, of 6, and of the size the rule picks
+        var small = DetectionTrainer.Predict(model, x, frames, det, CPU, null, batchSize: 2).Detections;
+        var whole = DetectionTrainer.Predict(model, x, frames, det, CPU, null, batchSize: 6).Detections;
+        var chosen = DetectionTrainer.Predict(model, x, frames, det, CPU, null).Detections;
+
+        // then: evaluation mode makes every image's boxes independent of its batch
+        for (int i = 0; i < 6; i++)
+            foreach (var other in new[] { whole[i], chosen[i] })
+            {
+                Assert.NotEmpty(small[i]);
+                Assert.Equal(small[i][0].Score, other[0].Score, 4);
+                Assert.Equal(small[i][0].X1, other[0].X1, 3);
+                Assert.Equal(small[i][0].Y2, other[0].Y2, 3);
+            }
+        // and the rule keeps a batch's pixels bounded: 16 images at 224 px, 8 at 320, 4 at 448
+        Assert.Equal(16, DetectionTrainer.InferenceBatch(224));
+        Assert.Equal(8, DetectionTrainer.InferenceBatch(320));
+        Assert.Equal(4, DetectionTrainer.InferenceBatch(448));
+        Assert.Equal(32, DetectionTrainer.InferenceBatch(64));
+    }
+
+    [Fact]
     public void Should_MirrorBoxes_When_ImageIsFlipped()
     {
         // given: flip always, no scale or brightness

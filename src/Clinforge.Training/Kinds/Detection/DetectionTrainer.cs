@@ -136,7 +136,7 @@ public sealed class DetectionTrainer(Action<string> log)
             double remaining = (deadlineUtc - DateTime.UtcNow).TotalSeconds;
             double typical = epochTimes.Order().ElementAt(epochTimes.Count / 2);
             log(string.Create(CultureInfo.InvariantCulture,
-                $"epoch {epoch} ({phase}) train_loss {loss:F4} val_loss {valLoss:F4} val_{metrics.ObjectiveName} {metrics.Objective:F4} val_map50 {metrics.Auc:F4} recall {metrics.Sensitivity:F3} precision {metrics.Specificity:F3} at score {metrics.Threshold:F2}, {pool.Count} images, {seconds:F1}s"));
+                $"epoch {epoch} ({phase}) train_loss {loss:F4} val_loss {valLoss:F4} val_{metrics.ObjectiveName} {metrics.Objective:F4} val_map50 {metrics.Auc:F4} recall {metrics.Sensitivity:F3} precision {metrics.Specificity:F3} at score {metrics.Threshold:F2}, {pool.Count} images, {seconds:F1}s of which validation {validationSeconds:F1}s ({valIdx.Length / Math.Max(validationSeconds, 1e-9):F1} img/s)"));
             if (best is null || metrics.Objective > best.Objective)
             {
                 best = metrics; bestEpoch = epoch; bestDetections = detections;
@@ -350,9 +350,21 @@ public sealed class DetectionTrainer(Action<string> log)
         return (y, result);
     }
 
+    /// <summary>
+    /// Pixels per inference batch (batch × side²). On a 2-core CPU the validation pass of the pretrained
+    /// detector at 320 px ran at 8 img/s in batches of 32 and at 23 img/s in batches of 8, and the
+    /// from-scratch detector at 320 px at 39 against 257 img/s: larger batches push every activation
+    /// map out of the CPU's caches (bench -- detection-throughput, docs/benchmarks.md). In evaluation
+    /// mode batch norm uses its running statistics, so the batch size does not change the detections.
+    /// </summary>
+    public const int InferencePixelsPerBatch = 8 * 320 * 320;
+
+    /// <summary>The inference batch for images of <paramref name="size"/> px: 16 at 224 px, 8 at 320, 5 at 384, 4 at 448.</summary>
+    public static int InferenceBatch(int size) => Math.Clamp(InferencePixelsPerBatch / Math.Max(size * size, 1), 2, 32);
+
     /// <summary>Detections per image (and the mean loss when <paramref name="labels"/> are given) for a normalised input tensor on the CPU.</summary>
     public static (double Loss, List<BoundingBox>[] Detections) Predict(Module<Tensor, Tensor> model, Tensor x, IReadOnlyList<LetterboxFrame> frames,
-        DetectionRecipe det, Device device, IReadOnlyList<DetectionLabel>? labels, int batchSize = 32)
+        DetectionRecipe det, Device device, IReadOnlyList<DetectionLabel>? labels, int batchSize = 0)
     {
         ArgumentNullException.ThrowIfNull(model);
         ArgumentNullException.ThrowIfNull(x);
@@ -363,6 +375,7 @@ public sealed class DetectionTrainer(Action<string> log)
         var all = new List<BoundingBox>[n];
         double lossSum = 0;
         int size = (int)x.shape[2];
+        if (batchSize <= 0) batchSize = InferenceBatch(size);
         using var noGrad = no_grad();
         for (long start = 0; start < n; start += batchSize)
         {
