@@ -18,7 +18,9 @@ internal static class DetectionThroughput
         int threads = args.Length > 1 ? int.Parse(args[1], System.Globalization.CultureInfo.InvariantCulture) : Environment.ProcessorCount;
         set_num_threads(threads);
         random.manual_seed(1);
-        Console.WriteLine($"torch threads {get_num_threads()}; batch 16; 2 warm-up + 5 timed steps each");
+        // CLINFORGE_BENCH_TRAIN_BATCH sets the training batch (default 16, the recipes' batch).
+        int batch = int.TryParse(Environment.GetEnvironmentVariable("CLINFORGE_BENCH_TRAIN_BATCH"), out var b) && b > 1 ? b : 16;
+        Console.WriteLine($"torch threads {get_num_threads()}; batch {batch}; 2 warm-up + 5 timed steps each");
         (string Model, int Size, int Width, int Depth, int Frozen)[] rows =
         [
             ("fcos_lite", 224, 8, 1, 0), ("fcos_lite", 224, 8, 1, 0), ("fcos_lite", 224, 16, 1, 0), ("fcos_lite", 224, 16, 2, 0),
@@ -33,9 +35,9 @@ internal static class DetectionThroughput
             if (model is FcosResNet18 pretrained) pretrained.Freeze(frozen);
             model.train();
             using var opt = optim.AdamW(model.parameters().Where(p => p.requires_grad), 1e-3);
-            var boxes = Enumerable.Range(0, 16).Select(i => (IReadOnlyList<PixelBox>)[new PixelBox(size * 0.3, size * 0.3, size * 0.45, size * 0.5, 0)]).ToArray();
+            var boxes = Enumerable.Range(0, batch).Select(i => (IReadOnlyList<PixelBox>)[new PixelBox(size * 0.3, size * 0.3, size * 0.45, size * 0.5, 0)]).ToArray();
             var targets = FcosAssigner.Build(boxes, size, 1, 1.5);
-            var x = randn(16, 1, size, size);
+            var x = randn(batch, 1, size, size);
             var clock = new Stopwatch();
             for (int step = 0; step < 7; step++)
             {
@@ -46,13 +48,13 @@ internal static class DetectionThroughput
                 loss.backward();
                 opt.step();
             }
-            double ips = 16 * 5 / clock.Elapsed.TotalSeconds;
+            double ips = batch * 5.0 / clock.Elapsed.TotalSeconds;
             // Validation: the same network in evaluation mode without autograd, batches of 32, boxes decoded (what every epoch's validation pass does).
             int chosenBatch = DetectionTrainer.InferenceBatch(size);
             double inference = Inference(model, size, chosenBatch), inference32 = Inference(model, size, 32);
             if (Environment.GetEnvironmentVariable("CLINFORGE_BENCH_BATCHES") is { } sweep)
-                foreach (var b in sweep.Split(',').Select(int.Parse))
-                    Console.WriteLine($"  validation batch {b}: {Inference(model, size, b):F1} img/s");
+                foreach (var v in sweep.Split(',').Select(int.Parse))
+                    Console.WriteLine($"  validation batch {v}: {Inference(model, size, v):F1} img/s");
             Console.WriteLine(name == "fcos_lite"
                 ? $"fcos_lite {size}px w{width} d{depth}: {ips:F1} img/s (training); validation {inference:F1} img/s in batches of {chosenBatch}, {inference32:F1} in batches of 32 (ratio {inference / inference32:F2})"
                 : $"fcos_resnet18 {size}px pyramid {width}, {frozen} stage(s) frozen: {ips:F1} img/s (training); validation {inference:F1} img/s in batches of {chosenBatch}, {inference32:F1} in batches of 32 (ratio {inference / inference32:F2})");
