@@ -83,7 +83,7 @@ internal static partial class FoldWorkersBench
         int epochs = 0;
         for (int f = 0; f < k; f++)
         {
-            var fold = new TrialPaths(CrossValidationPlan.FoldFolder(trial, f));
+            var fold = trial.Fold(f);
             int heldOut = PredictionTable.Read(fold.ValPredictions).Ids.Count;
             var m = Json.Read<TrialMetrics>(fold.Metrics);
             epochs += m.Epochs;

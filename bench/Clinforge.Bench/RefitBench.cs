@@ -90,7 +90,7 @@ internal static class RefitBench
         var recipe = Json.Read<Recipe>(trial.Recipe);
         var ensemblePre = Json.Read<Preprocessing>(Path.Combine(trial.Root, "preprocessing.json"));
         var folds = Enumerable.Range(0, ensemblePre.FoldModels)
-            .Select(k => Json.Read<TrialMetrics>(new TrialPaths(CrossValidationPlan.FoldFolder(trial, k)).Metrics)).ToList();
+            .Select(k => Json.Read<TrialMetrics>(trial.Fold(k).Metrics)).ToList();
         int epochs = Math.Max(1, (int)Math.Round(folds.Average(f => f.Epochs)));
 
         var ds = DatasetReader.Open(card.Source);

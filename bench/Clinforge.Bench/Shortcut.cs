@@ -70,7 +70,7 @@ internal static class Shortcut
         var truth = File.ReadLines(Path.Combine(data, "artifact_truth.csv")).Skip(1).Select(l => l.Split(','))
             .ToDictionary(c => c[0], c => c[3] == "1" ? 1.0 : 0.0, StringComparer.Ordinal);
         int positive = Json.Read<DataCard>(run.DataCard).Classes.ToList().IndexOf(evaluation.PositiveClass);
-        foreach (var (name, path, threshold) in new[] { ("baseline", RunReport.InitialTestPredictions(run), evaluation.Initial.Threshold), ("refined", run.TestPredictions, evaluation.Final.Threshold) })
+        foreach (var (name, path, threshold) in new[] { ("baseline", run.InitialTestPredictions, evaluation.Initial.Threshold), ("refined", run.TestPredictions, evaluation.Final.Threshold) })
         {
             if (!File.Exists(path)) continue;
             var t = PredictionTable.Read(path);

@@ -11,14 +11,9 @@ internal sealed class ConsoleView : IWorkflowView
     /// <inheritdoc />
     public void Line(string text, Tone tone = Tone.Plain, string? label = null)
     {
-        var body = Markup.Escape(text);
-        if (label is null)
-        {
-            AnsiConsole.MarkupLine(tone switch { Tone.Heading => $"[bold]{body}[/]", Tone.Warning => $"[yellow]{body}[/]", _ => body });
-            return;
-        }
-        var head = Markup.Escape(label);
-        AnsiConsole.MarkupLine((tone switch { Tone.Heading => $"[bold]{head}[/]", Tone.Warning => $"[yellow]{head}[/]", _ => head }) + ": " + body);
+        // The label (or, without one, the whole line) is set off by the tone.
+        string Styled(string t) => tone switch { Tone.Heading => $"[bold]{Markup.Escape(t)}[/]", Tone.Warning => $"[yellow]{Markup.Escape(t)}[/]", _ => Markup.Escape(t) };
+        AnsiConsole.MarkupLine(label is null ? Styled(text) : Styled(label) + ": " + Markup.Escape(text));
     }
 
     /// <inheritdoc />

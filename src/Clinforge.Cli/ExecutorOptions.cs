@@ -10,10 +10,6 @@ namespace Clinforge.Cli;
 /// </summary>
 internal static class ExecutorOptions
 {
-    /// <summary>The options this class reads (serve passes them through to the develop child process).</summary>
-    public static readonly string[] Names =
-        ["executor", "slurm-config", "slurm-partition", "slurm-account", "slurm-cpus", "slurm-mem", "slurm-gres", "slurm-grace-minutes", "slurm-retries"];
-
     /// <summary>The options, declared for a command.</summary>
     public static IEnumerable<Option> Declare() =>
     [
@@ -68,7 +64,7 @@ internal static class ExecutorOptions
     public static IReadOnlyList<string> PassThrough(Args a)
     {
         var list = new List<string>();
-        foreach (var name in Names)
+        foreach (var name in Declare().Select(o => o.Name[2..]))
             if (a.Get(name) is { } v) list.AddRange([$"--{name}", name == "slurm-config" ? Path.GetFullPath(v) : v]);
         return list;
     }

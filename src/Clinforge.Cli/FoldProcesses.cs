@@ -45,13 +45,13 @@ internal sealed class FoldProcesses(RunPaths run, int trial, int workers) : IFol
             if (DateTime.UtcNow <= limit) continue;
             process.Kill(entireProcessTree: true);
             process.WaitForExit();
-            File.AppendAllText(new TrialPaths(CrossValidationPlan.FoldFolder(run.Trial(trial), fold)).Log,
+            File.AppendAllText(run.Trial(trial).Fold(fold).Log,
                 string.Create(inv, $"killed by its trial at {DateTime.UtcNow:HH:mm:ss}: past its deadline {untilUtc:HH:mm:ss} plus grace\n"));
             return 137;
         }
         process.WaitForExit(); // flush the asynchronous readers
         if (process.ExitCode != 0 && stderr.Length > 0)
-            File.AppendAllText(new TrialPaths(CrossValidationPlan.FoldFolder(run.Trial(trial), fold)).Log, $"fold process exited with code {process.ExitCode}\n{stderr}\n");
+            File.AppendAllText(run.Trial(trial).Fold(fold).Log, $"fold process exited with code {process.ExitCode}\n{stderr}\n");
         return process.ExitCode;
     }
 

@@ -5,9 +5,6 @@ namespace Clinforge.Reporting;
 /// <summary>Builds a <see cref="ReportInput"/> from the run folder's files and writes every report file.</summary>
 public static class RunReport
 {
-    /// <summary>final/test_predictions_initial.csv: the initial model's test predictions (written only when it differs from the final one).</summary>
-    public static string InitialTestPredictions(RunPaths run) => run.InitialTestPredictions;
-
     /// <summary>
     /// Reads request, spec, card, evaluation and test predictions from <paramref name="run"/>; the
     /// trials and test looks come from the journal, which the caller reads (Reporting does not see
@@ -18,7 +15,7 @@ public static class RunReport
     {
         if (!File.Exists(run.TaskSpec)) throw new ClinforgeException($"{run.Root}: not a run folder (no task_spec.json).");
         if (!File.Exists(run.DataCard)) throw new ClinforgeException($"{run.DataCard}: missing; run 'clinforge develop' first.");
-        var initial = InitialTestPredictions(run);
+        var initial = run.InitialTestPredictions;
         return new ReportInput(
             run,
             File.Exists(run.Request) ? File.ReadAllText(run.Request) : "",

@@ -25,8 +25,6 @@ namespace Clinforge.Training;
 /// </remarks>
 public static class CrossValidationPlan
 {
-    /// <summary>Folder of fold <paramref name="k"/> inside a trial folder.</summary>
-    public static string FoldFolder(TrialPaths paths, int k) => paths.Fold(k).Root;
 
     /// <summary>
     /// Trains <paramref name="recipe"/> on each fold of <paramref name="pool"/> (<paramref name="foldOf"/>:
@@ -50,7 +48,7 @@ public static class CrossValidationPlan
         var pending = new List<int>();
         for (int f = 0; f < k; f++)
         {
-            if (Finished(new TrialPaths(FoldFolder(paths, f)), pool, FoldIndices(foldOf, f)) is not null)
+            if (Finished(paths.Fold(f), pool, FoldIndices(foldOf, f)) is not null)
                 log($"fold {f + 1}/{k}: finished before this process started; its model and out-of-fold predictions are read back");
             else
                 pending.Add(f);
@@ -98,14 +96,14 @@ public static class CrossValidationPlan
                 }
                 catch (Exception e) when (e is IOException or InvalidOperationException or System.ComponentModel.Win32Exception)
                 {
-                    File.AppendAllText(new TrialPaths(FoldFolder(paths, f)).Log, $"the fold's process did not start: {e.Message}\n");
+                    File.AppendAllText(paths.Fold(f).Log, $"the fold's process did not start: {e.Message}\n");
                     exits[i] = -1;
                 }
             });
             for (int i = 0; i < wave.Count; i++)
             {
                 int f = wave[i];
-                var foldPaths = new TrialPaths(FoldFolder(paths, f));
+                var foldPaths = paths.Fold(f);
                 if (Finished(foldPaths, pool, FoldIndices(foldOf, f)) is null)
                     return Failed($"fold {f + 1} of {k}: {FoldError(foldPaths, exits[i])}", trained);
                 Report(f, 1, null);
@@ -130,7 +128,7 @@ public static class CrossValidationPlan
         ArgumentNullException.ThrowIfNull(log);
         var inv = CultureInfo.InvariantCulture;
         int k = foldOf.Max() + 1;
-        var foldPaths = new TrialPaths(FoldFolder(paths, fold));
+        var foldPaths = paths.Fold(fold);
         Directory.CreateDirectory(foldPaths.Root);
         if (File.Exists(foldPaths.Metrics)) File.Delete(foldPaths.Metrics); // an interrupted attempt is replaced
         var valIdx = FoldIndices(foldOf, fold);
@@ -213,7 +211,7 @@ public static class CrossValidationPlan
         var folds = new List<(TrialPaths Paths, TrialMetrics Metrics)>();
         for (int f = 0; f < k; f++)
         {
-            var foldPaths = new TrialPaths(FoldFolder(paths, f));
+            var foldPaths = paths.Fold(f);
             var valIdx = FoldIndices(foldOf, f);
             var table = Finished(foldPaths, pool, valIdx) ?? throw new InvalidOperationException($"fold {f + 1} has no finished predictions");
             for (int j = 0; j < valIdx.Length; j++) oof[valIdx[j]] = table.Probabilities[j];

@@ -86,7 +86,7 @@ public static class TrialWorker
         ArgumentNullException.ThrowIfNull(stdout);
         if (fold < 0 || fold >= folds.Count) throw new ClinforgeException($"--fold {fold}: the run has folds 0 to {folds.Count - 1}.");
         var paths = run.Trial(number);
-        var foldPaths = new TrialPaths(CrossValidationPlan.FoldFolder(paths, fold));
+        var foldPaths = paths.Fold(fold);
         Directory.CreateDirectory(foldPaths.Root);
         using var log = new StreamWriter(foldPaths.Log, append: true, Encoding.UTF8) { AutoFlush = true };
         void Log(string line) => log.WriteLine($"[{DateTime.UtcNow:HH:mm:ss}] {line}");

@@ -61,7 +61,7 @@ internal sealed class SyntheticRun : IDisposable
         if (!evaluated) return;
         var ids = Enumerable.Range(0, 10).Select(i => $"test/{i}").ToArray();
         PredictionTable.Write(Run.TestPredictions, ids, Labels, Final.Select(p => new[] { 1 - p, p }).ToArray(), classes);
-        PredictionTable.Write(RunReport.InitialTestPredictions(Run), ids, Labels, Initial.Select(p => new[] { 1 - p, p }).ToArray(), classes);
+        PredictionTable.Write(Run.InitialTestPredictions, ids, Labels, Initial.Select(p => new[] { 1 - p, p }).ToArray(), classes);
         Json.Write(Run.Evaluation, new FinalEvaluation
         {
             LookedAt = LookTime,

@@ -30,7 +30,7 @@ public sealed class FoldProcessTests
         int k = card.Protocol!.Folds;
         for (int f = 0; f < k; f++)
         {
-            var fold = new TrialPaths(CrossValidationPlan.FoldFolder(trial, f));
+            var fold = trial.Fold(f);
             Assert.True(File.Exists(fold.Model), fold.Model);
             // the last fold of an odd count trains alone, in the trial's own process with both threads
             if (f < k - k % 2) Assert.Contains($"fold {f + 1} of trial 0 in its own process, threads 1", File.ReadAllText(fold.Log));
@@ -41,7 +41,7 @@ public sealed class FoldProcessTests
         Assert.Equal(120 - Json.Read<Splits>(run.Splits).Test.Count, PredictionTable.Read(trial.ValPredictions).Ids.Count);
 
         // When the trial is run again and killed with -9 while its folds train
-        foreach (var f in Enumerable.Range(0, k)) Directory.Delete(CrossValidationPlan.FoldFolder(trial, f), recursive: true);
+        foreach (var f in Enumerable.Range(0, k)) Directory.Delete(trial.Fold(f).Root, recursive: true);
         var psi = new ProcessStartInfo("dotnet") { UseShellExecute = false, RedirectStandardOutput = true, RedirectStandardError = true };
         foreach (var a in new[] { Repo.CliDll, "trial", "--run", runDir, "--trial", "0", "--budget-seconds", "120", "--threads", "2", "--fold-workers", "2" })
             psi.ArgumentList.Add(a);
@@ -61,7 +61,7 @@ public sealed class FoldProcessTests
         clock.Restart();
         while (clock.Elapsed < TimeSpan.FromSeconds(15) && children.Any(Alive)) Thread.Sleep(200);
         Assert.False(children.Any(Alive), $"fold processes still running 15 s after their trial was killed: {string.Join(", ", children.Where(Alive))}");
-        Assert.All(Enumerable.Range(0, 2), f => Assert.False(File.Exists(new TrialPaths(CrossValidationPlan.FoldFolder(trial, f)).Metrics)));
+        Assert.All(Enumerable.Range(0, 2), f => Assert.False(File.Exists(trial.Fold(f).Metrics)));
     }
 
     /// <summary>Processes whose command line names <paramref name="parent"/> as the trial they serve (Linux /proc).</summary>

@@ -139,7 +139,7 @@ public sealed class SmallDataTests
         Assert.Equal(60, outcome.BestValProbabilities.Length);
         Assert.All(outcome.BestValProbabilities, p => Assert.Equal(1.0, p.Sum(), 1e-5));
         Assert.Equal(3, outcome.Metrics.FoldObjectives!.Count);
-        Assert.All(Enumerable.Range(0, 3), k => Assert.True(File.Exists(Path.Combine(CrossValidationPlan.FoldFolder(paths, k), "model.bin"))));
+        Assert.All(Enumerable.Range(0, 3), k => Assert.True(File.Exists(Path.Combine(paths.Fold(k).Root, "model.bin"))));
         var pre = Json.Read<Preprocessing>(Path.Combine(paths.Root, "preprocessing.json"));
         Assert.Equal(3, pre.FoldModels);
         using var model = TrialPlans.CreateModel(recipe, pre);

@@ -170,7 +170,7 @@ public sealed class ClassificationKind : ITaskKind
         if (spec.Confounders.Count == 0) return;
         int positive = card.Classes.ToList().IndexOf(evaluation.PositiveClass);
         var final = PredictionTable.Read(run.TestPredictions);
-        var initialPath = RunReport.InitialTestPredictions(run);
+        var initialPath = run.InitialTestPredictions;
         var initial = File.Exists(initialPath) ? PredictionTable.Read(initialPath) : final;
         var report = ConfoundCheck.Run(spec, Json.Read<Splits>(run.Splits), ConfounderValues(context, dataset), positive, initial, evaluation.Initial.Trial, evaluation.Initial.Threshold, final, evaluation.Final.Trial, evaluation.Final.Threshold, seed);
         if (report is null)

@@ -109,9 +109,6 @@ internal static class ShortcutSetup
         return metrics;
     }
 
-    /// <summary>confounder/test_labels.csv: the confounder value of each test image, written at the one look.</summary>
-    public static string TestLabelsPath(RunPaths run) => run.ConfounderTestLabels;
-
     /// <summary>
     /// Every image's confounder value for the confound check, called after the one test look: the
     /// development labels (confounder/labels.csv) plus the test images, from the column where annotated
@@ -132,7 +129,7 @@ internal static class ShortcutSetup
             var probabilities = runtime.Scorer(dataset).Predict(aux, missing);
             for (int i = 0; i < missing.Count; i++) test[missing[i].Id] = new ConfounderLabel(probabilities[i][1], "auxiliary");
         }
-        ConfounderLabels.Write(TestLabelsPath(run), test);
+        ConfounderLabels.Write(run.ConfounderTestLabels, test);
         foreach (var (id, l) in test) labels[id] = l;
         return (column.Column, labels);
     }

@@ -23,12 +23,6 @@ public static class DetectionFinalEvaluator
     /// <summary>Bootstrap resamples over images.</summary>
     public const int Resamples = 1000;
 
-    /// <summary>final/detection_evaluation.json.</summary>
-    public static string EvaluationPath(RunPaths run) => run.DetectionEvaluation;
-
-    /// <summary>final/test_detections.json (final model).</summary>
-    public static string DetectionsPath(RunPaths run) => run.TestDetections;
-
     /// <summary>The classes a trial's model keeps apart (its recipe's list; empty for one class).</summary>
     public static IReadOnlyList<string> ClassesOf(TrialPaths trial)
     {
@@ -82,7 +76,7 @@ public static class DetectionFinalEvaluator
             var labels = det.LabelsFor(own);
             var images = scored.Select((item, i) => new ImageDetections(labels[item.Id].Boxes, predicted[i])).ToList();
             if (label == "final")
-                Json.Write(DetectionsPath(run), scored.Select((item, i) => new { item.Id, Boxes = predicted[i], Kept = predicted[i].Where(operating.Keeps).ToList() }).ToList());
+                Json.Write(run.TestDetections, scored.Select((item, i) => new { item.Id, Boxes = predicted[i], Kept = predicted[i].Where(operating.Keeps).ToList() }).ToList());
             imageScores[trial] = all.Select(ImageLevelDetection.ImageScore).ToList();
             return new DetectionModelResult(trial, label, threshold, DetectionMetrics.Evaluate(images, operating, Resamples, seed))
             {
@@ -109,7 +103,7 @@ public static class DetectionFinalEvaluator
             BootstrapSeed = seed,
             ImageLevelChange = best.Number == 0 ? null : ImageLevelDetection.Compare(positive, imageScores[0], imageScores[best.Number]),
         };
-        Json.Write(EvaluationPath(run), evaluation);
+        Json.Write(run.DetectionEvaluation, evaluation);
         journal.Event("evaluation", $"detection test evaluation written: initial trial 0, final trial {best.Number}");
         return evaluation;
     }
