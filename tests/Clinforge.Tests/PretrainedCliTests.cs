@@ -20,7 +20,7 @@ public sealed class PretrainedCliTests(ITestOutputHelper output)
         // when a plain request is developed
         var (code, stdout, stderr) = Repo.RunCli(TimeSpan.FromMinutes(8), "develop",
             "--request", "Tell melanoma from nevus.", "--data", data, "--rounds", "0", "--trial-minutes", "1.5", "--run", runDir, "--threads", "1");
-        Assert.True(code == 0, $"exit {code}\n{stdout}\n{stderr}");
+        Assert.True(code == 0, $"exit {code}\n{stdout}\n{stderr}\n{Repo.TrialLogs(runDir)}");
 
         // then the first trial (a child process) started from the package's weights and said so
         var run = new RunPaths(runDir);

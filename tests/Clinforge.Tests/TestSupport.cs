@@ -76,6 +76,23 @@ public static class Repo
     }
 
     /// <summary>
+    /// The last lines of every trial and fold log under <paramref name="runDir"/>, for a failure message:
+    /// a trial that failed on another machine says why in the test output, not only in a deleted folder.
+    /// </summary>
+    public static string TrialLogs(string runDir, int lastLines = 40)
+    {
+        var trials = System.IO.Path.Combine(runDir, "trials");
+        if (!Directory.Exists(trials)) return "(no trials folder)";
+        var text = new System.Text.StringBuilder();
+        foreach (var log in Directory.EnumerateFiles(trials, "log.txt", SearchOption.AllDirectories).Order(StringComparer.Ordinal))
+        {
+            text.AppendLine($"--- {System.IO.Path.GetRelativePath(runDir, log)}");
+            foreach (var line in File.ReadLines(log).TakeLast(lastLines)) text.AppendLine(line);
+        }
+        return text.ToString();
+    }
+
+    /// <summary>
     /// Starts the CLI as a real child process and kills it (SIGKILL, with its trial children) once
     /// <paramref name="file"/> exists plus <paramref name="after"/>: a crash in the middle of that step.
     /// Fails if the process ended before it could be killed.
