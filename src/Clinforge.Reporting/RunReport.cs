@@ -64,8 +64,7 @@ public static class RunReport
     /// <summary>Writes report/report.md, report/report.html and report/model_card.md; returns the HTML path.</summary>
     public static string WriteAll(ReportInput input)
     {
-        MarkdownReport.Write(input);
-        ModelCard.Write(input);
-        return HtmlReport.Write(input);
+        ArgumentNullException.ThrowIfNull(input);
+        return ReportFiles.Write(input.Run, ClassificationReport.Build(input), ModelCard.Build(input));
     }
 }

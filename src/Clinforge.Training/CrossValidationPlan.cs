@@ -169,6 +169,26 @@ public static class CrossValidationPlan
         return recipe.Search is not null && File.Exists(chosen) ? Json.Read<Recipe>(chosen) : recipe;
     }
 
+    /// <summary>
+    /// Deletes the fold models once the trial is finished: its model file holds all of them (averaged),
+    /// and each is as large as the network (64 MB for the pretrained ResNet-18). The folds' metrics,
+    /// logs and out-of-fold predictions stay.
+    /// </summary>
+    public static void RemoveFoldModels(TrialPaths paths, int folds, Action<string> log)
+    {
+        ArgumentNullException.ThrowIfNull(paths);
+        ArgumentNullException.ThrowIfNull(log);
+        long freed = 0;
+        for (int f = 0; f < folds; f++)
+        {
+            var model = new FileInfo(paths.Fold(f).Model);
+            if (!model.Exists) continue;
+            freed += model.Length;
+            model.Delete();
+        }
+        if (freed > 0) log(string.Create(CultureInfo.InvariantCulture, $"removed the {folds} fold models ({freed / 1048576.0:F0} MB): the trial's model file holds them"));
+    }
+
     /// <summary>Pool indices of fold <paramref name="fold"/>.</summary>
     private static int[] FoldIndices(int[] foldOf, int fold) => Enumerable.Range(0, foldOf.Length).Where(i => foldOf[i] == fold).ToArray();
 
@@ -218,15 +238,17 @@ public static class CrossValidationPlan
             folds.Add((foldPaths, Json.Read<TrialMetrics>(foldPaths.Metrics)));
         }
         var pooled = scorer(pool.Labels, oof);
-        Json.Write(paths.Preprocessing, pre with { FoldModels = k });
-        using (var ensemble = new SeedEnsemble(folds.Select(fold =>
+        using (var ensemble = SeedEnsemble.Shared(folds.Select(fold =>
         {
             var net = TrialPlans.CreateModel(trained, pool.Channels, classes.Count);
             net.load(fold.Paths.Model);
             return net;
-        })))
+        }).ToList()))
         {
+            Json.Write(paths.Preprocessing, pre with { FoldModels = k, SharedStages = ensemble.SharedStages });
             Trainer.SaveAtomically(ensemble, paths.Model);
+            if (ensemble.SharedStages > 0)
+                log($"the {k} fold models share the frozen stem and stages 1–{ensemble.SharedStages}: stored and computed once");
         }
         var objectives = folds.Select(fold => fold.Metrics.Best?.Objective ?? double.NaN).ToArray();
         log(string.Create(inv, $"{k}-fold cross-validation: pooled out-of-fold objective {pooled.Objective:F4} (folds {string.Join(", ", objectives.Select(o => o.ToString("F4", inv)))}); the model is the average of the {k} fold models"));

@@ -18,4 +18,10 @@ public sealed record Preprocessing(int Size, int Channels, float[] Mean, float[]
 
     /// <summary>How many networks the saved model file holds, averaged (a cross-validated trial keeps its fold models); 1 for one network.</summary>
     public int FoldModels { get; init; } = 1;
+
+    /// <summary>
+    /// Stages (stem and stages 1..N of a pretrained ResNet-18) that every averaged network holds
+    /// identically, frozen from the same weights, and that the model file therefore stores once; 0: none.
+    /// </summary>
+    public int SharedStages { get; init; }
 }

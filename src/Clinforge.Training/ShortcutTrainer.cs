@@ -1,4 +1,3 @@
-using System.Diagnostics;
 using System.Globalization;
 using Clinforge.Core;
 using TorchSharp;
@@ -21,7 +20,7 @@ public sealed record ShortcutTrainingOutcome(ShortcutNet Model, Preprocessing Pr
 /// an adversarial confounder head through a gradient reversal layer (Ganin &amp; Lempitsky 2015),
 /// mixup (Zhang et al. 2018) and label smoothing (Szegedy et al. 2016). The confounder of each
 /// training image is a probability in [0, 1] (a metadata value, or the auxiliary classifier's output).
-/// Runs a fixed number of epochs (<see cref="Recipe.MaxEpochs"/>) with a cosine schedule and keeps the
+/// Runs a fixed number of epochs (<see cref="Recipe.MaxEpochs"/>) on <see cref="TrainingLoop"/> with a cosine schedule and keeps the
 /// last epoch: the validation split carries the same shortcut as training, so picking the epoch by
 /// validation AUC would favour the shortcut.
 /// </summary>
@@ -53,78 +52,103 @@ public sealed class ShortcutTrainer(Action<string> log)
         using var xVal = Trainer.ToTensor(val, pre);
         using var sampleWeights = debias.GroupBalanced ? tensor(GroupWeights(train.Labels, trainConfounder)) : null;
 
-        var curve = new List<EpochLog>();
-        double[][] probs = [];
-        var clock = Stopwatch.StartNew();
         var start = DateTime.UtcNow;
-        long n = train.Count;
-        int batches = (int)((n + recipe.BatchSize - 1) / recipe.BatchSize);
-        int totalSteps = Math.Max(recipe.MaxEpochs * batches, 1);
-        int step = 0;
-        for (int epoch = 1; epoch <= recipe.MaxEpochs; epoch++)
+        using var hooks = new DebiasHooks(model, optimizer, recipe, debias, xTrain, yTrain, cTrain, xVal, sampleWeights, classes.Count, gen, rng, device,
+            probs => valAuc?.Invoke(val.Labels, probs) ?? double.NaN);
+        // A fixed number of epochs, the last kept; a trial's time box still cuts it (the schedule then
+        // follows the clock, see Batch).
+        var loop = TrainingLoop.Run(hooks, new LoopSettings(recipe.MaxEpochs, start, deadlineUtc ?? DateTime.MaxValue, KeepLastEpoch: true), log);
+        if (loop.NonFinite) throw new ClinforgeException("shortcut training diverged (NaN loss): lower the learning rate.");
+        return new ShortcutTrainingOutcome(model, pre, hooks.LastProbabilities, loop.Curve, loop.TrainSeconds, loop.Images / Math.Max(loop.TrainSeconds, 1e-9));
+    }
+
+    /// <summary>
+    /// Debiasing's hooks: a visiting order per epoch (group-balanced when asked), augmented batches with
+    /// soft targets, mixup, the adversary through gradient reversal, a cosine over the larger of the step
+    /// and time fractions; validation AUC every epoch, the last epoch kept.
+    /// </summary>
+    private sealed class DebiasHooks(ShortcutNet model, optim.Optimizer optimizer, Recipe recipe, DebiasSpec debias, Tensor xTrain, Tensor yTrain, Tensor cTrain, Tensor xVal,
+        Tensor? sampleWeights, int classes, Generator gen, Random rng, Device device, Func<double[][], double> auc) : ITrainingHooks, IDisposable
+    {
+        private readonly int _batches = (int)((xTrain.shape[0] + recipe.BatchSize - 1) / recipe.BatchSize);
+        private Tensor? _order;
+        private int _step;
+
+        /// <summary>The last epoch's validation probabilities.</summary>
+        public double[][] LastProbabilities { get; private set; } = [];
+
+        public int EpochStart(int epoch)
         {
-            var epochClock = Stopwatch.StartNew();
             model.train();
-            using var order = sampleWeights is null ? randperm(n, generator: gen) : multinomial(sampleWeights, n, replacement: true, generator: gen);
-            double total = 0;
-            int done = 0;
-            for (int b = 0; b < batches; b++, step++)
-            {
-                // A busy machine must not cost the trial: the epoch is cut at the deadline (after one batch), as in Trainer.
-                if (done > 0 && deadlineUtc is { } cut && DateTime.UtcNow >= cut) break;
-                done++;
-                using var scope = NewDisposeScope();
-                // Training progress for the cosine schedule and the adversary's ramp: the larger of the step
-                // fraction and the time-budget fraction, so that a time-boxed trial anneals by its deadline
-                // (as Trainer's schedule does) instead of stopping early in a barely decayed schedule.
-                double progress = Math.Max((double)step / totalSteps, deadlineUtc is { } end ? clock.Elapsed.TotalSeconds / Math.Max((end - start).TotalSeconds, 1e-3) : 0);
-                // Cosine decay over the planned steps (Loshchilov & Hutter 2017, without restarts).
-                double lr = recipe.Optimizer.LearningRate * 0.5 * (1 + Math.Cos(Math.PI * progress));
-                foreach (var g in optimizer.ParamGroups) g.LearningRate = lr;
-                var idx = order.narrow(0, (long)b * recipe.BatchSize, Math.Min(recipe.BatchSize, n - (long)b * recipe.BatchSize));
-                if (idx.shape[0] < 2) continue; // batch norm needs two samples
-                var xb = Augmenter.Apply(xTrain.index_select(0, idx), recipe.Augmentation, gen).to(device);
-                var target = SoftTargets(yTrain.index_select(0, idx), classes.Count, recipe.Loss.LabelSmoothing).to(device);
-                var conf = cTrain.index_select(0, idx).to(device);
-                if (debias.MixupAlpha > 0)
-                {
-                    // Mixup (Zhang et al. 2018): convex combinations of image pairs, their label and confounder targets.
-                    double lam = Beta(rng, debias.MixupAlpha);
-                    var perm = randperm(xb.shape[0], generator: gen).to(device);
-                    xb = xb * lam + xb.index_select(0, perm) * (1 - lam);
-                    target = target * lam + target.index_select(0, perm) * (1 - lam);
-                    conf = conf * lam + conf.index_select(0, perm) * (1 - lam);
-                }
-                optimizer.zero_grad();
-                Tensor loss;
-                if (debias.AdversaryWeight > 0)
-                {
-                    var (logits, advLogit) = model.ForwardWithAdversary(xb, target, GradientReversal.Ramp(debias.AdversaryWeight, progress));
-                    loss = SoftCrossEntropy(logits, target) + functional.binary_cross_entropy_with_logits(advLogit, conf);
-                }
-                else
-                {
-                    loss = SoftCrossEntropy(model.forward(xb), target);
-                }
-                loss.backward();
-                optimizer.step();
-                total += loss.item<float>();
-            }
-            var (valLoss, p) = Trainer.Predict(model, xVal, null, false, device);
-            probs = p;
-            double auc = valAuc?.Invoke(val.Labels, p) ?? double.NaN;
-            curve.Add(new EpochLog(epoch, total / Math.Max(done, 1), valLoss, auc, auc, epochClock.Elapsed.TotalSeconds));
-            log(string.Create(CultureInfo.InvariantCulture, $"epoch {epoch}/{recipe.MaxEpochs} train_loss {total / Math.Max(done, 1):F4} val_auc {auc:F4} {epochClock.Elapsed.TotalSeconds:F1}s ({debias.Describe()}){(done < batches ? $", cut at the deadline after {done}/{batches} batches" : "")}"));
-            if (double.IsNaN(total)) throw new ClinforgeException("shortcut training diverged (NaN loss): lower the learning rate.");
-            // A trial's time box: stop after the epoch that crosses it (the last epoch is the model).
-            if (deadlineUtc is { } until && DateTime.UtcNow >= until && epoch < recipe.MaxEpochs)
-            {
-                log($"time budget reached after epoch {epoch}/{recipe.MaxEpochs}");
-                break;
-            }
+            _order?.Dispose();
+            long n = xTrain.shape[0];
+            _order = sampleWeights is null ? randperm(n, generator: gen) : multinomial(sampleWeights, n, replacement: true, generator: gen);
+            return _batches;
         }
-        double seconds = clock.Elapsed.TotalSeconds;
-        return new ShortcutTrainingOutcome(model, pre, probs, curve, seconds, n * curve.Count / Math.Max(seconds, 1e-9));
+
+        public (double Loss, int Images)? Batch(int epoch, int batch, int batches, double budgetFraction)
+        {
+            using var scope = NewDisposeScope();
+            long n = xTrain.shape[0];
+            // Training progress for the cosine schedule and the adversary's ramp: the larger of the step
+            // fraction and the time-budget fraction, so that a time-boxed trial anneals by its deadline
+            // (as classification's schedule does) instead of stopping early in a barely decayed schedule.
+            double progress = Math.Max((double)_step++ / Math.Max(recipe.MaxEpochs * _batches, 1), budgetFraction);
+            // Cosine decay over the planned steps (Loshchilov & Hutter 2017, without restarts).
+            double lr = recipe.Optimizer.LearningRate * 0.5 * (1 + Math.Cos(Math.PI * progress));
+            foreach (var g in optimizer.ParamGroups) g.LearningRate = lr;
+            var idx = _order!.narrow(0, (long)batch * recipe.BatchSize, Math.Min(recipe.BatchSize, n - (long)batch * recipe.BatchSize));
+            if (idx.shape[0] < 2) return null; // batch norm needs two samples
+            var xb = Augmenter.Apply(xTrain.index_select(0, idx), recipe.Augmentation, gen).to(device);
+            var target = SoftTargets(yTrain.index_select(0, idx), classes, recipe.Loss.LabelSmoothing).to(device);
+            var conf = cTrain.index_select(0, idx).to(device);
+            if (debias.MixupAlpha > 0)
+            {
+                // Mixup (Zhang et al. 2018): convex combinations of image pairs, their label and confounder targets.
+                double lam = Beta(rng, debias.MixupAlpha);
+                var perm = randperm(xb.shape[0], generator: gen).to(device);
+                xb = xb * lam + xb.index_select(0, perm) * (1 - lam);
+                target = target * lam + target.index_select(0, perm) * (1 - lam);
+                conf = conf * lam + conf.index_select(0, perm) * (1 - lam);
+            }
+            optimizer.zero_grad();
+            Tensor loss;
+            if (debias.AdversaryWeight > 0)
+            {
+                var (logits, advLogit) = model.ForwardWithAdversary(xb, target, GradientReversal.Ramp(debias.AdversaryWeight, progress));
+                loss = SoftCrossEntropy(logits, target) + functional.binary_cross_entropy_with_logits(advLogit, conf);
+            }
+            else
+            {
+                loss = SoftCrossEntropy(model.forward(xb), target);
+            }
+            loss.backward();
+            optimizer.step();
+            return (loss.item<float>(), (int)idx.shape[0]);
+        }
+
+        public DateTime TrainUntil(int epoch, DateTime deadlineUtc) => deadlineUtc;
+
+        public EpochCheck Validate(int epoch)
+        {
+            var clock = System.Diagnostics.Stopwatch.StartNew();
+            var (valLoss, p) = Trainer.Predict(model, xVal, null, false, device);
+            LastProbabilities = p;
+            double a = auc(p);
+            return new EpochCheck(valLoss, new ValidationMetrics(a, "auc", a, double.NaN, double.NaN, double.NaN, double.NaN, double.NaN), clock.Elapsed.TotalSeconds);
+        }
+
+        public void Checkpoint(int epoch, EpochCheck check)
+        {
+            // The model stays in memory: the caller takes it.
+        }
+
+        public LoopStep EpochEnd(int epoch, EpochCheck best, int bestEpoch, double typicalEpochSeconds) => LoopStep.Continue;
+
+        public string Describe(EpochReport r) => string.Create(CultureInfo.InvariantCulture,
+            $"epoch {r.Epoch}/{recipe.MaxEpochs} train_loss {r.TrainLoss:F4} val_auc {r.Check.Metrics.Auc:F4} {r.Seconds:F1}s ({debias.Describe()}){(r.BatchesRun < r.Batches ? $", cut at the deadline after {r.BatchesRun}/{r.Batches} batches" : "")}");
+
+        public void Dispose() => _order?.Dispose();
     }
 
     /// <summary>

@@ -9,8 +9,9 @@ using static TorchSharp.torch.nn;
 namespace Clinforge.Training;
 
 /// <summary>
-/// The training loop (one place, fits a screen): time-boxed epochs, a cosine schedule over the time
-/// budget, validation every epoch, best-on-validation checkpoint saved atomically.
+/// Classification training on <see cref="TrainingLoop"/>: the model, its pretrained start and frozen
+/// stages, the data as batches, a cosine schedule over the time budget, validation every epoch by the
+/// clinician's objective, best-on-validation checkpoint saved atomically.
 /// </summary>
 public sealed class Trainer(Action<string> log)
 {
@@ -62,88 +63,59 @@ public sealed class Trainer(Action<string> log)
             ? idx => Augmenter.Apply(trainImages.Select(idx), recipe.Augmentation, gen)
             : frozen.Fetch(gen);
         Action<Tensor> plan = frozen is null ? order => trainImages.Plan(order, recipe.BatchSize) : _ => { };
-
-        var curve = new List<EpochLog>();
-        ValidationMetrics? best = null;
-        double[][] bestProbs = [];
-        int bestEpoch = 0, epoch = 0;
-        long seen = 0;
-        double trainSeconds = 0;
+        using var hooks = new ClassificationHooks(model, evaluated, optimizer, multipliers, lossFn, recipe, plan, fetch, train.Count, yTrain, sampleWeights, gen, device, average,
+            () => frozen is null
+                ? Predict(evaluated, valImages, val.Labels, recipe.TestTimeAugmentation, device, lossFn)
+                : frozen.PredictVal(evaluated, val.Labels, recipe.TestTimeAugmentation, device, lossFn),
+            probs => scorer(val.Labels, probs), KeepLastEpoch ? null : paths.Model);
         // The schedule runs on the clock, not on an epoch count: the learning rate follows a cosine
         // over the fraction of the time budget used, so it anneals by the deadline even when the
         // machine is busier than when the epoch time was measured.
-        var schedule = new TimeSchedule(DateTime.UtcNow, deadlineUtc);
-        var epochTimes = new List<double>();
-        while (epoch < recipe.MaxEpochs)
-        {
-            epoch++;
-            var epochClock = Stopwatch.StartNew();
-            var (trainLoss, done, batches) = RunEpoch(model, optimizer, multipliers, lossFn, recipe, plan, fetch, train.Count, yTrain, sampleWeights, gen, device, epoch, schedule, average, deadlineUtc);
-            trainSeconds += epochClock.Elapsed.TotalSeconds;
-            seen += Math.Min(train.Count, (long)done * recipe.BatchSize);
-            if (done < batches)
-                log($"epoch {epoch} cut at the deadline after {done}/{batches} batches: validating and saving what was learned rather than losing the trial");
-            if (double.IsNaN(trainLoss) || double.IsInfinity(trainLoss))
-                return new TrainingOutcome(NonFiniteLoss(curve, epoch, trainSeconds, seen) with { Initialization = init?.Note }, []);
-
-            var (valLoss, probs) = frozen is null
-                ? Predict(evaluated, valImages, val.Labels, recipe.TestTimeAugmentation, device, lossFn)
-                : frozen.PredictVal(evaluated, val.Labels, recipe.TestTimeAugmentation, device, lossFn);
-            var metrics = scorer(val.Labels, probs);
-            double epochSeconds = epochClock.Elapsed.TotalSeconds;
-            epochTimes.Add(epochSeconds);
-            curve.Add(new EpochLog(epoch, trainLoss, valLoss, metrics.Objective, metrics.Auc, epochSeconds));
-            double remaining = (deadlineUtc - DateTime.UtcNow).TotalSeconds;
-            double typical = Median(epochTimes);
-            int planned = Math.Min(recipe.MaxEpochs, epoch + (int)Math.Floor(Math.Max(remaining, 0) / typical));
-            log(string.Create(CultureInfo.InvariantCulture,
-                $"epoch {epoch}/{planned} train_loss {trainLoss:F4} val_loss {valLoss:F4} val_{metrics.ObjectiveName.Replace(' ', '_')} {metrics.Objective:F4}{(metrics.ObjectiveName == "auc" ? "" : $" val_auc {metrics.Auc:F4}")} lr {CurrentLr(optimizer):G3} {epochSeconds:F1}s"));
-            if (best is null || metrics.Objective > best.Objective || KeepLastEpoch)
-            {
-                best = metrics; bestEpoch = epoch; bestProbs = probs;
-                SaveAtomically(evaluated, paths.Model);
-            }
-            progress?.Invoke(new TrainProgress(epoch, planned, schedule.Fraction(DateTime.UtcNow), best?.Objective));
-            if (remaining < typical)
-            {
-                log($"stopping after epoch {epoch}: {Math.Max(remaining, 0):F0}s of the budget left, an epoch takes {typical:F1}s");
-                break;
-            }
-        }
+        var loop = TrainingLoop.Run(hooks, new LoopSettings(recipe.MaxEpochs, DateTime.UtcNow, deadlineUtc, KeepLastEpoch), log, progress);
+        if (loop.NonFinite)
+            return new TrainingOutcome(NonFiniteLoss(loop.Curve, loop.Epochs, loop.TrainSeconds, loop.Images) with { Initialization = init?.Note }, []);
+        // The last epoch is written once, after the loop: a fold's head-only epoch takes a tenth of a
+        // second, and writing the whole network (64 MB) after each was most of its time.
+        if (KeepLastEpoch) SaveAtomically(evaluated, paths.Model);
         var result = new TrialMetrics
         {
-            Status = TrialStatus.Succeeded, Best = best, BestEpoch = bestEpoch, Curve = curve, Epochs = epoch,
-            TrainSeconds = trainSeconds, ImagesPerSecond = seen / Math.Max(trainSeconds, 1e-9),
+            Status = TrialStatus.Succeeded, Best = loop.Best?.Metrics, BestEpoch = loop.BestEpoch, Curve = loop.Curve, Epochs = loop.Epochs,
+            TrainSeconds = loop.TrainSeconds, ImagesPerSecond = loop.Images / Math.Max(loop.TrainSeconds, 1e-9),
             Initialization = init?.Note,
         };
-        return new TrainingOutcome(result, bestProbs);
+        return new TrainingOutcome(result, hooks.BestProbabilities);
     }
 
     /// <summary>
-    /// One pass over the training set; cut short when the deadline passes mid-epoch (after at least one
-    /// batch), so that a machine busier than expected still ends the trial with a validated checkpoint
-    /// instead of being killed for overrunning. Returns the mean loss over the batches run.
+    /// Classification's hooks: a visiting order per epoch (shuffled, or drawn class-balanced), one
+    /// optimisation step per batch with warm-up and a cosine over the time budget, validation by the
+    /// clinician's objective, the best (or last) epoch's probabilities kept and its weights saved.
     /// </summary>
-    private static (double Loss, int Done, int Batches) RunEpoch(Module<Tensor, Tensor> model, optim.Optimizer optimizer, IReadOnlyList<double> multipliers,
-        LossFunction lossFn, Recipe recipe, Action<Tensor> plan, Func<Tensor, Tensor> fetch, long n, Tensor y, Tensor? sampleWeights, Generator gen, Device device, int epoch,
-        TimeSchedule schedule, WeightAverage? average, DateTime deadlineUtc)
+    private sealed class ClassificationHooks(Module<Tensor, Tensor> model, Module<Tensor, Tensor> evaluated, optim.Optimizer optimizer, IReadOnlyList<double> multipliers,
+        LossFunction lossFn, Recipe recipe, Action<Tensor> plan, Func<Tensor, Tensor> fetch, long n, Tensor y, Tensor? sampleWeights, Generator gen, Device device,
+        WeightAverage? average, Func<(double Loss, double[][] Probabilities)> predict, Func<double[][], ValidationMetrics> score, string? checkpoint) : ITrainingHooks, IDisposable
     {
-        model.train();
-        using var order = sampleWeights is null
-            ? randperm(n, generator: gen)
-            : multinomial(sampleWeights, n, replacement: true, generator: gen);
-        plan(order); // the epoch's visiting order, so its batches can be gathered ahead
-        int batches = (int)((n + recipe.BatchSize - 1) / recipe.BatchSize);
-        double total = 0;
-        int done = 0;
-        for (int b = 0; b < batches; b++)
+        private Tensor? _order;
+        private double[][] _last = [];
+
+        /// <summary>The kept epoch's validation probabilities.</summary>
+        public double[][] BestProbabilities { get; private set; } = [];
+
+        public int EpochStart(int epoch)
         {
-            if (done > 0 && DateTime.UtcNow >= deadlineUtc) break;
-            done++;
+            model.train();
+            _order?.Dispose();
+            _order = sampleWeights is null ? randperm(n, generator: gen) : multinomial(sampleWeights, n, replacement: true, generator: gen);
+            plan(_order); // the epoch's visiting order, so its batches can be gathered ahead
+            return (int)((n + recipe.BatchSize - 1) / recipe.BatchSize);
+        }
+
+        public (double Loss, int Images)? Batch(int epoch, int batch, int batches, double budgetFraction)
+        {
             using var scope = NewDisposeScope();
-            SetLearningRate(optimizer, multipliers, recipe.Optimizer, epoch - 1 + (double)b / batches, schedule.Fraction(DateTime.UtcNow));
-            var idx = order.narrow(0, (long)b * recipe.BatchSize, Math.Min(recipe.BatchSize, n - (long)b * recipe.BatchSize));
-            if (idx.shape[0] < 2) continue; // batch norm needs two samples
+            SetLearningRate(optimizer, multipliers, recipe.Optimizer, epoch - 1 + (double)batch / batches, budgetFraction);
+            var idx = _order!.narrow(0, (long)batch * recipe.BatchSize, Math.Min(recipe.BatchSize, n - (long)batch * recipe.BatchSize));
+            if (idx.shape[0] < 2) return null; // batch norm needs two samples
             var xb = fetch(idx).to(device);
             var yb = y.index_select(0, idx).to(device);
             optimizer.zero_grad();
@@ -152,9 +124,35 @@ public sealed class Trainer(Action<string> log)
             if (recipe.Optimizer.GradClip > 0) nn.utils.clip_grad_norm_(model.parameters().Where(p => p.requires_grad), recipe.Optimizer.GradClip);
             optimizer.step();
             average?.Update(model);
-            total += loss.item<float>();
+            return (loss.item<float>(), (int)idx.shape[0]);
         }
-        return (total / Math.Max(done, 1), done, batches);
+
+        public DateTime TrainUntil(int epoch, DateTime deadlineUtc) => deadlineUtc;
+
+        public EpochCheck Validate(int epoch)
+        {
+            var clock = Stopwatch.StartNew();
+            var (loss, probs) = predict();
+            _last = probs;
+            return new EpochCheck(loss, score(probs), clock.Elapsed.TotalSeconds);
+        }
+
+        public void Checkpoint(int epoch, EpochCheck check)
+        {
+            BestProbabilities = _last;
+            if (checkpoint is not null) SaveAtomically(evaluated, checkpoint);
+        }
+
+        public LoopStep EpochEnd(int epoch, EpochCheck best, int bestEpoch, double typicalEpochSeconds) => LoopStep.Continue;
+
+        public void Dispose() => _order?.Dispose();
+
+        public string Describe(EpochReport r)
+        {
+            var m = r.Check.Metrics;
+            return string.Create(CultureInfo.InvariantCulture,
+                $"epoch {r.Epoch}/{r.Planned} train_loss {r.TrainLoss:F4} val_loss {r.Check.Loss:F4} val_{m.ObjectiveName.Replace(' ', '_')} {m.Objective:F4}{(m.ObjectiveName == "auc" ? "" : $" val_auc {m.Auc:F4}")} lr {CurrentLr(optimizer):G3} {r.Seconds:F1}s");
+        }
     }
 
     /// <summary>Softmax probabilities (optionally averaged over flips) and the mean loss, for inputs in memory.</summary>
@@ -296,19 +294,6 @@ public sealed class Trainer(Action<string> log)
         // Parameter groups come in the order of the multipliers (earlier backbone stages learn slower).
         int i = 0;
         foreach (var g in optimizer.ParamGroups) g.LearningRate = lr * multipliers[i++];
-    }
-
-    private static double Median(List<double> xs)
-    {
-        var sorted = xs.Order().ToList();
-        return sorted[sorted.Count / 2];
-    }
-
-    /// <summary>Maps wall-clock time to the fraction of the training budget used.</summary>
-    private sealed record TimeSchedule(DateTime StartUtc, DateTime DeadlineUtc)
-    {
-        public double Fraction(DateTime now) =>
-            Math.Clamp((now - StartUtc).TotalSeconds / Math.Max((DeadlineUtc - StartUtc).TotalSeconds, 1e-3), 0, 1);
     }
 
     // The last group is the head's (the only one for a model trained at one rate).

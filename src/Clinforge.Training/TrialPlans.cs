@@ -9,45 +9,6 @@ using static TorchSharp.torch.nn;
 namespace Clinforge.Training;
 
 /// <summary>
-/// Several networks of one recipe, trained with different seeds (or on different cross-validation
-/// folds), whose class probabilities are averaged (Dietterich 2000; Lakshminarayanan et al. 2017, "deep ensembles"). The forward pass
-/// returns the log of the mean probability, so the usual softmax downstream gives the averaged
-/// probabilities exactly, and the ensemble saves and loads as one model file.
-/// </summary>
-public sealed class SeedEnsemble : Module<Tensor, Tensor>, IOnnxExportable
-{
-    private readonly ModuleList<Module<Tensor, Tensor>> _members;
-
-    /// <summary>An ensemble of <paramref name="members"/> (untrained or loaded later).</summary>
-    public SeedEnsemble(IEnumerable<Module<Tensor, Tensor>> members) : base(nameof(SeedEnsemble))
-    {
-        _members = nn.ModuleList(members.ToArray());
-        RegisterComponents();
-    }
-
-    /// <summary>The member networks, in seed order.</summary>
-    public IReadOnlyList<Module<Tensor, Tensor>> Members => _members.ToList();
-
-    /// <inheritdoc />
-    public override Tensor forward(Tensor x)
-    {
-        using var scope = NewDisposeScope();
-        Tensor sum = zeros(1);
-        foreach (var member in _members) sum = sum + nn.functional.softmax(member.forward(x), 1);
-        return (sum / _members.Count).clamp_min(1e-12).log().MoveToOuterDisposeScope();
-    }
-
-    /// <inheritdoc />
-    public string ExportOnnx(OnnxGraph graph, string input)
-    {
-        ArgumentNullException.ThrowIfNull(graph);
-        var probabilities = _members.Select(m => graph.Node("Softmax", [OnnxLayers.Write(graph, m, input)], OnnxAttribute.Int("axis", 1))).ToList();
-        var mean = graph.Node("Div", [graph.Node("Sum", probabilities), graph.Constant("members", [(float)_members.Count])]);
-        return graph.Node("Log", [graph.Node("Clip", [mean, graph.Constant("min_probability", [1e-12f])])]);
-    }
-}
-
-/// <summary>
 /// How a trial trains its recipe: one model (the usual case), a seed ensemble, or a successive-halving
 /// search over one knob. Each plan splits the trial's time budget between calls to the one training
 /// loop (<see cref="Trainer"/>) and leaves model.bin, preprocessing.json and the validation
@@ -70,9 +31,12 @@ public static class TrialPlans
     public static Module<Tensor, Tensor> CreateModel(Recipe recipe, Preprocessing pre)
     {
         ArgumentNullException.ThrowIfNull(pre);
-        return pre.FoldModels > 1
-            ? new SeedEnsemble(Enumerable.Range(0, pre.FoldModels).Select(_ => CreateModel(recipe, pre.Channels, pre.Classes.Count)))
-            : CreateModel(recipe, pre.Channels, pre.Classes.Count);
+        ArgumentNullException.ThrowIfNull(recipe);
+        if (pre.FoldModels > 1)
+            return new SeedEnsemble(Enumerable.Range(0, pre.FoldModels).Select(_ => CreateModel(recipe, pre.Channels, pre.Classes.Count)), pre.SharedStages);
+        if (recipe.Debias is null && recipe.EnsembleSize > 1)
+            return new SeedEnsemble(Enumerable.Range(0, recipe.EnsembleSize).Select(_ => ModelRegistry.Create(recipe.Model, pre.Channels, pre.Classes.Count)), pre.SharedStages);
+        return CreateModel(recipe, pre.Channels, pre.Classes.Count);
     }
 
     /// <summary>Trains what the recipe says under the deadline; returns the outcome and the recipe that was finally trained.</summary>
@@ -114,19 +78,22 @@ public static class TrialPlans
         }
 
         var pre = Json.Read<Preprocessing>(members[0].Paths.Preprocessing);
-        Json.Write(paths.Preprocessing, pre);
-        using var ensemble = new SeedEnsemble(members.Select(m =>
+        using var ensemble = SeedEnsemble.Shared(members.Select(m =>
         {
             var net = ModelRegistry.Create(recipe.Model, train.Channels, classes.Count);
             net.load(m.Paths.Model);
             return net;
-        }));
+        }).ToList());
+        pre = pre with { SharedStages = ensemble.SharedStages };
+        Json.Write(paths.Preprocessing, pre);
         var device = NativeRuntime.PreferredDevice();
         ensemble.to(device);
         using var xVal = new ImageBatches(val, pre);
         var (_, probs) = Trainer.Predict(ensemble, xVal, null, recipe.TestTimeAugmentation, device);
         var metrics = scorer(val.Labels, probs);
         Trainer.SaveAtomically(ensemble, paths.Model);
+        // The ensemble's file holds every member; their own copies would only double the trial's size.
+        foreach (var m in members) File.Delete(m.Paths.Model);
         var first = members[0].Outcome.Metrics;
         var objectives = members.Select(m => m.Outcome.Metrics.Best!.Objective).ToArray();
         log(string.Create(CultureInfo.InvariantCulture,

@@ -57,7 +57,9 @@ public static class TrialWorker
                 $"loaded the {poolSet.Count} development images at {recipe.Input.Size}px in {loadClock.Elapsed.TotalSeconds:F1}s for {folds.Count}-fold cross-validation"));
             var (pooled, foldsTrained) = CrossValidationPlan.Train(trainer, recipe, poolSet, foldOf, card.Classes, scorer, deadlineUtc, paths, Progress, Log,
                 foldLauncher, threads > 0 ? threads : Environment.ProcessorCount);
-            return Finish(paths, recipe, card, poolSet, pooled, foldsTrained, Log);
+            var finished = Finish(paths, recipe, card, poolSet, pooled, foldsTrained, Log);
+            if (finished.Status == TrialStatus.Succeeded) CrossValidationPlan.RemoveFoldModels(paths, folds.Count, Log);
+            return finished;
         }
         var trainSet = ImageSets.Load(ds, train, recipe.Input, cache);
         var valSet = ImageSets.Load(ds, val, recipe.Input, cache);

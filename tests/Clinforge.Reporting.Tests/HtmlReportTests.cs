@@ -22,7 +22,7 @@ public sealed class HtmlReportTests
     private static string RenderSynthetic(out SyntheticRun run)
     {
         run = new SyntheticRun();
-        return HtmlReport.Render(RunReport.Load(run.Run, run.Trials, run.Looks));
+        return HtmlRenderer.Render(ClassificationReport.Build(RunReport.Load(run.Run, run.Trials, run.Looks)));
     }
 
     [Fact]
@@ -129,7 +129,7 @@ public sealed class HtmlReportTests
         using var run = new SyntheticRun(evaluated: false);
 
         // when rendered
-        var html = HtmlReport.Render(RunReport.Load(run.Run, run.Trials, run.Looks));
+        var html = HtmlRenderer.Render(ClassificationReport.Build(RunReport.Load(run.Run, run.Trials, run.Looks)));
 
         // then no test figure or number is shown
         Assert.Contains("has not been evaluated for this run yet", html);
@@ -199,8 +199,8 @@ public sealed class TradeOffReportTests
 
         // when both reports are rendered
         var input = RunReport.Load(run.Run, run.Trials, run.Looks);
-        var html = HtmlReport.Render(input);
-        var md = MarkdownReport.Render(input);
+        var html = HtmlRenderer.Render(ClassificationReport.Build(input));
+        var md = MarkdownRenderer.Render(ClassificationReport.Build(input), input.Run.ReportDir);
 
         // then each shows every option with its validation rates, marks the chosen one and says who chose it
         Assert.Contains("id=\"trade-off-table\"", html);
@@ -237,8 +237,8 @@ public sealed class TradeOffReportTests
 
         // when both reports are rendered
         var input = RunReport.Load(run.Run, run.Trials, run.Looks);
-        var html = HtmlReport.Render(input);
-        var md = MarkdownReport.Render(input);
+        var html = HtmlRenderer.Render(ClassificationReport.Build(input));
+        var md = MarkdownRenderer.Render(ClassificationReport.Build(input), input.Run.ReportDir);
 
         // then the title names the costly margin and the recorded question is shown, not the conflicting-floors wording
         Assert.Contains("Trade-off: the margin for new patients costs most of the specificity", html);

@@ -9,7 +9,7 @@ public sealed class ModelCardTests
         using var run = new SyntheticRun();
 
         // when the card is rendered
-        var card = ModelCard.Render(RunReport.Load(run.Run, run.Trials, run.Looks));
+        var card = MarkdownRenderer.Render(ModelCard.Build(RunReport.Load(run.Run, run.Trials, run.Looks)), run.Run.ReportDir);
 
         // then every section is filled from the run's values
         Assert.Contains("Final model: trial 2 (width 16 → 32)", card);
@@ -27,7 +27,7 @@ public sealed class ModelCardTests
     {
         using var run = new SyntheticRun(evaluated: false);
 
-        var card = ModelCard.Render(RunReport.Load(run.Run, run.Trials, run.Looks));
+        var card = MarkdownRenderer.Render(ModelCard.Build(RunReport.Load(run.Run, run.Trials, run.Looks)), run.Run.ReportDir);
 
         Assert.Contains("Not evaluated yet", card);
         Assert.Contains("Final model: trial 2", card);

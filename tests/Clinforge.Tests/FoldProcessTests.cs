@@ -26,12 +26,15 @@ public sealed class FoldProcessTests
         var trial = run.Trial(0);
         var log = File.ReadAllText(trial.Log);
         Assert.Contains("side by side in 2 child processes of 1 thread(s) each", log);
+        Assert.Contains("fold models (", log);
         var card = Json.Read<DataCard>(run.DataCard);
         int k = card.Protocol!.Folds;
         for (int f = 0; f < k; f++)
         {
             var fold = trial.Fold(f);
-            Assert.True(File.Exists(fold.Model), fold.Model);
+            // each fold finished (its metrics), and its model file was folded into the trial's once the trial finished
+            Assert.True(File.Exists(fold.Metrics), fold.Metrics);
+            Assert.False(File.Exists(fold.Model), fold.Model);
             // the last fold of an odd count trains alone, in the trial's own process with both threads
             if (f < k - k % 2) Assert.Contains($"fold {f + 1} of trial 0 in its own process, threads 1", File.ReadAllText(fold.Log));
         }

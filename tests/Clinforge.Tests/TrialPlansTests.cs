@@ -39,18 +39,15 @@ public sealed class TrialPlansTests
         Assert.Equal(2, outcome.Metrics.MemberObjectives!.Count);
         var pre = Json.Read<Preprocessing>(Path.Combine(paths.Root, "preprocessing.json"));
         using var x = Trainer.ToTensor(val, pre);
-        double[][] MemberProbs(int i)
-        {
-            using var net = Clinforge.Training.ModelRegistry.Create(recipe.Model, 1, 2);
-            net.load(Path.Combine(paths.Root, "members", i.ToString(System.Globalization.CultureInfo.InvariantCulture), "model.bin"));
-            return Trainer.Predict(net, x, null, false, CPU).Probabilities;
-        }
-        var (a, b) = (MemberProbs(0), MemberProbs(1));
+        // and the trial keeps one model file: the members' own files were folded into it
+        Assert.False(File.Exists(Path.Combine(paths.Root, "members", "0", "model.bin")));
+        using var ensemble = TrialPlans.CreateModel(recipe, pre);
+        ensemble.load(paths.Model);
+        var members = Assert.IsType<SeedEnsemble>(ensemble).Members;
+        var (a, b) = (Trainer.Predict(members[0], x, null, false, CPU).Probabilities, Trainer.Predict(members[1], x, null, false, CPU).Probabilities);
         Assert.NotEqual(a[0][1], b[0][1], 6); // different seeds give different members
 
         // and model.bin, loaded as the recipe's model, predicts the mean of the members' probabilities
-        using var ensemble = TrialPlans.CreateModel(recipe, 1, 2);
-        ensemble.load(paths.Model);
         var p = Trainer.Predict(ensemble, x, null, false, CPU).Probabilities;
         for (int i = 0; i < val.Count; i++)
         {

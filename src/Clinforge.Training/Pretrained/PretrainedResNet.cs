@@ -129,6 +129,48 @@ public sealed class PretrainedResNet : Module<Tensor, Tensor>, IConvClassifier, 
         return OnnxLayers.Gemm(graph, _fc, OnnxLayers.GlobalAveragePoolFlatten(graph, _backbone.ExportOnnx(graph, input)));
     }
 
+    /// <summary>Activations after <paramref name="stages"/> stages of images (the part several networks may share).</summary>
+    public Tensor Trunk(Tensor images, int stages) => _backbone.Through(images, stages);
+
+    /// <summary>Logits from activations after <paramref name="stages"/> stages (1–4): the rest of the backbone and the head.</summary>
+    public Tensor Tail(Tensor activation, int stages)
+    {
+        using var scope = NewDisposeScope();
+        return Classify(_backbone.From(activation, stages)).MoveToOuterDisposeScope();
+    }
+
+    /// <summary><see cref="Trunk"/> as ONNX nodes.</summary>
+    public string ExportTrunk(OnnxGraph graph, string input, int stages) => _backbone.ExportStages(graph, input, 0, stages);
+
+    /// <summary><see cref="Tail"/> as ONNX nodes.</summary>
+    public string ExportTail(OnnxGraph graph, string activation, int stages) =>
+        OnnxLayers.Gemm(graph, _fc, OnnxLayers.GlobalAveragePoolFlatten(graph, _backbone.ExportStages(graph, activation, stages, 4)));
+
+    /// <summary>State-dict names (relative to this network) of the stem and stages 1..<paramref name="stages"/>.</summary>
+    public static IEnumerable<string> StagePrefixes(int stages) => ResNet18Backbone.StagePrefixes(stages).Select(p => "backbone." + p);
+
+    /// <summary>
+    /// The most stages (stem and stages 1..N, N ≤ 4) whose parameters and batch-norm statistics are
+    /// bitwise the same in every network: frozen from the same pretrained weights. 0 when even the stem differs.
+    /// </summary>
+    public static int IdenticalStages(IReadOnlyList<PretrainedResNet> nets)
+    {
+        ArgumentNullException.ThrowIfNull(nets);
+        if (nets.Count < 2) return 0;
+        var first = nets[0].state_dict();
+        var others = nets.Skip(1).Select(n => n.state_dict()).ToList();
+        int stages = 0;
+        for (int k = 1; k <= 4; k++)
+        {
+            var prefixes = StagePrefixes(k).ToList();
+            bool same = first.Where(kv => prefixes.Any(p => kv.Key.StartsWith(p, StringComparison.Ordinal)))
+                .All(kv => others.All(o => o.TryGetValue(kv.Key, out var t) && t.shape.SequenceEqual(kv.Value.shape) && t.eq(kv.Value).all().item<bool>()));
+            if (!same) break;
+            stages = k;
+        }
+        return stages;
+    }
+
     /// <inheritdoc />
     public Tensor Classify(Tensor features) =>
         _fc.forward(_dropout.forward(functional.adaptive_avg_pool2d(features, 1).flatten(1)));

@@ -113,12 +113,25 @@ public sealed class ResNet18Backbone : Module<Tensor, Tensor>, IOnnxExportable
     public override Tensor forward(Tensor x) => From(x, 0);
 
     /// <summary>The stem, max pooling and the four stages, as ONNX nodes (eval mode); the output is the stride-32 map.</summary>
-    public string ExportOnnx(OnnxGraph graph, string input)
+    public string ExportOnnx(OnnxGraph graph, string input) => ExportStages(graph, input, 0, 4);
+
+    /// <summary>
+    /// From the output of stage <paramref name="from"/> (0 = the image) to the output of stage
+    /// <paramref name="to"/>, as ONNX nodes (eval mode), as <see cref="Through"/> and <see cref="From"/> compute it.
+    /// </summary>
+    public string ExportStages(OnnxGraph graph, string input, int from, int to)
     {
-        var y = OnnxLayers.Relu(graph, OnnxLayers.BatchNorm(graph, _bn1, OnnxLayers.Conv(graph, _conv1, input)));
-        y = OnnxLayers.MaxPool(graph, _maxpool, y);
-        return _layers.Aggregate(y, (x, layer) => OnnxLayers.Write(graph, layer, x));
+        ArgumentNullException.ThrowIfNull(graph);
+        var y = input;
+        if (from == 0 && to >= 1)
+            y = OnnxLayers.MaxPool(graph, _maxpool, OnnxLayers.Relu(graph, OnnxLayers.BatchNorm(graph, _bn1, OnnxLayers.Conv(graph, _conv1, input))));
+        for (int s = from; s < to; s++) y = OnnxLayers.Write(graph, _layers[s], y);
+        return y;
     }
+
+    /// <summary>State-dict name prefixes of the stem and stages 1..<paramref name="stages"/> (torchvision's names).</summary>
+    public static IEnumerable<string> StagePrefixes(int stages) =>
+        stages <= 0 ? [] : ["conv1.", "bn1.", .. Enumerable.Range(1, stages).Select(s => $"layer{s}.")];
 
     /// <summary>A basic block with torchvision's submodule names (conv1, bn1, conv2, bn2, downsample).</summary>
     private sealed class TorchvisionBlock : Module<Tensor, Tensor>, IOnnxExportable

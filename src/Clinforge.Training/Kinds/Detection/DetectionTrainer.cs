@@ -38,7 +38,7 @@ public delegate ValidationMetrics DetectionScorer(IReadOnlyList<IReadOnlyList<Bo
 public sealed record DetectionOutcome(TrialMetrics Metrics, IReadOnlyList<IReadOnlyList<BoundingBox>> BestValDetections, int PseudoLabelled);
 
 /// <summary>
-/// Detection training (same shape as <see cref="Trainer"/>): time-boxed epochs with a cosine
+/// Detection training on <see cref="TrainingLoop"/>: time-boxed epochs with a cosine
 /// learning rate over the budget, validation every epoch, best-on-validation checkpoint. With
 /// <c>teacher_student</c> mixed supervision the budget is split: a teacher trains on the boxed images
 /// and negatives; its best checkpoint pseudo-labels the image-level positives (boxes above a
@@ -100,112 +100,155 @@ public sealed class DetectionTrainer(Action<string> log)
         log(string.Create(CultureInfo.InvariantCulture,
             $"detection: {train.Count} training images ({boxes.Count(b => b is { Count: > 0 })} boxed positives, {train.Labels.Count(l => !l.Positive)} negatives, {imageLevel} image-level positives), {valIdx.Length} validation images with full supervision; {(mixed ? $"teacher–student: teacher until {det.TeacherFraction:0%} of the budget" : "boxed images only")}"));
 
-        var curve = new List<EpochLog>();
-        ValidationMetrics? best = null;
-        IReadOnlyList<IReadOnlyList<BoundingBox>> bestDetections = [];
-        int bestEpoch = 0, epoch = 0, pseudoCount = 0;
-        long seen = 0;
-        double trainSeconds = 0, validationSeconds = 0;
-        var epochTimes = new List<double>();
-        string phase = mixed ? "teacher" : "train";
-        var phaseStart = start;
-        var phaseEnd = teacherEnd;
-        int phaseEpochEnd = Math.Max(1, (int)(recipe.MaxEpochs * det.TeacherFraction));
-        double phaseBest = double.NegativeInfinity;
-        var rounds = new List<PseudoLabelRound>();
-        while (epoch < recipe.MaxEpochs)
-        {
-            epoch++;
-            var clock = Stopwatch.StartNew();
-            var pool = EpochPool(train, boxes, det, rng, EpochImagesPerValidationImage * valIdx.Length);
-            // Training stops early enough for the epoch's validation pass to finish before the deadline.
-            var validationReserve = TimeSpan.FromSeconds(1.2 * validationSeconds);
-            var stopAt = deadlineUtc - validationReserve < phaseEnd ? deadlineUtc - validationReserve : phaseEnd;
-            double loss = RunEpoch(model, optimizer, multipliers, recipe, det, xTrain, train, boxes, pool, brightnessUnit, rng, device, phaseStart, phaseEnd, stopAt);
-            trainSeconds += clock.Elapsed.TotalSeconds;
-            seen += pool.Count;
-            if (double.IsNaN(loss) || double.IsInfinity(loss))
-                return new DetectionOutcome(Trainer.NonFiniteLoss(curve, epoch, trainSeconds, seen) with { Initialization = init?.Note }, [], 0);
-            var valClock = Stopwatch.StartNew();
-            var (valLoss, detections) = Predict(model, xValUsed, valFrames, det, device, valIdx.Select(i => val.Labels[i]).ToArray());
-            var metrics = scorer(valTruth, detections);
-            validationSeconds = valClock.Elapsed.TotalSeconds;
-            double seconds = clock.Elapsed.TotalSeconds;
-            epochTimes.Add(seconds);
-            curve.Add(new EpochLog(epoch, loss, valLoss, metrics.Objective, metrics.Auc, seconds));
-            double remaining = (deadlineUtc - DateTime.UtcNow).TotalSeconds;
-            double typical = epochTimes.Order().ElementAt(epochTimes.Count / 2);
-            log(string.Create(CultureInfo.InvariantCulture,
-                $"epoch {epoch} ({phase}) train_loss {loss:F4} val_loss {valLoss:F4} val_{metrics.ObjectiveName} {metrics.Objective:F4} val_map50 {metrics.Auc:F4} recall {metrics.Sensitivity:F3} precision {metrics.Specificity:F3} at score {metrics.Threshold:F2}, {pool.Count} images, {seconds:F1}s of which validation {validationSeconds:F1}s ({valIdx.Length / Math.Max(validationSeconds, 1e-9):F1} img/s)"));
-            if (best is null || metrics.Objective > best.Objective)
-            {
-                best = metrics; bestEpoch = epoch; bestDetections = detections;
-                SaveAtomically(model, paths.Model);
-            }
-            progress?.Invoke(new TrainProgress(epoch, recipe.MaxEpochs, Math.Clamp((DateTime.UtcNow - start) / (deadlineUtc - start), 0, 1), best.Objective));
-            if (phase != "train") phaseBest = Math.Max(phaseBest, metrics.Objective);
-            // A teacher's share of the budget ends by the clock or by the epoch count, whichever comes first;
-            // with PseudoLabelRounds > 1 the student's share is cut the same way and each student but the
-            // last becomes the next teacher (Xie et al. 2020, Noisy Student).
-            if ((phase == "teacher" || (phase == "student" && rounds.Count < det.PseudoLabelRounds))
-                && ((phaseEnd - DateTime.UtcNow).TotalSeconds < typical || epoch >= phaseEpochEnd))
-            {
-                if (rounds.Count > 0) rounds[^1] = rounds[^1] with { StudentValObjective = phaseBest };
-                // The best checkpoint so far (the teacher, or the student when it beat the teacher) labels the image-level positives; the next student continues from it.
-                model.load(paths.Model);
-                int round = rounds.Count + 1;
-                var unboxed = Enumerable.Range(0, train.Count).Where(i => !train.Labels[i].HasBoxes && train.Labels[i].Positive).ToArray();
-                if (best.Auc < det.MinTeacherMap50)
-                {
-                    log($"round {round}: teacher (best epoch {bestEpoch}) has validation mAP@50 {best.Auc:F4} < {det.MinTeacherMap50:G2}: too weak to pseudo-label the {unboxed.Length} image-level positives (its boxes would teach noise); the student continues on {(round == 1 ? "the boxed images only" : "the previous round's labels")}");
-                    rounds.Add(new PseudoLabelRound(round, bestEpoch, best.Objective, best.Auc, unboxed.Length, 0, false,
-                        $"teacher validation mAP@50 {best.Auc.ToString("F4", CultureInfo.InvariantCulture)} below the guard {det.MinTeacherMap50.ToString("G2", CultureInfo.InvariantCulture)}"));
-                }
-                else
-                {
-                    pseudoCount = 0;
-                    using var xUnboxed = xTrain.index_select(0, tensor(unboxed.Select(i => (long)i).ToArray()));
-                    var (_, pseudo) = Predict(model, xUnboxed, unboxed.Select(i => train.Frames[i]).ToArray(), det with { MinScore = det.PseudoThreshold / 2 }, device, null);
-                    for (int k = 0; k < unboxed.Length; k++)
-                    {
-                        var chosen = PseudoBoxes(pseudo[k], det.PseudoThreshold, det.PseudoMaxBoxes);
-                        boxes[unboxed[k]] = chosen.Count > 0 ? chosen : null;
-                        if (chosen.Count > 0) pseudoCount++;
-                    }
-                    log($"round {round}: teacher (best epoch {bestEpoch}, val {best.Objective:F4}, mAP@50 {best.Auc:F4}) pseudo-labelled {pseudoCount} of {unboxed.Length} image-level positives (score ≥ {det.PseudoThreshold:G2}, or the single best box ≥ {det.PseudoThreshold / 2:G2}; at most {det.PseudoMaxBoxes} boxes each); the student trains on them too");
-                    rounds.Add(new PseudoLabelRound(round, bestEpoch, best.Objective, best.Auc, unboxed.Length, pseudoCount, true,
-                        round == 1 ? "teacher trained on the boxed images" : $"student of round {round - 1} as the next teacher"));
-                }
-                Json.Write(Path.Combine(paths.Root, PseudoLabelRound.File), rounds);
-                // The rest of the budget (time and epochs) is shared equally among the students still to train.
-                int studentsLeft = det.PseudoLabelRounds - rounds.Count + 1;
-                phase = "student"; phaseStart = DateTime.UtcNow; phaseBest = double.NegativeInfinity;
-                phaseEnd = phaseStart + (deadlineUtc - phaseStart) / studentsLeft;
-                phaseEpochEnd = epoch + Math.Max(1, (recipe.MaxEpochs - epoch) / studentsLeft);
-                continue;
-            }
-            // A slow epoch (a pretrained detector at 320 px takes minutes) must not leave a third of the
-            // budget unused: a shorter last epoch runs when at least MinLastEpochSeconds of training fit.
-            double trainable = remaining - 1.2 * validationSeconds;
-            if (remaining < typical && trainable >= MinLastEpochSeconds)
-                log($"a shorter last epoch: {trainable:F0}s of training fit before the deadline (an epoch takes {typical:F1}s)");
-            else if (remaining < typical)
-            {
-                log($"stopping after epoch {epoch}: {Math.Max(remaining, 0):F0}s of the budget left, an epoch takes {typical:F1}s");
-                break;
-            }
-        }
-        if (rounds.Count > 0)
-        {
-            rounds[^1] = rounds[^1] with { StudentValObjective = phaseBest };
-            Json.Write(Path.Combine(paths.Root, PseudoLabelRound.File), rounds);
-        }
+        var hooks = new DetectionHooks(model, optimizer, multipliers, recipe, det, xTrain, train, boxes, brightnessUnit, rng, device,
+            xValUsed, valFrames, valIdx.Select(i => val.Labels[i]).ToArray(), valTruth, scorer, paths, mixed, start, teacherEnd, deadlineUtc,
+            EpochImagesPerValidationImage * valIdx.Length, log);
+        var loop = TrainingLoop.Run(hooks, new LoopSettings(recipe.MaxEpochs, start, deadlineUtc, ShortLastEpochSeconds: MinLastEpochSeconds), log, progress);
+        if (loop.NonFinite)
+            return new DetectionOutcome(Trainer.NonFiniteLoss(loop.Curve, loop.Epochs, loop.TrainSeconds, loop.Images) with { Initialization = init?.Note }, [], 0);
+        hooks.Finish();
         var result = new TrialMetrics
         {
-            Status = TrialStatus.Succeeded, Best = best, BestEpoch = bestEpoch, Curve = curve, Epochs = epoch,
-            TrainSeconds = trainSeconds, ImagesPerSecond = seen / Math.Max(trainSeconds, 1e-9), Initialization = init?.Note,
+            Status = TrialStatus.Succeeded, Best = loop.Best?.Metrics, BestEpoch = loop.BestEpoch, Curve = loop.Curve, Epochs = loop.Epochs,
+            TrainSeconds = loop.TrainSeconds, ImagesPerSecond = loop.Images / Math.Max(loop.TrainSeconds, 1e-9), Initialization = init?.Note,
         };
-        return new DetectionOutcome(result, bestDetections, pseudoCount);
+        return new DetectionOutcome(result, hooks.BestDetections, hooks.PseudoLabelled);
+    }
+
+    /// <summary>
+    /// Detection's hooks: an image pool per epoch (supervised positives and sampled negatives), box-aware
+    /// augmentation and FCOS targets per batch, a cosine over the phase's time with a short warm-up,
+    /// validation by mAP and the clinician's objective, the best epoch's detections kept and its weights
+    /// saved; at a teacher's end its best checkpoint pseudo-labels the image-level positives and a
+    /// student continues from it.
+    /// </summary>
+    private sealed class DetectionHooks(Module<Tensor, Tensor> model, optim.Optimizer optimizer, IReadOnlyList<double> multipliers, Recipe recipe, DetectionRecipe det,
+        Tensor xTrain, DetectionSet train, IReadOnlyList<BoundingBox>?[] boxes, double brightnessUnit, Random rng, Device device,
+        Tensor xVal, LetterboxFrame[] valFrames, DetectionLabel[] valLabels, IReadOnlyList<IReadOnlyList<BoundingBox>> valTruth, DetectionScorer scorer,
+        TrialPaths paths, bool mixed, DateTime start, DateTime teacherEnd, DateTime deadlineUtc, int minImages, Action<string> log) : ITrainingHooks
+    {
+        private readonly List<PseudoLabelRound> _rounds = [];
+        private List<int> _pool = [];
+        private IReadOnlyList<IReadOnlyList<BoundingBox>> _last = [];
+        private string _phase = mixed ? "teacher" : "train";
+        private DateTime _phaseStart = start, _phaseEnd = teacherEnd;
+        private int _phaseEpochEnd = Math.Max(1, (int)(recipe.MaxEpochs * det.TeacherFraction));
+        private double _phaseBest = double.NegativeInfinity, _validationSeconds;
+
+        /// <summary>The kept epoch's validation detections.</summary>
+        public IReadOnlyList<IReadOnlyList<BoundingBox>> BestDetections { get; private set; } = [];
+
+        /// <summary>Image-level positives the last teacher boxed.</summary>
+        public int PseudoLabelled { get; private set; }
+
+        public int EpochStart(int epoch)
+        {
+            model.train();
+            _pool = EpochPool(train, boxes, det, rng, minImages);
+            return (_pool.Count + recipe.BatchSize - 1) / recipe.BatchSize;
+        }
+
+        public (double Loss, int Images)? Batch(int epoch, int batch, int batches, double budgetFraction)
+        {
+            using var scope = NewDisposeScope();
+            int bs = recipe.BatchSize, size = train.Size;
+            var idx = _pool.Skip(batch * bs).Take(bs).ToArray();
+            if (idx.Length < 2) return null; // batch norm needs two samples
+            double fraction = Math.Clamp((DateTime.UtcNow - _phaseStart) / (_phaseEnd - _phaseStart), 0, 1);
+            // Cosine over the phase's time budget (Loshchilov & Hutter 2017), with a short linear warm-up.
+            double lr = recipe.Optimizer.LearningRate * 0.5 * (1 + Math.Cos(Math.PI * fraction)) * Math.Min(1, (fraction + 0.01) / 0.05);
+            // Parameter groups come in the order of the multipliers (earlier backbone stages learn slower).
+            int group = 0;
+            foreach (var g in optimizer.ParamGroups) g.LearningRate = lr * multipliers[group++];
+            var xb = xTrain.index_select(0, tensor(idx.Select(i => (long)i).ToArray()));
+            var (xa, pixelBoxes) = Augment(xb, idx.Select(i => ToPixels(boxes[i]!, train.Frames[i])).ToArray(), recipe.Augmentation, det, size, rng, brightnessUnit);
+            var targets = FcosAssigner.Build(pixelBoxes, size, det.ClassCount, det.CenterRadius, det.LabelSmoothing);
+            optimizer.zero_grad();
+            var loss = FcosLoss.Compute(model.forward(xa.to(device)), targets, det.ClassCount, det.FocalAlpha, det.FocalGamma);
+            loss.backward();
+            if (recipe.Optimizer.GradClip > 0) nn.utils.clip_grad_norm_(model.parameters(), recipe.Optimizer.GradClip);
+            optimizer.step();
+            return (loss.item<float>(), idx.Length);
+        }
+
+        // A phase's time is up: the epoch ends there (validation follows), so a long epoch cannot overrun it.
+        public DateTime TrainUntil(int epoch, DateTime deadlineUtc) => deadlineUtc < _phaseEnd ? deadlineUtc : _phaseEnd;
+
+        public EpochCheck Validate(int epoch)
+        {
+            var clock = Stopwatch.StartNew();
+            var (loss, detections) = Predict(model, xVal, valFrames, det, device, valLabels);
+            _last = detections;
+            var metrics = scorer(valTruth, detections);
+            _validationSeconds = clock.Elapsed.TotalSeconds;
+            if (_phase != "train") _phaseBest = Math.Max(_phaseBest, metrics.Objective);
+            return new EpochCheck(loss, metrics, _validationSeconds);
+        }
+
+        public void Checkpoint(int epoch, EpochCheck check)
+        {
+            BestDetections = _last;
+            SaveAtomically(model, paths.Model);
+        }
+
+        public string Describe(EpochReport r)
+        {
+            var m = r.Check.Metrics;
+            return string.Create(CultureInfo.InvariantCulture,
+                $"epoch {r.Epoch} ({_phase}) train_loss {r.TrainLoss:F4} val_loss {r.Check.Loss:F4} val_{m.ObjectiveName} {m.Objective:F4} val_map50 {m.Auc:F4} recall {m.Sensitivity:F3} precision {m.Specificity:F3} at score {m.Threshold:F2}, {_pool.Count} images, {r.Seconds:F1}s of which validation {_validationSeconds:F1}s ({valLabels.Length / Math.Max(_validationSeconds, 1e-9):F1} img/s)");
+        }
+
+        // A teacher's share of the budget ends by the clock or by the epoch count, whichever comes first;
+        // with PseudoLabelRounds > 1 the student's share is cut the same way and each student but the
+        // last becomes the next teacher (Xie et al. 2020, Noisy Student).
+        public LoopStep EpochEnd(int epoch, EpochCheck bestCheck, int bestEpoch, double typicalEpochSeconds)
+        {
+            if (!(_phase == "teacher" || (_phase == "student" && _rounds.Count < det.PseudoLabelRounds))
+                || ((_phaseEnd - DateTime.UtcNow).TotalSeconds >= typicalEpochSeconds && epoch < _phaseEpochEnd))
+                return LoopStep.Continue;
+            var best = bestCheck.Metrics;
+            if (_rounds.Count > 0) _rounds[^1] = _rounds[^1] with { StudentValObjective = _phaseBest };
+            // The best checkpoint so far (the teacher, or the student when it beat the teacher) labels the image-level positives; the next student continues from it.
+            model.load(paths.Model);
+            int round = _rounds.Count + 1;
+            var unboxed = Enumerable.Range(0, train.Count).Where(i => !train.Labels[i].HasBoxes && train.Labels[i].Positive).ToArray();
+            if (best.Auc < det.MinTeacherMap50)
+            {
+                log($"round {round}: teacher (best epoch {bestEpoch}) has validation mAP@50 {best.Auc:F4} < {det.MinTeacherMap50:G2}: too weak to pseudo-label the {unboxed.Length} image-level positives (its boxes would teach noise); the student continues on {(round == 1 ? "the boxed images only" : "the previous round's labels")}");
+                _rounds.Add(new PseudoLabelRound(round, bestEpoch, best.Objective, best.Auc, unboxed.Length, 0, false,
+                    $"teacher validation mAP@50 {best.Auc.ToString("F4", CultureInfo.InvariantCulture)} below the guard {det.MinTeacherMap50.ToString("G2", CultureInfo.InvariantCulture)}"));
+            }
+            else
+            {
+                PseudoLabelled = 0;
+                using var xUnboxed = xTrain.index_select(0, tensor(unboxed.Select(i => (long)i).ToArray()));
+                var (_, pseudo) = Predict(model, xUnboxed, unboxed.Select(i => train.Frames[i]).ToArray(), det with { MinScore = det.PseudoThreshold / 2 }, device, null);
+                for (int k = 0; k < unboxed.Length; k++)
+                {
+                    var chosen = PseudoBoxes(pseudo[k], det.PseudoThreshold, det.PseudoMaxBoxes);
+                    boxes[unboxed[k]] = chosen.Count > 0 ? chosen : null;
+                    if (chosen.Count > 0) PseudoLabelled++;
+                }
+                log($"round {round}: teacher (best epoch {bestEpoch}, val {best.Objective:F4}, mAP@50 {best.Auc:F4}) pseudo-labelled {PseudoLabelled} of {unboxed.Length} image-level positives (score ≥ {det.PseudoThreshold:G2}, or the single best box ≥ {det.PseudoThreshold / 2:G2}; at most {det.PseudoMaxBoxes} boxes each); the student trains on them too");
+                _rounds.Add(new PseudoLabelRound(round, bestEpoch, best.Objective, best.Auc, unboxed.Length, PseudoLabelled, true,
+                    round == 1 ? "teacher trained on the boxed images" : $"student of round {round - 1} as the next teacher"));
+            }
+            Json.Write(Path.Combine(paths.Root, PseudoLabelRound.File), _rounds);
+            // The rest of the budget (time and epochs) is shared equally among the students still to train.
+            int studentsLeft = det.PseudoLabelRounds - _rounds.Count + 1;
+            _phase = "student"; _phaseStart = DateTime.UtcNow; _phaseBest = double.NegativeInfinity;
+            _phaseEnd = _phaseStart + (deadlineUtc - _phaseStart) / studentsLeft;
+            _phaseEpochEnd = epoch + Math.Max(1, (recipe.MaxEpochs - epoch) / studentsLeft);
+            return LoopStep.ContinueNewPhase;
+        }
+
+        /// <summary>After the loop: the last student's best validation objective goes into the rounds file.</summary>
+        public void Finish()
+        {
+            if (_rounds.Count == 0) return;
+            _rounds[^1] = _rounds[^1] with { StudentValObjective = _phaseBest };
+            Json.Write(Path.Combine(paths.Root, PseudoLabelRound.File), _rounds);
+        }
     }
 
     /// <summary>
@@ -255,38 +298,6 @@ public sealed class DetectionTrainer(Action<string> log)
         while (once.Count > 0 && pool.Count < minImages) pool.AddRange(once);
         for (int i = pool.Count - 1; i > 0; i--) { int j = rng.Next(i + 1); (pool[i], pool[j]) = (pool[j], pool[i]); }
         return pool;
-    }
-
-    private static double RunEpoch(Module<Tensor, Tensor> model, optim.Optimizer optimizer, IReadOnlyList<double> multipliers, Recipe recipe, DetectionRecipe det, Tensor x, DetectionSet set,
-        IReadOnlyList<BoundingBox>?[] boxes, List<int> pool, double brightnessUnit, Random rng, Device device, DateTime phaseStart, DateTime phaseEnd, DateTime stopAt)
-    {
-        model.train();
-        int bs = recipe.BatchSize, batches = (pool.Count + bs - 1) / bs, size = set.Size;
-        double total = 0; int counted = 0;
-        for (int b = 0; b < batches; b++)
-        {
-            using var scope = NewDisposeScope();
-            var idx = pool.Skip(b * bs).Take(bs).ToArray();
-            if (idx.Length < 2) continue; // batch norm needs two samples
-            // The phase's time is up: end the epoch here (validation follows), so a long epoch cannot overrun the trial's budget.
-            if (b > 0 && DateTime.UtcNow >= stopAt) break;
-            double fraction = Math.Clamp((DateTime.UtcNow - phaseStart) / (phaseEnd - phaseStart), 0, 1);
-            // Cosine over the phase's time budget (Loshchilov & Hutter 2017), with a short linear warm-up.
-            double lr = recipe.Optimizer.LearningRate * 0.5 * (1 + Math.Cos(Math.PI * fraction)) * Math.Min(1, (fraction + 0.01) / 0.05);
-            // Parameter groups come in the order of the multipliers (earlier backbone stages learn slower).
-            int group = 0;
-            foreach (var g in optimizer.ParamGroups) g.LearningRate = lr * multipliers[group++];
-            var xb = x.index_select(0, tensor(idx.Select(i => (long)i).ToArray()));
-            var (xa, pixelBoxes) = Augment(xb, idx.Select(i => ToPixels(boxes[i]!, set.Frames[i])).ToArray(), recipe.Augmentation, det, size, rng, brightnessUnit);
-            var targets = FcosAssigner.Build(pixelBoxes, size, det.ClassCount, det.CenterRadius, det.LabelSmoothing);
-            optimizer.zero_grad();
-            var loss = FcosLoss.Compute(model.forward(xa.to(device)), targets, det.ClassCount, det.FocalAlpha, det.FocalGamma);
-            loss.backward();
-            if (recipe.Optimizer.GradClip > 0) nn.utils.clip_grad_norm_(model.parameters(), recipe.Optimizer.GradClip);
-            optimizer.step();
-            total += loss.item<float>(); counted++;
-        }
-        return counted == 0 ? 0 : total / counted;
     }
 
     /// <summary>Normalised boxes → pixels of the letterboxed square.</summary>
