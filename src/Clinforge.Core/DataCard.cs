@@ -46,6 +46,9 @@ public sealed record DataCard
     public IReadOnlyList<string> Notes { get; init; } = [];
     /// <summary>For detection datasets: the supervision structure (boxed vs image-level positives); else null.</summary>
     public DetectionSummary? Detection { get; init; }
+
+    /// <summary>For a segmentation dataset: pairs, labels, region of interest and coverage; null otherwise.</summary>
+    public SegmentationSummary? Segmentation { get; init; }
     /// <summary>For DICOM and NIfTI input: formats, windowing, slicing, header columns, identifying fields dropped; else null.</summary>
     public ImagingSummary? Imaging { get; init; }
     /// <summary>How development judges trials (hold-out or k folds) and why; null in cards written before protocols were chosen (hold-out).</summary>

@@ -79,6 +79,9 @@ public sealed class Dataset
     /// <summary>For detection datasets: boxes or image-level labels per item, the label format and the source class names; else null.</summary>
     public DetectionAnnotations? Detection { get; internal set; }
 
+    /// <summary>The masks of a segmentation dataset (image/mask pairs); null for other datasets.</summary>
+    public SegmentationMasks? Segmentation { get; internal set; }
+
     /// <summary>Decodes an item's pixels. Safe to call from many threads at once.</summary>
     public RawImage Load(DataItem item)
     {

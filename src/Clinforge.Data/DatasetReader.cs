@@ -12,7 +12,8 @@ public sealed record DatasetOptions(string? ImageColumn = null, string? LabelCol
 /// Opens a dataset from a path, choosing the reader from what is there:
 /// a .npz file → MedMNIST arrays; a .csv file, or a folder holding exactly one .csv → CSV of images and
 /// labels; a folder of train/val/test folders each holding class folders → folders with an official
-/// split; a folder of class folders → one class per subfolder.
+/// split; a folder of class folders → one class per subfolder; images/ beside a folder of masks →
+/// segmentation pairs; images/ beside labels/ of box files or a COCO file → detection.
 /// </summary>
 public static class DatasetReader
 {
@@ -41,6 +42,10 @@ public static class DatasetReader
         {
             throw new ClinforgeException($"{full}: no such file or folder. Check the path.");
         }
+
+        // Segmentation layouts (images/ beside a folder of mask images) before detection, whose labels/
+        // holds text files where a segmentation dataset's holds images.
+        if (SegmentationReader.Looks(full)) return SegmentationReader.Read(full);
 
         // Detection layouts (images/ + labels/ or COCO JSON, possibly inside split folders) come first:
         // their split folders would otherwise read as classification folders named images and labels.

@@ -98,6 +98,7 @@ public static class Inspector
             GroupColumn = ds.GroupColumn,
             Notes = notes,
             Detection = detection,
+            Segmentation = ds.Segmentation?.Summary,
             Imaging = ds.Imaging,
         };
     }

@@ -114,12 +114,12 @@ public static class Fixtures
         return Directory.Exists(data) ? data : null;
     }
 
-    /// <summary>The path of a shared data file, or null after writing a SKIPPED message.</summary>
+    /// <summary>The path of a shared data file or folder, or null after writing a SKIPPED message.</summary>
     public static string? SharedFile(ITestOutputHelper output, string relative)
     {
         var data = SharedData();
         var path = data is null ? null : System.IO.Path.Combine(data, relative);
-        if (path is null || !File.Exists(path))
+        if (path is null || !(File.Exists(path) || Directory.Exists(path)))
         {
             output.WriteLine($"SKIPPED: {relative} not found under ../shared/data beside the checkout; this test needs the real data.");
             return null;

@@ -20,6 +20,17 @@ public static class BadInput
         return path;
     }
 
+    /// <summary>A binary segmentation mask: 255 in the left quarter, 0 elsewhere.</summary>
+    public static string Mask(string path, int width, int height)
+    {
+        Directory.CreateDirectory(Path.GetDirectoryName(path)!);
+        using var image = new Image<L8>(width, height, new L8(0));
+        for (int y = 0; y < height; y++)
+            for (int x = 0; x < Math.Max(1, width / 4); x++) image[x, y] = new L8(255);
+        image.SaveAsPng(path);
+        return path;
+    }
+
     /// <summary>
     /// A small PNG whose header declares <paramref name="width"/> × <paramref name="height"/> pixels (one
     /// IDAT of a few bytes): what a decompression bomb looks like to a reader that trusts the header.

@@ -113,6 +113,19 @@ public sealed class BadInputCliTests
             return Parse(t.Combine("huge")).With(2, "megapixels", "--max-image-pixels");
         },
 
+        // Image/mask pairs: read and checked, but no kind develops them yet.
+        ["segmentation pairs, no kind develops them"] = t =>
+        {
+            for (int i = 0; i < 4; i++) { BadInput.Png(t.Combine("seg", "images", $"{i}.png"), 16, 16); BadInput.Mask(t.Combine("seg", "masks", $"{i}_mask.png"), 16, 16); }
+            return Develop(t, "--data", t.Combine("seg")).With(2, "segmentation dataset", "4 image/mask pairs", "does not develop segmentation");
+        },
+        ["mask smaller than its image"] = t =>
+        {
+            BadInput.Png(t.Combine("seg", "images", "a.png"), 16, 16);
+            BadInput.Mask(t.Combine("seg", "masks", "a.png"), 12, 16);
+            return Parse(t.Combine("seg")).With(2, "a.png", "12x16", "16x16", "a mask must have its image's size");
+        },
+
         // predict on files that are not images: refused one by one, never a lost batch or a trace.
         ["predict a text file"] = t => Predict(t, Text(t.Combine("notes.png"), "hello")).With(2, "notes.png", "not a recognised image format"),
         ["predict a truncated PNG"] = t => Predict(t, BadInput.TruncatedPng(t.Combine("cut.png"))).With(2, "cut.png", "truncated"),

@@ -26,5 +26,13 @@ public static class TaskKinds
     public static ITaskKind For(TaskSpec spec, DataCard card) => s_kinds.First(k => k.Develops(spec, card));
 
     /// <summary>The kind that prepares a new run from a dataset as read.</summary>
-    public static ITaskKind ForData(Dataset dataset) => s_kinds.First(k => k.Reads(dataset));
+    public static ITaskKind ForData(Dataset dataset)
+    {
+        ArgumentNullException.ThrowIfNull(dataset);
+        if (s_kinds.FirstOrDefault(k => k.Reads(dataset)) is { } kind) return kind;
+        if (dataset.Segmentation is { } seg)
+            throw new ClinforgeException($"{dataset.Source}: read as a segmentation dataset ({seg.Summary.Pairs} image/mask pairs, {seg.Summary.MaskKind}, {seg.Summary.Layout}). " +
+                "Clinforge does not develop segmentation models yet: no task kind here trains on masks, and a classifier would ignore them. Nothing was written.", 2);
+        throw new ClinforgeException($"{dataset.Source}: no task kind develops a dataset like this ({dataset.Format}).", 2);
+    }
 }

@@ -18,7 +18,12 @@ public sealed class ClassificationKind : ITaskKind
     public string Name => "classification";
 
     /// <inheritdoc />
-    public bool Reads(Dataset dataset) => true;
+    public bool Reads(Dataset dataset)
+    {
+        ArgumentNullException.ThrowIfNull(dataset);
+        // Image/mask pairs are not labelled images: their masks would be thrown away.
+        return dataset.Segmentation is null;
+    }
 
     /// <inheritdoc />
     public bool Develops(TaskSpec spec, DataCard card) => true;

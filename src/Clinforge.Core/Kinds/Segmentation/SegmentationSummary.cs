@@ -1,0 +1,32 @@
+namespace Clinforge.Core;
+
+/// <summary>One label of a segmentation dataset: how much of each image it covers (inside the region of interest when one is given).</summary>
+/// <param name="Name">The label's name ("foreground" for a binary mask, "label V" for value V of a label map).</param>
+/// <param name="Value">Its value in the mask files.</param>
+/// <param name="MeanFraction">Mean share of an image's pixels it covers.</param>
+/// <param name="MinFraction">Smallest share over the images.</param>
+/// <param name="MaxFraction">Largest share over the images.</param>
+/// <param name="Images">Images in which it appears at all.</param>
+public sealed record SegmentationLabelStats(string Name, int Value, double MeanFraction, double MinFraction, double MaxFraction, int Images);
+
+/// <summary>What a segmentation dataset holds, for the data card: pairs, labels, the region of interest and coverage.</summary>
+public sealed record SegmentationSummary
+{
+    /// <summary>Image/mask pairs.</summary>
+    public int Pairs { get; init; }
+
+    /// <summary>Where images, masks and regions of interest were found (folder names).</summary>
+    public string Layout { get; init; } = "";
+
+    /// <summary>"binary" (one foreground value) or "label map" (one integer value per label, 0 = background).</summary>
+    public string MaskKind { get; init; } = "binary";
+
+    /// <summary>Whether a region-of-interest mask (a field of view) limits what counts.</summary>
+    public bool RegionOfInterest { get; init; }
+
+    /// <summary>Each label's coverage.</summary>
+    public IReadOnlyList<SegmentationLabelStats> Labels { get; init; } = [];
+
+    /// <summary>Masks with no foreground at all.</summary>
+    public int EmptyMasks { get; init; }
+}

@@ -1,0 +1,210 @@
+using System.Globalization;
+using Clinforge.Core;
+
+namespace Clinforge.Data;
+
+/// <summary>
+/// Reads image/mask pairs for segmentation: a folder of images beside a folder of masks
+/// (<c>images/</c> + <c>masks/</c>, <c>labels/</c> of images, <c>annotations/</c>, <c>gt/</c>, DRIVE's
+/// <c>1st_manual/</c>), optionally with a folder of region-of-interest masks (<c>roi/</c>, <c>fov/</c>, or
+/// DRIVE's <c>mask/</c> beside another mask folder). A mask is found by its image's name, with or
+/// without the usual suffixes (<c>_mask</c>, <c>_manual1</c>, <c>_segmentation</c>, <c>_training</c> …).
+/// Masks are binary (0 and one value) or label maps (0 = background, one small integer per label), one
+/// grey channel, the size of their image. Every mask is read once here: a wrong size, a colour mask, a
+/// value outside the label set or an image without a mask is refused with the file named.
+/// </summary>
+public static class SegmentationReader
+{
+    /// <summary>Folder names that hold masks (labels).</summary>
+    public static readonly IReadOnlyList<string> MaskFolders = ["masks", "mask_images", "1st_manual", "manual", "annotations", "gt", "ground_truth", "groundtruth", "segmentations", "labels"];
+
+    /// <summary>Folder names that hold region-of-interest masks ("mask" counts only beside another mask folder, as in DRIVE).</summary>
+    public static readonly IReadOnlyList<string> RegionFolders = ["roi", "fov", "field_of_view", "mask"];
+
+    /// <summary>Most label values a label map may hold; more means the file is a picture, not a label map.</summary>
+    public const int MaxLabels = 32;
+
+    private static readonly string[] s_suffixes = ["_training", "_train", "_test", "_manual1", "_manual2", "_manual", "_masks", "_mask", "_segmentation", "_seg", "_labels", "_label", "_gt", "_fov", "_roi"];
+
+    /// <summary>Whether <paramref name="folder"/> holds images beside a folder of mask images.</summary>
+    public static bool Looks(string folder) => Layout(folder) is not null;
+
+    private static (string Images, string Masks, string? Regions)? Layout(string folder)
+    {
+        var images = Path.Combine(folder, "images");
+        if (!Directory.Exists(images)) return null;
+        var subfolders = ImageFiles.VisibleSubfolders(folder).Select(Path.GetFileName).OfType<string>().ToList();
+        string? Find(IEnumerable<string> names) => names.FirstOrDefault(n => subfolders.Contains(n, StringComparer.OrdinalIgnoreCase)) is { } n
+            ? subfolders.First(s => s.Equals(n, StringComparison.OrdinalIgnoreCase)) : null;
+        // labels/ of YOLO text files is detection, not segmentation.
+        var maskName = Find(MaskFolders.Where(n => n != "labels" || HoldsImagesOnly(Path.Combine(folder, n))));
+        var regionName = Find(RegionFolders);
+        if (maskName is null)
+        {
+            // DRIVE's layout without 1st_manual, or images/ + mask/ alone: mask/ holds the labels.
+            if (regionName is null || !regionName.Equals("mask", StringComparison.OrdinalIgnoreCase)) return null;
+            return (images, Path.Combine(folder, regionName), null);
+        }
+        if (ImageFiles.EnumerateImages(Path.Combine(folder, maskName)).Count == 0) return null;
+        return (images, Path.Combine(folder, maskName), regionName is null ? null : Path.Combine(folder, regionName));
+    }
+
+    private static bool HoldsImagesOnly(string dir) =>
+        Directory.Exists(dir) && !Directory.EnumerateFiles(dir, "*.txt").Any() && ImageFiles.EnumerateImages(dir).Count > 0;
+
+    /// <summary>Reads the pairs at <paramref name="root"/>; every mask is checked.</summary>
+    public static Dataset Read(string root)
+    {
+        root = Path.GetFullPath(root);
+        var (imagesDir, masksDir, regionsDir) = Layout(root) ?? throw new ClinforgeException($"{root}: no images/ folder beside a folder of masks ({string.Join(", ", MaskFolders)}).");
+        var images = ImageFiles.EnumerateImages(imagesDir).Order(StringComparer.Ordinal).ToList();
+        if (images.Count == 0) throw new ClinforgeException($"{imagesDir}: no images found.");
+        var masks = ByKey(ImageFiles.EnumerateImages(masksDir), masksDir);
+        var regions = regionsDir is null ? null : ByKey(ImageFiles.EnumerateImages(regionsDir), regionsDir);
+        var unpaired = images.Where(i => !masks.ContainsKey(Key(i))).ToList();
+        if (unpaired.Count > 0)
+            throw new ClinforgeException($"{masksDir}: {unpaired.Count} of {images.Count} image(s) have no mask: {Few(unpaired, imagesDir)}. A mask is found by its image's name, with or without a suffix such as _mask, _manual1 or _segmentation.");
+        if (regions is not null && images.Where(i => !regions.ContainsKey(Key(i))).ToList() is { Count: > 0 } noRegion)
+            throw new ClinforgeException($"{regionsDir}: {noRegion.Count} of {images.Count} image(s) have no region-of-interest mask: {Few(noRegion, imagesDir)}. Give every image one, or remove the folder to count every pixel.");
+
+        var notes = new List<string>();
+        var orphans = masks.Keys.Except(images.Select(Key)).Count();
+        if (orphans > 0) notes.Add($"{orphans} mask(s) in {Path.GetFileName(masksDir)}/ have no image and are ignored.");
+        var ids = images.Select(i => Path.GetRelativePath(root, i).Replace('\\', '/')).ToList();
+        var maskOf = new Dictionary<string, string>(StringComparer.Ordinal);
+        var regionOf = regions is null ? null : new Dictionary<string, string>(StringComparer.Ordinal);
+        var read = new List<(byte[] Mask, byte[]? Region)>();
+        var values = new SortedSet<int>();
+        for (int i = 0; i < images.Count; i++)
+        {
+            var header = ImageSize(images[i]);
+            var maskFile = masks[Key(images[i])];
+            var mask = ReadMask(maskFile, header, images[i]);
+            byte[]? region = null;
+            if (regions is not null)
+            {
+                var regionFile = regions[Key(images[i])];
+                region = ReadMask(regionFile, header, images[i]);
+                regionOf![ids[i]] = regionFile;
+            }
+            maskOf[ids[i]] = maskFile;
+            foreach (var v in mask.Distinct()) if (v != 0) values.Add(v);
+            if (values.Count > MaxLabels)
+                throw new ClinforgeException($"{maskFile}: the masks hold more than {MaxLabels} different values ({string.Join(", ", values.Take(8))} …): this reads as a picture, not a label map. Save masks as PNG with 0 for background and one integer (or 255) per label; JPEG blurs the values.");
+            read.Add((mask, region));
+        }
+        if (values.Count == 0) throw new ClinforgeException($"{masksDir}: every mask is empty (all 0): there is nothing to outline.");
+        var labelValues = values.ToList();
+        var summary = Summarise(read, labelValues, regions is not null, Layout(root, imagesDir, masksDir, regionsDir));
+        if (summary.EmptyMasks > 0) notes.Add($"{summary.EmptyMasks} mask(s) are empty (no foreground): images without the structure, which teach the model where it is absent.");
+        string[] classes = ["image"];
+        var ds = new Dataset("segmentation", root, classes, ids.Select(id => new DataItem(id, 0)).ToList(),
+            id => ImageDecoder.Decode(Path.Combine(root, id)), ids.ToDictionary(id => id, id => Path.Combine(root, id), StringComparer.Ordinal), notes: notes);
+        ds.Segmentation = new SegmentationMasks(maskOf, regionOf, labelValues, summary);
+        return ds;
+    }
+
+    /// <summary>One grey channel of a mask file, row-major (a grey image decoded as colour must have equal channels).</summary>
+    internal static byte[] ReadMask(string path)
+    {
+        var raw = ImageDecoder.Decode(path);
+        if (raw.Channels == 1) return raw.Pixels;
+        var grey = new byte[raw.Width * raw.Height];
+        for (int p = 0; p < grey.Length; p++)
+        {
+            byte r = raw.Pixels[p * raw.Channels], g = raw.Pixels[p * raw.Channels + 1], b = raw.Pixels[p * raw.Channels + 2];
+            if (r != g || g != b)
+                throw new ClinforgeException($"{path}: a colour mask (pixel {p % raw.Width},{p / raw.Width} is {r},{g},{b}); save masks with one grey channel, 0 for background and one value per label.");
+            grey[p] = r;
+        }
+        return grey;
+    }
+
+    private static byte[] ReadMask(string path, (int Width, int Height) image, string imagePath)
+    {
+        var mask = ReadMask(path);
+        var size = ImageSize(path);
+        if (size != image)
+            throw new ClinforgeException($"{path}: the mask is {size.Width}x{size.Height} px but its image {imagePath} is {image.Width}x{image.Height} px; a mask must have its image's size.");
+        return mask;
+    }
+
+    /// <summary>An image's size from its header (no pixels decoded), or by decoding a format the header reader does not know.</summary>
+    private static (int Width, int Height) ImageSize(string path)
+    {
+        try
+        {
+            var info = SixLabors.ImageSharp.Image.Identify(path);
+            return (info.Width, info.Height);
+        }
+        catch (Exception e) when (e is SixLabors.ImageSharp.UnknownImageFormatException or SixLabors.ImageSharp.InvalidImageContentException)
+        {
+            var raw = ImageDecoder.Decode(path);
+            return (raw.Width, raw.Height);
+        }
+    }
+
+    private static SegmentationSummary Summarise(List<(byte[] Mask, byte[]? Region)> read, List<int> values, bool hasRegion, string layout)
+    {
+        var stats = new List<SegmentationLabelStats>();
+        foreach (var v in values)
+        {
+            var fractions = read.Select(r =>
+            {
+                long counted = 0, hits = 0;
+                for (int p = 0; p < r.Mask.Length; p++)
+                {
+                    if (r.Region is not null && r.Region[p] == 0) continue;
+                    counted++;
+                    if (r.Mask[p] == v) hits++;
+                }
+                return counted == 0 ? 0 : (double)hits / counted;
+            }).ToList();
+            string name = values.Count == 1 ? "foreground" : $"label {v.ToString(CultureInfo.InvariantCulture)}";
+            stats.Add(new SegmentationLabelStats(name, v, fractions.Average(), fractions.Min(), fractions.Max(), fractions.Count(f => f > 0)));
+        }
+        return new SegmentationSummary
+        {
+            Pairs = read.Count, Layout = layout, MaskKind = values.Count == 1 ? "binary" : "label map", RegionOfInterest = hasRegion, Labels = stats,
+            EmptyMasks = read.Count(r => r.Mask.All(b => b == 0)),
+        };
+    }
+
+    private static string Layout(string root, string images, string masks, string? regions) =>
+        $"{Path.GetRelativePath(root, images)}/ with masks in {Path.GetRelativePath(root, masks)}/" + (regions is null ? "" : $" and regions of interest in {Path.GetRelativePath(root, regions)}/");
+
+    private static Dictionary<string, string> ByKey(IEnumerable<string> files, string dir)
+    {
+        var byKey = new Dictionary<string, string>(StringComparer.Ordinal);
+        foreach (var f in files.Order(StringComparer.Ordinal))
+            if (!byKey.TryAdd(Key(f), f))
+                throw new ClinforgeException($"{dir}: {Path.GetFileName(byKey[Key(f)])} and {Path.GetFileName(f)} both match the image named '{Key(f)}'; keep one mask per image.");
+        return byKey;
+    }
+
+    /// <summary>An image's or mask's name without extension and the usual suffixes, lower-case: what pairs them.</summary>
+    public static string Key(string path)
+    {
+        var name = Path.GetFileNameWithoutExtension(path).ToLowerInvariant();
+        if (name.EndsWith(".nii", StringComparison.Ordinal)) name = name[..^4];
+        for (bool changed = true; changed;)
+        {
+            changed = false;
+            foreach (var s in s_suffixes)
+            {
+                foreach (var form in new[] { s, s.Replace('_', '-') })
+                {
+                    if (name.Length > form.Length && name.EndsWith(form, StringComparison.Ordinal))
+                    {
+                        name = name[..^form.Length];
+                        changed = true;
+                    }
+                }
+            }
+        }
+        return name;
+    }
+
+    private static string Few(IReadOnlyList<string> files, string dir) =>
+        string.Join(", ", files.Take(5).Select(f => Path.GetRelativePath(dir, f))) + (files.Count > 5 ? $" and {files.Count - 5} more" : "");
+}
