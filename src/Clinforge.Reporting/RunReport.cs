@@ -35,7 +35,7 @@ public static class RunReport
     }
 
     /// <summary>The distinct convolution paths the trials ran on (from each metrics.json), so the report says which numerics trained the model.</summary>
-    private static IReadOnlyList<string> ConvolutionPaths(RunPaths run, IReadOnlyList<TrialRecord> trials) =>
+    public static IReadOnlyList<string> ConvolutionPaths(RunPaths run, IReadOnlyList<TrialRecord> trials) =>
         trials.Select(t => run.Trial(t.Number).Metrics).Where(File.Exists)
             .Select(f => Json.Read<TrialMetrics>(f).Convolutions).OfType<string>().Distinct(StringComparer.Ordinal).ToList();
 

@@ -46,6 +46,8 @@ public sealed class DetectionCliTests
         Assert.True(imageLevel.Auc.Lower <= imageLevel.Auc.Value && imageLevel.Auc.Value <= imageLevel.Auc.Upper);
         Assert.Equal((double)imageLevel.TruePositives / imageLevel.Positives, imageLevel.Sensitivity.Value, 12);
         Assert.Contains("image level (is there a finding in the image?)", File.ReadAllText(Path.Combine(run.ReportDir, "report.md")), StringComparison.Ordinal);
+        // and its protocol section says how often the sealed test split was opened, as the classification report does
+        Assert.Contains("looked at 1 time(s)", File.ReadAllText(Path.Combine(run.ReportDir, "report.md")), StringComparison.Ordinal);
         // and a detection model card: intended use, supervision and pseudo-labels, operating point (recall first), CIs, limits, usage; copied into the package
         var modelCard = File.ReadAllText(Path.Combine(run.ReportDir, "model_card.md"));
         foreach (var part in new[] { "## Intended use", "for a clinician's review", "supervision **mixed**", "Pseudo-labels, round 1", "## Operating point", "favours recall",

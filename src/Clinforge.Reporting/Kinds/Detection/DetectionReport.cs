@@ -73,7 +73,8 @@ public static class DetectionReport
     /// Writes report/report.md, report/model_card.md and report/report.html of a detection run from its
     /// folder and trials; returns report.html.
     /// </summary>
-    public static string Write(RunPaths run, IReadOnlyList<TrialRecord> trials, TaskSpec spec, DataCard card, DetectionEvaluation e)
+    public static string Write(RunPaths run, IReadOnlyList<TrialRecord> trials, IReadOnlyList<(DateTimeOffset Time, string Kind, string Message)> looks,
+        TaskSpec spec, DataCard card, DetectionEvaluation e)
     {
         ArgumentNullException.ThrowIfNull(run);
         ArgumentNullException.ThrowIfNull(e);
@@ -82,14 +83,15 @@ public static class DetectionReport
         var metrics = File.Exists(trial.Metrics) ? Json.Read<TrialMetrics>(trial.Metrics) : null;
         var modelCard = DetectionModelCard.Build(new DetectionModelCard.Input(spec, card, e, trials,
             Json.Read<Recipe>(trial.Recipe), File.Exists(rounds) ? Json.Read<List<PseudoLabelRound>>(rounds) : null, metrics?.TrainSeconds / 60, metrics?.Initialization));
-        return ReportFiles.Write(run, Build(run, trials, spec, card, e), modelCard);
+        return ReportFiles.Write(run, Build(run, trials, looks, spec, card, e), modelCard);
     }
 
     /// <summary>
     /// The report as a document: request, understanding, data and supervision, every trial, and the one
-    /// test look with CIs (box metrics, the image-level reading, per class), limitations.
+    /// test look with CIs (box metrics, the image-level reading, per class), limitations and protocol.
     /// </summary>
-    public static ReportDocument Build(RunPaths run, IReadOnlyList<TrialRecord> trials, TaskSpec spec, DataCard card, DetectionEvaluation e)
+    public static ReportDocument Build(RunPaths run, IReadOnlyList<TrialRecord> trials, IReadOnlyList<(DateTimeOffset Time, string Kind, string Message)> looks,
+        TaskSpec spec, DataCard card, DetectionEvaluation e)
     {
         ArgumentNullException.ThrowIfNull(run);
         ArgumentNullException.ThrowIfNull(spec);
@@ -144,6 +146,7 @@ public static class DetectionReport
             ReportSections.Rounds(trials, [new Paragraph(ReportText.Of("Objective on validation: ", ReportText.Strong(spec.PrimaryMetric), ". A change is kept only if it improves the best trial so far."))], []),
             new("test", $"Test results (the sealed split, looked at once: {e.LookedAt.ToString("yyyy-MM-dd HH:mm", inv)}Z)", test),
             ReportSections.Limitations([]),
+            ReportSections.Protocol(looks, RunReport.ConvolutionPaths(run, trials)),
         };
         return new ReportDocument($"{spec.Classes[0]} detection — run report", [ReportSections.RunFolder(run)], sections);
     }
