@@ -49,11 +49,8 @@ public sealed class PretrainedResNet : Module<Tensor, Tensor>, IConvClassifier, 
     /// <summary>Freezes the stem and the first <paramref name="stages"/> stages (0 = nothing frozen).</summary>
     public void Freeze(int stages)
     {
-        if (stages is < 0 or > 4) throw new ArgumentOutOfRangeException(nameof(stages), stages, "frozen stages must lie in 0..4");
+        _backbone.FreezeStages(stages);
         FrozenStages = stages;
-        for (int s = 0; s < 4; s++)
-            foreach (var m in _backbone.FreezeUnit(s))
-                foreach (var p in m.parameters()) p.requires_grad = s >= stages;
         train(training);
     }
 
@@ -61,16 +58,13 @@ public sealed class PretrainedResNet : Module<Tensor, Tensor>, IConvClassifier, 
     public override void train(bool on = true)
     {
         base.train(on);
-        for (int s = 0; s < FrozenStages; s++)
-            foreach (var m in _backbone.FreezeUnit(s)) m.eval();
+        _backbone.HoldFrozenInEval(FrozenStages);
     }
 
     /// <summary>The parameters that train, grouped from the stem upwards: stage 0 (with the stem) … stage 3, then the head.</summary>
     public IReadOnlyList<IReadOnlyList<Parameter>> TrainableGroups()
     {
-        var groups = new List<IReadOnlyList<Parameter>>();
-        for (int s = FrozenStages; s < 4; s++)
-            groups.Add(_backbone.FreezeUnit(s).SelectMany(m => m.parameters()).ToList());
+        var groups = _backbone.TrainableStageGroups(FrozenStages).ToList();
         groups.Add(_fc.parameters().ToList());
         return groups;
     }

@@ -129,6 +129,33 @@ public sealed class ResNet18Backbone : Module<Tensor, Tensor>, IOnnxExportable
         return y;
     }
 
+    /// <summary>
+    /// Freezes the stem and the first <paramref name="stages"/> stages (no gradient) and lets the rest
+    /// train; every network built on this backbone (classifier, detector, and the heads to come) freezes
+    /// it this way. Batch norm of frozen stages must stay in evaluation mode: see <see cref="HoldFrozenInEval"/>.
+    /// </summary>
+    public void FreezeStages(int stages)
+    {
+        if (stages is < 0 or > 4) throw new ArgumentOutOfRangeException(nameof(stages), stages, "frozen stages must lie in 0..4");
+        for (int s = 0; s < 4; s++)
+            foreach (var m in FreezeUnit(s))
+                foreach (var p in m.parameters()) p.requires_grad = s >= stages;
+    }
+
+    /// <summary>Puts the frozen stages' modules (batch norm above all) back in evaluation mode, after the owner's <c>train()</c>.</summary>
+    public void HoldFrozenInEval(int stages)
+    {
+        for (int s = 0; s < stages; s++)
+            foreach (var m in FreezeUnit(s)) m.eval();
+    }
+
+    /// <summary>The parameters of each stage that trains (stage <paramref name="frozen"/>+1 … 4, the stem with stage 1), earliest first.</summary>
+    public IEnumerable<IReadOnlyList<Parameter>> TrainableStageGroups(int frozen)
+    {
+        for (int s = frozen; s < 4; s++)
+            yield return FreezeUnit(s).SelectMany(m => m.parameters()).ToList();
+    }
+
     /// <summary>State-dict name prefixes of the stem and stages 1..<paramref name="stages"/> (torchvision's names).</summary>
     public static IEnumerable<string> StagePrefixes(int stages) =>
         stages <= 0 ? [] : ["conv1.", "bn1.", .. Enumerable.Range(1, stages).Select(s => $"layer{s}.")];

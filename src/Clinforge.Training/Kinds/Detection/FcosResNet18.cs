@@ -66,11 +66,8 @@ public sealed class FcosResNet18 : Module<Tensor, Tensor>
     /// <summary>Freezes the stem and the first <paramref name="stages"/> stages (0 = everything trains).</summary>
     public void Freeze(int stages)
     {
-        if (stages is < 0 or > 4) throw new ArgumentOutOfRangeException(nameof(stages), stages, "frozen stages must lie in 0..4");
+        _backbone.FreezeStages(stages);
         FrozenStages = stages;
-        for (int s = 0; s < 4; s++)
-            foreach (var m in _backbone.FreezeUnit(s))
-                foreach (var p in m.parameters()) p.requires_grad = s >= stages;
         train(training);
     }
 
@@ -78,8 +75,7 @@ public sealed class FcosResNet18 : Module<Tensor, Tensor>
     public override void train(bool on = true)
     {
         base.train(on);
-        for (int s = 0; s < FrozenStages; s++)
-            foreach (var m in _backbone.FreezeUnit(s)) m.eval();
+        _backbone.HoldFrozenInEval(FrozenStages);
     }
 
     /// <summary>
@@ -88,9 +84,7 @@ public sealed class FcosResNet18 : Module<Tensor, Tensor>
     /// </summary>
     public IReadOnlyList<IReadOnlyList<Parameter>> TrainableGroups()
     {
-        var groups = new List<IReadOnlyList<Parameter>>();
-        for (int s = FrozenStages; s < 4; s++)
-            groups.Add(_backbone.FreezeUnit(s).SelectMany(m => m.parameters()).ToList());
+        var groups = _backbone.TrainableStageGroups(FrozenStages).ToList();
         Module[] head = [_lat3, _lat4, _lat5, _smooth, _tower, _cls, _box, _ctr];
         groups.Add(head.SelectMany(m => m.parameters()).ToList());
         return groups;
