@@ -36,7 +36,11 @@ internal static class DataCommand
         var ds = DatasetReader.Open(path);
         var counts = ds.Classes.Select((c, i) => (c, ds.Items.Count(x => x.Label == i))).ToDictionary(x => x.c, x => x.Item2);
         library.Add(new LibraryEntry(name, path, ds.Format, ds.Classes, counts, ds.Items.Count, card, DateTimeOffset.UtcNow));
-        AnsiConsole.MarkupLine($"Registered [blue]{Markup.Escape(name)}[/]: {ds.Items.Count} images, classes {Markup.Escape(string.Join(", ", counts.Select(kv => $"{kv.Key} ({kv.Value})")))} → {Markup.Escape(library.File)}");
+        // Image/mask pairs have no classes to count: say what the masks are instead.
+        var what = ds.Segmentation is { Summary: var seg }
+            ? $"{seg.Pairs} image/mask pairs ({seg.MaskKind} masks{(seg.RegionOfInterest ? ", with regions of interest" : "")}; {seg.Layout})"
+            : $"{ds.Items.Count} images, classes {string.Join(", ", counts.Select(kv => $"{kv.Key} ({kv.Value})"))}";
+        AnsiConsole.MarkupLine($"Registered [blue]{Markup.Escape(name)}[/]: {Markup.Escape(what)} → {Markup.Escape(library.File)}");
         return 0;
     }
 

@@ -84,4 +84,24 @@ public sealed class DatasetLibraryTests
         Assert.Contains("clinforge data add", stderr2);
         Assert.False(Directory.Exists(tmp.Combine("run")));
     }
+
+    [Fact]
+    public void Should_SayWhatTheMasksAre_When_RegisteringImageMaskPairs()
+    {
+        // Given four images beside their binary masks
+        using var tmp = new TempDir();
+        for (int i = 0; i < 4; i++)
+        {
+            BadInput.Png(tmp.Combine("seg", "images", $"{i}.png"), 16, 16);
+            BadInput.Mask(tmp.Combine("seg", "masks", $"{i}_mask.png"), 16, 16);
+        }
+
+        // When the folder is registered
+        var (code, stdout, stderr) = Repo.RunCli(TimeSpan.FromMinutes(1), "data", "add", tmp.Combine("seg"), "--name", "seg", "--workspace", tmp.Combine("ws"));
+
+        // Then it is registered as pairs with their kind of mask, not as one class called "image"
+        Assert.True(code == 0, stderr);
+        Assert.Contains("4 image/mask pairs (binary masks; images/ with masks in masks/)", stdout.ReplaceLineEndings(" ").Replace("  ", " "));
+        Assert.Equal("segmentation", Assert.Single(new DatasetLibrary(tmp.Combine("ws")).Entries()).Format);
+    }
 }
