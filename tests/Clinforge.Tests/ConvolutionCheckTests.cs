@@ -5,6 +5,7 @@ using static TorchSharp.torch;
 
 namespace Clinforge.Tests;
 
+[Collection(InProcessTraining.Name)]
 public sealed class ConvolutionCheckTests
 {
     /// <summary>The input gradient of <paramref name="conv"/> at x, and the float64 reference computed by libtorch's own kernels.</summary>

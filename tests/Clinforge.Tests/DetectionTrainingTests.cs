@@ -6,6 +6,7 @@ using static TorchSharp.torch;
 
 namespace Clinforge.Tests;
 
+[Collection(InProcessTraining.Name)]
 public sealed class DetectionTrainingTests
 {
     [Fact]

@@ -6,6 +6,7 @@ using static TorchSharp.torch;
 namespace Clinforge.Tests;
 
 /// <summary>The fine-tuning strategies of the pretrained ResNet-18 through the one training loop.</summary>
+[Collection(InProcessTraining.Name)]
 public sealed class FineTuningTests(ITestOutputHelper output)
 {
     private const int Size = 64;

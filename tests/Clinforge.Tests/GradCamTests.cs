@@ -5,6 +5,7 @@ using static TorchSharp.torch;
 
 namespace Clinforge.Tests;
 
+[Collection(InProcessTraining.Name)]
 public sealed class GradCamTests
 {
     private const int Size = 24, Square = 6;

@@ -5,6 +5,7 @@ using static TorchSharp.torch;
 
 namespace Clinforge.Tests;
 
+[Collection(InProcessTraining.Name)]
 public sealed class ImageBatchesTests : IDisposable
 {
     private readonly string _dir = Path.Combine(Path.GetTempPath(), $"clinforge-batches-{Guid.NewGuid():N}");

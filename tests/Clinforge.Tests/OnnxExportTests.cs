@@ -16,6 +16,7 @@ namespace Clinforge.Tests;
 /// (MedMNIST grey X-rays, bone-fracture radiographs as three channels) must give the probabilities of
 /// Trainer.Predict within 1e-4, for every registry classifier and the wrappers a recipe can put around it.
 /// </summary>
+[Collection(InProcessTraining.Name)]
 public sealed class OnnxExportTests(ITestOutputHelper output)
 {
     private const double Tolerance = 1e-4;

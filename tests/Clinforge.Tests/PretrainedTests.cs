@@ -7,6 +7,7 @@ using static TorchSharp.torch;
 
 namespace Clinforge.Tests;
 
+[Collection(InProcessTraining.Name)]
 public sealed class PretrainedTests(ITestOutputHelper output)
 {
     private const int Size = 224;

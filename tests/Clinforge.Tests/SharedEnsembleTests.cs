@@ -8,6 +8,7 @@ using static TorchSharp.torch;
 namespace Clinforge.Tests;
 
 /// <summary>Fold and seed ensembles of pretrained networks with frozen stages: those stages stored, computed and exported once.</summary>
+[Collection(InProcessTraining.Name)]
 public sealed class SharedEnsembleTests(ITestOutputHelper output)
 {
     /// <summary>Three head-only networks on the package's weights, each with its own random head.</summary>

@@ -4,6 +4,7 @@ using Clinforge.Training;
 
 namespace Clinforge.Tests;
 
+[Collection(InProcessTraining.Name)]
 public sealed class SmallDataTests
 {
     // 200 images, 40 melanomas (label 0 = "melanoma", the spec's positive class), one per patient: the dermoscopy folder of the request.

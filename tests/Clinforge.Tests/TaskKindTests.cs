@@ -6,6 +6,7 @@ using Clinforge.Development;
 namespace Clinforge.Tests;
 
 /// <summary>The task-kind registry: which kind prepares and develops a run, and that every kind can run its trials.</summary>
+[Collection(InProcessTraining.Name)]
 public sealed class TaskKindTests
 {
     [Fact]

@@ -4,6 +4,7 @@ using static TorchSharp.torch;
 
 namespace Clinforge.Tests;
 
+[Collection(InProcessTraining.Name)]
 public sealed class TrainingTests
 {
     [Fact]

@@ -5,6 +5,7 @@ using static TorchSharp.torch;
 namespace Clinforge.Tests;
 
 /// <summary>Seed ensembles and successive halving inside a trial, on a tiny separable task.</summary>
+[Collection(InProcessTraining.Name)]
 public sealed class TrialPlansTests
 {
     private static ImageSet Make(int n, int seed) => CentreSquares.Make(n, seed, noise: 0.5, signal: 0.3);
@@ -102,6 +103,7 @@ public sealed class TrialPlansTests
 }
 
 /// <summary>The trial process body with a search or an ensemble, on real image files.</summary>
+[Collection(InProcessTraining.Name)]
 public sealed class TrialWorkerPlanTests
 {
     [Theory]
