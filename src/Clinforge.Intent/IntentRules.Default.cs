@@ -60,8 +60,13 @@ public sealed partial class IntentRules
             new(@"\boutlin(?:e|es|ed|ing)\b", TaskKind.Segmentation),
             new(@"\bdelineat(?:e|es|ed|ing|ion)\b", TaskKind.Segmentation),
             new(@"\bsegment(?:s|ed|ing|ation)?\b", TaskKind.Segmentation),
-            new(@"\bmeasur(?:e|es|ed|ing)\s+(?:the\s+|its\s+|their\s+)?(?:[a-z]+\s+){0,2}?(?:area|volume|extent)s?\b", TaskKind.Segmentation),
-            new(@"\b(?:area|volume|extent)s?\s+of\b[^.;!?]{1,40}?\bmeasured\b", TaskKind.Segmentation),
+            new(@"\bmeasur(?:e|es|ed|ing)\s+(?:the\s+|its\s+|their\s+)?(?:[a-z]+\s+){0,2}?(?:area|volume|extent|size)s?\b", TaskKind.Segmentation),
+            new(@"\b(?:area|volume|extent|size)s?\s+of\b[^.;!?]{1,40}?\bmeasured\b", TaskKind.Segmentation),
+            // "How big" asks for the extent, which an outline gives ("measure how big the effusion is", "how big
+            // is the lesion"); a size asked in units ("in cm") is still refused as regression (Lexicon.json), and
+            // "is the lesion big?" asks for a yes or no and stays classification.
+            new(@"\bmeasur(?:e|es|ed|ing)\s+how\s+(?:big|large|extensive)\b", TaskKind.Segmentation),
+            new(@"\bhow\s+(?:big|large|extensive)\s+(?:(?:is|are)\s+(?:the|each|every|its|their|this|that|these|those)\b|(?:the|each|its|their|this|that|these|those)\s+(?:[a-z]+\s+){1,3}?(?:is|are|gets?)\b)", TaskKind.Segmentation),
             new(@"\bpixel\s+(?:level|wise|by\s+pixel)\b", TaskKind.Segmentation),
             new(@"\bcontour(?:s|ed|ing)?\b", TaskKind.Segmentation),
 

@@ -14,6 +14,14 @@ public static class Restatement
     public static string For(TaskSpec spec)
     {
         ArgumentNullException.ThrowIfNull(spec);
+        // A mask spec (SegmentationIntent) has no positive-versus-rest decision to restate: it says what is
+        // outlined and the overlap objective. Debiasing is built for classification only, so no trade-off is named.
+        if (SegmentationIntent.IsMaskSpec(spec))
+        {
+            var mask = SegmentationIntent.Restate(spec);
+            if (spec.Confounders.Count > 0) mask += $" It must not rely on {List(spec.Confounders.Select(c => c.Name).ToList(), "or")}.";
+            return mask + Hints(spec);
+        }
         var positive = spec.PositiveClass is { } p ? Display(p) : null;
         var negative = spec.PositiveClass is not null && spec.Classes.Count == 2
             ? Display(spec.Classes.First(c => c != spec.PositiveClass))
@@ -57,10 +65,13 @@ public static class Restatement
                     ? $" Where relying less on it costs {metric}, {metric} comes first."
                     : string.Create(System.Globalization.CultureInfo.InvariantCulture, $" For that I may give up at most {loss:0.00} {metric} on validation.");
         }
-        if (spec.Supervision is { } supervision) sentence += $" Supervision: {supervision}.";
-        if (spec.Budget is { } budget) sentence += $" Time budget: {budget}.";
-        return sentence;
+        return sentence + Hints(spec);
     }
+
+    // The supervision and budget the request hinted at, which every kind's restatement ends with.
+    private static string Hints(TaskSpec spec) =>
+        (spec.Supervision is { } supervision ? $" Supervision: {supervision}." : "")
+        + (spec.Budget is { } budget ? $" Time budget: {budget}." : "");
 
     /// <summary>"A, B and C".</summary>
     public static string List(IReadOnlyList<string> items, string conjunction) => items.Count switch

@@ -144,8 +144,10 @@ public static class SpecAnswers
                 if (!IsNone(value) && !value.Equals("no", StringComparison.OrdinalIgnoreCase)) throw Bad("answer 'grouped' to keep the grouping or 'none' to keep the data's classes apart.");
                 return Ungrouped(spec);
             case "classes":
+                // Segmentation (SegmentationIntent): the masks name their labels by value; the clinician names them.
+                if (SegmentationIntent.IsMaskSpec(spec)) return MaskClassesNamed(spec, value, Bad);
                 // Detection (DetectionIntent): the request names one finding while the data may name body parts.
-                if (spec.Task != TaskKind.Detection) throw Bad("the 'classes' question is asked for detection data only; for classification answer 'class_groups'.");
+                if (spec.Task != TaskKind.Detection) throw Bad("the 'classes' question is asked for detection and segmentation data only; for classification answer 'class_groups'.");
                 var v = value.ToLowerInvariant();
                 if (v.StartsWith("one", StringComparison.Ordinal) || v is "merged" or "merge" or "no" or "none" or "single" || v == spec.Classes[0].ToLowerInvariant() || v == spec.Classes[0].ToLowerInvariant() + "s")
                     return spec with { ClassHandling = "merged" };
@@ -191,6 +193,11 @@ public static class SpecAnswers
                 };
                 return WithPreference(spec, preference);
             case "primary_metric":
+                if (SegmentationIntent.IsMaskSpec(spec))
+                {
+                    if (!SegmentationMetricNames.All.Contains(value, StringComparer.Ordinal)) throw Bad($"a segmentation objective is one of {string.Join(", ", SegmentationMetricNames.All)}.");
+                    return spec with { PrimaryMetric = value };
+                }
                 if (spec.Task == TaskKind.Detection)
                 {
                     if (value is not (DetectionMetricNames.Map50 or DetectionMetricNames.F2)) throw Bad($"a detection objective is {DetectionMetricNames.Map50} or {DetectionMetricNames.F2}.");
@@ -203,6 +210,10 @@ public static class SpecAnswers
                 if (spec.Task == TaskKind.Detection && !IsNone(value))
                     throw Bad("a detector has no sensitivity/specificity operating point: its score threshold is chosen on validation. Answer error_preference 'sensitivity' to favour finding every case (F2), or 'balanced' (mAP@50).");
                 if (spec.Task == TaskKind.Detection) return spec;
+                // A mask is scored by per-pixel overlap per image; there is no image-level decision to hold a rate at.
+                if (SegmentationIntent.IsMaskSpec(spec) && !IsNone(value))
+                    throw Bad($"a segmentation model has no sensitivity/specificity operating point: it is scored by overlap per image. Answer error_preference 'sensitivity' to favour covering all of the structure ({SegmentationMetricNames.Sensitivity}), or 'balanced' ({SegmentationMetricNames.Dice}).");
+                if (SegmentationIntent.IsMaskSpec(spec)) return spec;
                 return WithOperatingPoint(spec, value, Bad);
             case "localize":
                 if (!bool.TryParse(value, out var localize)) throw Bad("must be true or false.");
@@ -229,6 +240,9 @@ public static class SpecAnswers
         // Detection (DetectionIntent): recall first is F2 at IoU 0.5; otherwise mAP@50; no specificity floor.
         if (spec.Task == TaskKind.Detection)
             return spec with { ErrorPreference = preference, PrimaryMetric = preference == ErrorPreference.Sensitivity ? DetectionMetricNames.F2 : DetectionMetricNames.Map50, OperatingPoint = null };
+        // Segmentation (SegmentationIntent): missing part of the structure costing more is mean pixel sensitivity; otherwise mean Dice.
+        if (SegmentationIntent.IsMaskSpec(spec))
+            return spec with { ErrorPreference = preference, PrimaryMetric = preference == ErrorPreference.Sensitivity ? SegmentationMetricNames.Sensitivity : SegmentationMetricNames.Dice, OperatingPoint = null };
         if (spec.PositiveClass is null) return spec with { ErrorPreference = preference };
         return preference switch
         {
@@ -273,6 +287,20 @@ public static class SpecAnswers
             PrimaryMetric = positiveSurvives ? spec.PrimaryMetric : Metrics.MacroAuc,
             Requirements = positiveSurvives ? spec.Requirements : [],
         };
+    }
+
+    // The segmentation "classes" answer: one name per mask label, in label order ("vessel" for a binary
+    // mask; "tumour core, oedema" for a label map of two labels); the first names a binary mask's positive class.
+    private static TaskSpec MaskClassesNamed(TaskSpec spec, string value, Func<string, ClinforgeException> bad)
+    {
+        var names = SplitList(value).ToList();
+        if (names.Count != spec.Classes.Count || names.Distinct(StringComparer.OrdinalIgnoreCase).Count() != names.Count)
+        {
+            throw bad(spec.Classes.Count == 1
+                ? "give one name for what the masks outline (e.g. 'vessel')."
+                : $"give {spec.Classes.Count} different names, one per mask label in label order, separated by commas (now {string.Join(", ", spec.Classes)}).");
+        }
+        return spec with { Classes = names, PositiveClass = names.Count == 1 ? names[0] : null };
     }
 
     private static TaskSpec WithOperatingPoint(TaskSpec spec, string value, Func<string, ClinforgeException> bad)
