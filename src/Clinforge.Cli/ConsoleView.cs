@@ -47,11 +47,18 @@ internal sealed class ConsoleView : IWorkflowView
     /// <inheritdoc />
     public void Data(DataCard card)
     {
-        var t = new Table().AddColumns("split", "images", "per class");
+        var seg = card.Segmentation;
+        var t = new Table().AddColumns("split", seg is null ? "images" : "image/mask pairs", seg is null ? "per class" : "labels in the masks");
         foreach (var (split, counts) in card.Counts)
             t.AddRow(split, counts.Values.Sum().ToString(CultureInfo.InvariantCulture),
-                Markup.Escape(string.Join(", ", counts.Select(kv => $"{kv.Key} {kv.Value}"))));
+                Markup.Escape(seg is null ? string.Join(", ", counts.Select(kv => $"{kv.Key} {kv.Value}")) : string.Join(", ", seg.Labels.Select(l => l.Name))));
         AnsiConsole.Write(t);
+        if (seg is not null)
+        {
+            var where = seg.RegionOfInterest ? "the region of interest" : "the image";
+            var coverage = string.Join("; ", seg.Labels.Select(l => string.Create(CultureInfo.InvariantCulture, $"{l.Name} covers {l.MeanFraction:0.0%} of {where} on average ({l.MinFraction:0.0%}–{l.MaxFraction:0.0%})")));
+            AnsiConsole.MarkupLine(Markup.Escape($"Masks: {seg.MaskKind}, {seg.Layout}; {coverage}."));
+        }
         if (card.Protocol is { } protocol) AnsiConsole.MarkupLine($"[bold]Protocol[/]: {Markup.Escape(protocol.Reason)}");
         if (card.Protocol?.FloorEvidence is { } floor) AnsiConsole.MarkupLine($"[yellow]Sensitivity floor[/]: {Markup.Escape(floor)}.");
         foreach (var note in card.Notes) AnsiConsole.MarkupLine($"[yellow]note:[/] {Markup.Escape(note)}");

@@ -32,8 +32,8 @@ internal static class PredictCommand
         if (runtime is not ("torch" or "onnx")) throw new ClinforgeException($"--runtime must be torch or onnx (got '{runtime}').");
         var package = Path.GetFullPath(a.Positional[0]);
         if (!Directory.Exists(package)) throw new ClinforgeException($"{a.Positional[0]}: no such package folder (a run's package/ folder).");
-        bool detection = DetectionPredict.IsPackage(package);
-        var manifest = detection ? null : ModelPackage.ReadManifest(package);
+        bool detection = DetectionPredict.IsPackage(package), segmentation = SegmentationPredict.IsPackage(package);
+        var manifest = detection || segmentation ? null : ModelPackage.ReadManifest(package);
         var found = CollectImages(a.Positional.Skip(1).Select(Path.GetFullPath));
         if (found.Count == 0) throw new ClinforgeException($"no images found in {string.Join(", ", a.Positional.Skip(1))} (extensions: {string.Join(" ", Extensions.Order(StringComparer.Ordinal).Concat(MedicalFiles.Extensions))}).");
         // One bad file never loses the batch: what cannot be read is listed with the reason, the rest is scored.
@@ -42,6 +42,11 @@ internal static class PredictCommand
             throw new ClinforgeException($"none of the {found.Count} file(s) could be scored: {string.Join("; ", skipped.Take(5).Select(x => $"{ImageDecoder.Shown(x.Path)}: {x.Reason}"))}{(skipped.Count > 5 ? $"; and {skipped.Count - 5} more" : "")}.");
         Directory.CreateDirectory(outDir);
         ReportSkipped(skipped, outDir);
+        if (segmentation)
+        {
+            if (runtime == "onnx") throw new ClinforgeException($"{package}: segmentation packages have no ONNX model yet; use --runtime torch.");
+            return SegmentationPredict.Predict(package, files, images, outDir, threads);
+        }
         if (manifest is null)
         {
             if (runtime == "onnx") throw new ClinforgeException($"{package}: detection packages have no ONNX model yet; use --runtime torch.");

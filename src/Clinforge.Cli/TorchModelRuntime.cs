@@ -17,6 +17,9 @@ internal sealed class TorchModelRuntime : IModelRuntime
     public TrialDetector Detector { get; } = (trial, dataset, items) => DetectionTrialWorker.Predict(trial, dataset, items);
 
     /// <inheritdoc />
+    public TrialSegmenter Segmenter { get; } = (trial, dataset, items) => SegmentationTrialWorker.Predict(trial, dataset, items);
+
+    /// <inheritdoc />
     public IModelExporter Exporter { get; } = new OnnxModelExporter();
 
     /// <inheritdoc />

@@ -16,6 +16,7 @@ internal static class TrialBodies
     {
         ["classification"] = ClassificationTrial.Run,
         ["detection"] = DetectionTrial.Run,
+        ["segmentation"] = SegmentationTrial.Run,
     };
 
     /// <summary>The kinds a trial body is registered for.</summary>

@@ -108,6 +108,8 @@ public sealed record Recipe
     public FineTuneSpec? FineTune { get; init; }
     // Detection knobs (null for classification): see DetectionRecipe.
     public DetectionRecipe? Detection { get; init; }
+    /// <summary>Segmentation knobs (null for the other kinds): see <see cref="SegmentationRecipe"/>.</summary>
+    public SegmentationRecipe? Segmentation { get; init; }
     // Why each field has the value it has (field path → reason and source).
     public IReadOnlyDictionary<string, string> Origins { get; init; } = new Dictionary<string, string>();
 

@@ -9,7 +9,7 @@ public static class RecipeSchema
 {
     public static readonly IReadOnlyList<string> Models = ["resnet", "simple_cnn", "resnet18_pretrained"];
     /// <summary>Models that start from pretrained weights (their input size is 64–320 px, even).</summary>
-    public static readonly IReadOnlyList<string> PretrainedModels = ["resnet18_pretrained", "fcos_resnet18"];
+    public static readonly IReadOnlyList<string> PretrainedModels = ["resnet18_pretrained", "fcos_resnet18", "unet_resnet18"];
     /// <summary>Ways to fine-tune a pretrained backbone (<see cref="FineTuneSpec"/>).</summary>
     public static readonly IReadOnlyList<string> FineTuneStrategies = ["head_only", "partial", "full"];
     public static readonly IReadOnlyList<string> Losses = ["cross_entropy", "focal"];
@@ -21,6 +21,10 @@ public static class RecipeSchema
     public static readonly IReadOnlyList<string> SearchKnobs = ["learning_rate", "weight_decay"];
     /// <summary>Models a detection recipe (one with <see cref="Recipe.Detection"/>) may name.</summary>
     public static readonly IReadOnlyList<string> DetectionModels = ["fcos_lite", "fcos_resnet18"];
+    /// <summary>Models a segmentation recipe (one with <see cref="Recipe.Segmentation"/>) may name.</summary>
+    public static readonly IReadOnlyList<string> SegmentationModels = ["unet_resnet18", "unet"];
+    /// <summary>Losses a segmentation recipe may use.</summary>
+    public static readonly IReadOnlyList<string> SegmentationLosses = ["dice_ce", "dice_focal", "tversky"];
     /// <summary>Ways a detection recipe may use positives without boxes.</summary>
     public static readonly IReadOnlyList<string> MixedSupervisionModes = ["none", "teacher_student"];
 
@@ -37,11 +41,30 @@ public static class RecipeSchema
             if (double.IsNaN(value) || value < min || value > max) p.Add($"{field} {value} is outside [{min}, {max}]");
         }
         if (r.Input is null || r.Model is null) { p.Add("input and model are required"); return p; }
-        Range("input.size", r.Input.Size, 8, 512);
+        // Segmentation keeps fine structures at their own resolution (DRIVE's fundus images are 584 px high).
+        Range("input.size", r.Input.Size, 8, r.Segmentation is null ? 512 : 1024);
         if (r.Input.Channels is not (1 or 3)) p.Add($"input.channels {r.Input.Channels} must be 1 or 3");
-        Name("model.name", r.Model.Name, r.Detection is null ? Models : DetectionModels);
+        Name("model.name", r.Model.Name, r.Detection is not null ? DetectionModels : r.Segmentation is not null ? SegmentationModels : Models);
         if (r.Detection is { } d) DetectionProblems(d, Name, Range);
-        if (r.Model.Name == "fcos_resnet18")
+        if (r.Detection is not null && r.Segmentation is not null) p.Add("a recipe is for detection or segmentation, not both");
+        if (r.Segmentation is { } seg)
+        {
+            Name("segmentation.loss", seg.Loss, SegmentationLosses);
+            Range("segmentation.tversky_alpha", seg.TverskyAlpha, 0, 1);
+            Range("segmentation.tversky_beta", seg.TverskyBeta, 0, 1);
+            Range("segmentation.focal_gamma", seg.FocalGamma, 0, 5);
+            Range("segmentation.patch_size", seg.PatchSize, 32, Math.Max(32, r.Input.Size));
+            if (seg.PatchSize % 32 != 0) p.Add($"segmentation.patch_size {seg.PatchSize} must be a multiple of 32 (the encoder's stride)");
+            if (r.Input.Size % 32 != 0) p.Add($"input.size {r.Input.Size} must be a multiple of 32 for {r.Model.Name}");
+            Range("segmentation.patches_per_image", seg.PatchesPerImage, 1, 64);
+            Range("segmentation.foreground_patch_fraction", seg.ForegroundPatchFraction, 0, 1);
+            Range("segmentation.min_component_pixels", seg.MinComponentPixels, 0, 100000);
+            if (seg.Labels is null || seg.Labels.Count == 0 || seg.Labels.Any(string.IsNullOrWhiteSpace) || seg.Labels.Distinct(StringComparer.Ordinal).Count() != seg.Labels.Count)
+                p.Add("segmentation.labels must name each label once");
+        }
+        if (r.Model.Name == "unet_resnet18")
+            Range("input.size", r.Input.Size, 64, 1024);
+        else if (r.Model.Name == "fcos_resnet18")
         {
             // Fracture lines need resolution: up to 640 px, in whole stride-32 cells so the pyramid's maps align.
             Range("input.size", r.Input.Size, 64, 640);
@@ -89,8 +112,8 @@ public static class RecipeSchema
         if (r.EmaDecay != 0) Range("ema_decay", r.EmaDecay, 0.5, 0.9999);
         if (r.Debias is not null) p.AddRange(r.Debias.Problems());
         Range("ensemble_size", r.EnsembleSize, 1, 8);
-        if (r.EnsembleSize > 1 && (r.Debias is not null || r.Detection is not null))
-            p.Add("ensemble_size > 1 is for plain classification (not with debias or detection)");
+        if (r.EnsembleSize > 1 && (r.Debias is not null || r.Detection is not null || r.Segmentation is not null))
+            p.Add("ensemble_size > 1 is for plain classification (not with debias, detection or segmentation)");
         if (r.Loss.Weights is { } w && (w.Count < 2 || w.Any(x => double.IsNaN(x) || x <= 0 || x > 100)))
             p.Add("loss.weights must hold one positive weight (≤ 100) per class");
         if (r.Search is { } search)

@@ -32,6 +32,8 @@ public sealed record RunPaths(string Root)
     public string TestDetections => Path.Combine(FinalDir, "test_detections.json");
     /// <summary>final/detection_evaluation.json: a detection run's one test look.</summary>
     public string DetectionEvaluation => Path.Combine(FinalDir, "detection_evaluation.json");
+    /// <summary>The one test look of a segmentation run.</summary>
+    public string SegmentationEvaluation => Path.Combine(FinalDir, "segmentation_evaluation.json");
     /// <summary>The files of package/.</summary>
     public PackagePaths Package => new(PackageDir);
     /// <summary>final/trade_off.json: the operating point negotiated on validation when the stated floors conflict.</summary>
@@ -81,6 +83,8 @@ public sealed record TrialPaths(string Root)
     public string Proposal => Path.Combine(Root, "proposal.json");
     /// <summary>val_detections.json: a detection trial's boxes on the validation images.</summary>
     public string ValDetections => Path.Combine(Root, ValDetectionsFile);
+    /// <summary>A segmentation trial's per-image validation scores of its kept epoch (what acceptance pairs).</summary>
+    public string ValScores => Path.Combine(Root, "val_scores.json");
     /// <summary>pseudo_labels.json: a teacher–student trial's rounds.</summary>
     public string PseudoLabels => Path.Combine(Root, PseudoLabelsFile);
     /// <summary>slurm_job.sh: the batch script of the trial's Slurm job.</summary>
@@ -125,6 +129,8 @@ public sealed record PackagePaths(string Root)
     public const string ManifestFile = "manifest.json";
     /// <summary>detection_manifest.json: its presence marks a detection package.</summary>
     public string DetectionManifest => Path.Combine(Root, DetectionPackageManifest.FileName);
+    /// <summary>The manifest that marks a segmentation package.</summary>
+    public string SegmentationManifest => Path.Combine(Root, SegmentationPackageManifest.FileName);
 }
 
 /// <summary>run.json: how a run was started, so <c>clinforge resume</c> continues it with the same settings.</summary>

@@ -124,7 +124,8 @@ public static class Inspector
         SizeSummary sizes, List<Seen> all, List<DuplicateGroup> crossSplit, int withinSplit)
     {
         var ci = CultureInfo.InvariantCulture;
-        foreach (var cls in ds.Classes)
+        // Segmentation pairs carry their labels in the masks (the card's segmentation summary), not in image classes.
+        foreach (var cls in ds.Segmentation is null ? ds.Classes : [])
         {
             var trainCount = counts[SplitNames.Train][cls];
             if (trainCount < FewTrainingImages) notes.Add($"class {cls} has only {trainCount} training images.");

@@ -34,17 +34,29 @@ public static class ModelRegistry
         ["fcos_resnet18"] = (spec, inCh, classes) => new FcosResNet18(inCh, classes, spec.Width),
     };
 
+    // Segmenters, named by segmentation recipes (RecipeSchema.SegmentationModels); output [N, classes, H, W] (background first).
+    private static readonly Dictionary<string, Func<ModelSpec, int, int, Module<Tensor, Tensor>>> s_segmenters = new(StringComparer.Ordinal)
+    {
+        // U-Net decoder on the pretrained ResNet-18 encoder (width = the decoder's base width; depth unused).
+        ["unet_resnet18"] = (spec, inCh, classes) => new UNetResNet18(inCh, classes, spec.Width),
+        // U-Net from scratch (Ronneberger et al. 2015): base width and levels below the top.
+        ["unet"] = (spec, inCh, classes) => new UNet(inCh, classes, spec.Width, spec.Depth),
+    };
+
     /// <summary>Registered classification model names.</summary>
     public static IReadOnlyCollection<string> Names => s_factories.Keys;
 
     /// <summary>Registered detector names.</summary>
     public static IReadOnlyCollection<string> DetectorNames => s_detectors.Keys;
 
+    /// <summary>Registered segmenter names.</summary>
+    public static IReadOnlyCollection<string> SegmenterNames => s_segmenters.Keys;
+
     /// <summary>Builds the model a recipe names.</summary>
     public static Module<Tensor, Tensor> Create(ModelSpec spec, int inChannels, int classes)
     {
-        if (!s_factories.TryGetValue(spec.Name, out var factory) && !s_detectors.TryGetValue(spec.Name, out factory))
-            throw new ClinforgeException($"recipe.json: unknown model '{spec.Name}'. Known models: {string.Join(", ", Names.Concat(DetectorNames))}.");
+        if (!s_factories.TryGetValue(spec.Name, out var factory) && !s_detectors.TryGetValue(spec.Name, out factory) && !s_segmenters.TryGetValue(spec.Name, out factory))
+            throw new ClinforgeException($"recipe.json: unknown model '{spec.Name}'. Known models: {string.Join(", ", Names.Concat(DetectorNames).Concat(SegmenterNames))}.");
         if (spec.Width < 4 || spec.Depth < 1)
             throw new ClinforgeException($"recipe.json: model width must be ≥ 4 and depth ≥ 1 (got width {spec.Width}, depth {spec.Depth}).");
         return factory(spec, inChannels, classes);

@@ -113,11 +113,11 @@ public sealed class BadInputCliTests
             return Parse(t.Combine("huge")).With(2, "megapixels", "--max-image-pixels");
         },
 
-        // Image/mask pairs: read and checked, but no kind develops them yet.
-        ["segmentation pairs, no kind develops them"] = t =>
+        // A request for outlines on data without masks: a classifier would answer another question.
+        ["outlines asked of class folders"] = t =>
         {
-            for (int i = 0; i < 4; i++) { BadInput.Png(t.Combine("seg", "images", $"{i}.png"), 16, 16); BadInput.Mask(t.Combine("seg", "masks", $"{i}_mask.png"), 16, 16); }
-            return Develop(t, "--data", t.Combine("seg")).With(2, "segmentation dataset", "4 image/mask pairs", "does not develop segmentation");
+            for (int i = 0; i < 4; i++) { BadInput.Png(t.Combine("cls", "lesion", $"{i}.png"), 16, 16); BadInput.Png(t.Combine("cls", "normal", $"{i}.png"), 16, 16); }
+            return Develop(t, "--data", t.Combine("cls"), "--request", "Outline the lesion on each image").With(2, "asks for outlines", "not masks", "images/ and masks/");
         },
         ["mask smaller than its image"] = t =>
         {
@@ -311,6 +311,7 @@ public sealed class BadInputCliTests
         if (!extra.Contains("--data")) args.AddRange(["--data", Data(t)]);
         args.AddRange(extra);
         if (extra.Contains("--run")) { int i = args.IndexOf("--run"); args.RemoveRange(i, 2); }
+        if (extra.Contains("--request")) { int i = args.IndexOf("--request"); args.RemoveRange(i, 2); }
         return new Case([.. args], 2);
     }
 

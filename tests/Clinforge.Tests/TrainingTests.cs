@@ -183,6 +183,8 @@ public sealed class RecipeSchemaTests
     {
         // Given the schema used to validate recipes from outside the playbook / Then it names what Training can build
         Assert.Equal(Clinforge.Training.ModelRegistry.Names.Order(), RecipeSchema.Models.Order());
+        Assert.Equal(Clinforge.Training.ModelRegistry.DetectorNames.Order(), RecipeSchema.DetectionModels.Order());
+        Assert.Equal(Clinforge.Training.ModelRegistry.SegmenterNames.Order(), RecipeSchema.SegmentationModels.Order());
         Assert.Equal(Clinforge.Training.LossRegistry.Names.Order(), RecipeSchema.Losses.Order());
     }
 

@@ -11,6 +11,7 @@ public static class TaskKinds
 {
     private static readonly ITaskKind[] s_kinds =
     [
+        new SegmentationKind(),
         new DetectionKind(),
         new ClassificationKind(),
     ];
@@ -30,9 +31,6 @@ public static class TaskKinds
     {
         ArgumentNullException.ThrowIfNull(dataset);
         if (s_kinds.FirstOrDefault(k => k.Reads(dataset)) is { } kind) return kind;
-        if (dataset.Segmentation is { } seg)
-            throw new ClinforgeException($"{dataset.Source}: read as a segmentation dataset ({seg.Summary.Pairs} image/mask pairs, {seg.Summary.MaskKind}, {seg.Summary.Layout}). " +
-                "Clinforge does not develop segmentation models yet: no task kind here trains on masks, and a classifier would ignore them. Nothing was written.", 2);
         throw new ClinforgeException($"{dataset.Source}: no task kind develops a dataset like this ({dataset.Format}).", 2);
     }
 }

@@ -16,6 +16,9 @@ public interface IModelRuntime
     /// <summary>Boxes from a trial's detector.</summary>
     TrialDetector Detector { get; }
 
+    /// <summary>Label maps from a trial's segmenter.</summary>
+    TrialSegmenter Segmenter { get; }
+
     /// <summary>Writes a trial's model as ONNX into a package.</summary>
     IModelExporter Exporter { get; }
 

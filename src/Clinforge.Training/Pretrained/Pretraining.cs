@@ -115,6 +115,7 @@ public static class Pretraining
         {
             PretrainedResNet net => net.TrainableGroups(),
             FcosResNet18 detector => detector.TrainableGroups(),
+            UNetResNet18 unet => unet.TrainableGroups(),
             _ => null,
         };
         if (groups is null)

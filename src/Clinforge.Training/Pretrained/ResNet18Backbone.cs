@@ -65,7 +65,13 @@ public sealed class ResNet18Backbone : Module<Tensor, Tensor>, IOnnxExportable
     public int InChannels { get; }
 
     /// <summary>The stem: conv1, batch norm, ReLU and max pooling (stride 4).</summary>
-    public Tensor Stem(Tensor x) => _maxpool.forward(functional.relu(_bn1.forward(_conv1.forward(x))));
+    public Tensor Stem(Tensor x) => StemPool(StemConv(x));
+
+    /// <summary>The stem before its pooling: conv1, batch norm and ReLU, the stride-2 map of 64 channels (a U-Net's first skip connection).</summary>
+    public Tensor StemConv(Tensor x) => functional.relu(_bn1.forward(_conv1.forward(x)));
+
+    /// <summary>The stem's max pooling (stride 2 → 4).</summary>
+    public Tensor StemPool(Tensor x) => _maxpool.forward(x);
 
     /// <summary>Stage <paramref name="index"/> (0–3, i.e. torchvision's layer1–layer4) applied to <paramref name="x"/>.</summary>
     public Tensor Stage(int index, Tensor x) => _layers[index].forward(x);

@@ -39,6 +39,10 @@ public sealed class ClassificationKind : ITaskKind
         ArgumentNullException.ThrowIfNull(view);
         var spec = IntentParsers.FromEnvironment(say: Console.Error.WriteLine).Parse(request, dataset.Classes, Workflow.ParserContext(dataset));
         if (review is not null) spec = review(spec);
+        // A classifier cannot outline: training one for a request for outlines would answer another question.
+        if (spec.Task == TaskKind.Segmentation)
+            throw new ClinforgeException($"{dataset.Source}: the request asks for outlines (segmentation, from \"{spec.Provenance.GetValueOrDefault("task", "the request")}\"), but this dataset holds image labels ({string.Join(", ", dataset.Classes.Take(5))}{(dataset.Classes.Count > 5 ? ", …" : "")}), not masks. " +
+                "To train a segmenter, give a folder with images/ and masks/ (one mask per image, 0 for background); to classify the images, ask which class each image shows. Nothing was written.", 2);
         // Merged classes ("nevus" = common + atypical) are labels from here on; the pixels stay where they are.
         if (spec.ClassGroups.Count > 0) dataset = dataset.Grouped(spec.ClassGroups);
         else if (spec.Classes.Order(StringComparer.Ordinal).SequenceEqual(dataset.Classes.Order(StringComparer.Ordinal)))

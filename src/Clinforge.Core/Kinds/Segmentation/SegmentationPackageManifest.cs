@@ -1,0 +1,9 @@
+namespace Clinforge.Core;
+
+/// <summary>Manifest of a segmentation model package: which trial, the labels it outlines, the input size and its test Dice.</summary>
+public sealed record SegmentationPackageManifest(string Run, int Trial, IReadOnlyList<string> Labels, IReadOnlyList<int> LabelValues, int InputSize, string Objective, DateTimeOffset Created,
+    IReadOnlyDictionary<string, Estimate>? TestMetrics)
+{
+    /// <summary>The manifest's file name in a package: its presence marks a segmentation package.</summary>
+    public const string FileName = "segmentation_manifest.json";
+}

@@ -1,0 +1,109 @@
+using Clinforge.Core;
+
+namespace Clinforge.Development;
+
+/// <summary>
+/// Playbook moves for segmentation specs, in the shape of <see cref="DetectionPlaybook"/>: a condition
+/// read from the evidence (the best trial's pixel sensitivity and precision on validation, its learning
+/// curve, the structure's coverage in the data card) and a reason citing the technique's source.
+/// Discarded moves are not repeated; a failed trial gets the repair move first.
+/// </summary>
+public sealed class SegmentationPlaybook : IProposer
+{
+    private sealed record Move(string Name, Func<DevelopmentState, Evidence, bool> When, Func<Recipe, SegmentationRecipe, Evidence, (Recipe Recipe, string Change, string Reason)> Apply, string Source, bool Repeatable = false);
+
+    /// <summary>What the best trial and the data card say.</summary>
+    /// <param name="Curve">The best trial's learning curve.</param>
+    /// <param name="Sensitivity">Its mean per-image pixel sensitivity on validation.</param>
+    /// <param name="Precision">Its mean per-image pixel precision on validation.</param>
+    /// <param name="RecallFirst">Whether missed pixels cost more (the spec's objective).</param>
+    /// <param name="NativeSize">The images' common longer side.</param>
+    /// <param name="Coverage">The smallest label's mean share of the counted pixels.</param>
+    /// <param name="LastFailed">Whether the last trial failed.</param>
+    /// <param name="LastFailure">Why it failed.</param>
+    public sealed record Evidence(CurveDiagnosis Curve, double Sensitivity, double Precision, bool RecallFirst, int NativeSize, double Coverage, bool LastFailed, string? LastFailure);
+
+    /// <summary>Below this mean coverage a structure counts as thin or rare (DRIVE's vessels cover 12.5% of the field of view).</summary>
+    public const double ThinCoverage = 0.15;
+
+    private static readonly Move[] s_moves =
+    [
+        new("lower_learning_rate", (s, e) => e.LastFailed,
+            (r, g, e) => (r with { Optimizer = r.Optimizer with { LearningRate = r.Optimizer.LearningRate / 3, GradClip = 1.0 } }, $"learning rate {r.Optimizer.LearningRate:G3} → {r.Optimizer.LearningRate / 3:G3}, gradient clipping at 1",
+                $"The last trial failed ({e.LastFailure}); a lower learning rate with clipping is the standard repair."), "Pascanu et al. 2013", Repeatable: true),
+        new("flip_inference", (s, e) => s.BestRecipe.Segmentation is { FlipInference: false },
+            (r, g, e) => (r with { Segmentation = g with { FlipInference = true } }, "inference on the image alone → averaged over horizontal and vertical flips",
+                "Averaging the probabilities of mirrored copies smooths the errors of one orientation; it costs three forward passes per image and no training."),
+            "Isensee et al. 2021 (nnU-Net test-time mirroring)"),
+        new("tversky_loss", (s, e) => e.RecallFirst && s.BestRecipe.Segmentation?.Loss != "tversky",
+            (r, g, e) => (r with { Segmentation = g with { Loss = "tversky", TverskyAlpha = 0.3, TverskyBeta = 0.7 } }, $"loss {g.Loss} → Tversky (α 0.3, β 0.7) + cross-entropy",
+                $"Missing part of the structure costs more: the Tversky index weighs missed pixels (β 0.7) above false ones (α 0.3). Validation sensitivity is {e.Sensitivity:0%}, precision {e.Precision:0%}."),
+            "Salehi et al. 2017 (Tversky loss)"),
+        new("focal_loss", (s, e) => e.Coverage < ThinCoverage && s.BestRecipe.Segmentation?.Loss == "dice_ce",
+            (r, g, e) => (r with { Segmentation = g with { Loss = "dice_focal" } }, "loss Dice + cross-entropy → Dice + focal (γ 2)",
+                $"The structure covers {e.Coverage:0.#%} of the pixels: most pixels are easy background, and the focal term moves the weight to the hard ones (thin branches, edges)."),
+            "Lin et al. 2017 (focal loss); Ma et al. 2021 (loss odyssey in medical image segmentation)"),
+        new("foreground_oversampling", (s, e) => e.Sensitivity < 0.75 && (s.BestRecipe.Segmentation?.ForegroundPatchFraction ?? 0.33) < 0.6,
+            (r, g, e) => (r with { Segmentation = g with { ForegroundPatchFraction = 0.66 } }, $"patches centred on the structure {g.ForegroundPatchFraction:0%} → 66%",
+                $"Validation sensitivity is {e.Sensitivity:0%}: more patches centred on the structure show it more often (class-balanced patch sampling)."),
+            "Isensee et al. 2021 (nnU-Net foreground oversampling)"),
+        new("remove_small_components", (s, e) => e.Precision < e.Sensitivity && (s.BestRecipe.Segmentation?.MinComponentPixels ?? 0) == 0,
+            (r, g, e) => { int px = Math.Max(10, r.Input.Size * r.Input.Size / 4000); return (r with { Segmentation = g with { MinComponentPixels = px } }, $"prediction unchanged → connected pieces under {px} px removed",
+                $"Precision ({e.Precision:0%}) is below sensitivity ({e.Sensitivity:0%}): isolated specks are likely false; removing them is kept only if validation agrees."); },
+            "Isensee et al. 2021 (nnU-Net post-processing, kept when validation improves)"),
+        new("larger_patches", (s, e) => e.Curve is CurveDiagnosis.Plateau or CurveDiagnosis.Underfitting && (s.BestRecipe.Segmentation?.PatchSize ?? 256) + 128 <= s.BestRecipe.Input.Size,
+            (r, g, e) => (r with { Segmentation = g with { PatchSize = g.PatchSize + 128, PatchesPerImage = Math.Max(1, g.PatchesPerImage / 2) }, BatchSize = Math.Max(2, r.BatchSize / 2) }, $"patches {g.PatchSize} → {g.PatchSize + 128} px (half as many per image, half the batch)",
+                "Validation stopped improving: larger patches give each prediction more context (where a vessel comes from and goes)."),
+            "Isensee et al. 2021 (nnU-Net: patch size as large as memory allows)"),
+        new("higher_resolution", (s, e) => e.NativeSize / 32 * 32 > s.BestRecipe.Input.Size && s.BestRecipe.Input.Size < 1024,
+            (r, g, e) => { int next = Math.Min(Math.Min(e.NativeSize / 32 * 32, 1024), r.Input.Size + 128); return (r with { Input = r.Input with { Size = next } }, $"input {r.Input.Size} → {next} px",
+                $"Images are {e.NativeSize} px: thin parts of the structure are lost when the image is shrunk."); },
+            "Ronneberger et al. 2015; Isensee et al. 2021 (full-resolution configuration)", Repeatable: true),
+        new("lower_backbone_lr", (s, e) => e.Curve is CurveDiagnosis.Overfitting && s.BestRecipe.Model.Name == "unet_resnet18" && (s.BestRecipe.FineTune?.BackboneLrScale ?? 1) > 0.03,
+            (r, g, e) => { var ft = r.FineTune ?? new FineTuneSpec("full"); return (r with { FineTune = ft with { BackboneLrScale = ft.BackboneLrScale / 3 } }, $"encoder learning rate ×{ft.BackboneLrScale:G2} → ×{ft.BackboneLrScale / 3:G2} of the decoder's",
+                "Validation turns down while training improves: smaller encoder steps keep more of the pretrained features."); },
+            "Howard & Ruder 2018 (discriminative fine-tuning)"),
+        new("wider_decoder", (s, e) => e.Curve is CurveDiagnosis.Underfitting && s.BestRecipe.Model.Width < 64,
+            (r, g, e) => (r with { Model = r.Model with { Width = r.Model.Width * 2 } }, $"decoder width {r.Model.Width} → {r.Model.Width * 2}",
+                "Training loss stays high: more decoder capacity."), "Zagoruyko & Komodakis 2016"),
+    ];
+
+    /// <summary>All move names, for documentation and tests.</summary>
+    public static IReadOnlyList<string> MoveNames => s_moves.Select(m => m.Name).ToArray();
+
+    /// <summary>The next segmentation proposal, or null when nothing sensible is left.</summary>
+    public Proposal? Propose(DevelopmentState state)
+    {
+        ArgumentNullException.ThrowIfNull(state);
+        var e = Read(state);
+        var tried = state.History.Select(h => h.Record).ToList();
+        var g = state.BestRecipe.Segmentation ?? new SegmentationRecipe();
+        foreach (var move in s_moves)
+        {
+            var past = tried.Where(t => t.Move == move.Name).ToList();
+            if (past.Any(t => !t.Accepted && t.Status == TrialStatus.Succeeded)) continue;
+            if (past.Count > 0 && !move.Repeatable) continue;
+            if (past.Count >= 3 || state.Pending.Any(p => p.Move == move.Name)) continue;
+            if (!move.When(state, e)) continue;
+            var (recipe, change, reason) = move.Apply(state.BestRecipe, g, e);
+            if (state.AlreadyTried(recipe) || RecipeSchema.Problems(recipe).Count > 0) continue;
+            recipe = recipe.WithOrigin($"round:{move.Name}", change + " — " + move.Source);
+            return new Proposal(move.Name, change, $"{reason} (Best trial: pixel sensitivity {e.Sensitivity:0%}, precision {e.Precision:0%} on validation; curve {e.Curve}.)", move.Source, recipe);
+        }
+        return null;
+    }
+
+    /// <summary>Reads the best trial's sensitivity and precision (Sensitivity/Specificity of its validation metrics) and the data card.</summary>
+    public static Evidence Read(DevelopmentState state)
+    {
+        ArgumentNullException.ThrowIfNull(state);
+        var best = state.BestMetrics?.Best;
+        var last = state.History.Count > 0 ? state.History[^1] : default;
+        bool lastFailed = last.Record is { Status: not TrialStatus.Succeeded };
+        var labels = state.Card.Segmentation?.Labels ?? [];
+        return new Evidence(PlaybookProposer.Diagnose(state.BestMetrics), best?.Sensitivity ?? 0, best?.Specificity ?? 0,
+            state.Spec.ErrorPreference == ErrorPreference.Sensitivity || state.Spec.PrimaryMetric is SegmentationMetricNames.Sensitivity or "f2",
+            Math.Max(state.Card.ImageSizes.CommonWidth, state.Card.ImageSizes.CommonHeight),
+            labels.Count > 0 ? labels.Min(l => l.MeanFraction) : 1, lastFailed, lastFailed ? last.Record!.Diagnosis ?? last.Record.Status.ToString() : null);
+    }
+}

@@ -1,0 +1,157 @@
+using Clinforge.Core;
+using Clinforge.Data;
+using TorchSharp;
+using static TorchSharp.torch;
+using static TorchSharp.torch.nn;
+
+namespace Clinforge.Training;
+
+/// <summary>
+/// Whole-image inference of a segmenter: class probabilities on the letterboxed square (averaged over
+/// flips when the recipe asks), label maps by the most probable class, mapped back to an image's own
+/// pixels by bilinear interpolation of the probabilities, and the recipe's small-component removal.
+/// </summary>
+public static class SegmentationPredictor
+{
+    /// <summary>Images per inference batch: whole images of up to 1024² px keep a few hundred MB of activations.</summary>
+    public static int InferenceBatch(int size) => Math.Clamp(2 * 576 * 576 / Math.Max(size * size, 1), 1, 16);
+
+    /// <summary>Softmax probabilities [n, K, S, S] of a normalised batch, averaged over horizontal and vertical flips when <see cref="SegmentationRecipe.FlipInference"/>.</summary>
+    public static Tensor Probabilities(Module<Tensor, Tensor> model, Tensor x, SegmentationRecipe seg)
+    {
+        ArgumentNullException.ThrowIfNull(model);
+        ArgumentNullException.ThrowIfNull(x);
+        ArgumentNullException.ThrowIfNull(seg);
+        using var scope = NewDisposeScope();
+        var p = functional.softmax(model.forward(x), 1);
+        if (seg.FlipInference)
+        {
+            p = p + functional.softmax(model.forward(x.flip(3)), 1).flip(3);
+            p = p + functional.softmax(model.forward(x.flip(2)), 1).flip(2);
+            p = p / 3;
+        }
+        return p.MoveToOuterDisposeScope();
+    }
+
+    /// <summary>
+    /// Label maps of the letterboxed squares (post-processed per the recipe) for a normalised input
+    /// [N, C, S, S]; with <paramref name="truth"/> also the mean loss over its counted pixels.
+    /// </summary>
+    public static (double Loss, List<byte[]> Maps) Predict(Module<Tensor, Tensor> model, Tensor x, SegmentationRecipe seg, Device device, SegmentationSet? truth)
+    {
+        ArgumentNullException.ThrowIfNull(model);
+        ArgumentNullException.ThrowIfNull(x);
+        ArgumentNullException.ThrowIfNull(seg);
+        model.eval();
+        long n = x.shape[0];
+        int size = (int)x.shape[2], batch = InferenceBatch(size);
+        var maps = new List<byte[]>();
+        double lossSum = 0;
+        using var noGrad = no_grad();
+        for (long s = 0; s < n; s += batch)
+        {
+            using var scope = NewDisposeScope();
+            long len = Math.Min(batch, n - s);
+            var xb = x.narrow(0, s, len).to(device);
+            var p = Probabilities(model, xb, seg);
+            var labels = p.argmax(1).to_type(ScalarType.Byte).cpu();
+            var bytes = labels.data<byte>().ToArray();
+            for (int i = 0; i < len; i++)
+            {
+                var map = bytes.AsSpan(i * size * size, size * size).ToArray();
+                SegmentationPostprocess.RemoveSmallComponents(map, size, size, seg.MinComponentPixels);
+                maps.Add(map);
+            }
+            if (truth is not null)
+            {
+                var y = tensor(truth.Labels.AsSpan((int)(s * truth.Plane), (int)(len * truth.Plane)).ToArray(), [len, size, size]).to_type(ScalarType.Int64);
+                var r = tensor(truth.Region.AsSpan((int)(s * truth.Plane), (int)(len * truth.Plane)).ToArray(), [len, size, size]).to_type(ScalarType.Float32);
+                // The loss of the averaged probabilities (log of p), as the training loss would see them.
+                lossSum += SegmentationLoss.Compute(p.clamp_min(1e-7).log(), y, r, seg).item<float>() * len;
+            }
+        }
+        return (lossSum / Math.Max(n, 1), maps);
+    }
+
+    /// <summary>
+    /// Probabilities [K, S, S] (row-major, class planes) of a letterboxed square back on the image's own
+    /// width × height pixels: each pixel's centre is located in the square and the probabilities
+    /// interpolated bilinearly; the most probable class wins.
+    /// </summary>
+    public static byte[] ToImage(ReadOnlySpan<float> probabilities, int classes, LetterboxFrame frame)
+    {
+        ArgumentNullException.ThrowIfNull(frame);
+        int size = frame.Size, plane = size * size;
+        if (probabilities.Length != classes * plane) throw new ArgumentException($"expected {classes}×{size}² probabilities, got {probabilities.Length}", nameof(probabilities));
+        var labels = new byte[frame.Width * frame.Height];
+        for (int y = 0; y < frame.Height; y++)
+        {
+            double v = Math.Clamp((y + 0.5) * frame.Scale - 0.5 + frame.PadY, 0, size - 1);
+            int v0 = (int)v, v1 = Math.Min(size - 1, v0 + 1);
+            double fv = v - v0;
+            for (int x = 0; x < frame.Width; x++)
+            {
+                double u = Math.Clamp((x + 0.5) * frame.Scale - 0.5 + frame.PadX, 0, size - 1);
+                int u0 = (int)u, u1 = Math.Min(size - 1, u0 + 1);
+                double fu = u - u0;
+                int best = 0;
+                double bestP = double.NegativeInfinity;
+                for (int k = 0; k < classes; k++)
+                {
+                    var c = probabilities.Slice(k * plane, plane);
+                    double pk = (1 - fv) * ((1 - fu) * c[v0 * size + u0] + fu * c[v0 * size + u1]) + fv * ((1 - fu) * c[v1 * size + u0] + fu * c[v1 * size + u1]);
+                    if (pk > bestP) { bestP = pk; best = k; }
+                }
+                labels[y * frame.Width + x] = (byte)best;
+            }
+        }
+        return labels;
+    }
+
+    /// <summary>
+    /// Label maps of the items on their own pixels, from a model on <paramref name="device"/> with its
+    /// preprocessing and recipe: the small-component rule applies at the image's scale (the recipe's
+    /// size is in pixels of the working square).
+    /// </summary>
+    public static List<byte[]> PredictImages(Module<Tensor, Tensor> model, Preprocessing pre, Recipe recipe, Dataset dataset, IReadOnlyList<DataItem> items, Device device) =>
+        PredictImages(model, pre, recipe, items.Select(i => dataset.Load(i)).ToList(), device);
+
+    /// <summary>Label maps of decoded images on their own pixels (see the overload on dataset items).</summary>
+    public static List<byte[]> PredictImages(Module<Tensor, Tensor> model, Preprocessing pre, Recipe recipe, IReadOnlyList<RawImage> images, Device device)
+    {
+        ArgumentNullException.ThrowIfNull(model);
+        ArgumentNullException.ThrowIfNull(pre);
+        ArgumentNullException.ThrowIfNull(recipe);
+        ArgumentNullException.ThrowIfNull(images);
+        var seg = recipe.Segmentation ?? new SegmentationRecipe();
+        int size = recipe.Input.Size, channels = recipe.Input.Channels, per = channels * size * size;
+        model.eval();
+        var result = new List<byte[]>();
+        using var noGrad = no_grad();
+        foreach (var image in images)
+        {
+            using var scope = NewDisposeScope();
+            var pixels = new float[per];
+            var frame = Letterbox.ToTensorChw(image, size, channels, pixels);
+            var x = Trainer.ToTensor(pixels, 1, channels, size, pre).to(device);
+            var p = Probabilities(model, x, seg).cpu();
+            var labels = ToImage(p.data<float>().ToArray(), seg.ClassCount, frame);
+            int minPixels = (int)Math.Round(seg.MinComponentPixels / (frame.Scale * frame.Scale));
+            SegmentationPostprocess.RemoveSmallComponents(labels, frame.Width, frame.Height, minPixels);
+            result.Add(labels);
+        }
+        return result;
+    }
+
+    /// <summary>Loads a trial's or package's model (recipe, preprocessing and weights) for inference.</summary>
+    public static (Module<Tensor, Tensor> Model, Preprocessing Pre, Recipe Recipe) Load(string recipePath, string preprocessingPath, string modelPath)
+    {
+        var recipe = Json.Read<Recipe>(recipePath);
+        var pre = Json.Read<Preprocessing>(preprocessingPath);
+        var seg = recipe.Segmentation ?? throw new ClinforgeException($"{recipePath}: not a segmentation recipe.");
+        var model = ModelRegistry.Create(recipe.Model, pre.Channels, seg.ClassCount);
+        model.load(modelPath);
+        model.to(NativeRuntime.PreferredDevice());
+        return (model, pre, recipe);
+    }
+}

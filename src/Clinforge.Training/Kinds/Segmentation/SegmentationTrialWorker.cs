@@ -1,0 +1,65 @@
+using System.Globalization;
+using System.Text;
+using Clinforge.Core;
+using Clinforge.Data;
+using static TorchSharp.torch;
+
+namespace Clinforge.Training;
+
+/// <summary>One validation image's objective in a segmentation trial's kept epoch (val_scores.json).</summary>
+/// <param name="Id">The image.</param>
+/// <param name="Objective">Its objective (Dice or sensitivity).</param>
+public sealed record ValImageScore(string Id, double Objective);
+
+/// <summary>
+/// The body of <c>clinforge trial</c> for segmentation specs (the same child process and run-folder
+/// contract as <see cref="TrialWorker"/>): reads the recipe and development splits, letterboxes images
+/// and masks once, trains under the deadline, writes metrics.json, val_scores.json and log.txt. Never
+/// sees the test split.
+/// </summary>
+public static class SegmentationTrialWorker
+{
+    /// <summary>Runs the trial; returns its metrics (also written to metrics.json).</summary>
+    public static TrialMetrics Run(RunPaths run, int number, IReadOnlyList<DataItem> train, IReadOnlyList<DataItem> val,
+        SegmentationScorer scorer, DateTime deadlineUtc, int threads, Action<string> stdout)
+    {
+        ArgumentNullException.ThrowIfNull(run);
+        ArgumentNullException.ThrowIfNull(stdout);
+        var paths = run.Trial(number);
+        Directory.CreateDirectory(paths.Root);
+        using var log = new StreamWriter(paths.Log, append: true, Encoding.UTF8) { AutoFlush = true };
+        void Log(string line) => log.WriteLine($"[{DateTime.UtcNow:HH:mm:ss}] {line}");
+
+        var recipe = Json.Read<Recipe>(paths.Recipe);
+        if (RecipeSchema.Problems(recipe) is { Count: > 0 } problems)
+            throw new ClinforgeException($"{paths.Recipe}: invalid recipe: {string.Join("; ", problems)}. Fix the file or let the developer loop propose again.");
+        var card = Json.Read<DataCard>(run.DataCard);
+        NativeRuntime.Initialize(threads, recipe.Seed);
+        Log(ConvolutionCheck.Current.Describe());
+        var seg = recipe.Segmentation ?? new SegmentationRecipe();
+        Log(string.Create(CultureInfo.InvariantCulture,
+            $"trial {number}: {recipe.Model.Name} w{recipe.Model.Width} d{recipe.Model.Depth}, {recipe.Input.Size}px letterbox, patches {seg.PatchSize}px, loss {seg.Loss}, lr {recipe.Optimizer.LearningRate:G3}, batch {recipe.BatchSize}, flips at inference {seg.FlipInference}, min component {seg.MinComponentPixels}px, threads {get_num_threads()}, seed {recipe.Seed}"));
+        var ds = DatasetReader.Open(card.Source);
+        var trainSet = SegmentationSet.Load(ds, train, recipe.Input);
+        var valSet = SegmentationSet.Load(ds, val, recipe.Input);
+        Log($"loaded {trainSet.Count} training and {valSet.Count} validation images with their masks at {recipe.Input.Size}px");
+        var outcome = new SegmentationTrainer(Log).Train(recipe, trainSet, valSet, scorer, deadlineUtc, paths, p =>
+            stdout(string.Create(CultureInfo.InvariantCulture,
+                $"@progress {p.Epoch} {p.PlannedEpochs} {p.Fraction:F3} {(p.BestObjective is { } b ? b.ToString("F4", CultureInfo.InvariantCulture) : "-")}")));
+        if (outcome.BestValPerImage.Count == valSet.Count)
+            Json.Write(paths.ValScores, valSet.Ids.Select((id, i) => new ValImageScore(id, outcome.BestValPerImage[i])).ToList());
+        var final = outcome.Metrics with { Convolutions = ConvolutionCheck.Current.Describe() };
+        Json.Write(paths.Metrics, final);
+        Log($"finished: {final.Status}, best epoch {final.BestEpoch}, objective {final.Best?.Objective:F4}, {final.ImagesPerSecond:F1} patches/s");
+        return final;
+    }
+
+    /// <summary>Label maps of a trial's saved model on <paramref name="items"/>, on each image's own pixels.</summary>
+    public static List<byte[]> Predict(TrialPaths trial, Dataset dataset, IReadOnlyList<DataItem> items)
+    {
+        ArgumentNullException.ThrowIfNull(trial);
+        var (model, pre, recipe) = SegmentationPredictor.Load(trial.Recipe, trial.Preprocessing, trial.Model);
+        using (model)
+            return SegmentationPredictor.PredictImages(model, pre, recipe, dataset, items, NativeRuntime.PreferredDevice());
+    }
+}

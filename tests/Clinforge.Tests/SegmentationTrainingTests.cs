@@ -1,0 +1,153 @@
+using Clinforge.Core;
+using Clinforge.Data;
+using Clinforge.Evaluation;
+using Clinforge.Training;
+using static TorchSharp.torch;
+
+namespace Clinforge.Tests;
+
+/// <summary>The segmentation networks, loss, inference mapping and training loop, in the test process.</summary>
+[Collection(InProcessTraining.Name)]
+public sealed class SegmentationTrainingTests
+{
+    [Theory]
+    [InlineData("unet_resnet18", 16, 1, 3)]
+    [InlineData("unet_resnet18", 16, 1, 1)]
+    [InlineData("unet", 8, 3, 3)]
+    public void Should_ForwardAndBackwardAtFullResolution_When_EachRegisteredSegmenterIsBuilt(string name, int width, int depth, int channels)
+    {
+        // given: every registered segmenter, three output maps (background + two labels), a batch of two 64-px images
+        Assert.Contains(name, ModelRegistry.SegmenterNames);
+        random.manual_seed(4);
+        using var model = ModelRegistry.Create(new ModelSpec(name, width, depth), channels, 3);
+        using var scope = NewDisposeScope();
+        var target = randint(0, 3, [2, 64, 64], dtype: ScalarType.Int64);
+        var region = ones(2, 64, 64);
+
+        // when
+        var output = model.forward(randn(2, channels, 64, 64));
+        var loss = SegmentationLoss.Compute(output, target, region, new SegmentationRecipe { Labels = ["a", "b"] });
+        loss.backward();
+
+        // then: one logit map per class at the input's resolution, a finite loss, a gradient for every parameter
+        Assert.Equal(new long[] { 2, 3, 64, 64 }, output.shape);
+        Assert.True(float.IsFinite(loss.item<float>()));
+        Assert.All(model.parameters(), p => Assert.NotNull(p.grad));
+    }
+
+    [Theory]
+    [InlineData("dice_ce")]
+    [InlineData("dice_focal")]
+    [InlineData("tversky")]
+    public void Should_IgnorePixelsOutsideTheRegion_When_TheLossIsComputed(string lossName)
+    {
+        // given: logits, labels and a region that excludes the right half
+        random.manual_seed(5);
+        using var scope = NewDisposeScope();
+        var seg = new SegmentationRecipe { Loss = lossName };
+        var logits = randn(2, 2, 16, 16);
+        var target = randint(0, 2, [2, 16, 16], dtype: ScalarType.Int64);
+        var region = ones(2, 16, 16);
+        region[TensorIndex.Colon, TensorIndex.Colon, TensorIndex.Slice(8, null)] = zeros(2, 16, 8);
+
+        // when: the logits and labels change only outside the region
+        var changedLogits = logits.clone();
+        changedLogits[TensorIndex.Colon, TensorIndex.Colon, TensorIndex.Colon, TensorIndex.Slice(8, null)] = randn(2, 2, 16, 8) * 10;
+        var changedTarget = target.clone();
+        changedTarget[TensorIndex.Colon, TensorIndex.Colon, TensorIndex.Slice(8, null)] = 1 - target[TensorIndex.Colon, TensorIndex.Colon, TensorIndex.Slice(8, null)];
+        double before = SegmentationLoss.Compute(logits, target, region, seg).item<float>();
+        double after = SegmentationLoss.Compute(changedLogits, changedTarget, region, seg).item<float>();
+
+        // then: the loss is the same; and a confident right answer scores lower than a confident wrong one
+        Assert.Equal(before, after, 5);
+        var right = nn.functional.one_hot(target, 2).permute(0, 3, 1, 2).to_type(ScalarType.Float32) * 20 - 10;
+        Assert.True(SegmentationLoss.Compute(right, target, region, seg).item<float>() < SegmentationLoss.Compute(-right, target, region, seg).item<float>() - 0.5);
+    }
+
+    [Fact]
+    public void Should_GiveBackTheSameLabels_When_AMaskGoesIntoTheLetterboxAndBack()
+    {
+        // given: a 60×40 label map with two labels, letterboxed into a 64-px square
+        var map = new byte[60 * 40];
+        for (int y = 0; y < 40; y++)
+            for (int x = 0; x < 60; x++)
+                map[y * 60 + x] = (byte)(x is > 10 and < 30 && y is > 5 and < 35 ? 1 : x > 40 && y > 20 ? 2 : 0);
+        var frame = Letterbox.Frame(60, 40, 64);
+        var square = new byte[64 * 64];
+        SegmentationSet.ToSquare(map, frame, square);
+        var inside = new byte[64 * 64];
+        SegmentationSet.InsideImage(frame, inside);
+
+        // when: the square's labels become one-hot probabilities and are mapped back to the image's pixels
+        var probabilities = new float[3 * 64 * 64];
+        for (int p = 0; p < square.Length; p++) probabilities[square[p] * 64 * 64 + p] = 1;
+        var back = SegmentationPredictor.ToImage(probabilities, 3, frame);
+
+        // then: the padding is outside the image, and at most the pixels along label edges differ (interpolation at a 0.94 px scale)
+        Assert.Equal(64 * (int)Math.Round(40 * frame.Scale), inside.Sum(b => b));
+        int differ = map.Zip(back).Count(p => p.First != p.Second);
+        Assert.True(differ < map.Length / 40, $"{differ} of {map.Length} pixels differ");
+        Assert.Equal(map.Count(v => v == 2), back.Count(v => v == 2), (double)map.Length / 60);
+    }
+
+    [Fact]
+    public void Should_RemoveOnlySmallPieces_When_SmallComponentsArePostProcessed()
+    {
+        // given: a 10×10 map with one 3-pixel speck and one 12-pixel bar of label 1, and a 2-pixel speck of label 2
+        var map = new byte[100];
+        map[0] = map[1] = map[11] = 1;
+        for (int x = 0; x < 6; x++) map[50 + x] = map[60 + x] = 1;
+        map[98] = map[99] = 2;
+
+        // when
+        int removed = SegmentationPostprocess.RemoveSmallComponents(map, 10, 10, 4);
+
+        // then: both specks are gone, the bar stays
+        Assert.Equal(5, removed);
+        Assert.Equal(12, map.Count(v => v == 1));
+        Assert.Equal(0, map.Count(v => v == 2));
+    }
+
+    [Fact]
+    public void Should_LearnToOutlineStrands_When_AUNetTrainsOnGeneratedPairs()
+    {
+        // given: 28 generated image/mask pairs with a field of view, split 20 / 8
+        using var tmp = new TempDir();
+        var ds = SegmentationReader.Read(SyntheticSegmentation.WriteFolder(tmp.Combine("data"), 28, seed: 3, width: 64, height: 64));
+        var recipe = new Recipe
+        {
+            Input = new InputSpec(64, 3), Model = new ModelSpec("unet", 8, 3), BatchSize = 4, MaxEpochs = 400, Seed = 3,
+            Optimizer = new OptimizerSpec("adamw", LearningRate: 3e-3, WeightDecay: 1e-4, Schedule: "cosine", GradClip: 5),
+            Augmentation = new AugmentationSpec(HorizontalFlip: 0.5, VerticalFlip: 0.5),
+            Segmentation = new SegmentationRecipe { PatchSize = 64, PatchesPerImage = 2, Labels = ["strand"] },
+        };
+        NativeRuntime.Initialize(2, recipe.Seed);
+        var train = SegmentationSet.Load(ds, ds.Items.Take(20).ToList(), recipe.Input);
+        var val = SegmentationSet.Load(ds, ds.Items.Skip(20).ToList(), recipe.Input);
+        var paths = new TrialPaths(tmp.Combine("trial"));
+        Directory.CreateDirectory(paths.Root);
+
+        // when: it trains for 25 s, judged by mean Dice
+        var outcome = new SegmentationTrainer(_ => { }).Train(recipe, train, val,
+            (truth, predicted, region, size) => SegmentationObjective.Score(SegmentationMetricNames.Dice, truth, predicted, region, size, size, 1),
+            DateTime.UtcNow.AddSeconds(25), paths);
+
+        // then: it outlines the strands (Dice well above what marking nothing or everything gives) and keeps one score per validation image
+        Assert.Equal(TrialStatus.Succeeded, outcome.Metrics.Status);
+        Assert.True(outcome.Metrics.Best!.Objective > 0.6, $"validation Dice {outcome.Metrics.Best.Objective:F3} after {outcome.Metrics.Epochs} epochs");
+        Assert.Equal(8, outcome.BestValPerImage.Count);
+        Assert.Equal(outcome.Metrics.Best.Objective, outcome.BestValPerImage.Average(), 9);
+
+        // and the saved model, reloaded, outlines the validation images at their own size about as well
+        var maps = SegmentationTrialWorker.Predict(WithRecipe(paths, recipe), ds, ds.Items.Skip(20).ToList());
+        var masks = ds.Segmentation!;
+        double dice = ds.Items.Skip(20).Select((item, i) => SegmentationMetrics.Score(item.Id, masks.Labels(item.Id), maps[i], masks.Region(item.Id) ?? [], 64, 64, 1).Dice).Average();
+        Assert.True(Math.Abs(dice - outcome.Metrics.Best.Objective) < 0.05, $"reloaded {dice:F3} vs trained {outcome.Metrics.Best.Objective:F3}");
+    }
+
+    private static TrialPaths WithRecipe(TrialPaths paths, Recipe recipe)
+    {
+        Json.Write(paths.Recipe, recipe);
+        return paths;
+    }
+}
