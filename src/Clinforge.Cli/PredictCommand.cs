@@ -44,8 +44,7 @@ internal static class PredictCommand
         ReportSkipped(skipped, outDir);
         if (segmentation)
         {
-            if (runtime == "onnx") throw new ClinforgeException($"{package}: segmentation packages have no ONNX model yet; use --runtime torch.");
-            return SegmentationPredict.Predict(package, files, images, outDir, threads);
+            return SegmentationPredict.Predict(package, files, images, outDir, threads, onnx: runtime == "onnx");
         }
         if (manifest is null)
         {

@@ -59,9 +59,15 @@ public static class RecipeSchema
             Range("segmentation.patches_per_image", seg.PatchesPerImage, 1, 64);
             Range("segmentation.foreground_patch_fraction", seg.ForegroundPatchFraction, 0, 1);
             Range("segmentation.min_component_pixels", seg.MinComponentPixels, 0, 100000);
+            if (seg.ReuseWeightsOf is { } reuse) Range("segmentation.reuse_weights_of", reuse, 0, 10000);
             if (seg.Labels is null || seg.Labels.Count == 0 || seg.Labels.Any(string.IsNullOrWhiteSpace) || seg.Labels.Distinct(StringComparer.Ordinal).Count() != seg.Labels.Count)
                 p.Add("segmentation.labels must name each label once");
         }
+        // Segmenters keep every 3×3 convolution at a multiple of 16 channels: on CPUs whose oneDNN
+        // mis-computes narrow convolutions (../shared/notes/torchsharp-on-linux.md), a U-Net of base
+        // width 8 gave NaN probabilities in evaluation mode here, and 2e-3 away from ONNX Runtime when finite.
+        if (r.Model.Name == "unet" && r.Model.Width % 16 != 0) p.Add($"model.width {r.Model.Width} must be a multiple of 16 for unet");
+        if (r.Model.Name == "unet_resnet18" && r.Model.Width % 32 != 0) p.Add($"model.width {r.Model.Width} must be a multiple of 32 for unet_resnet18 (its last decoder block has half as many channels)");
         if (r.Model.Name == "unet_resnet18")
             Range("input.size", r.Input.Size, 64, 1024);
         else if (r.Model.Name == "fcos_resnet18")

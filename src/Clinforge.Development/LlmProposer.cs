@@ -63,6 +63,8 @@ public sealed class LlmProposer(IChatClient client, IProposer fallback, TimeSpan
         var recipe = a.Recipe with { Seed = state.BestRecipe.Seed, Input = a.Recipe.Input with { Channels = state.BestRecipe.Input.Channels } };
         // The detector's classes are the clinician's answer (DetectionInitializer), not a knob to tune.
         if (recipe.Detection is { } proposed && state.BestRecipe.Detection is { } current) recipe = recipe with { Detection = proposed with { Classes = current.Classes } };
+        // Likewise a segmenter's labels; and a proposed recipe trains (reusing a trial's weights is the playbook's inference-only moves).
+        if (recipe.Segmentation is { } seg && state.BestRecipe.Segmentation is { } now) recipe = recipe with { Segmentation = seg with { Labels = now.Labels, ReuseWeightsOf = null } };
         if (RecipeSchema.Problems(recipe) is { Count: > 0 } problems)
         {
             why = "its recipe was invalid: " + string.Join("; ", problems);
@@ -107,6 +109,8 @@ public sealed class LlmProposer(IChatClient client, IProposer fallback, TimeSpan
                 "Other knobs: loss.weights (explicit per-class weights in class order), ensemble_size (1 to 8 networks from different seeds, each trained on 1/n of the budget, probabilities averaged), " +
                 $"search ({{\"knob\": one of {string.Join(", ", RecipeSchema.SearchKnobs)}, \"values\": 2 to 8 values}}: successive halving inside the trial; the chosen value is kept). " +
                 $"Pretrained models ({string.Join(", ", RecipeSchema.PretrainedModels)}; input.size 64 to 320, even) take fine_tune: {{\"strategy\": one of {string.Join(", ", RecipeSchema.FineTuneStrategies)}, \"frozen_stages\": 1 to 3 (partial: stem and that many stages frozen and computed once), \"backbone_lr_scale\": the last backbone stage's learning rate relative to the head's (0.001 to 1), \"layer_decay\": factor per earlier stage (0.1 to 1), \"views\": 1 to 8 augmented copies per image through frozen stages}}; their width and depth are fixed by the weights. " +
+                (state.BestRecipe.Segmentation is null ? "" :
+                    $"This is a segmentation model (one label per pixel): models {string.Join(", ", RecipeSchema.SegmentationModels)} (unet_resnet18: input.size 64 to 1024, a multiple of 32), and segmentation: {{\"loss\": one of {string.Join(", ", RecipeSchema.SegmentationLosses)}, \"tversky_alpha\"/\"tversky_beta\": 0 to 1, \"focal_gamma\": 0 to 5, \"patch_size\": a multiple of 32 up to input.size, \"patches_per_image\": 1 to 64, \"foreground_patch_fraction\": 0 to 1, \"flip_inference\": true/false, \"min_component_pixels\": 0 to 100000}}; keep segmentation.labels as they are. ") +
                 "Answer with JSON only: {\"move\": short_snake_case_name, \"change\": what changes, \"reason\": why, in plain language for a clinician, \"source\": the technique's reference or null, \"recipe\": the complete new recipe in the same JSON shape}."),
             new(ChatRole.User, sb.ToString()),
         ];

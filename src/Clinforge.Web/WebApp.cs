@@ -604,6 +604,9 @@ public sealed class WebApp : IAsyncDisposable
             // A detection package marks findings: its boxes and the image with them drawn (what "mark on images" means).
             var detections = Path.Combine(temp, "detections.json");
             if (code == 0 && File.Exists(detections)) return Ok(Findings(temp, detections));
+            // A segmentation package outlines structures: the image with them drawn and each label's area.
+            var outlines = Path.Combine(temp, "segmentation.csv");
+            if (code == 0 && File.Exists(outlines)) return Ok(Outlines(temp, outlines));
             var csv = Path.Combine(temp, "predictions.csv");
             if (code != 0 || !File.Exists(csv)) return Error(422, "the model could not score this image: " + ErrorLine(output, image));
             var lines = File.ReadAllLines(csv);
@@ -642,6 +645,27 @@ public sealed class WebApp : IAsyncDisposable
             threshold = doc["threshold"]!.GetValue<double>(),
             boxes,
             marked = "data:image/png;base64," + Convert.ToBase64String(marked),
+        };
+    }
+
+    /// <summary>The outlines of one image: each label's area and the overlay PNG inline (a data URL: nothing is kept on disk).</summary>
+    private static object Outlines(string folder, string csvFile)
+    {
+        // Columns: image (quoted, may hold commas), width, height, label, pixels, fraction, mask, overlay: read from the right.
+        var rows = File.ReadAllLines(csvFile).Skip(1).Where(l => l.Length > 0).Select(l => l.Split(',')[^7..]).ToList();
+        var labels = rows.Select(r => new
+        {
+            label = r[2],
+            pixels = long.Parse(r[3], CultureInfo.InvariantCulture),
+            fraction = double.Parse(r[4], CultureInfo.InvariantCulture),
+        }).ToList();
+        var overlay = File.ReadAllBytes(Path.Combine(folder, Path.GetFileName(rows[0][6])));
+        return new
+        {
+            labels,
+            width = int.Parse(rows[0][0], CultureInfo.InvariantCulture),
+            height = int.Parse(rows[0][1], CultureInfo.InvariantCulture),
+            outlined = "data:image/png;base64," + Convert.ToBase64String(overlay),
         };
     }
 

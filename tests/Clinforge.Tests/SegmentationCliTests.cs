@@ -36,6 +36,10 @@ public sealed class SegmentationCliTests
         Assert.True(File.Exists(run.Trial(0).ValScores));
         Assert.Contains("pretrained ResNet-18", File.ReadAllText(run.Trial(0).Log), StringComparison.Ordinal);
         Assert.Equal("flip_inference", Json.Read<Proposal>(run.Trial(1).Proposal).Move);
+        // and that inference-only change validated trial 0's own weights instead of retraining
+        Assert.Equal(0, Json.Read<Recipe>(run.Trial(1).Recipe).Segmentation!.ReuseWeightsOf);
+        Assert.Contains("inference-only change: trial 000's weights", File.ReadAllText(run.Trial(1).Log), StringComparison.Ordinal);
+        Assert.Equal(File.ReadAllBytes(run.Trial(0).Model), File.ReadAllBytes(run.Trial(1).Model));
 
         // and the one test look: Dice of a model that learnt the strands, every metric with an interval around it, per-image scores
         var e = Json.Read<SegmentationEvaluation>(run.SegmentationEvaluation);
@@ -78,5 +82,20 @@ public sealed class SegmentationCliTests
         var csv = File.ReadAllLines(Path.Combine(outDir, "segmentation.csv"));
         Assert.Equal(4, csv.Length);
         Assert.All(csv.Skip(1), line => Assert.Contains(",vessel,", line, StringComparison.Ordinal));
+
+        // when: the same images go through the package's model.onnx in ONNX Runtime
+        var onnxDir = tmp.Combine("out-onnx");
+        (code, stdout, stderr) = Repo.RunCli(TimeSpan.FromMinutes(2), ["predict", run.PackageDir, .. images, "--out", onnxDir, "--threads", "1", "--runtime", "onnx"]);
+
+        // then: the same masks, pixel for pixel but for probabilities that tie within rounding
+        Assert.True(code == 0, $"exit {code}\n{stdout}\n{stderr}");
+        Assert.Contains("ONNX Runtime", stdout, StringComparison.Ordinal);
+        foreach (var image in images)
+        {
+            var name = Path.GetFileNameWithoutExtension(image) + "_mask.png";
+            var a = ImageDecoder.Decode(Path.Combine(outDir, name)).Pixels;
+            var b = ImageDecoder.Decode(Path.Combine(onnxDir, name)).Pixels;
+            Assert.True(a.Zip(b).Count(p => p.First != p.Second) <= a.Length / 1000, name);
+        }
     }
 }

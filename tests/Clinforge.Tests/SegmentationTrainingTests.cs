@@ -2,6 +2,9 @@ using Clinforge.Core;
 using Clinforge.Data;
 using Clinforge.Evaluation;
 using Clinforge.Training;
+using Clinforge.Training.Onnx;
+using Microsoft.ML.OnnxRuntime;
+using DenseTensor = Microsoft.ML.OnnxRuntime.Tensors.DenseTensor<float>;
 using static TorchSharp.torch;
 
 namespace Clinforge.Tests;
@@ -11,9 +14,9 @@ namespace Clinforge.Tests;
 public sealed class SegmentationTrainingTests
 {
     [Theory]
-    [InlineData("unet_resnet18", 16, 1, 3)]
-    [InlineData("unet_resnet18", 16, 1, 1)]
-    [InlineData("unet", 8, 3, 3)]
+    [InlineData("unet_resnet18", 32, 1, 3)]
+    [InlineData("unet_resnet18", 32, 1, 1)]
+    [InlineData("unet", 16, 3, 3)]
     public void Should_ForwardAndBackwardAtFullResolution_When_EachRegisteredSegmenterIsBuilt(string name, int width, int depth, int channels)
     {
         // given: every registered segmenter, three output maps (background + two labels), a batch of two 64-px images
@@ -116,7 +119,7 @@ public sealed class SegmentationTrainingTests
         var ds = SegmentationReader.Read(SyntheticSegmentation.WriteFolder(tmp.Combine("data"), 28, seed: 3, width: 64, height: 64));
         var recipe = new Recipe
         {
-            Input = new InputSpec(64, 3), Model = new ModelSpec("unet", 8, 3), BatchSize = 4, MaxEpochs = 400, Seed = 3,
+            Input = new InputSpec(64, 3), Model = new ModelSpec("unet", 16, 3), BatchSize = 4, MaxEpochs = 400, Seed = 3,
             Optimizer = new OptimizerSpec("adamw", LearningRate: 3e-3, WeightDecay: 1e-4, Schedule: "cosine", GradClip: 5),
             Augmentation = new AugmentationSpec(HorizontalFlip: 0.5, VerticalFlip: 0.5),
             Segmentation = new SegmentationRecipe { PatchSize = 64, PatchesPerImage = 2, Labels = ["strand"] },
@@ -149,5 +152,60 @@ public sealed class SegmentationTrainingTests
     {
         Json.Write(paths.Recipe, recipe);
         return paths;
+    }
+}
+
+/// <summary>package/model.onnx of a segmenter against TorchSharp, with ONNX Runtime as the oracle.</summary>
+[Collection(InProcessTraining.Name)]
+public sealed class SegmentationOnnxTests
+{
+    [Theory]
+    [InlineData("unet_resnet18", 32, 1, false)]
+    [InlineData("unet_resnet18", 32, 1, true)]
+    [InlineData("unet", 16, 3, true)]
+    public void Should_GiveTorchSharpsProbabilities_When_ASegmenterRunsInOnnxRuntime(string name, int width, int depth, bool flips)
+    {
+        // given: a registered segmenter with perturbed batch-norm statistics (so eval mode matters), three classes, and
+        // real fundus photographs letterboxed to 64 px when ../shared/data is there (generated ones otherwise)
+        using var tmp = new TempDir();
+        random.manual_seed(6);
+        var recipe = new Recipe
+        {
+            Input = new InputSpec(64, 3), Model = new ModelSpec(name, width, depth),
+            Segmentation = new SegmentationRecipe { Labels = ["a", "b"], FlipInference = flips },
+        };
+        using var model = ModelRegistry.Create(recipe.Model, 3, 3);
+        OnnxExportTests.Perturb(model);
+        var pre = new Preprocessing(64, 3, [0.5f, 0.4f, 0.3f], [0.25f, 0.2f, 0.2f], ["a", "b"]);
+        var drive = Repo.SharedData is { } shared ? Path.Combine(shared, "drive", "training", "images") : null;
+        var folder = drive is not null && Directory.Exists(drive) ? drive : Path.Combine(SyntheticSegmentation.WriteFolder(tmp.Combine("gen"), 3, seed: 1), "images");
+        var images = Directory.EnumerateFiles(folder).Order(StringComparer.Ordinal).Take(3).Select(ImageDecoder.Decode).ToList();
+
+        // when: exported and run by ONNX Runtime on the letterboxed 0–255 pixels, and by TorchSharp on the same pixels
+        var info = SegmentationOnnx.Write(model, recipe, pre, tmp.Combine("model.onnx"));
+        using var session = new InferenceSession(tmp.Combine("model.onnx"));
+        double worst = 0;
+        foreach (var image in images)
+        {
+            var chw = new float[3 * 64 * 64];
+            Letterbox.ToTensorChw(image, 64, 3, chw);
+            var hwc = new float[chw.Length];
+            for (int c = 0; c < 3; c++)
+                for (int p = 0; p < 64 * 64; p++) hwc[p * 3 + c] = chw[c * 64 * 64 + p] * 255f;
+            using var outputs = session.Run([NamedOnnxValue.CreateFromTensor(OnnxExport.InputName, new DenseTensor(hwc, [1, 64, 64, 3]))]);
+            var onnx = outputs[0].AsTensor<float>().ToArray();
+            using var scope = NewDisposeScope();
+            model.eval();
+            using var noGrad = no_grad();
+            var torch = SegmentationPredictor.Probabilities(model, Trainer.ToTensor(chw, 1, 3, 64, pre), recipe.Segmentation).data<float>().ToArray();
+            Assert.True(onnx.All(float.IsFinite), $"ONNX Runtime gave {onnx.Count(v => !float.IsFinite(v))} non-finite probabilities");
+            Assert.True(torch.All(float.IsFinite), $"TorchSharp gave {torch.Count(v => !float.IsFinite(v))} non-finite probabilities");
+            worst = Math.Max(worst, onnx.Zip(torch).Max(p => Math.Abs(p.First - p.Second)));
+        }
+
+        // then: [N, 3, 64, 64] probabilities within 1e-4 of TorchSharp's everywhere
+        Assert.Equal(["N", "3", "64", "64"], info.Output.Shape);
+        Assert.True(worst < 1e-4, $"largest difference {worst:E2}");
+        Assert.Equal("a,b", session.ModelMetadata.CustomMetadataMap["labels"]);
     }
 }

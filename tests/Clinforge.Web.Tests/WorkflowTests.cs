@@ -134,6 +134,38 @@ public sealed class WorkflowTests
         Assert.Empty(Directory.GetFileSystemEntries(Path.Combine(server.Workspace, "tmp")));
     }
 
+    [Fact]
+    public async Task Should_ReturnTheOutlinedImageAndAreas_When_ASegmentationModelIsTried()
+    {
+        // Given a segmentation run finished by the CLI in the workspace (generated strands with a field of view)
+        await using var server = await WebServer.StartAsync();
+        using var tmp = new TempDir();
+        var data = Clinforge.Data.SyntheticSegmentation.WriteFolder(tmp.Combine("data"), 30, seed: 6);
+        var runDir = Path.Combine(server.Workspace, "runs", "20260101-000000-vessels");
+        var cli = Process.Start(new ProcessStartInfo("dotnet") { ArgumentList = { server.Options.CliDll, "develop", "--request", "Outline the vessels",
+            "--data", data, "--rounds", "0", "--trial-minutes", "0.3", "--run", runDir, "--threads", "1", "--non-interactive" }, RedirectStandardOutput = true, RedirectStandardError = true })!;
+        var output = await cli.StandardOutput.ReadToEndAsync() + await cli.StandardError.ReadToEndAsync();
+        await cli.WaitForExitAsync();
+        Assert.True(cli.ExitCode == 0, output);
+        var image = File.ReadAllBytes(Directory.GetFiles(Path.Combine(data, "images")).Order(StringComparer.Ordinal).First());
+
+        // When an image is tried in the page
+        using var response = await server.Upload("/api/runs/20260101-000000-vessels/predict", image, "patient-78.png", "image/png");
+
+        // Then the answer holds the label's area at the image's size and the image with the outline drawn
+        Assert.True(response.StatusCode == HttpStatusCode.OK, await WebServer.Error(response));
+        var r = JsonNode.Parse(await response.Content.ReadAsStringAsync())!;
+        Assert.Equal((96, 88), (r["width"]!.GetValue<int>(), r["height"]!.GetValue<int>()));
+        var label = Assert.Single(r["labels"]!.AsArray())!;
+        Assert.Equal("vessel", label["label"]!.GetValue<string>());
+        Assert.InRange(label["fraction"]!.GetValue<double>(), 0, 1);
+        Assert.Equal(label["pixels"]!.GetValue<long>() / (96.0 * 88), label["fraction"]!.GetValue<double>(), 5);
+        var outlined = r["outlined"]!.GetValue<string>();
+        Assert.StartsWith("data:image/png;base64,", outlined, StringComparison.Ordinal);
+        Assert.Equal(0x89, Convert.FromBase64String(outlined["data:image/png;base64,".Length..])[0]);
+        Assert.Empty(Directory.GetFileSystemEntries(Path.Combine(server.Workspace, "tmp")));
+    }
+
     private static async Task<string> CreateDemoProject(WebServer server)
     {
         using var created = await server.PostJson("/api/projects", new { request = "Find melanoma; missing one is worse than a false alarm.", dataset = "demo" });

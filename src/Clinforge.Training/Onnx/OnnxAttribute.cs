@@ -21,6 +21,9 @@ public sealed record OnnxAttribute
     /// <summary>A float attribute (e.g. <c>epsilon</c>).</summary>
     public static OnnxAttribute Float(string name, float value) => new(name, o => { o.WriteFloat(2, value); o.WriteInt64(20, 1); });
 
+    /// <summary>A string attribute (e.g. Resize's <c>mode</c>): AttributeProto field 4 (bytes, UTF-8), type STRING.</summary>
+    public static OnnxAttribute Text(string name, string value) => new(name, o => { o.WriteString(4, value); o.WriteInt64(20, 3); });
+
     /// <summary>An integer-list attribute (e.g. <c>kernel_shape</c>, <c>pads</c>, <c>perm</c>).</summary>
     public static OnnxAttribute Ints(string name, params long[] values) => new(name, o =>
     {

@@ -28,6 +28,7 @@ public static class OnnxExport
     {
         ArgumentNullException.ThrowIfNull(trial);
         var recipe = Json.Read<Recipe>(trial.Recipe);
+        if (recipe.Segmentation is not null) return SegmentationOnnx.WriteTrial(trial, directory);
         var pre = Json.Read<Preprocessing>(trial.Preprocessing);
         using var model = TrialPlans.CreateModel(recipe, pre);
         model.load(trial.Model);

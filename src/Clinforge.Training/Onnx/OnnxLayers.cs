@@ -38,6 +38,18 @@ public static class OnnxLayers
         };
     }
 
+    /// <summary>
+    /// Bilinear ×2 upsampling as TorchSharp's <c>interpolate(..., Bilinear, align_corners: false)</c>
+    /// computes it: ONNX Resize with <c>half_pixel</c> coordinates and <c>linear</c> mode (the two agree
+    /// for every output size above one).
+    /// </summary>
+    public static string Upsample2(OnnxGraph graph, string input)
+    {
+        ArgumentNullException.ThrowIfNull(graph);
+        return graph.Node("Resize", [input, "", graph.Constant("up2", [1f, 1f, 2f, 2f], 4)],
+            OnnxAttribute.Text("mode", "linear"), OnnxAttribute.Text("coordinate_transformation_mode", "half_pixel"));
+    }
+
     /// <summary>Conv (weights [out, in/groups, kh, kw], optional bias), zero padding only.</summary>
     public static string Conv(OnnxGraph graph, Conv2d conv, string input)
     {

@@ -121,6 +121,16 @@ public sealed class ResNet18Backbone : Module<Tensor, Tensor>, IOnnxExportable
     /// <summary>The stem, max pooling and the four stages, as ONNX nodes (eval mode); the output is the stride-32 map.</summary>
     public string ExportOnnx(OnnxGraph graph, string input) => ExportStages(graph, input, 0, 4);
 
+    /// <summary>The stem before its pooling (<see cref="StemConv"/>) as ONNX nodes (eval mode).</summary>
+    public string ExportStemConv(OnnxGraph graph, string input) =>
+        OnnxLayers.Relu(graph, OnnxLayers.BatchNorm(graph, _bn1, OnnxLayers.Conv(graph, _conv1, input)));
+
+    /// <summary>The stem's max pooling (<see cref="StemPool"/>) as an ONNX node.</summary>
+    public string ExportStemPool(OnnxGraph graph, string input) => OnnxLayers.MaxPool(graph, _maxpool, input);
+
+    /// <summary>Stage <paramref name="index"/> as ONNX nodes (eval mode).</summary>
+    public string ExportStage(OnnxGraph graph, int index, string input) => OnnxLayers.Write(graph, _layers[index], input);
+
     /// <summary>
     /// From the output of stage <paramref name="from"/> (0 = the image) to the output of stage
     /// <paramref name="to"/>, as ONNX nodes (eval mode), as <see cref="Through"/> and <see cref="From"/> compute it.

@@ -463,6 +463,17 @@ function renderResults(s) {
         tryIt.disabled = false; tryIt.textContent = "Try the model";
         return;
       }
+      if (r.outlined) {
+        // A segmenter: the image with each outlined structure tinted and its edge drawn, and its area.
+        const found = r.labels.filter(l => l.pixels > 0);
+        out.replaceChildren(h("div", { class: "prediction" }, h("img", { src: r.outlined, alt: `the uploaded image with ${r.labels.map(l => l.label).join(", ")} outlined`, id: "outlined" }), h("div", {},
+          h("div", { class: "decision", id: "outlines" }, found.length === 0 ? `Nothing outlined (${r.labels.map(l => l.label).join(", ")})` : `Outlined: ${found.map(l => l.label).join(", ")}`),
+          h("table", {}, h("tbody", {}, r.labels.map(l => h("tr", {}, h("td", {}, l.label), h("td", {}, `${l.pixels} px`), h("td", {}, `${(100 * l.fraction).toFixed(1)} % of the image`))))),
+          h("p", { class: "hint" }, `Areas in pixels of the ${r.width}×${r.height} image; the mask and the overlay come from clinforge predict.`),
+          h("p", { class: "hint" }, "A research model: outlines for your review; it is not a diagnosis."))));
+        tryIt.disabled = false; tryIt.textContent = "Try the model";
+        return;
+      }
       const img = h("img", { src: URL.createObjectURL(file.files[0]), alt: "the uploaded image" });
       out.replaceChildren(h("div", { class: "prediction" }, img, h("div", {},
         h("div", { class: "decision" }, "Model says: ", r.decision),

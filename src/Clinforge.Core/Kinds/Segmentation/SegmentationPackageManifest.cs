@@ -6,4 +6,10 @@ public sealed record SegmentationPackageManifest(string Run, int Trial, IReadOnl
 {
     /// <summary>The manifest's file name in a package: its presence marks a segmentation package.</summary>
     public const string FileName = "segmentation_manifest.json";
+
+    /// <summary>The package's ONNX export (model.onnx: letterboxed pixels in, per-pixel class probabilities out), or null.</summary>
+    public OnnxModelInfo? Onnx { get; init; }
+
+    /// <summary>Why there is no ONNX export, when there is none.</summary>
+    public string? OnnxUnavailable { get; init; }
 }

@@ -43,6 +43,13 @@ public sealed record SegmentationRecipe
     public int MinComponentPixels { get; init; }
 
     /// <summary>
+    /// An inference-only change (flips, small-piece removal) of trial N: the trial takes N's weights and
+    /// only validates them with its own inference settings, so the change is judged on the same network
+    /// rather than on a retrained one whose training noise would hide it (null: train).
+    /// </summary>
+    public int? ReuseWeightsOf { get; init; }
+
+    /// <summary>
     /// The labels the network outlines, names in label order (label k = mask value
     /// <see cref="SegmentationSummary.Labels"/>[k − 1]); the network predicts these plus background.
     /// </summary>

@@ -86,7 +86,7 @@ public sealed class SegmentationKind : ITaskKind
         }
         foreach (var line in SegmentationReport.Table(evaluation)) view.Line(line);
         view.Path("Report", SegmentationReport.Write(run, journal.Trials(), Looks(journal), context.Spec, context.Card, evaluation));
-        view.Path("Package", WritePackage(run, context.Spec, context.Card, evaluation));
+        view.Path("Package", WritePackage(run, context.Spec, context.Card, evaluation, context.Runtime.Exporter));
         return 0;
     }
 
@@ -103,8 +103,8 @@ public sealed class SegmentationKind : ITaskKind
     private static List<(DateTimeOffset Time, string Kind, string Message)> Looks(Journal journal) =>
         journal.Events("test_look").Select(e => (e.Time, e.Kind, e.Message)).ToList();
 
-    /// <summary>package/: the final trial's weights, recipe and preprocessing, the spec, the model card and the manifest with the labels' mask values and the test metrics.</summary>
-    private static string WritePackage(RunPaths run, TaskSpec spec, DataCard card, SegmentationEvaluation e)
+    /// <summary>package/: the final trial's weights, recipe and preprocessing, its ONNX export, the spec, the model card and the manifest with the labels' mask values and the test metrics.</summary>
+    private static string WritePackage(RunPaths run, TaskSpec spec, DataCard card, SegmentationEvaluation e, IModelExporter exporter)
     {
         var package = run.Package;
         Directory.CreateDirectory(package.Root);
@@ -126,7 +126,15 @@ public sealed class SegmentationKind : ITaskKind
             metrics[prefix + "precision"] = l.Precision;
             if (l.Hd95 is { } h) metrics[prefix + "hd95"] = h;
         }
-        Json.Write(package.SegmentationManifest, new SegmentationPackageManifest(run.Root, e.Final.Trial, e.Labels, values, recipe.Input.Size, spec.PrimaryMetric, DateTimeOffset.UtcNow, metrics));
+        OnnxModelInfo? onnx = null;
+        string? unavailable = null;
+        try { onnx = exporter.Export(trial, package.Root); }
+        catch (ClinforgeException ex) { unavailable = ex.Message; }
+        Json.Write(package.SegmentationManifest, new SegmentationPackageManifest(run.Root, e.Final.Trial, e.Labels, values, recipe.Input.Size, spec.PrimaryMetric, DateTimeOffset.UtcNow, metrics)
+        {
+            Onnx = onnx,
+            OnnxUnavailable = unavailable,
+        });
         return package.Root;
     }
 }

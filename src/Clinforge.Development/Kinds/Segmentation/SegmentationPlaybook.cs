@@ -10,7 +10,11 @@ namespace Clinforge.Development;
 /// </summary>
 public sealed class SegmentationPlaybook : IProposer
 {
-    private sealed record Move(string Name, Func<DevelopmentState, Evidence, bool> When, Func<Recipe, SegmentationRecipe, Evidence, (Recipe Recipe, string Change, string Reason)> Apply, string Source, bool Repeatable = false);
+    private sealed record Move(string Name, Func<DevelopmentState, Evidence, bool> When, Func<Recipe, SegmentationRecipe, Evidence, (Recipe Recipe, string Change, string Reason)> Apply, string Source, bool Repeatable = false)
+    {
+        /// <summary>Changes only how a trained network is applied: the trial reuses the best trial's weights.</summary>
+        public bool InferenceOnly { get; init; }
+    }
 
     /// <summary>What the best trial and the data card say.</summary>
     /// <param name="Curve">The best trial's learning curve.</param>
@@ -34,7 +38,7 @@ public sealed class SegmentationPlaybook : IProposer
         new("flip_inference", (s, e) => s.BestRecipe.Segmentation is { FlipInference: false },
             (r, g, e) => (r with { Segmentation = g with { FlipInference = true } }, "inference on the image alone → averaged over horizontal and vertical flips",
                 "Averaging the probabilities of mirrored copies smooths the errors of one orientation; it costs three forward passes per image and no training."),
-            "Isensee et al. 2021 (nnU-Net test-time mirroring)"),
+            "Isensee et al. 2021 (nnU-Net test-time mirroring)") { InferenceOnly = true },
         new("tversky_loss", (s, e) => e.RecallFirst && s.BestRecipe.Segmentation?.Loss != "tversky",
             (r, g, e) => (r with { Segmentation = g with { Loss = "tversky", TverskyAlpha = 0.3, TverskyBeta = 0.7 } }, $"loss {g.Loss} → Tversky (α 0.3, β 0.7) + cross-entropy",
                 $"Missing part of the structure costs more: the Tversky index weighs missed pixels (β 0.7) above false ones (α 0.3). Validation sensitivity is {e.Sensitivity:0%}, precision {e.Precision:0%}."),
@@ -50,7 +54,7 @@ public sealed class SegmentationPlaybook : IProposer
         new("remove_small_components", (s, e) => e.Precision < e.Sensitivity && (s.BestRecipe.Segmentation?.MinComponentPixels ?? 0) == 0,
             (r, g, e) => { int px = Math.Max(10, r.Input.Size * r.Input.Size / 4000); return (r with { Segmentation = g with { MinComponentPixels = px } }, $"prediction unchanged → connected pieces under {px} px removed",
                 $"Precision ({e.Precision:0%}) is below sensitivity ({e.Sensitivity:0%}): isolated specks are likely false; removing them is kept only if validation agrees."); },
-            "Isensee et al. 2021 (nnU-Net post-processing, kept when validation improves)"),
+            "Isensee et al. 2021 (nnU-Net post-processing, kept when validation improves)") { InferenceOnly = true },
         new("larger_patches", (s, e) => e.Curve is CurveDiagnosis.Plateau or CurveDiagnosis.Underfitting && (s.BestRecipe.Segmentation?.PatchSize ?? 256) + 128 <= s.BestRecipe.Input.Size,
             (r, g, e) => (r with { Segmentation = g with { PatchSize = g.PatchSize + 128, PatchesPerImage = Math.Max(1, g.PatchesPerImage / 2) }, BatchSize = Math.Max(2, r.BatchSize / 2) }, $"patches {g.PatchSize} → {g.PatchSize + 128} px (half as many per image, half the batch)",
                 "Validation stopped improving: larger patches give each prediction more context (where a vessel comes from and goes)."),
@@ -86,6 +90,10 @@ public sealed class SegmentationPlaybook : IProposer
             if (past.Count >= 3 || state.Pending.Any(p => p.Move == move.Name)) continue;
             if (!move.When(state, e)) continue;
             var (recipe, change, reason) = move.Apply(state.BestRecipe, g, e);
+            // An inference-only move validates the best trial's own weights; any other move trains anew.
+            int? reuse = move.InferenceOnly ? TrialRecord.Best(tried)?.Number : null;
+            recipe = recipe with { Segmentation = recipe.Segmentation! with { ReuseWeightsOf = reuse } };
+            if (reuse is not null) change += $" (on trial {reuse}'s weights, not retrained)";
             if (state.AlreadyTried(recipe) || RecipeSchema.Problems(recipe).Count > 0) continue;
             recipe = recipe.WithOrigin($"round:{move.Name}", change + " — " + move.Source);
             return new Proposal(move.Name, change, $"{reason} (Best trial: pixel sensitivity {e.Sensitivity:0%}, precision {e.Precision:0%} on validation; curve {e.Curve}.)", move.Source, recipe);

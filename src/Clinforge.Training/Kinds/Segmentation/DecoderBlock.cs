@@ -1,3 +1,4 @@
+using Clinforge.Training.Onnx;
 using TorchSharp.Modules;
 using static TorchSharp.torch;
 using static TorchSharp.torch.nn;
@@ -27,6 +28,15 @@ public sealed class DecoderBlock : Module<Tensor, Tensor?, Tensor>
 
     /// <summary>Submodules are registered by hand under stable names.</summary>
     protected override void RegisterComponents() { }
+
+    /// <summary>The block as ONNX nodes (eval mode): Resize ×2, Concat with the skip, the convolutions.</summary>
+    public string ExportOnnx(OnnxGraph graph, string below, string? skip)
+    {
+        ArgumentNullException.ThrowIfNull(graph);
+        var up = OnnxLayers.Upsample2(graph, below);
+        if (skip is not null) up = graph.Node("Concat", [up, skip], OnnxAttribute.Int("axis", 1));
+        return OnnxLayers.Write(graph, _convs, up);
+    }
 
     /// <inheritdoc />
     public override Tensor forward(Tensor below, Tensor? skip)

@@ -135,12 +135,23 @@ public static class SegmentationPredictor
             var frame = Letterbox.ToTensorChw(image, size, channels, pixels);
             var x = Trainer.ToTensor(pixels, 1, channels, size, pre).to(device);
             var p = Probabilities(model, x, seg).cpu();
-            var labels = ToImage(p.data<float>().ToArray(), seg.ClassCount, frame);
-            int minPixels = (int)Math.Round(seg.MinComponentPixels / (frame.Scale * frame.Scale));
-            SegmentationPostprocess.RemoveSmallComponents(labels, frame.Width, frame.Height, minPixels);
-            result.Add(labels);
+            result.Add(LabelImage(p.data<float>().ToArray(), seg, frame));
         }
         return result;
+    }
+
+    /// <summary>
+    /// The label map on the image's own pixels from the letterboxed square's probabilities [K, S, S]
+    /// (<see cref="ToImage"/>), with the recipe's small-component rule at the image's scale (its size
+    /// is in pixels of the working square). Every runtime (TorchSharp, ONNX) finishes a prediction here.
+    /// </summary>
+    public static byte[] LabelImage(ReadOnlySpan<float> probabilities, SegmentationRecipe seg, LetterboxFrame frame)
+    {
+        ArgumentNullException.ThrowIfNull(seg);
+        ArgumentNullException.ThrowIfNull(frame);
+        var labels = ToImage(probabilities, seg.ClassCount, frame);
+        SegmentationPostprocess.RemoveSmallComponents(labels, frame.Width, frame.Height, (int)Math.Round(seg.MinComponentPixels / (frame.Scale * frame.Scale)));
+        return labels;
     }
 
     /// <summary>Loads a trial's or package's model (recipe, preprocessing and weights) for inference.</summary>

@@ -40,6 +40,7 @@ public static class SegmentationTrialWorker
         Log(string.Create(CultureInfo.InvariantCulture,
             $"trial {number}: {recipe.Model.Name} w{recipe.Model.Width} d{recipe.Model.Depth}, {recipe.Input.Size}px letterbox, patches {seg.PatchSize}px, loss {seg.Loss}, lr {recipe.Optimizer.LearningRate:G3}, batch {recipe.BatchSize}, flips at inference {seg.FlipInference}, min component {seg.MinComponentPixels}px, threads {get_num_threads()}, seed {recipe.Seed}"));
         var ds = DatasetReader.Open(card.Source);
+        if (seg.ReuseWeightsOf is { } parent) return Revalidate(paths, run.Trial(parent), recipe, ds, val, scorer, Log);
         var trainSet = SegmentationSet.Load(ds, train, recipe.Input);
         var valSet = SegmentationSet.Load(ds, val, recipe.Input);
         Log($"loaded {trainSet.Count} training and {valSet.Count} validation images with their masks at {recipe.Input.Size}px");
@@ -52,6 +53,38 @@ public static class SegmentationTrialWorker
         Json.Write(paths.Metrics, final);
         Log($"finished: {final.Status}, best epoch {final.BestEpoch}, objective {final.Best?.Objective:F4}, {final.ImagesPerSecond:F1} patches/s");
         return final;
+    }
+
+    /// <summary>
+    /// An inference-only trial: the parent trial's weights and preprocessing, validated once with this
+    /// trial's inference settings (flips, small-piece removal). The metrics keep the parent's curve and
+    /// epoch, so the trial reads as "the same network, applied differently".
+    /// </summary>
+    private static TrialMetrics Revalidate(TrialPaths paths, TrialPaths parent, Recipe recipe, Dataset ds, IReadOnlyList<DataItem> val,
+        SegmentationScorer scorer, Action<string> log)
+    {
+        if (!File.Exists(parent.Model) || !File.Exists(parent.Metrics))
+            throw new ClinforgeException($"{parent.Root}: the trial whose weights this inference-only change reuses has no model; it cannot be validated.");
+        File.Copy(parent.Model, paths.Model, overwrite: true);
+        File.Copy(parent.Preprocessing, paths.Preprocessing, overwrite: true);
+        var seg = recipe.Segmentation!;
+        var clock = System.Diagnostics.Stopwatch.StartNew();
+        var (model, pre, _) = SegmentationPredictor.Load(paths.Recipe, paths.Preprocessing, paths.Model);
+        var valSet = SegmentationSet.Load(ds, val, recipe.Input);
+        (ValidationMetrics Metrics, IReadOnlyList<double> PerImage) scored;
+        using (model)
+        using (var x = Trainer.ToTensor(valSet.Pixels, valSet.Count, valSet.Channels, valSet.Size, pre))
+        {
+            var (_, maps) = SegmentationPredictor.Predict(model, x, seg, NativeRuntime.PreferredDevice(), null);
+            scored = scorer(Enumerable.Range(0, valSet.Count).Select(valSet.LabelsOf).ToList(), maps, Enumerable.Range(0, valSet.Count).Select(valSet.RegionOf).ToList(), valSet.Size);
+        }
+        Json.Write(paths.ValScores, valSet.Ids.Select((id, i) => new ValImageScore(id, scored.PerImage[i])).ToList());
+        var before = Json.Read<TrialMetrics>(parent.Metrics);
+        var metrics = before with { Best = scored.Metrics, Convolutions = ConvolutionCheck.Current.Describe(), TrainSeconds = 0 };
+        Json.Write(paths.Metrics, metrics);
+        log(string.Create(CultureInfo.InvariantCulture,
+            $"inference-only change: trial {Path.GetFileName(parent.Root)}'s weights validated with flips {seg.FlipInference}, min component {seg.MinComponentPixels}px in {clock.Elapsed.TotalSeconds:F1}s: val_{scored.Metrics.ObjectiveName} {scored.Metrics.Objective:F4} (the parent had {before.Best?.Objective:F4})"));
+        return metrics;
     }
 
     /// <summary>Label maps of a trial's saved model on <paramref name="items"/>, on each image's own pixels.</summary>

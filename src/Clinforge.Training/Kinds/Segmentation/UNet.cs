@@ -1,3 +1,4 @@
+using Clinforge.Training.Onnx;
 using TorchSharp.Modules;
 using static TorchSharp.torch;
 using static TorchSharp.torch.nn;
@@ -11,7 +12,7 @@ namespace Clinforge.Training;
 /// unit, padded so the output has the input's size; bilinear upsampling in place of transposed
 /// convolutions. Output [N, classes, H, W] for H and W multiples of 2^depth.
 /// </summary>
-public sealed class UNet : Module<Tensor, Tensor>
+public sealed class UNet : Module<Tensor, Tensor>, IOnnxExportable
 {
     private readonly Sequential[] _down;
     private readonly DecoderBlock[] _up;
@@ -47,6 +48,18 @@ public sealed class UNet : Module<Tensor, Tensor>
 
     /// <summary>Levels below the top: input sides must be multiples of 2^<see cref="Depth"/>.</summary>
     public int Depth => _up.Length;
+
+    /// <summary>The network as ONNX nodes (eval mode): logits [N, classes, H, W].</summary>
+    public string ExportOnnx(OnnxGraph graph, string input)
+    {
+        ArgumentNullException.ThrowIfNull(graph);
+        var skips = new string[_down.Length];
+        var y = input;
+        for (int k = 0; k < _down.Length; k++)
+            skips[k] = y = OnnxLayers.Write(graph, _down[k], k == 0 ? y : OnnxLayers.MaxPool(graph, _pool, y));
+        for (int k = _up.Length - 1; k >= 0; k--) y = _up[k].ExportOnnx(graph, y, skips[k]);
+        return OnnxLayers.Conv(graph, _head, y);
+    }
 
     /// <inheritdoc />
     public override Tensor forward(Tensor x)

@@ -1,3 +1,4 @@
+using Clinforge.Training.Onnx;
 using TorchSharp.Modules;
 using static TorchSharp.torch;
 using static TorchSharp.torch.nn;
@@ -15,7 +16,7 @@ namespace Clinforge.Training;
 /// measured on DRIVE and left out: 3-minute trials reached validation Dice 0.714 with it against 0.738
 /// without, 15% slower per epoch.
 /// </summary>
-public sealed class UNetResNet18 : Module<Tensor, Tensor>
+public sealed class UNetResNet18 : Module<Tensor, Tensor>, IOnnxExportable
 {
     private readonly ResNet18Backbone _encoder;
     private readonly DecoderBlock[] _decoder;
@@ -73,6 +74,22 @@ public sealed class UNetResNet18 : Module<Tensor, Tensor>
         var groups = _encoder.TrainableStageGroups(FrozenStages).ToList();
         groups.Add(_decoder.SelectMany(d => d.parameters()).Concat(_head.parameters()).ToList());
         return groups;
+    }
+
+    /// <summary>The network as ONNX nodes (eval mode): logits [N, classes, H, W].</summary>
+    public string ExportOnnx(OnnxGraph graph, string input)
+    {
+        ArgumentNullException.ThrowIfNull(graph);
+        var s2 = _encoder.ExportStemConv(graph, input);
+        var y = _encoder.ExportStemPool(graph, s2);
+        var skips = new string[4];
+        for (int s = 0; s < 4; s++) skips[s] = y = _encoder.ExportStage(graph, s, y);
+        y = _decoder[0].ExportOnnx(graph, skips[3], skips[2]);
+        y = _decoder[1].ExportOnnx(graph, y, skips[1]);
+        y = _decoder[2].ExportOnnx(graph, y, skips[0]);
+        y = _decoder[3].ExportOnnx(graph, y, s2);
+        y = _decoder[4].ExportOnnx(graph, y, null);
+        return OnnxLayers.Conv(graph, _head, y);
     }
 
     /// <inheritdoc />
