@@ -58,8 +58,8 @@ internal static class EvaluateCommand
             throw new ClinforgeException($"--split {split}: must be test, val, train or all.");
         NativeRuntime.Initialize(threads, seed);
 
-        var result = DetectionPredict.IsPackage(package)
-            ? Detection(package, data, split, seed)
+        var result = DetectionPredict.IsPackage(package) ? Detection(package, data, split, seed)
+            : SegmentationPredict.IsPackage(package) ? Segmentation(package, data, split, seed)
             : Classification(package, data, split, seed);
         // Images that could not be read are left out, and said so: an evaluation never drops data silently.
         if (result.Skipped.Count > 0)
@@ -104,6 +104,44 @@ internal static class EvaluateCommand
         var counts = manifest.Classes.Select((name, k) => (name, n: labels.Count(l => l == k))).ToDictionary(x => x.name, x => x.n);
         return new ExternalEvaluation(package, data, splitName, items.Count, counts, "classification", manifest.Threshold, manifest.ThresholdRule,
             FinalEvaluator.Resamples, seed, metrics, DateTimeOffset.UtcNow) { Skipped = dataset.Unreadable };
+    }
+
+    /// <summary>
+    /// A segmentation package on image/mask pairs: each image outlined as <c>predict</c> does, scored
+    /// inside its region of interest against its mask; per label the mean Dice, IoU, sensitivity,
+    /// precision and HD95 over images with bootstrap CIs (the test look's measures).
+    /// </summary>
+    private static ExternalEvaluation Segmentation(string package, string data, string? split, int seed)
+    {
+        var manifest = Json.Read<SegmentationPackageManifest>(new PackagePaths(package).SegmentationManifest);
+        var dataset = DatasetReader.Open(data);
+        var masks = dataset.Segmentation ?? throw new ClinforgeException($"{data}: the package outlines {string.Join(", ", manifest.Labels)}, but these data have no masks to score it against (give images/ and masks/).");
+        if (!masks.Values.SequenceEqual(manifest.LabelValues))
+            throw new ClinforgeException($"{data}: the masks use the values {string.Join(", ", masks.Values)}, the model was trained on {string.Join(", ", manifest.LabelValues)} ({string.Join(", ", manifest.Labels)}); relabel the masks to the model's values.");
+        var (items, splitName) = Select(dataset, split, data);
+        var maps = SegmentationTrialWorker.Predict(new TrialPaths(package), dataset, items);
+        var scores = new List<SegmentationImageScore>();
+        for (int i = 0; i < items.Count; i++)
+        {
+            var image = dataset.Load(items[i]);
+            var truth = masks.Labels(items[i].Id);
+            var region = masks.Region(items[i].Id) ?? [];
+            for (int k = 1; k <= manifest.Labels.Count; k++)
+                scores.Add(SegmentationMetrics.Score(items[i].Id, truth, maps[i], region, image.Width, image.Height, k));
+        }
+        var metrics = new Dictionary<string, Estimate>(StringComparer.Ordinal);
+        for (int k = 1; k <= manifest.Labels.Count; k++)
+        {
+            var s = SegmentationMetrics.Summarise(scores.Where(x => x.Label == k).ToList(), SegmentationFinalEvaluator.Resamples, seed);
+            string prefix = manifest.Labels.Count > 1 ? manifest.Labels[k - 1] + "/" : "";
+            metrics[prefix + "dice"] = s.Dice;
+            metrics[prefix + "iou"] = s.Iou;
+            metrics[prefix + "sensitivity"] = s.Sensitivity;
+            metrics[prefix + "precision"] = s.Precision;
+            if (s.Hd95 is { } h) metrics[prefix + "hd95_px"] = h;
+        }
+        return new ExternalEvaluation(package, data, splitName, items.Count, new Dictionary<string, int> { ["image/mask pairs"] = items.Count }, "segmentation",
+            0.5, "the most probable class per pixel", SegmentationFinalEvaluator.Resamples, seed, metrics, DateTimeOffset.UtcNow) { Skipped = dataset.Unreadable };
     }
 
     private static ExternalEvaluation Detection(string package, string data, string? split, int seed)

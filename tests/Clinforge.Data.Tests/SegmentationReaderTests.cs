@@ -73,6 +73,45 @@ public sealed class SegmentationReaderTests(ITestOutputHelper output)
     }
 
     [Fact]
+    public void Should_PairEachCasesImageAndMask_When_EveryCaseHasItsOwnFolder()
+    {
+        // given one folder per case, each with image.png, mask.png and roi.png
+        using var dir = new TempDir();
+        for (int i = 0; i < 3; i++)
+        {
+            Fixtures.WriteRandom(dir[$"case{i}/image.png"], 20, 16, 3);
+            Fixtures.Write(dir[$"case{i}/mask.png"], Mask(20, 16, 255, 4 + i));
+            Fixtures.Write(dir[$"case{i}/roi.png"], Mask(20, 16, 255, 16));
+        }
+
+        // when opened and inspected
+        var ds = DatasetReader.Open(dir.Path);
+        var card = Inspector.Inspect(ds, Splitter.Split(ds, 17), 17);
+
+        // then every case is a pair with its region of interest, the ids name the case, and coverage is counted inside the region
+        Assert.Equal("segmentation", ds.Format);
+        Assert.Equal(["case0/image.png", "case1/image.png", "case2/image.png"], ds.Items.Select(i => i.Id));
+        var seg = Assert.IsType<SegmentationSummary>(card.Segmentation);
+        Assert.Equal(3, seg.Pairs);
+        Assert.True(seg.RegionOfInterest);
+        Assert.Contains("one folder per case", seg.Layout, StringComparison.Ordinal);
+        Assert.Equal((4 + 5 + 6) / 3.0 / 16, seg.Labels[0].MeanFraction, 9);
+        Assert.Equal(dir["case1/mask.png"], ds.Segmentation!.MaskFile("case1/image.png"));
+    }
+
+    [Fact]
+    public void Should_NameTheCase_When_ACaseFolderHasNoMask()
+    {
+        using var dir = new TempDir();
+        Fixtures.WriteRandom(dir["a/image.png"], 20, 16, 1);
+        Fixtures.Write(dir["a/label.png"], Mask(20, 16, 255, 4));
+        Fixtures.WriteRandom(dir["b/image.png"], 20, 16, 1);
+        var e = Assert.Throws<ClinforgeException>(() => DatasetReader.Open(dir.Path));
+        Assert.Contains(dir.Path + "/b", e.Message, StringComparison.Ordinal);
+        Assert.Contains("has no mask", e.Message, StringComparison.Ordinal);
+    }
+
+    [Fact]
     public void Should_NameTheFileAndBothSizes_When_AMaskIsNotTheSizeOfItsImage()
     {
         using var dir = new TempDir();

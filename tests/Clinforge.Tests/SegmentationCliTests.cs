@@ -83,6 +83,22 @@ public sealed class SegmentationCliTests
         Assert.Equal(4, csv.Length);
         Assert.All(csv.Skip(1), line => Assert.Contains(",vessel,", line, StringComparison.Ordinal));
 
+        // when: the package is evaluated externally on a second generated folder (another "site")
+        var site = SyntheticSegmentation.WriteFolder(tmp.Combine("site"), 12, seed: 99);
+        var evalDir = tmp.Combine("eval");
+        (code, stdout, stderr) = Repo.RunCli(TimeSpan.FromMinutes(2), "evaluate", run.PackageDir, site, "--split", "all", "--out", evalDir, "--threads", "1");
+
+        // then: every pair scored inside its region, Dice with its interval, as at the test look
+        Assert.True(code == 0, $"exit {code}\n{stdout}\n{stderr}");
+        using (var doc = System.Text.Json.JsonDocument.Parse(File.ReadAllText(Path.Combine(evalDir, "external_evaluation.json"))))
+        {
+            Assert.Equal(12, doc.RootElement.GetProperty("images").GetInt32());
+            Assert.Equal("segmentation", doc.RootElement.GetProperty("task").GetString());
+            var dice = doc.RootElement.GetProperty("metrics").GetProperty("dice");
+            Assert.True(dice.GetProperty("value").GetDouble() > 0.5, stdout);
+            Assert.True(dice.GetProperty("lower").GetDouble() <= dice.GetProperty("value").GetDouble());
+        }
+
         // when: the same images go through the package's model.onnx in ONNX Runtime
         var onnxDir = tmp.Combine("out-onnx");
         (code, stdout, stderr) = Repo.RunCli(TimeSpan.FromMinutes(2), ["predict", run.PackageDir, .. images, "--out", onnxDir, "--threads", "1", "--runtime", "onnx"]);

@@ -26,8 +26,8 @@ public static class SegmentationReader
 
     private static readonly string[] s_suffixes = ["_training", "_train", "_test", "_manual1", "_manual2", "_manual", "_masks", "_mask", "_segmentation", "_seg", "_labels", "_label", "_gt", "_fov", "_roi"];
 
-    /// <summary>Whether <paramref name="folder"/> holds images beside a folder of mask images.</summary>
-    public static bool Looks(string folder) => Layout(folder) is not null;
+    /// <summary>Whether <paramref name="folder"/> holds images beside a folder of mask images, or one folder per case with an image and a mask.</summary>
+    public static bool Looks(string folder) => Layout(folder) is not null || LooksPerCase(folder);
 
     private static (string Images, string Masks, string? Regions)? Layout(string folder)
     {
@@ -56,34 +56,25 @@ public static class SegmentationReader
     public static Dataset Read(string root)
     {
         root = Path.GetFullPath(root);
-        var (imagesDir, masksDir, regionsDir) = Layout(root) ?? throw new ClinforgeException($"{root}: no images/ folder beside a folder of masks ({string.Join(", ", MaskFolders)}).");
-        var images = ImageFiles.EnumerateImages(imagesDir).Order(StringComparer.Ordinal).ToList();
-        if (images.Count == 0) throw new ClinforgeException($"{imagesDir}: no images found.");
-        var masks = ByKey(ImageFiles.EnumerateImages(masksDir), masksDir);
-        var regions = regionsDir is null ? null : ByKey(ImageFiles.EnumerateImages(regionsDir), regionsDir);
-        var unpaired = images.Where(i => !masks.ContainsKey(Key(i))).ToList();
-        if (unpaired.Count > 0)
-            throw new ClinforgeException($"{masksDir}: {unpaired.Count} of {images.Count} image(s) have no mask: {Few(unpaired, imagesDir)}. A mask is found by its image's name, with or without a suffix such as _mask, _manual1 or _segmentation.");
-        if (regions is not null && images.Where(i => !regions.ContainsKey(Key(i))).ToList() is { Count: > 0 } noRegion)
-            throw new ClinforgeException($"{regionsDir}: {noRegion.Count} of {images.Count} image(s) have no region-of-interest mask: {Few(noRegion, imagesDir)}. Give every image one, or remove the folder to count every pixel.");
-
+        var (images, maskOfImage, regionOfImage, masksDir, _, layout, orphans) = Layout(root) is { } folders
+            ? FolderPairs(root, folders.Images, folders.Masks, folders.Regions)
+            : CasePairs(root);
         var notes = new List<string>();
-        var orphans = masks.Keys.Except(images.Select(Key)).Count();
         if (orphans > 0) notes.Add($"{orphans} mask(s) in {Path.GetFileName(masksDir)}/ have no image and are ignored.");
         var ids = images.Select(i => Path.GetRelativePath(root, i).Replace('\\', '/')).ToList();
         var maskOf = new Dictionary<string, string>(StringComparer.Ordinal);
-        var regionOf = regions is null ? null : new Dictionary<string, string>(StringComparer.Ordinal);
+        var regionOf = regionOfImage is null ? null : new Dictionary<string, string>(StringComparer.Ordinal);
         var read = new List<(byte[] Mask, byte[]? Region)>();
         var values = new SortedSet<int>();
         for (int i = 0; i < images.Count; i++)
         {
             var header = ImageSize(images[i]);
-            var maskFile = masks[Key(images[i])];
+            var maskFile = maskOfImage[i];
             var mask = ReadMask(maskFile, header, images[i]);
             byte[]? region = null;
-            if (regions is not null)
+            if (regionOfImage is not null)
             {
-                var regionFile = regions[Key(images[i])];
+                var regionFile = regionOfImage[i];
                 region = ReadMask(regionFile, header, images[i]);
                 regionOf![ids[i]] = regionFile;
             }
@@ -95,7 +86,7 @@ public static class SegmentationReader
         }
         if (values.Count == 0) throw new ClinforgeException($"{masksDir}: every mask is empty (all 0): there is nothing to outline.");
         var labelValues = values.ToList();
-        var summary = Summarise(read, labelValues, regions is not null, Layout(root, imagesDir, masksDir, regionsDir));
+        var summary = Summarise(read, labelValues, regionOfImage is not null, layout);
         if (summary.EmptyMasks > 0) notes.Add($"{summary.EmptyMasks} mask(s) are empty (no foreground): images without the structure, which teach the model where it is absent.");
         string[] classes = ["image"];
         var ds = new Dataset("segmentation", root, classes, ids.Select(id => new DataItem(id, 0)).ToList(),
@@ -169,6 +160,68 @@ public static class SegmentationReader
             EmptyMasks = read.Count(r => r.Mask.All(b => b == 0)),
         };
     }
+
+    /// <summary>Pairs of the images/ + masks/ layout, matched by name; what the layout is called; masks without an image.</summary>
+    private static (List<string> Images, List<string> Masks, List<string>? Regions, string MasksDir, string? RegionsDir, string Layout, int Orphans) FolderPairs(
+        string root, string imagesDir, string masksDir, string? regionsDir)
+    {
+        var images = ImageFiles.EnumerateImages(imagesDir).Order(StringComparer.Ordinal).ToList();
+        if (images.Count == 0) throw new ClinforgeException($"{imagesDir}: no images found.");
+        var masks = ByKey(ImageFiles.EnumerateImages(masksDir), masksDir);
+        var regions = regionsDir is null ? null : ByKey(ImageFiles.EnumerateImages(regionsDir), regionsDir);
+        var unpaired = images.Where(i => !masks.ContainsKey(Key(i))).ToList();
+        if (unpaired.Count > 0)
+            throw new ClinforgeException($"{masksDir}: {unpaired.Count} of {images.Count} image(s) have no mask: {Few(unpaired, imagesDir)}. A mask is found by its image's name, with or without a suffix such as _mask, _manual1 or _segmentation.");
+        if (regions is not null && images.Where(i => !regions.ContainsKey(Key(i))).ToList() is { Count: > 0 } noRegion)
+            throw new ClinforgeException($"{regionsDir}: {noRegion.Count} of {images.Count} image(s) have no region-of-interest mask: {Few(noRegion, imagesDir)}. Give every image one, or remove the folder to count every pixel.");
+        int orphans = masks.Keys.Except(images.Select(Key)).Count();
+        return (images, images.Select(i => masks[Key(i)]).ToList(), regions is null ? null : images.Select(i => regions[Key(i)]).ToList(),
+            masksDir, regionsDir, Layout(root, imagesDir, masksDir, regionsDir), orphans);
+    }
+
+    /// <summary>File names (without extension) that mark a per-case folder's image, mask and region of interest.</summary>
+    private static readonly string[] s_caseImages = ["image", "img", "imaging", "scan", "photo", "input"];
+    private static readonly string[] s_caseMasks = ["mask", "label", "labels", "seg", "segmentation", "gt", "ground_truth", "manual", "annotation"];
+    private static readonly string[] s_caseRegions = ["roi", "fov", "field_of_view", "region"];
+
+    /// <summary>
+    /// Whether <paramref name="root"/> holds one folder per case, each with an image named like
+    /// <c>image.png</c> and a mask named like <c>mask.png</c> (at least one case complete, every case with an image).
+    /// </summary>
+    private static bool LooksPerCase(string root)
+    {
+        var cases = ImageFiles.VisibleSubfolders(root);
+        if (cases.Count == 0) return false;
+        var picked = cases.Select(c => (Image: Pick(c, s_caseImages), Mask: Pick(c, s_caseMasks))).ToList();
+        return picked.All(p => p.Image is not null) && picked.Any(p => p.Mask is not null);
+    }
+
+    /// <summary>Pairs of the per-case layout; a case without a mask, or with a region where others have none, is refused.</summary>
+    private static (List<string> Images, List<string> Masks, List<string>? Regions, string MasksDir, string? RegionsDir, string Layout, int Orphans) CasePairs(string root)
+    {
+        if (!LooksPerCase(root)) throw new ClinforgeException($"{root}: no images/ folder beside a folder of masks ({string.Join(", ", MaskFolders)}), nor one folder per case with an image and a mask.");
+        var cases = ImageFiles.VisibleSubfolders(root);
+        var images = new List<string>();
+        var masks = new List<string>();
+        var regions = new List<string?>();
+        foreach (var c in cases)
+        {
+            var mask = Pick(c, s_caseMasks) ?? throw new ClinforgeException($"{c}: this case has no mask (a file named {string.Join(", ", s_caseMasks.Take(5))}, … beside its image).");
+            images.Add(Pick(c, s_caseImages)!);
+            masks.Add(mask);
+            regions.Add(Pick(c, s_caseRegions));
+        }
+        if (regions.Any(r => r is not null) && regions.Select((r, i) => (r, i)).Where(x => x.r is null).ToList() is { Count: > 0 } missing)
+            throw new ClinforgeException($"{cases[missing[0].i]}: {missing.Count} of {cases.Count} case(s) have no region-of-interest mask (roi, fov) while others do. Give every case one, or remove them to count every pixel.");
+        bool hasRegions = regions.All(r => r is not null);
+        return (images, masks, hasRegions ? regions.Select(r => r!).ToList() : null, root, null,
+            $"one folder per case ({Path.GetFileName(images[0])} + {Path.GetFileName(masks[0])}{(hasRegions ? " + " + Path.GetFileName(regions[0]!) : "")})", 0);
+    }
+
+    /// <summary>The image file directly in <paramref name="dir"/> whose name (without extension) is one of <paramref name="names"/>.</summary>
+    private static string? Pick(string dir, string[] names) =>
+        Directory.EnumerateFiles(dir).Where(f => ImageFiles.Extensions.Contains(Path.GetExtension(f).ToLowerInvariant()))
+            .Order(StringComparer.Ordinal).FirstOrDefault(f => names.Contains(Path.GetFileNameWithoutExtension(f).ToLowerInvariant()));
 
     private static string Layout(string root, string images, string masks, string? regions) =>
         $"{Path.GetRelativePath(root, images)}/ with masks in {Path.GetRelativePath(root, masks)}/" + (regions is null ? "" : $" and regions of interest in {Path.GetRelativePath(root, regions)}/");

@@ -68,6 +68,7 @@ public static class SegmentationModelCard
         sections.Add(new(null, "How to use", [new CodeBlock(
         [
             "clinforge predict <package> new_images/ --out outlined/   # <image>_mask.png + <image>_overlay.png per image, areas in segmentation.csv",
+            "clinforge evaluate <package> images_and_masks/ --out eval/  # external validation: Dice, IoU, sensitivity, precision, HD95 with 95% CIs",
         ])]));
         return new ReportDocument($"Model card — {what} segmentation", [], sections);
     }
