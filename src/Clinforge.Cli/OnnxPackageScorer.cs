@@ -17,6 +17,15 @@ internal static class OnnxPackageScorer
 {
     private const int BatchSize = 64;
 
+    /// <summary>An ONNX Runtime session on a package's model.onnx (<paramref name="threads"/> intra-op threads, 0: its default); a clear error when it cannot load.</summary>
+    public static InferenceSession OpenSession(string path, int threads)
+    {
+        using var options = new SessionOptions();
+        if (threads > 0) options.IntraOpNumThreads = threads;
+        try { return new InferenceSession(path, options); }
+        catch (OnnxRuntimeException e) { throw new ClinforgeException($"{path}: ONNX Runtime cannot load it: {e.Message}"); }
+    }
+
     /// <summary>Class probabilities for each decoded image, in order.</summary>
     public static double[][] Score(string package, ModelPackageManifest manifest, IReadOnlyList<RawImage> images, int threads)
     {
@@ -28,12 +37,7 @@ internal static class OnnxPackageScorer
             throw new ClinforgeException($"{Path.Combine(package, ModelPackage.ManifestFile)}: ONNX input layout {onnx.Input.Layout} [{string.Join(",", onnx.Input.Shape)}] is not the NHWC image this command feeds.");
         int size = int.Parse(onnx.Input.Shape[1], CultureInfo.InvariantCulture), channels = int.Parse(onnx.Input.Shape[3], CultureInfo.InvariantCulture);
 
-        using var options = new SessionOptions();
-        if (threads > 0) options.IntraOpNumThreads = threads;
-        InferenceSession session;
-        try { session = new InferenceSession(path, options); }
-        catch (OnnxRuntimeException e) { throw new ClinforgeException($"{path}: ONNX Runtime cannot load it: {e.Message}"); }
-        using var _ = session;
+        using var session = OpenSession(path, threads);
 
         var result = new double[images.Count][];
         int plane = size * size, per = plane * channels;

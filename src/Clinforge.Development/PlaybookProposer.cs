@@ -24,6 +24,19 @@ public sealed class PlaybookProposer : IProposer
     public static bool Same(Recipe a, Recipe b) =>
         Json.Serialize(a.WithoutOrigins()) == Json.Serialize(b.WithoutOrigins());
 
+    /// <summary>
+    /// Whether a playbook move may be tried now: never again after a trial of it was discarded, once
+    /// unless it is repeatable, at most three times, and not while a trial of it is pending.
+    /// </summary>
+    public static bool MayTry(DevelopmentState state, string move, bool repeatable)
+    {
+        ArgumentNullException.ThrowIfNull(state);
+        var past = state.History.Select(h => h.Record).Where(t => t.Move == move).ToList();
+        if (past.Any(t => !t.Accepted && t.Status == TrialStatus.Succeeded)) return false;
+        if (past.Count > 0 && !repeatable) return false;
+        return past.Count < 3 && !state.Pending.Any(p => p.Move == move);
+    }
+
     /// <summary>Reads a learning curve (<see cref="LearningCurve.Diagnose"/>).</summary>
     public static CurveDiagnosis Diagnose(TrialMetrics? m) => LearningCurve.Diagnose(m);
 }

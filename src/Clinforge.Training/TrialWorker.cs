@@ -23,20 +23,9 @@ public static class TrialWorker
         ValidationScorer scorer, DateTime deadlineUtc, int threads, Action<string> stdout, IReadOnlyList<IReadOnlyList<string>>? folds = null,
         IFoldLauncher? foldLauncher = null)
     {
-        var paths = run.Trial(number);
-        Directory.CreateDirectory(paths.Root);
-        using var log = new StreamWriter(paths.Log, append: true, Encoding.UTF8) { AutoFlush = true };
-        void Log(string line)
-        {
-            log.WriteLine($"[{DateTime.UtcNow:HH:mm:ss}] {line}");
-        }
-
-        var recipe = Json.Read<Recipe>(paths.Recipe);
-        if (RecipeSchema.Problems(recipe) is { Count: > 0 } problems)
-            throw new ClinforgeException($"{paths.Recipe}: invalid recipe: {string.Join("; ", problems)}. Fix the file or let the developer loop propose again.");
-        var card = Json.Read<DataCard>(run.DataCard);
-        NativeRuntime.Initialize(threads, recipe.Seed);
-        Log(ConvolutionCheck.Current.Describe());
+        using var start = TrialStart.Open(run, number, threads);
+        var (paths, recipe, card) = (start.Paths, start.Recipe, start.Card);
+        void Log(string line) => start.Log(line);
         Log($"trial {number}: {recipe.Model.Name} w{recipe.Model.Width} d{recipe.Model.Depth}, {recipe.Input.Size}px, {recipe.Loss.Name}, {recipe.Optimizer.Name} lr {recipe.Optimizer.LearningRate:G3}, threads {get_num_threads()}, seed {recipe.Seed}");
 
         var ds = DatasetReader.Open(card.Source);

@@ -79,12 +79,7 @@ internal static class SegmentationPredict
         if (!File.Exists(path)) throw new ClinforgeException($"{path}: missing from the package; copy the whole package folder.");
         var seg = recipe.Segmentation ?? throw new ClinforgeException($"{package}: recipe.json is not a segmentation recipe.");
         int size = recipe.Input.Size, channels = recipe.Input.Channels, plane = size * size;
-        using var options = new SessionOptions();
-        if (threads > 0) options.IntraOpNumThreads = threads;
-        InferenceSession session;
-        try { session = new InferenceSession(path, options); }
-        catch (OnnxRuntimeException e) { throw new ClinforgeException($"{path}: ONNX Runtime cannot load it: {e.Message}"); }
-        using var _ = session;
+        using var session = OnnxPackageScorer.OpenSession(path, threads);
         var maps = new List<byte[]>();
         foreach (var image in images)
         {

@@ -123,7 +123,7 @@ public sealed class ClassificationKind : ITaskKind
     public string WriteReport(RunPaths run, Journal journal)
     {
         ArgumentNullException.ThrowIfNull(journal);
-        return RunReport.WriteAll(RunReport.Load(run, journal.Trials(), journal.Events("test_look").Select(e => (e.Time, e.Kind, e.Message)).ToList(), journal.Decisions()));
+        return RunReport.WriteAll(RunReport.Load(run, journal.Trials(), TestLook.Looks(journal), journal.Decisions()));
     }
 
     /// <summary>

@@ -227,13 +227,8 @@ public sealed class ClassificationPlaybook : IProposer
         {
             if (s_opposites.Any(o => (o.Item1 == move.Name && tried.Any(t => t.Accepted && t.Move == o.Item2))
                                   || (o.Item2 == move.Name && tried.Any(t => t.Accepted && t.Move == o.Item1)))) continue;
-            var past = tried.Where(t => t.Move == move.Name).ToList();
             // Never repeat a discarded move; extend an accepted one only when the move is repeatable.
-            if (past.Any(t => !t.Accepted && t.Status == TrialStatus.Succeeded)) continue;
-            if (past.Count > 0 && !move.Repeatable) continue;
-            if (past.Count >= 3) continue;
-            if (state.Pending.Any(p => p.Move == move.Name)) continue;
-            if (!move.When(state, facts)) continue;
+            if (!PlaybookProposer.MayTry(state, move.Name, move.Repeatable) || !move.When(state, facts)) continue;
             var (recipe, change, reason) = move.Apply(state.BestRecipe, facts);
             if (state.AlreadyTried(recipe)) continue;
             // The recipe keeps a record of why it differs from v0.

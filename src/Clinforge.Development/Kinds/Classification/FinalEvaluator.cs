@@ -26,10 +26,7 @@ public static class FinalEvaluator
         ArgumentNullException.ThrowIfNull(run);
         ArgumentNullException.ThrowIfNull(journal);
         ArgumentNullException.ThrowIfNull(scorer);
-        var trials = journal.Trials();
-        if (trials.Count == 0 || !trials[0].Accepted)
-            throw new ClinforgeException($"{run.Journal}: the initial trial did not succeed, so there is no model to evaluate. See {run.Trial(0).Log}.");
-        var best = TrialRecord.Best(trials)!;
+        var best = TestLook.BestOf(run, journal);
 
         var purpose = $"final evaluation of trial 0 (initial) and trial {best.Number} (final)";
         var test = interrupted ? SplitStore.ContinueTest(run, journal) : SplitStore.OpenTest(run, journal, purpose, allowRepeat: false);

@@ -43,16 +43,7 @@ public static class DetectionFinalEvaluator
         ArgumentNullException.ThrowIfNull(spec);
         ArgumentNullException.ThrowIfNull(dataset);
         var det = dataset.Detection ?? throw new ClinforgeException($"{dataset.Source}: not a detection dataset.");
-        var trials = journal.Trials();
-        if (trials.Count == 0 || !trials[0].Accepted)
-            throw new ClinforgeException($"{run.Journal}: the initial trial did not succeed, so there is no model to evaluate. See {run.Trial(0).Log}.");
-        var best = TrialRecord.Best(trials)!;
-        var test = interrupted
-            ? SplitStore.ContinueTest(run, journal)
-            : SplitStore.OpenTest(run, journal, $"final detection evaluation of trial 0 (initial) and trial {best.Number} (final)", allowRepeat: false);
-        var lookedAt = interrupted ? journal.Events("test_look")[^1].Time : DateTimeOffset.UtcNow;
-        if (interrupted)
-            journal.Event("test_look_resumed", $"the test look journaled at {lookedAt:u} was interrupted before its results were written; it is finished now by scoring again (nothing had been shown); it is still one look");
+        var (best, test, lookedAt) = TestLook.Open(run, journal, "final detection evaluation", interrupted);
         var scored = test.Where(i => det.Labels[i.Id].HasBoxes).ToList();
         var truth = scored.Select(i => det.Labels[i.Id].Boxes).ToList();
         var classes = ClassesOf(run.Trial(best.Number));

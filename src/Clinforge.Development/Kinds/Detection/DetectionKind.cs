@@ -67,19 +67,9 @@ public sealed class DetectionKind : ITaskKind
     {
         ArgumentNullException.ThrowIfNull(context);
         var (run, journal, view) = (context.Run, context.Journal, context.View);
-        DetectionEvaluation evaluation;
-        if (File.Exists(run.DetectionEvaluation))
-        {
-            view.Line("The test split was already evaluated for this run; not looking again.", Tone.Warning);
-            evaluation = Json.Read<DetectionEvaluation>(run.DetectionEvaluation);
-        }
-        else
-        {
-            var dataset = DatasetReader.Open(context.Card.Source);
-            evaluation = DetectionFinalEvaluator.Evaluate(run, journal, context.Runtime.Detector, context.Spec, dataset, context.Seed, interrupted: journal.TestLookCount > 0);
-        }
+        var evaluation = TestLook.Once(context, run.DetectionEvaluation, (dataset, interrupted) => DetectionFinalEvaluator.Evaluate(run, journal, context.Runtime.Detector, context.Spec, dataset, context.Seed, interrupted));
         foreach (var line in DetectionReport.Table(evaluation)) view.Line(line);
-        view.Path("Report", DetectionReport.Write(run, journal.Trials(), Looks(journal), context.Spec, context.Card, evaluation));
+        view.Path("Report", DetectionReport.Write(run, journal.Trials(), TestLook.Looks(journal), context.Spec, context.Card, evaluation));
         view.Path("Package", WritePackage(run, context.Spec, evaluation));
         return 0;
     }
@@ -91,12 +81,8 @@ public sealed class DetectionKind : ITaskKind
         ArgumentNullException.ThrowIfNull(journal);
         if (!File.Exists(run.DetectionEvaluation))
             throw new ClinforgeException($"{run.Root}: the test split of this detection run has not been evaluated yet; finish it with 'clinforge resume'.");
-        return DetectionReport.Write(run, journal.Trials(), Looks(journal), Json.Read<TaskSpec>(run.TaskSpec), Json.Read<DataCard>(run.DataCard), Json.Read<DetectionEvaluation>(run.DetectionEvaluation));
+        return DetectionReport.Write(run, journal.Trials(), TestLook.Looks(journal), Json.Read<TaskSpec>(run.TaskSpec), Json.Read<DataCard>(run.DataCard), Json.Read<DetectionEvaluation>(run.DetectionEvaluation));
     }
-
-    /// <summary>The journal's test looks, for the report's protocol section.</summary>
-    private static List<(DateTimeOffset Time, string Kind, string Message)> Looks(Journal journal) =>
-        journal.Events("test_look").Select(e => (e.Time, e.Kind, e.Message)).ToList();
 
     /// <summary>package/: the final trial's weights, recipe and preprocessing, the spec, the model card and the manifest with the validation-chosen thresholds.</summary>
     private static string WritePackage(RunPaths run, TaskSpec spec, DetectionEvaluation e)

@@ -107,15 +107,10 @@ public sealed class DetectionPlaybook : IProposer
     {
         ArgumentNullException.ThrowIfNull(state);
         var e = Read(state);
-        var tried = state.History.Select(h => h.Record).ToList();
         var d = state.BestRecipe.Detection ?? new DetectionRecipe();
         foreach (var move in s_moves)
         {
-            var past = tried.Where(t => t.Move == move.Name).ToList();
-            if (past.Any(t => !t.Accepted && t.Status == TrialStatus.Succeeded)) continue;
-            if (past.Count > 0 && !move.Repeatable) continue;
-            if (past.Count >= 3 || state.Pending.Any(p => p.Move == move.Name)) continue;
-            if (!move.When(state, e)) continue;
+            if (!PlaybookProposer.MayTry(state, move.Name, move.Repeatable) || !move.When(state, e)) continue;
             var (recipe, change, reason) = move.Apply(state.BestRecipe, d, e);
             if (state.AlreadyTried(recipe)) continue;
             recipe = recipe.WithOrigin($"round:{move.Name}", change + " — " + move.Source);

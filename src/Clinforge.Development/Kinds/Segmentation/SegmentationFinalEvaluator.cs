@@ -31,17 +31,7 @@ public static class SegmentationFinalEvaluator
         ArgumentNullException.ThrowIfNull(spec);
         ArgumentNullException.ThrowIfNull(dataset);
         var masks = dataset.Segmentation ?? throw new ClinforgeException($"{dataset.Source}: not a segmentation dataset.");
-        var trials = journal.Trials();
-        if (trials.Count == 0 || !trials[0].Accepted)
-            throw new ClinforgeException($"{run.Journal}: the initial trial did not succeed, so there is no model to evaluate. See {run.Trial(0).Log}.");
-        var best = TrialRecord.Best(trials)!;
-        var test = interrupted
-            ? SplitStore.ContinueTest(run, journal)
-            : SplitStore.OpenTest(run, journal, $"final segmentation evaluation of trial 0 (initial) and trial {best.Number} (final)", allowRepeat: false);
-        var lookedAt = interrupted ? journal.Events("test_look")[^1].Time : DateTimeOffset.UtcNow;
-        if (interrupted)
-            journal.Event("test_look_resumed", $"the test look journaled at {lookedAt:u} was interrupted before its results were written; it is finished now by scoring again (nothing had been shown); it is still one look");
-        Directory.CreateDirectory(run.FinalDir);
+        var (best, test, lookedAt) = TestLook.Open(run, journal, "final segmentation evaluation", interrupted);
         var labelNames = Json.Read<Recipe>(run.Trial(best.Number).Recipe).Segmentation?.Labels ?? ["foreground"];
         var truth = test.Select(i => masks.Labels(i.Id)).ToList();
         var regions = test.Select(i => masks.Region(i.Id)).ToList();

@@ -73,19 +73,9 @@ public sealed class SegmentationKind : ITaskKind
     {
         ArgumentNullException.ThrowIfNull(context);
         var (run, journal, view) = (context.Run, context.Journal, context.View);
-        SegmentationEvaluation evaluation;
-        if (File.Exists(run.SegmentationEvaluation))
-        {
-            view.Line("The test split was already evaluated for this run; not looking again.", Tone.Warning);
-            evaluation = Json.Read<SegmentationEvaluation>(run.SegmentationEvaluation);
-        }
-        else
-        {
-            var dataset = DatasetReader.Open(context.Card.Source);
-            evaluation = SegmentationFinalEvaluator.Evaluate(run, journal, context.Runtime.Segmenter, context.Spec, dataset, context.Seed, interrupted: journal.TestLookCount > 0);
-        }
+        var evaluation = TestLook.Once(context, run.SegmentationEvaluation, (dataset, interrupted) => SegmentationFinalEvaluator.Evaluate(run, journal, context.Runtime.Segmenter, context.Spec, dataset, context.Seed, interrupted));
         foreach (var line in SegmentationReport.Table(evaluation)) view.Line(line);
-        view.Path("Report", SegmentationReport.Write(run, journal.Trials(), Looks(journal), context.Spec, context.Card, evaluation));
+        view.Path("Report", SegmentationReport.Write(run, journal.Trials(), TestLook.Looks(journal), context.Spec, context.Card, evaluation));
         view.Path("Package", WritePackage(run, context.Spec, context.Card, evaluation, context.Runtime.Exporter));
         return 0;
     }
@@ -97,11 +87,8 @@ public sealed class SegmentationKind : ITaskKind
         ArgumentNullException.ThrowIfNull(journal);
         if (!File.Exists(run.SegmentationEvaluation))
             throw new ClinforgeException($"{run.Root}: the test split of this segmentation run has not been evaluated yet; finish it with 'clinforge resume'.");
-        return SegmentationReport.Write(run, journal.Trials(), Looks(journal), Json.Read<TaskSpec>(run.TaskSpec), Json.Read<DataCard>(run.DataCard), Json.Read<SegmentationEvaluation>(run.SegmentationEvaluation));
+        return SegmentationReport.Write(run, journal.Trials(), TestLook.Looks(journal), Json.Read<TaskSpec>(run.TaskSpec), Json.Read<DataCard>(run.DataCard), Json.Read<SegmentationEvaluation>(run.SegmentationEvaluation));
     }
-
-    private static List<(DateTimeOffset Time, string Kind, string Message)> Looks(Journal journal) =>
-        journal.Events("test_look").Select(e => (e.Time, e.Kind, e.Message)).ToList();
 
     /// <summary>package/: the final trial's weights, recipe and preprocessing, its ONNX export, the spec, the model card and the manifest with the labels' mask values and the test metrics.</summary>
     private static string WritePackage(RunPaths run, TaskSpec spec, DataCard card, SegmentationEvaluation e, IModelExporter exporter)

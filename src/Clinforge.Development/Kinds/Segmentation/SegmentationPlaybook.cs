@@ -84,11 +84,7 @@ public sealed class SegmentationPlaybook : IProposer
         var g = state.BestRecipe.Segmentation ?? new SegmentationRecipe();
         foreach (var move in s_moves)
         {
-            var past = tried.Where(t => t.Move == move.Name).ToList();
-            if (past.Any(t => !t.Accepted && t.Status == TrialStatus.Succeeded)) continue;
-            if (past.Count > 0 && !move.Repeatable) continue;
-            if (past.Count >= 3 || state.Pending.Any(p => p.Move == move.Name)) continue;
-            if (!move.When(state, e)) continue;
+            if (!PlaybookProposer.MayTry(state, move.Name, move.Repeatable) || !move.When(state, e)) continue;
             var (recipe, change, reason) = move.Apply(state.BestRecipe, g, e);
             // An inference-only move validates the best trial's own weights; any other move trains anew.
             int? reuse = move.InferenceOnly ? TrialRecord.Best(tried)?.Number : null;

@@ -1,5 +1,4 @@
 using System.Globalization;
-using System.Text;
 using Clinforge.Core;
 using Clinforge.Data;
 using TorchSharp;
@@ -24,17 +23,9 @@ public static class DetectionTrialWorker
     {
         ArgumentNullException.ThrowIfNull(run);
         ArgumentNullException.ThrowIfNull(stdout);
-        var paths = run.Trial(number);
-        Directory.CreateDirectory(paths.Root);
-        using var log = new StreamWriter(paths.Log, append: true, Encoding.UTF8) { AutoFlush = true };
-        void Log(string line) => log.WriteLine($"[{DateTime.UtcNow:HH:mm:ss}] {line}");
-
-        var recipe = Json.Read<Recipe>(paths.Recipe);
-        if (RecipeSchema.Problems(recipe) is { Count: > 0 } problems)
-            throw new ClinforgeException($"{paths.Recipe}: invalid recipe: {string.Join("; ", problems)}. Fix the file or let the developer loop propose again.");
-        var card = Json.Read<DataCard>(run.DataCard);
-        NativeRuntime.Initialize(threads, recipe.Seed);
-        Log(ConvolutionCheck.Current.Describe());
+        using var start = TrialStart.Open(run, number, threads);
+        var (paths, recipe, card) = (start.Paths, start.Recipe, start.Card);
+        void Log(string line) => start.Log(line);
         var det = recipe.Detection ?? new DetectionRecipe();
         Log($"trial {number}: {recipe.Model.Name} w{recipe.Model.Width} d{recipe.Model.Depth}, {recipe.Input.Size}px letterbox, focal α {det.FocalAlpha:G2} γ {det.FocalGamma:G2}, centre radius {det.CenterRadius:G2}, lr {recipe.Optimizer.LearningRate:G3}, mixed supervision {det.MixedSupervision}, threads {get_num_threads()}, seed {recipe.Seed}");
         var ds = DatasetReader.Open(card.Source);
