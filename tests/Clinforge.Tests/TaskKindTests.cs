@@ -12,14 +12,16 @@ public sealed class TaskKindTests
     [Fact]
     public void Should_PrepareWithDetection_When_TheDataHaveBoxes_And_WithClassification_When_TheyHaveClassFolders()
     {
-        // Given a detection folder (YOLO labels) and a folder per class
+        // Given a detection folder (YOLO labels), image/mask pairs and a folder per class
         using var tmp = new TempDir();
         var boxes = DatasetReader.Open(SyntheticDetection.WriteFolder(tmp.Combine("boxes"), count: 20, seed: 3));
+        var masks = DatasetReader.Open(SyntheticSegmentation.WriteFolder(tmp.Combine("masks"), count: 6, seed: 3));
         var classes = DatasetReader.Open(BadInput.ClassFolders(tmp.Combine("classes")));
 
         // When the registry is asked which kind prepares each
-        // Then the boxes go to detection and the class folders to classification
+        // Then the boxes go to detection, the pairs to segmentation and the class folders to classification
         Assert.Equal("detection", TaskKinds.ForData(boxes).Name);
+        Assert.Equal("segmentation", TaskKinds.ForData(masks).Name);
         Assert.Equal("classification", TaskKinds.ForData(classes).Name);
     }
 
