@@ -18,7 +18,7 @@ public sealed class SegmentationCliTests
 
         // when: "outline the vessels" is developed for one refinement round
         var (code, stdout, stderr) = Repo.RunCli(TimeSpan.FromMinutes(5), "develop", "--request", "Outline the vessels on these images",
-            "--data", data, "--rounds", "1", "--trial-minutes", "0.75", "--run", runDir, "--threads", "1", "--non-interactive");
+            "--data", data, "--rounds", "1", "--trial-minutes", "1", "--run", runDir, "--threads", "1", "--non-interactive");
 
         // then: a segmentation spec with a Dice objective, a pretrained U-Net at the images' size, the playbook's first move tried
         Assert.True(code == 0, $"exit {code}\n{stdout}\n{stderr}\n{Repo.TrialLogs(runDir)}");
