@@ -129,17 +129,8 @@ internal static class EvaluateCommand
             for (int k = 1; k <= manifest.Labels.Count; k++)
                 scores.Add(SegmentationMetrics.Score(items[i].Id, truth, maps[i], region, image.Width, image.Height, k));
         }
-        var metrics = new Dictionary<string, Estimate>(StringComparer.Ordinal);
-        for (int k = 1; k <= manifest.Labels.Count; k++)
-        {
-            var s = SegmentationMetrics.Summarise(scores.Where(x => x.Label == k).ToList(), SegmentationFinalEvaluator.Resamples, seed);
-            string prefix = manifest.Labels.Count > 1 ? manifest.Labels[k - 1] + "/" : "";
-            metrics[prefix + "dice"] = s.Dice;
-            metrics[prefix + "iou"] = s.Iou;
-            metrics[prefix + "sensitivity"] = s.Sensitivity;
-            metrics[prefix + "precision"] = s.Precision;
-            if (s.Hd95 is { } h) metrics[prefix + "hd95_px"] = h;
-        }
+        var metrics = SegmentationMetrics.Named(manifest.Labels, Enumerable.Range(1, manifest.Labels.Count)
+            .Select(k => SegmentationMetrics.Summarise(scores.Where(x => x.Label == k).ToList(), SegmentationFinalEvaluator.Resamples, seed)));
         return new ExternalEvaluation(package, data, splitName, items.Count, new Dictionary<string, int> { ["image/mask pairs"] = items.Count }, "segmentation",
             0.5, "the most probable class per pixel", SegmentationFinalEvaluator.Resamples, seed, metrics, DateTimeOffset.UtcNow) { Skipped = dataset.Unreadable };
     }

@@ -1,5 +1,6 @@
 using Clinforge.Core;
 using Clinforge.Data;
+using Clinforge.Evaluation;
 using Clinforge.Intent;
 using Clinforge.Reporting;
 
@@ -103,16 +104,7 @@ public sealed class SegmentationKind : ITaskKind
         if (File.Exists(run.ModelCard)) File.Copy(run.ModelCard, package.ModelCard, overwrite: true);
         var recipe = Json.Read<Recipe>(trial.Recipe);
         var values = card.Segmentation?.Labels.Select(l => l.Value).ToList() ?? [255];
-        var metrics = new Dictionary<string, Estimate>();
-        foreach (var l in e.Final.Labels)
-        {
-            string prefix = e.Labels.Count > 1 ? e.Labels[l.Label - 1] + "/" : "";
-            metrics[prefix + "dice"] = l.Dice;
-            metrics[prefix + "iou"] = l.Iou;
-            metrics[prefix + "sensitivity"] = l.Sensitivity;
-            metrics[prefix + "precision"] = l.Precision;
-            if (l.Hd95 is { } h) metrics[prefix + "hd95"] = h;
-        }
+        var metrics = SegmentationMetrics.Named(e.Labels, e.Final.Labels);
         OnnxModelInfo? onnx = null;
         string? unavailable = null;
         try { onnx = exporter.Export(trial, package.Root); }

@@ -319,4 +319,25 @@ public static class SegmentationMetrics
         if ((long)width * height > Array.MaxLength) throw new ArgumentException($"An image of {width}×{height} pixels is too large.", nameof(width));
         return width * height;
     }
+
+    /// <summary>
+    /// Each label's means with CIs by name, as packages and external evaluations record them: dice, iou,
+    /// sensitivity, precision and hd95 (pixels, when defined), prefixed "label/" when there are several labels.
+    /// </summary>
+    public static Dictionary<string, Estimate> Named(IReadOnlyList<string> labels, IEnumerable<SegmentationSummaryMetrics> summaries)
+    {
+        ArgumentNullException.ThrowIfNull(labels);
+        ArgumentNullException.ThrowIfNull(summaries);
+        var metrics = new Dictionary<string, Estimate>(StringComparer.Ordinal);
+        foreach (var l in summaries)
+        {
+            string prefix = labels.Count > 1 ? labels[l.Label - 1] + "/" : "";
+            metrics[prefix + "dice"] = l.Dice;
+            metrics[prefix + "iou"] = l.Iou;
+            metrics[prefix + "sensitivity"] = l.Sensitivity;
+            metrics[prefix + "precision"] = l.Precision;
+            if (l.Hd95 is { } h) metrics[prefix + "hd95"] = h;
+        }
+        return metrics;
+    }
 }
