@@ -13,30 +13,54 @@ namespace Clinforge.Bench;
 /// with 95% bootstrap CIs over images, validation Dice of the initial and final trials, training
 /// throughput (patches/s) and wall time; then pretrained − scratch Dice paired over the same test images.
 /// Defaults: 2 rounds × 4.5 minutes per start (about 15 minutes each, 30 in all on a free 2-core machine).
+/// <c>--case brain</c> runs the multi-class case instead: the shared T1 brain volume (128x128x62) with its
+/// 6-label k-means tissue map (../shared/data/nifti), copied into a per-case folder and read as 2-D
+/// slices; one subject, so slices are split in slabs of neighbours and Dice is reported per label.
 /// </summary>
 internal static class SegmentationBench
 {
-    private const string Request = "Outline the retinal vessels";
+    private const string DriveRequest = "Outline the retinal vessels";
+    private const string BrainRequest = "Segment the tissue classes on these brain MR slices";
 
     public static int Run(string[] args)
     {
         var inv = CultureInfo.InvariantCulture;
-        var shared = Program.FindShared() ?? throw new InvalidOperationException("../shared/data not found beside the checkout: the benchmark needs drive/training.");
-        var data = Path.Combine(shared, "drive", "training");
-        if (!Directory.Exists(data)) throw new DirectoryNotFoundException($"benchmark data missing: {data}");
+        var shared = Program.FindShared() ?? throw new InvalidOperationException("../shared/data not found beside the checkout: the benchmark needs drive/training or nifti/.");
+        var which = Program.Option(args, "--case") ?? "drive";
+        var root = Path.Combine(Path.GetTempPath(), $"clinforge-bench-{which}-{DateTime.Now:yyyyMMddHHmmss}");
+        string data, request;
+        if (which == "brain")
+        {
+            // The data folder may not be linked from outside it, so the two volumes are copied (2.4 MB) into a per-case layout.
+            data = Path.Combine(root, "data");
+            Directory.CreateDirectory(Path.Combine(data, "brain"));
+            foreach (var (from, to) in new[] { ("KmeansTest_T1UCharRaw.nii.gz", "image.nii.gz"), ("KmeansTest_T1KmeansPrelimSegmentation.nii.gz", "mask.nii.gz") })
+            {
+                var source = Path.Combine(shared, "nifti", from);
+                if (!File.Exists(source)) throw new FileNotFoundException($"benchmark data missing: {source}");
+                File.Copy(source, Path.Combine(data, "brain", to));
+            }
+            request = BrainRequest;
+        }
+        else if (which == "drive")
+        {
+            data = Path.Combine(shared, "drive", "training");
+            if (!Directory.Exists(data)) throw new DirectoryNotFoundException($"benchmark data missing: {data}");
+            request = DriveRequest;
+        }
+        else throw new ArgumentException($"--case {which}: expected drive or brain");
         int rounds = Program.Option(args, "--rounds") is { } r ? int.Parse(r, inv) : 2;
         double minutes = Program.Option(args, "--trial-minutes") is { } m ? double.Parse(m, inv) : 4.5;
         int seed = Program.Option(args, "--seed") is { } s ? int.Parse(s, inv) : 17;
         var starts = (Program.Option(args, "--starts") ?? "pretrained,scratch").Split(',', StringSplitOptions.TrimEntries | StringSplitOptions.RemoveEmptyEntries);
-        var root = Path.Combine(Path.GetTempPath(), $"clinforge-bench-drive-{DateTime.Now:yyyyMMddHHmmss}");
         var lines = new List<string>();
         var finals = new Dictionary<string, SegmentationModelResult>();
         foreach (var start in starts)
         {
             var runDir = Path.Combine(root, $"run-{start}");
-            Console.WriteLine($"== DRIVE, start {start}: {rounds} round(s) x {minutes} min; run folder {runDir}");
+            Console.WriteLine($"== {which}, start {start}: {rounds} round(s) x {minutes} min; run folder {runDir}");
             var clock = Stopwatch.StartNew();
-            int code = Program.RunCli(["develop", "--request", Request, "--data", data, "--rounds", rounds.ToString(inv), "--trial-minutes", minutes.ToString(inv),
+            int code = Program.RunCli(["develop", "--request", request, "--data", data, "--rounds", rounds.ToString(inv), "--trial-minutes", minutes.ToString(inv),
                 "--run", runDir, "--seed", seed.ToString(inv), "--start", start, "--non-interactive"]);
             var wall = clock.Elapsed;
             if (code != 0) throw new InvalidOperationException($"start {start}: clinforge develop exited with {code}");
@@ -45,11 +69,17 @@ internal static class SegmentationBench
             var trials = Directory.GetDirectories(run.TrialsDir).Order(StringComparer.Ordinal).Select(d => new TrialPaths(d)).Where(t => File.Exists(t.Metrics)).ToList();
             var metrics = trials.Select(t => Json.Read<TrialMetrics>(t.Metrics)).ToList();
             var recipe0 = Json.Read<Recipe>(run.Trial(0).Recipe);
-            lines.Add($"(start {start}) {recipe0.Model.Name} at {recipe0.Input.Size} px, patches {recipe0.Segmentation!.PatchSize} px; test n={e.TestImages} images inside the field of view; 95% bootstrap CI over images, {e.BootstrapResamples} resamples");
+            lines.Add($"(start {start}) {recipe0.Model.Name} at {recipe0.Input.Size} px, patches {recipe0.Segmentation!.PatchSize} px; test n={e.TestImages} images{(e.Labels.Count > 1 ? "" : " inside the field of view")}; 95% bootstrap CI over images, {e.BootstrapResamples} resamples");
+            int before = lines.Count;
             foreach (var (name, x) in new[] { ("initial", e.Initial), ("final", e.Final) })
             {
-                var l = x.Labels[0];
-                lines.Add($"  {name + " (trial " + x.Trial + ")",-18} Dice {Fmt(l.Dice)}  IoU {Fmt(l.Iou)}  sensitivity {Fmt(l.Sensitivity)}  precision {Fmt(l.Precision)}  HD95 {(l.Hd95 is { } h ? Fmt(h) : "n/a")} px");
+                for (int k = 0; k < x.Labels.Count; k++)
+                {
+                    var l = x.Labels[k];
+                    var what = x.Labels.Count > 1 ? $"{name} {e.Labels[k]}" : name + " (trial " + x.Trial + ")";
+                    lines.Add($"  {what,-18} Dice {Fmt(l.Dice)}  IoU {Fmt(l.Iou)}  sensitivity {Fmt(l.Sensitivity)}  precision {Fmt(l.Precision)}  HD95 {(l.Hd95 is { } h ? Fmt(h) : "n/a")} px");
+                }
+                if (x.Labels.Count > 1) lines.Add($"  {name} (trial {x.Trial}): mean Dice over the {x.Labels.Count} labels {x.Labels.Average(l => l.Dice.Value).ToString("0.000", inv)}");
             }
             if (e.DiceChange is { } c)
                 lines.Add($"  Dice final - initial {c.Difference.ToString("+0.000;-0.000;0.000", inv)} [{c.Lower.ToString("+0.000;-0.000;0.000", inv)}, {c.Upper.ToString("+0.000;-0.000;0.000", inv)}], paired bootstrap p = {c.PValue.ToString("0.000", inv)}");
@@ -57,7 +87,7 @@ internal static class SegmentationBench
                 $"{i}: {t.Second.Best?.Objective.ToString("0.0000", inv) ?? "failed"} ({t.Second.Epochs} epochs, {t.Second.ImagesPerSecond.ToString("0.0", inv)}/s{(File.Exists(t.First.Proposal) ? ", " + Json.Read<Proposal>(t.First.Proposal).Move : "")})")));
             lines.Add($"  training throughput {metrics.Where(x => x.Status == TrialStatus.Succeeded).Select(x => x.ImagesPerSecond).DefaultIfEmpty().Average().ToString("0.0", inv)} patches/s of {recipe0.Segmentation.PatchSize} px (mean over trials); wall time {wall.TotalMinutes.ToString("0.0", inv)} min");
             finals[start] = e.Final;
-            foreach (var l in lines.Skip(lines.Count - 6)) Console.WriteLine(l);
+            foreach (var l in lines.Skip(before - 1)) Console.WriteLine(l);
         }
         if (finals.TryGetValue("pretrained", out var p) && finals.TryGetValue("scratch", out var sc))
         {

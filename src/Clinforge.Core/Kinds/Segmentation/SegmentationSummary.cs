@@ -29,4 +29,10 @@ public sealed record SegmentationSummary
 
     /// <summary>Masks with no foreground at all.</summary>
     public int EmptyMasks { get; init; }
+
+    /// <summary>Image volumes (NIfTI) read as 2-D slices with their label maps; 0 when every pair is a 2-D image.</summary>
+    public int Volumes { get; init; }
+
+    /// <summary>For volumes: the slicing axis and why, and how slices were kept together when splitting; null without volumes.</summary>
+    public string? Slicing { get; init; }
 }

@@ -1,19 +1,27 @@
+using System.Globalization;
 using Clinforge.Core;
 
 namespace Clinforge.Data;
 
 /// <summary>
-/// The masks of a segmentation dataset: for each image its mask file (and region-of-interest file when
-/// there is one), the label values the masks use, and the coverage summary the data card shows.
+/// The masks of a segmentation dataset: for each image where its mask (and region of interest, when
+/// there is one) is read from, a mask image or a slice of a label-map volume; the label values the
+/// masks use, and the coverage summary the data card shows.
 /// </summary>
 public sealed class SegmentationMasks
 {
-    private readonly IReadOnlyDictionary<string, string> _masks;
-    private readonly IReadOnlyDictionary<string, string>? _regions;
+    private readonly IReadOnlyDictionary<string, MaskLocation> _masks;
+    private readonly IReadOnlyDictionary<string, MaskLocation>? _regions;
     private readonly Dictionary<int, byte> _index;
+    private readonly Lock _lock = new();
+    // Label-map volumes are decoded once and kept: every slice of a volume is asked for, epoch after
+    // epoch, and a label map is small next to the images (one value per voxel).
+    private readonly Dictionary<string, NiftiVolume> _volumes = new(StringComparer.Ordinal);
 
-    internal SegmentationMasks(IReadOnlyDictionary<string, string> masks, IReadOnlyDictionary<string, string>? regions, IReadOnlyList<int> values, SegmentationSummary summary)
+    internal SegmentationMasks(IReadOnlyDictionary<string, MaskLocation> masks, IReadOnlyDictionary<string, MaskLocation>? regions, IReadOnlyList<int> values, SegmentationSummary summary,
+        IReadOnlyDictionary<string, NiftiVolume>? volumes = null)
     {
+        foreach (var (file, volume) in volumes ?? new Dictionary<string, NiftiVolume>()) _volumes[file] = volume;
         _masks = masks;
         _regions = regions;
         Values = values;
@@ -28,22 +36,37 @@ public sealed class SegmentationMasks
     /// <summary>What the data card says.</summary>
     public SegmentationSummary Summary { get; }
 
-    /// <summary>The mask file of an image.</summary>
-    public string MaskFile(string id) => _masks[id];
+    /// <summary>The mask file of an image (for a slice, the label-map volume it is cut from).</summary>
+    public string MaskFile(string id) => _masks[id].File;
 
     /// <summary>The region-of-interest file of an image, or null.</summary>
-    public string? RegionFile(string id) => _regions is not null && _regions.TryGetValue(id, out var f) ? f : null;
+    public string? RegionFile(string id) => _regions is not null && _regions.TryGetValue(id, out var f) ? f.File : null;
 
     /// <summary>The label of every pixel (0 = background, k = <see cref="Values"/>[k − 1]), row-major.</summary>
     public byte[] Labels(string id)
     {
-        var mask = SegmentationReader.ReadMask(MaskFile(id));
+        var location = _masks[id];
+        var mask = RawValues(location);
         var labels = new byte[mask.Length];
         for (int i = 0; i < mask.Length; i++)
-            labels[i] = _index.TryGetValue(mask[i], out var k) ? k : throw new ClinforgeException($"{MaskFile(id)}: value {mask[i]} is not one of the dataset's labels (0, {string.Join(", ", Values)}).");
+            labels[i] = _index.TryGetValue(mask[i], out var k) ? k : throw new ClinforgeException($"{location}: value {mask[i].ToString(CultureInfo.InvariantCulture)} is not one of the dataset's labels (0, {string.Join(", ", Values)}).");
         return labels;
     }
 
     /// <summary>Whether each pixel counts (1) or lies outside the region of interest (0); null when every pixel counts.</summary>
-    public byte[]? Region(string id) => RegionFile(id) is { } file ? SegmentationReader.ReadMask(file).Select(v => (byte)(v > 0 ? 1 : 0)).ToArray() : null;
+    public byte[]? Region(string id) =>
+        _regions is not null && _regions.TryGetValue(id, out var location) ? RawValues(location).Select(v => (byte)(v != 0 ? 1 : 0)).ToArray() : null;
+
+    /// <summary>The mask's values as stored, row-major, in the layout of its image.</summary>
+    internal int[] RawValues(MaskLocation location)
+    {
+        if (!location.IsSlice) return SegmentationReader.ReadMask(location.File).Select(b => (int)b).ToArray();
+        NiftiVolume? volume;
+        lock (_lock)
+        {
+            if (!_volumes.TryGetValue(location.File, out volume))
+                _volumes[location.File] = volume = NiftiReader.Read(location.File);
+        }
+        return volume.LabelSlice(location.Axis, location.Slice);
+    }
 }

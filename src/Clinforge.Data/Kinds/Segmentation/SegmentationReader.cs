@@ -52,6 +52,19 @@ public static class SegmentationReader
     private static bool HoldsImagesOnly(string dir) =>
         Directory.Exists(dir) && !Directory.EnumerateFiles(dir, "*.txt").Any() && ImageFiles.EnumerateImages(dir).Count > 0;
 
+    /// <summary>
+    /// Fewest image volumes for which slices are split volume by volume (a patient-level split). With
+    /// fewer, whole volumes cannot fill train, validation and test, so neighbouring slices are kept
+    /// together in slabs instead and the data card says that test slices come from the same subjects.
+    /// </summary>
+    public const int MinVolumesForVolumeSplit = 8;
+
+    /// <summary>About this many slabs are cut from each volume when slices are split by slab.</summary>
+    private const int SlabsPerVolume = 12;
+
+    /// <summary>One image (a 2-D file, or one slice of a volume) with where its mask and region come from.</summary>
+    private sealed record Entry(string Id, string Image, int Slice, MaskLocation Mask, MaskLocation? Region, string? Volume);
+
     /// <summary>Reads the pairs at <paramref name="root"/>; every mask is checked.</summary>
     public static Dataset Read(string root)
     {
@@ -61,38 +74,149 @@ public static class SegmentationReader
             : CasePairs(root);
         var notes = new List<string>();
         if (orphans > 0) notes.Add($"{orphans} mask(s) in {Path.GetFileName(masksDir)}/ have no image and are ignored.");
-        var ids = images.Select(i => Path.GetRelativePath(root, i).Replace('\\', '/')).ToList();
-        var maskOf = new Dictionary<string, string>(StringComparer.Ordinal);
-        var regionOf = regionOfImage is null ? null : new Dictionary<string, string>(StringComparer.Ordinal);
-        var read = new List<(byte[] Mask, byte[]? Region)>();
-        var values = new SortedSet<int>();
+        var volumes = new Dictionary<string, NiftiVolume>(StringComparer.Ordinal);
+        var entries = new List<Entry>();
+        var sizes = new List<(int Width, int Height)>();
+        string? slicing = null;
         for (int i = 0; i < images.Count; i++)
         {
-            var header = ImageSize(images[i]);
-            var maskFile = maskOfImage[i];
-            var mask = ReadMask(maskFile, header, images[i]);
-            byte[]? region = null;
-            if (regionOfImage is not null)
+            var id = Path.GetRelativePath(root, images[i]).Replace('\\', '/');
+            var pair = Pair(id, images[i], maskOfImage[i], regionOfImage?[i], volumes, ref slicing);
+            entries.AddRange(pair.Entries);
+            sizes.AddRange(Enumerable.Repeat(pair.Size, pair.Entries.Count));
+        }
+        var maskOf = new Dictionary<string, MaskLocation>(StringComparer.Ordinal);
+        var regionOf = regionOfImage is null ? null : new Dictionary<string, MaskLocation>(StringComparer.Ordinal);
+        var read = new List<(int[] Mask, int[]? Region)>();
+        var values = new SortedSet<int>();
+        for (int i = 0; i < entries.Count; i++)
+        {
+            var e = entries[i];
+            var mask = Values(e.Mask, sizes[i], e.Image, volumes);
+            int[]? region = null;
+            if (e.Region is { } r)
             {
-                var regionFile = regionOfImage[i];
-                region = ReadMask(regionFile, header, images[i]);
-                regionOf![ids[i]] = regionFile;
+                region = Values(r, sizes[i], e.Image, volumes);
+                regionOf![e.Id] = r;
             }
-            maskOf[ids[i]] = maskFile;
+            maskOf[e.Id] = e.Mask;
             foreach (var v in mask.Distinct()) if (v != 0) values.Add(v);
             if (values.Count > MaxLabels)
-                throw new ClinforgeException($"{maskFile}: the masks hold more than {MaxLabels} different values ({string.Join(", ", values.Take(8))} …): this reads as a picture, not a label map. Save masks as PNG with 0 for background and one integer (or 255) per label; JPEG blurs the values.");
+                throw new ClinforgeException(e.Mask.IsSlice
+                    ? $"{e.Mask.File}: the label map holds more than {MaxLabels} different values ({string.Join(", ", values.Take(8))} …); at most {MaxLabels} labels are outlined. Merge labels into the structures you want outlined first."
+                    : $"{e.Mask.File}: the masks hold more than {MaxLabels} different values ({string.Join(", ", values.Take(8))} …): this reads as a picture, not a label map. Save masks as PNG with 0 for background and one integer (or 255) per label; JPEG blurs the values.");
             read.Add((mask, region));
         }
         if (values.Count == 0) throw new ClinforgeException($"{masksDir}: every mask is empty (all 0): there is nothing to outline.");
         var labelValues = values.ToList();
-        var summary = Summarise(read, labelValues, regionOfImage is not null, layout);
+        int volumeCount = entries.Select(e => e.Volume).OfType<string>().Distinct(StringComparer.Ordinal).Count();
+        var groups = Groups(entries, volumeCount, notes);
+        var summary = Summarise(read, labelValues, regionOfImage is not null, layout) with
+        {
+            Volumes = volumeCount,
+            Slicing = volumeCount == 0 ? null : slicing + "; " + (volumeCount >= MinVolumesForVolumeSplit
+                ? "slices of one volume stay in one split"
+                : $"only {volumeCount} volume(s), so slices are split in slabs of neighbouring slices"),
+        };
         if (summary.EmptyMasks > 0) notes.Add($"{summary.EmptyMasks} mask(s) are empty (no foreground): images without the structure, which teach the model where it is absent.");
         string[] classes = ["image"];
-        var ds = new Dataset("segmentation", root, classes, ids.Select(id => new DataItem(id, 0)).ToList(),
-            id => ImageDecoder.Decode(Path.Combine(root, id)), ids.ToDictionary(id => id, id => Path.Combine(root, id), StringComparer.Ordinal), notes: notes);
-        ds.Segmentation = new SegmentationMasks(maskOf, regionOf, labelValues, summary);
+        var sliceOf = entries.Where(e => e.Slice >= 0).ToDictionary(e => e.Id, e => (e.Image, e.Slice), StringComparer.Ordinal);
+        var fileOf = entries.ToDictionary(e => e.Id, e => e.Image, StringComparer.Ordinal);
+        RawImage Load(string id) => sliceOf.TryGetValue(id, out var at) ? MedicalFiles.LoadSlice(at.Image, at.Slice) : ImageDecoder.Decode(fileOf[id]);
+        var ds = new Dataset("segmentation", root, classes, entries.Select(e => new DataItem(e.Id, 0, groups.GetValueOrDefault(e.Id))).ToList(),
+            Load, fileOf, notes: notes);
+        ds.Segmentation = new SegmentationMasks(maskOf, regionOf, labelValues, summary, volumes);
         return ds;
+    }
+
+    /// <summary>
+    /// The entries of one image/mask pair with the size of each image: one entry for a 2-D image (or a
+    /// one-frame DICOM), one per slice for a NIfTI volume with a NIfTI label map on the same voxel grid.
+    /// </summary>
+    private static (List<Entry> Entries, (int Width, int Height) Size) Pair(string id, string image, string mask, string? region,
+        Dictionary<string, NiftiVolume> volumes, ref string? slicing)
+    {
+        if (NiftiReader.IsNiftiName(image))
+        {
+            if (!NiftiReader.IsNiftiName(mask))
+                throw new ClinforgeException($"{mask}: its image {image} is a NIfTI volume, so its mask must be a NIfTI label map (.nii or .nii.gz) on the same voxel grid.");
+            if (region is not null && !NiftiReader.IsNiftiName(region))
+                throw new ClinforgeException($"{region}: its image {image} is a NIfTI volume, so its region of interest must be a NIfTI volume (.nii or .nii.gz) on the same voxel grid.");
+            var volume = NiftiReader.Read(image);
+            if (volume.IsColour) throw new ClinforgeException($"{image}: a colour (RGB) volume; segmentation reads grey-value volumes.");
+            var (axis, reason) = volume.ChooseSliceAxis();
+            volumes[mask] = LabelVolume(mask, volume);
+            if (region is not null) volumes[region] = LabelVolume(region, volume);
+            int count = volume.SliceCount(axis);
+            slicing ??= $"{NiftiVolume.AxisName(axis)} slices: {reason}";
+            int digits = Math.Max(3, (count - 1).ToString(CultureInfo.InvariantCulture).Length);
+            var entries = Enumerable.Range(0, count).Select(s => new Entry($"{id}#{s.ToString(new string('0', digits), CultureInfo.InvariantCulture)}", image, s,
+                new MaskLocation(mask, axis, s), region is null ? null : new MaskLocation(region, axis, s), id)).ToList();
+            return (entries, volume.PlaneSize(axis));
+        }
+        foreach (var other in new[] { mask, region }.OfType<string>())
+        {
+            if (MedicalFiles.IsMedical(other))
+                throw new ClinforgeException($"{other}: a DICOM or NIfTI mask for the 2-D image {image}; save the mask as a PNG (0 for background, one value per label), or give the image as a NIfTI volume with a NIfTI label map.");
+        }
+        if (MedicalFiles.IsDicom(image))
+        {
+            var source = MedicalFiles.Open(image);
+            if (source.Slices != 1)
+                throw new ClinforgeException($"{image}: a DICOM file with {source.Slices} frames; segmentation reads one-frame DICOM images with a 2-D mask image (PNG), or NIfTI volumes with NIfTI label maps.");
+            return ([new Entry(id, image, 0, new MaskLocation(mask), region is null ? null : new MaskLocation(region), null)], (source.Width, source.Height));
+        }
+        return ([new Entry(id, image, -1, new MaskLocation(mask), region is null ? null : new MaskLocation(region), null)], ImageSize(image));
+    }
+
+    /// <summary>Reads a label map (or region) volume and checks that it lies on its image's voxel grid and holds whole, non-negative numbers.</summary>
+    private static NiftiVolume LabelVolume(string path, NiftiVolume image)
+    {
+        var labels = NiftiReader.Read(path);
+        if (labels.IsColour) throw new ClinforgeException($"{path}: a colour (RGB) volume, not a label map.");
+        if (!labels.Dims.SequenceEqual(image.Dims) || labels.OriginalOrientation != image.OriginalOrientation)
+            throw new ClinforgeException($"{path}: the label map is {string.Join("x", labels.Dims)} voxels ({labels.OriginalOrientation}) but its image {image.Path} is {string.Join("x", image.Dims)} ({image.OriginalOrientation}); a label map must lie on its image's voxel grid.");
+        for (int s = 0; s < labels.Dims[2]; s++)
+            for (int a = 0; a < labels.Dims[1]; a++)
+                for (int r = 0; r < labels.Dims[0]; r++)
+                {
+                    float v = labels[r, a, s];
+                    if (v < 0 || v != MathF.Round(v))
+                        throw new ClinforgeException(string.Create(CultureInfo.InvariantCulture,
+                            $"{path}: voxel ({r}, {a}, {s}) holds {v}: a label map holds whole numbers from 0 (0 = background); this looks like an image or a probability map."));
+                }
+        return labels;
+    }
+
+    /// <summary>A mask's values, checked against its image's size.</summary>
+    private static int[] Values(MaskLocation location, (int Width, int Height) size, string image, Dictionary<string, NiftiVolume> volumes) =>
+        location.IsSlice
+            ? volumes[location.File].LabelSlice(location.Axis, location.Slice)
+            : ReadMask(location.File, size, image).Select(b => (int)b).ToArray();
+
+    /// <summary>
+    /// The split group of each slice: its volume when there are enough volumes for a split by volume,
+    /// else a slab of neighbouring slices (neighbours are nearly the same picture, so one on each side
+    /// of a split would let test measure memory, not outlining). Notes say which and what it means.
+    /// </summary>
+    private static Dictionary<string, string> Groups(List<Entry> entries, int volumeCount, List<string> notes)
+    {
+        var groups = new Dictionary<string, string>(StringComparer.Ordinal);
+        if (volumeCount == 0) return groups;
+        if (volumeCount >= MinVolumesForVolumeSplit)
+        {
+            foreach (var e in entries.Where(e => e.Volume is not null)) groups[e.Id] = e.Volume!;
+            notes.Add($"{volumeCount} volumes read as 2-D slices; the slices of one volume stay in one split, so test volumes are unseen in training.");
+            return groups;
+        }
+        foreach (var volume in entries.Where(e => e.Volume is not null).GroupBy(e => e.Volume!, StringComparer.Ordinal))
+        {
+            var slices = volume.OrderBy(e => e.Slice).ToList();
+            int slab = Math.Max(3, (int)Math.Ceiling(slices.Count / (double)SlabsPerVolume));
+            foreach (var e in slices) groups[e.Id] = string.Create(CultureInfo.InvariantCulture, $"{volume.Key} slab {e.Slice / slab}");
+        }
+        notes.Add($"Only {volumeCount} volume(s) (fewer than {MinVolumesForVolumeSplit}): slices are split in slabs of neighbouring slices, so the test slices come from the same subject(s) as the training slices. Test scores say how well other slices of these subjects are outlined, not how well a new patient's would be.");
+        return groups;
     }
 
     /// <summary>One grey channel of a mask file, row-major (a grey image decoded as colour must have equal channels).</summary>
@@ -135,7 +259,7 @@ public static class SegmentationReader
         }
     }
 
-    private static SegmentationSummary Summarise(List<(byte[] Mask, byte[]? Region)> read, List<int> values, bool hasRegion, string layout)
+    private static SegmentationSummary Summarise(List<(int[] Mask, int[]? Region)> read, List<int> values, bool hasRegion, string layout)
     {
         var stats = new List<SegmentationLabelStats>();
         foreach (var v in values)
@@ -157,7 +281,7 @@ public static class SegmentationReader
         return new SegmentationSummary
         {
             Pairs = read.Count, Layout = layout, MaskKind = values.Count == 1 ? "binary" : "label map", RegionOfInterest = hasRegion, Labels = stats,
-            EmptyMasks = read.Count(r => r.Mask.All(b => b == 0)),
+            EmptyMasks = read.Count(r => r.Mask.All(v => v == 0)),
         };
     }
 
@@ -220,8 +344,15 @@ public static class SegmentationReader
 
     /// <summary>The image file directly in <paramref name="dir"/> whose name (without extension) is one of <paramref name="names"/>.</summary>
     private static string? Pick(string dir, string[] names) =>
-        Directory.EnumerateFiles(dir).Where(f => ImageFiles.Extensions.Contains(Path.GetExtension(f).ToLowerInvariant()))
-            .Order(StringComparer.Ordinal).FirstOrDefault(f => names.Contains(Path.GetFileNameWithoutExtension(f).ToLowerInvariant()));
+        Directory.EnumerateFiles(dir).Where(f => ImageFiles.HasImageExtension(f) && !ImageFiles.IsHidden(Path.GetFileName(f)))
+            .Order(StringComparer.Ordinal).FirstOrDefault(f => names.Contains(BareName(f)));
+
+    /// <summary>A file's name without its extension (both parts of .nii.gz), lower-case.</summary>
+    private static string BareName(string path)
+    {
+        var name = Path.GetFileNameWithoutExtension(path).ToLowerInvariant();
+        return name.EndsWith(".nii", StringComparison.Ordinal) ? name[..^4] : name;
+    }
 
     private static string Layout(string root, string images, string masks, string? regions) =>
         $"{Path.GetRelativePath(root, images)}/ with masks in {Path.GetRelativePath(root, masks)}/" + (regions is null ? "" : $" and regions of interest in {Path.GetRelativePath(root, regions)}/");
