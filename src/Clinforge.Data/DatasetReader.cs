@@ -12,8 +12,9 @@ public sealed record DatasetOptions(string? ImageColumn = null, string? LabelCol
 /// Opens a dataset from a path, choosing the reader from what is there:
 /// a .npz file → MedMNIST arrays; a .csv file, or a folder holding exactly one .csv → CSV of images and
 /// labels; a folder of train/val/test folders each holding class folders → folders with an official
-/// split; a folder of class folders → one class per subfolder; images/ beside a folder of masks →
-/// segmentation pairs; images/ beside labels/ of box files or a COCO file → detection.
+/// split; a folder of class folders → one class per subfolder; images/ beside a folder of masks (or
+/// train/val/test folders holding such pairs) → segmentation pairs; images/ beside labels/ of box files
+/// or a COCO file → detection.
 /// </summary>
 public static class DatasetReader
 {

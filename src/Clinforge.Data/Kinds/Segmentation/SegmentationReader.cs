@@ -11,7 +11,8 @@ namespace Clinforge.Data;
 /// without the usual suffixes (<c>_mask</c>, <c>_manual1</c>, <c>_segmentation</c>, <c>_training</c> …).
 /// Masks are binary (0 and one value) or label maps (0 = background, one small integer per label), one
 /// grey channel, the size of their image. Every mask is read once here: a wrong size, a colour mask, a
-/// value outside the label set or an image without a mask is refused with the file named.
+/// value outside the label set or an image without a mask is refused with the file named. A root of
+/// train/val/test folders, each holding one of these layouts, is read as the data's own split.
 /// </summary>
 public static class SegmentationReader
 {
@@ -26,8 +27,14 @@ public static class SegmentationReader
 
     private static readonly string[] s_suffixes = ["_training", "_train", "_test", "_manual1", "_manual2", "_manual", "_masks", "_mask", "_segmentation", "_seg", "_labels", "_label", "_gt", "_fov", "_roi"];
 
-    /// <summary>Whether <paramref name="folder"/> holds images beside a folder of mask images, or one folder per case with an image and a mask.</summary>
-    public static bool Looks(string folder) => Layout(folder) is not null || LooksPerCase(folder);
+    /// <summary>
+    /// Whether <paramref name="folder"/> holds images beside a folder of mask images, or one folder per case with an image and a mask,
+    /// or train/val/test folders each holding one of those (see <see cref="SegmentationSplitReader"/>).
+    /// </summary>
+    public static bool Looks(string folder) => LooksUnsplit(folder) || SegmentationSplitReader.Looks(folder);
+
+    /// <summary>Whether <paramref name="folder"/> itself holds one of the pair layouts (not split folders).</summary>
+    internal static bool LooksUnsplit(string folder) => Layout(folder) is not null || LooksPerCase(folder);
 
     private static (string Images, string Masks, string? Regions)? Layout(string folder)
     {
@@ -69,6 +76,7 @@ public static class SegmentationReader
     public static Dataset Read(string root)
     {
         root = Path.GetFullPath(root);
+        if (!LooksUnsplit(root) && SegmentationSplitReader.Looks(root)) return SegmentationSplitReader.Read(root);
         var (images, maskOfImage, regionOfImage, masksDir, _, layout, orphans) = Layout(root) is { } folders
             ? FolderPairs(root, folders.Images, folders.Masks, folders.Regions)
             : CasePairs(root);

@@ -18,7 +18,8 @@ public sealed class SegmentationKind : ITaskKind
     /// <summary>
     /// Share of a segmentation dataset kept for development training. Each image holds hundreds of
     /// thousands of labelled pixels, so a small set (DRIVE's 20) still trains, while more test images
-    /// narrow the intervals that matter: 60% train, 15% validation, 25% test.
+    /// narrow the intervals that matter: 60% train, 15% validation, 25% test. Data that come in
+    /// train/val/test folders keep that split; these shares then only size a split they lack.
     /// </summary>
     public const double TrainFraction = 0.60;
 
