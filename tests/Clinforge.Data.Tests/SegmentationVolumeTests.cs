@@ -77,6 +77,31 @@ public sealed class SegmentationVolumeTests(ITestOutputHelper output)
     }
 
     [Fact]
+    public void Should_KeepTheFoldersSplitAndLoadEachSlice_When_VolumesComeInTrainValAndTestFolders()
+    {
+        // given volumes already split into train/, val/ and test/ folders, one folder per case in each
+        using var dir = new TempDir();
+        WriteCase(dir, "train/a");
+        WriteCase(dir, "train/b", left: 3);
+        WriteCase(dir, "val/c");
+        WriteCase(dir, "test/d", left: 3);
+
+        // when opened and split
+        var ds = DatasetReader.Open(dir.Path);
+        var splits = Splitter.Split(ds, 17, 0.6, 0.15);
+
+        // then the folders' split is kept slice by slice, and a test slice loads with its own labels
+        Assert.Equal((8, 4, 4), (splits.Train.Count, splits.Val.Count, splits.Test.Count));
+        Assert.All(splits.Test, i => Assert.StartsWith("test/d/image.nii.gz#", i.Id, StringComparison.Ordinal));
+        var seg = ds.Segmentation!;
+        Assert.Equal([1, 2, 3], seg.Values);
+        var id = "test/d/image.nii.gz#003";
+        Assert.Equal((6, 5), (ds.Load(splits.Test.Single(i => i.Id == id)).Width, ds.Load(splits.Test.Single(i => i.Id == id)).Height));
+        Assert.Equal([3, 3, 3, 2, 2, 2], seg.Labels(id).Take(6).Select(b => (int)b));
+        Assert.Equal(4, seg.Summary.Volumes);
+    }
+
+    [Fact]
     public void Should_NameBothFilesAndGrids_When_ALabelMapIsNotOnItsImagesGrid()
     {
         using var dir = new TempDir();

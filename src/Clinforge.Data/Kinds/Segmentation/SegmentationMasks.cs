@@ -42,6 +42,12 @@ public sealed class SegmentationMasks
     /// <summary>The region-of-interest file of an image, or null.</summary>
     public string? RegionFile(string id) => _regions is not null && _regions.TryGetValue(id, out var f) ? f.File : null;
 
+    /// <summary>Where an image's mask is read from.</summary>
+    internal MaskLocation Location(string id) => _masks[id];
+
+    /// <summary>Where an image's region of interest is read from, or null.</summary>
+    internal MaskLocation? RegionLocation(string id) => _regions is not null && _regions.TryGetValue(id, out var r) ? r : null;
+
     /// <summary>The label of every pixel (0 = background, k = <see cref="Values"/>[k − 1]), row-major.</summary>
     public byte[] Labels(string id)
     {

@@ -73,25 +73,28 @@ internal static class SegmentationSplitReader
         var items = new List<DataItem>();
         var files = new Dictionary<string, string>(StringComparer.Ordinal);
         var official = new Dictionary<string, string>(StringComparer.Ordinal);
-        var masks = new Dictionary<string, string>(StringComparer.Ordinal);
-        var regions = withRegion.Count > 0 ? new Dictionary<string, string>(StringComparer.Ordinal) : null;
+        var masks = new Dictionary<string, MaskLocation>(StringComparer.Ordinal);
+        var regions = withRegion.Count > 0 ? new Dictionary<string, MaskLocation>(StringComparer.Ordinal) : null;
+        var partOf = new Dictionary<string, (Dataset Data, DataItem Item)>(StringComparer.Ordinal);
         foreach (var (name, split, data) in parts)
         {
             foreach (var item in data.Items)
             {
                 // Ids stay relative to the root, so later steps (which load an image by id) need not know of split folders.
                 var id = name + "/" + item.Id;
-                items.Add(item with { Id = id });
-                files[id] = Path.Combine(root, name, item.Id);
+                items.Add(item with { Id = id, Group = item.Group is null ? null : name + "/" + item.Group });
+                files[id] = data.FilePath(item) ?? Path.Combine(root, name, item.Id);
                 official[id] = split;
-                masks[id] = data.Segmentation!.MaskFile(item.Id);
-                if (regions is not null) regions[id] = data.Segmentation!.RegionFile(item.Id)!;
+                partOf[id] = (data, item);
+                masks[id] = data.Segmentation!.Location(item.Id);
+                if (regions is not null) regions[id] = data.Segmentation!.RegionLocation(item.Id)!;
             }
         }
         items.Sort((a, b) => string.CompareOrdinal(a.Id, b.Id));
 
         var summary = Join(parts.Select(p => (p.Name, p.Data.Segmentation!.Summary)).ToList(), values, regions is not null);
-        return new Dataset("segmentation", root, ["image"], items, id => ImageDecoder.Decode(Path.Combine(root, id)), files, official, notes: notes)
+        // Each split folder's own loader: it knows which ids are slices of a volume.
+        return new Dataset("segmentation", root, ["image"], items, id => partOf[id].Data.Load(partOf[id].Item), files, official, notes: notes)
         {
             Segmentation = new SegmentationMasks(masks, regions, values, summary),
         };
@@ -165,6 +168,8 @@ internal static class SegmentationSplitReader
         {
             Pairs = pairs, Layout = layout, MaskKind = values.Count == 1 ? "binary" : "label map", RegionOfInterest = regionOfInterest, Labels = labels,
             EmptyMasks = parts.Sum(p => p.Summary.EmptyMasks),
+            Volumes = parts.Sum(p => p.Summary.Volumes),
+            Slicing = parts.Select(p => p.Summary.Slicing).OfType<string>().FirstOrDefault(),
         };
     }
 }
