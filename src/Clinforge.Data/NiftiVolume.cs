@@ -16,6 +16,7 @@ public sealed class NiftiVolume
     private int[] _worldOf = [0, 1, 2];
     private int[] _sign = [1, 1, 1];
     private int[] _fileDims = [1, 1, 1];
+    private double[,] _fileAffine = new double[3, 4];
 
     private NiftiVolume(string path, int version, int datatype, int[] dims, double[] spacing, string originalOrientation, string affineSource,
         double slope, double intercept, float[]? values, byte[]? rgb, int volumes, int intentCode)
@@ -71,6 +72,27 @@ public sealed class NiftiVolume
         var canon = new int[3];
         for (int a = 0; a < 3; a++) canon[_worldOf[a]] = _sign[a] > 0 ? file[a] : _fileDims[a] - 1 - file[a];
         return (canon[0], canon[1], canon[2]);
+    }
+
+    /// <summary>The file's own array size (i, j, k), before reorientation.</summary>
+    public IReadOnlyList<int> FileDims => _fileDims;
+
+    /// <summary>The file's voxel-to-world affine (3 rows of 4: rotation and scale, then the offset in mm), as read from sform, qform or the voxel sizes.</summary>
+    internal double[,] FileAffine => _fileAffine;
+
+    /// <summary>
+    /// Where canonical voxel (r, a, s) lies in the slices along <paramref name="axis"/>: the slice index
+    /// and the pixel index (row-major) in that slice, as <see cref="Slice"/> and <see cref="LabelSlice"/> lay it out.
+    /// </summary>
+    public (int Slice, int Pixel) PlanePosition(int axis, int r, int a, int s)
+    {
+        var (w, h) = PlaneSize(axis);
+        return CheckAxis(axis) switch
+        {
+            0 => (r, (h - 1 - s) * w + a),
+            1 => (a, (h - 1 - s) * w + r),
+            _ => (s, (h - 1 - a) * w + r),
+        };
     }
 
     /// <summary>The value at canonical voxel (r, a, s).</summary>
@@ -278,6 +300,7 @@ public sealed class NiftiVolume
             _worldOf = worldOf,
             _sign = sign,
             _fileDims = dims,
+            _fileAffine = affine,
         };
     }
 }

@@ -10,6 +10,9 @@ public sealed record SegmentationPackageManifest(string Run, int Trial, IReadOnl
     /// <summary>The package's ONNX export (model.onnx: letterboxed pixels in, per-pixel class probabilities out), or null.</summary>
     public OnnxModelInfo? Onnx { get; init; }
 
+    /// <summary>For a model trained on slices of volumes: the axis new volumes are sliced along (0 sagittal, 1 coronal, 2 axial, in RAS); null for 2-D images.</summary>
+    public int? SliceAxis { get; init; }
+
     /// <summary>Why there is no ONNX export, when there is none.</summary>
     public string? OnnxUnavailable { get; init; }
 }

@@ -33,6 +33,9 @@ public sealed record SegmentationSummary
     /// <summary>Image volumes (NIfTI) read as 2-D slices with their label maps; 0 when every pair is a 2-D image.</summary>
     public int Volumes { get; init; }
 
+    /// <summary>For volumes: the axis they are sliced along (0 sagittal, 1 coronal, 2 axial), which new volumes are sliced along too; null without volumes.</summary>
+    public int? SliceAxis { get; init; }
+
     /// <summary>For volumes: the slicing axis and why, and how slices were kept together when splitting; null without volumes.</summary>
     public string? Slicing { get; init; }
 }

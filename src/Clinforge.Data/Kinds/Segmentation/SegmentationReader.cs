@@ -86,10 +86,11 @@ public static class SegmentationReader
         var entries = new List<Entry>();
         var sizes = new List<(int Width, int Height)>();
         string? slicing = null;
+        int? sliceAxis = null;
         for (int i = 0; i < images.Count; i++)
         {
             var id = Path.GetRelativePath(root, images[i]).Replace('\\', '/');
-            var pair = Pair(id, images[i], maskOfImage[i], regionOfImage?[i], volumes, ref slicing);
+            var pair = Pair(id, images[i], maskOfImage[i], regionOfImage?[i], volumes, ref slicing, ref sliceAxis);
             entries.AddRange(pair.Entries);
             sizes.AddRange(Enumerable.Repeat(pair.Size, pair.Entries.Count));
         }
@@ -122,6 +123,7 @@ public static class SegmentationReader
         var summary = Summarise(read, labelValues, regionOfImage is not null, layout) with
         {
             Volumes = volumeCount,
+            SliceAxis = sliceAxis,
             Slicing = volumeCount == 0 ? null : slicing + "; " + (volumeCount >= MinVolumesForVolumeSplit
                 ? "slices of one volume stay in one split"
                 : $"only {volumeCount} volume(s), so slices are split in slabs of neighbouring slices"),
@@ -142,7 +144,7 @@ public static class SegmentationReader
     /// one-frame DICOM), one per slice for a NIfTI volume with a NIfTI label map on the same voxel grid.
     /// </summary>
     private static (List<Entry> Entries, (int Width, int Height) Size) Pair(string id, string image, string mask, string? region,
-        Dictionary<string, NiftiVolume> volumes, ref string? slicing)
+        Dictionary<string, NiftiVolume> volumes, ref string? slicing, ref int? sliceAxis)
     {
         if (NiftiReader.IsNiftiName(image))
         {
@@ -153,6 +155,10 @@ public static class SegmentationReader
             var volume = NiftiReader.Read(image);
             if (volume.IsColour) throw new ClinforgeException($"{image}: a colour (RGB) volume; segmentation reads grey-value volumes.");
             var (axis, reason) = volume.ChooseSliceAxis();
+            // One model sees one kind of slice: volumes whose voxel sizes point to different slicing axes would mix them.
+            if (sliceAxis is { } first && first != axis)
+                throw new ClinforgeException($"{image}: this volume would be cut into {NiftiVolume.AxisName(axis)} slices ({reason}) but the volumes before it into {NiftiVolume.AxisName(first)} slices. Resample the volumes to one voxel size and orientation so that every slice is of one kind.");
+            sliceAxis = axis;
             volumes[mask] = LabelVolume(mask, volume);
             if (region is not null) volumes[region] = LabelVolume(region, volume);
             int count = volume.SliceCount(axis);

@@ -92,6 +92,8 @@ internal static class SegmentationSplitReader
         }
         items.Sort((a, b) => string.CompareOrdinal(a.Id, b.Id));
 
+        if (parts.Select(p => p.Data.Segmentation!.Summary.SliceAxis).OfType<int>().Distinct().Count() > 1)
+            throw new ClinforgeException($"{root}: the split folders' volumes would be cut along different axes ({string.Join(", ", parts.Where(p => p.Data.Segmentation!.Summary.SliceAxis is not null).Select(p => $"{p.Name}/: {NiftiVolume.AxisName(p.Data.Segmentation!.Summary.SliceAxis!.Value)}"))}), because their voxel sizes differ. Resample them to one voxel size and orientation.");
         var summary = Join(parts.Select(p => (p.Name, p.Data.Segmentation!.Summary)).ToList(), values, regions is not null);
         // Each split folder's own loader: it knows which ids are slices of a volume.
         return new Dataset("segmentation", root, ["image"], items, id => partOf[id].Data.Load(partOf[id].Item), files, official, notes: notes)
@@ -170,6 +172,7 @@ internal static class SegmentationSplitReader
             EmptyMasks = parts.Sum(p => p.Summary.EmptyMasks),
             Volumes = parts.Sum(p => p.Summary.Volumes),
             Slicing = parts.Select(p => p.Summary.Slicing).OfType<string>().FirstOrDefault(),
+            SliceAxis = parts.Select(p => p.Summary.SliceAxis).FirstOrDefault(a => a is not null),
         };
     }
 }

@@ -114,6 +114,7 @@ public sealed class SegmentationKind : ITaskKind
         {
             Onnx = onnx,
             OnnxUnavailable = unavailable,
+            SliceAxis = card.Segmentation?.SliceAxis,
         });
         return package.Root;
     }
