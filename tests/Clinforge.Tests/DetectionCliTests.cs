@@ -1,6 +1,7 @@
 using System.Text.Json;
 using Clinforge.Core;
 using Clinforge.Data;
+using Clinforge.Evaluation;
 
 namespace Clinforge.Tests;
 
@@ -58,10 +59,42 @@ public sealed class DetectionCliTests
         // and the HTML report (what the web app shows) holds the test table; `report` rewrites it from the run folder
         Assert.Contains("id=\"test-table\"", File.ReadAllText(Path.Combine(run.ReportDir, "report.html")));
         Assert.Contains("id=\"image-table\"", File.ReadAllText(Path.Combine(run.ReportDir, "report.html")));
+        // and example test images of the final model's marks, drawn at the look: listed in the report with a caption each, files that decode
+        var examples = evaluation.Examples;
+        Assert.InRange(examples.Count, 1, 6);
+        Assert.Equal(examples.Count, examples.Select(x => x.Id).Distinct().Count());
+        var reportMd = File.ReadAllText(run.ReportMarkdown);
+        Assert.Contains("Example test images (final model)", reportMd, StringComparison.Ordinal);
+        Assert.Contains("bluish green = true mark", reportMd, StringComparison.Ordinal);
+        using (var saved = JsonDocument.Parse(File.ReadAllText(run.TestDetections)))
+        {
+            var kept = saved.RootElement.EnumerateArray().ToDictionary(r => r.GetProperty("id").GetString()!, r => r.GetProperty("kept").GetArrayLength());
+            foreach (var x in examples)
+            {
+                Assert.Contains(x.Kind, DetectionExamples.Kinds);
+                Assert.True(x.Kind switch { DetectionExamples.TrueMark => x.TrueMarks > 0, DetectionExamples.Miss => x.Missed > 0, _ => x.FalseMarks > 0 && x.TrueMarks + x.Missed == 0 }, $"{x.Kind}: {x}");
+                // every box the final model kept on the image is drawn as a true or a false mark
+                Assert.Equal(kept[x.Id], x.TrueMarks + x.FalseMarks);
+                Assert.Contains($"]({x.File})", reportMd, StringComparison.Ordinal);
+                Assert.Contains($"{x.Missed} missed", reportMd, StringComparison.Ordinal);
+                var drawn = ImageDecoder.Decode(Path.Combine(run.ReportDir, x.File));
+                (byte, byte, byte) colour = x.Kind switch { DetectionExamples.TrueMark => (0, 158, 115), DetectionExamples.Miss => (213, 94, 0), _ => (86, 180, 233) };
+                Assert.Contains(colour, Enumerable.Range(0, drawn.Width * drawn.Height).Select(p => (drawn.Pixels[p * drawn.Channels], drawn.Pixels[p * drawn.Channels + 1], drawn.Pixels[p * drawn.Channels + 2])));
+            }
+        }
+        Assert.Contains($"alt=\"{examples[0].Kind} example: {examples[0].Id}\" src=\"data:image/png;base64,", File.ReadAllText(run.ReportHtml), StringComparison.Ordinal);
+        var drawnBefore = examples.ToDictionary(x => x.File, x => (File.ReadAllBytes(Path.Combine(run.ReportDir, x.File)), File.GetLastWriteTimeUtc(Path.Combine(run.ReportDir, x.File))));
         var rewritten = Repo.RunCli(TimeSpan.FromMinutes(1), "report", run.Root);
         Assert.True(rewritten.ExitCode == 0, rewritten.Stderr);
         Assert.Contains("map50_95", File.ReadAllText(Path.Combine(run.ReportDir, "report.html")));
         Assert.Equal(modelCard.Split("## Data and supervision")[1], File.ReadAllText(Path.Combine(run.ReportDir, "model_card.md")).Split("## Data and supervision")[1]);
+        // and the rewritten report lists the same example files, which were referenced, not drawn again
+        Assert.All(examples, x => Assert.Contains($"]({x.File})", File.ReadAllText(run.ReportMarkdown), StringComparison.Ordinal));
+        Assert.All(examples, x =>
+        {
+            Assert.Equal(drawnBefore[x.File].Item1, File.ReadAllBytes(Path.Combine(run.ReportDir, x.File)));
+            Assert.Equal(drawnBefore[x.File].Item2, File.GetLastWriteTimeUtc(Path.Combine(run.ReportDir, x.File)));
+        });
 
         // when: new images are checked with the package
         var images = Directory.GetFiles(Path.Combine(data, "val", "images")).Order(StringComparer.Ordinal).Take(3).ToArray();

@@ -175,6 +175,8 @@ public sealed record DetectionEvaluation
     public required int BootstrapSeed { get; init; }
     /// <summary>Final − initial image-level AUC with DeLong's paired p-value (null when the final model is the initial one or a class is missing).</summary>
     public ImageLevelComparison? ImageLevelChange { get; init; }
+    /// <summary>Example test images drawn with the final model's marks at the look (empty in evaluations written before them).</summary>
+    public IReadOnlyList<DetectionExample> Examples { get; init; } = [];
 }
 
 /// <summary>

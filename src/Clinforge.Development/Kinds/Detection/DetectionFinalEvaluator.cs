@@ -16,7 +16,9 @@ public delegate IReadOnlyList<IReadOnlyList<BoundingBox>> TrialDetector(TrialPat
 /// metrics per class beside the overall ones (mAP = mean over classes with ground truth). Every test
 /// image, positives known only at image level included, is also read at image level
 /// (<see cref="ImageLevelDetection"/>: AUC of the highest box score, sensitivity and specificity of
-/// "at least one mark" at the same threshold).
+/// "at least one mark" at the same threshold). Example images of the final model's marks at its
+/// operating point (<see cref="DetectionExamples"/>) are drawn from the same predictions at the same
+/// look, under report/examples, so the report never reads test pixels again.
 /// </summary>
 public static class DetectionFinalEvaluator
 {
@@ -54,6 +56,7 @@ public static class DetectionFinalEvaluator
         var positive = test.Select(i => det.Labels[i.Id].Positive).ToList();
         var boxedIndex = test.Select((item, i) => (item, i)).Where(x => det.Labels[x.item.Id].HasBoxes).Select(x => x.i).ToList();
         var imageScores = new Dictionary<int, IReadOnlyList<double>>();
+        IReadOnlyList<DetectionExample> examples = [];
 
         DetectionModelResult Score(int trial, string label)
         {
@@ -67,7 +70,10 @@ public static class DetectionFinalEvaluator
             var labels = det.LabelsFor(own);
             var images = scored.Select((item, i) => new ImageDetections(labels[item.Id].Boxes, predicted[i])).ToList();
             if (label == "final")
+            {
                 Json.Write(run.TestDetections, scored.Select((item, i) => new { item.Id, Boxes = predicted[i], Kept = predicted[i].Where(operating.Keeps).ToList() }).ToList());
+                examples = WriteExamples(run, dataset, scored, images, operating);
+            }
             imageScores[trial] = all.Select(ImageLevelDetection.ImageScore).ToList();
             return new DetectionModelResult(trial, label, threshold, DetectionMetrics.Evaluate(images, operating, Resamples, seed))
             {
@@ -93,9 +99,31 @@ public static class DetectionFinalEvaluator
             BootstrapResamples = Resamples,
             BootstrapSeed = seed,
             ImageLevelChange = best.Number == 0 ? null : ImageLevelDetection.Compare(positive, imageScores[0], imageScores[best.Number]),
+            Examples = examples,
         };
         Json.Write(run.DetectionEvaluation, evaluation);
         journal.Event("evaluation", $"detection test evaluation written: initial trial 0, final trial {best.Number}");
         return evaluation;
+    }
+
+    /// <summary>
+    /// Draws the final model's example test images (<see cref="DetectionExamples.Select"/> on the boxes
+    /// the metrics were computed from, at the same operating point) as report/examples/detection_*.png.
+    /// </summary>
+    private static List<DetectionExample> WriteExamples(RunPaths run, Dataset dataset, IReadOnlyList<DataItem> scored, IReadOnlyList<ImageDetections> images, DetectionOperatingPoint operating)
+    {
+        var picks = DetectionExamples.Select(scored.Select(i => i.Id).ToList(), images, operating);
+        Directory.CreateDirectory(run.ExamplesDir);
+        // A look finished after an interruption draws again; pictures of the first attempt that this one
+        // does not choose must not linger beside the ones the report lists.
+        foreach (var old in Directory.GetFiles(run.ExamplesDir, "detection_*.png")) File.Delete(old);
+        var result = new List<DetectionExample>();
+        foreach (var (kind, i, marks) in picks)
+        {
+            var name = $"detection_{kind.Replace(' ', '_')}_{result.Count(e => e.Kind == kind) + 1}.png";
+            AtomicFile.WriteAllBytes(Path.Combine(run.ExamplesDir, name), DetectionDrawing.Compare(dataset.Load(scored[i]), marks.TrueMarks, marks.Missed, marks.FalseMarks));
+            result.Add(new DetectionExample(kind, scored[i].Id, marks.TrueMarks.Count, marks.Missed.Count, marks.FalseMarks.Count, "examples/" + name));
+        }
+        return result;
     }
 }

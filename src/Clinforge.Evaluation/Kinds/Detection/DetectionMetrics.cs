@@ -48,10 +48,24 @@ public static class DetectionMetrics
     /// <summary>Per prediction of one image (in descending score order): its score and whether it matched at <paramref name="iou"/>.</summary>
     public static (double Score, bool Match)[] Match(ImageDetections image, double iou)
     {
+        var (preds, truth) = Assign(image, iou);
+        var result = new (double, bool)[preds.Count];
+        for (int i = 0; i < preds.Count; i++) result[i] = (preds[i].Score, truth[i] >= 0);
+        return result;
+    }
+
+    /// <summary>
+    /// The matching behind every count: the image's predictions in descending score order (at most
+    /// <see cref="MaxDetectionsPerImage"/>) and, for each, the index in <see cref="ImageDetections.Truth"/>
+    /// of the box it matched at <paramref name="iou"/>, or −1 for a false mark. Exposed so the report's
+    /// example images colour the same boxes the metrics count.
+    /// </summary>
+    public static (IReadOnlyList<BoundingBox> Predicted, int[] Truth) Assign(ImageDetections image, double iou)
+    {
         ArgumentNullException.ThrowIfNull(image);
         var preds = image.Predicted.OrderByDescending(p => p.Score).Take(MaxDetectionsPerImage).ToList();
         var used = new bool[image.Truth.Count];
-        var result = new (double, bool)[preds.Count];
+        var matched = new int[preds.Count];
         for (int i = 0; i < preds.Count; i++)
         {
             int best = -1; double bestIou = iou - 1e-12;
@@ -62,9 +76,9 @@ public static class DetectionMetrics
                 if (v >= bestIou) { bestIou = v; best = g; }
             }
             if (best >= 0) used[best] = true;
-            result[i] = (preds[i].Score, best >= 0);
+            matched[i] = best;
         }
-        return result;
+        return (preds, matched);
     }
 
     /// <summary>AP of one class at one IoU threshold (101-point interpolation; boxes of one class); NaN when there is no ground truth.</summary>

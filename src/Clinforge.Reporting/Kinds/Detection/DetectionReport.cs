@@ -6,7 +6,8 @@ namespace Clinforge.Reporting;
 
 /// <summary>
 /// The detection kind's report: the test tables (initial vs final with CIs, the image-level reading,
-/// per class), report.md, report.html and the model card, from the run folder and its trials.
+/// per class), example test images with the final model's marks (drawn at the test look), report.md,
+/// report.html and the model card, from the run folder and its trials.
 /// </summary>
 public static class DetectionReport
 {
@@ -136,6 +137,7 @@ public static class DetectionReport
                 new Table(["class", "test boxes", "threshold", .. ClassMetricNames], e.Final.PerClass.Select((c, k) => (IReadOnlyList<Cell>)
                     [c.Class, Cell.Number(c.Boxes.ToString(inv)), Cell.Number(e.Final.Operating.For(k).ToString("0.000", inv)), .. ClassMetricNames.Select(n => Cell.Number(Fmt(c.Metrics[n])))]).ToList(), "class-table"),
             ]));
+        if (e.Examples.Count > 0) test.Add(ExamplesPanel(run, spec, e));
         test.Add(new Paragraph("Images whose positives are known only at image level cannot be scored for boxes and are left out of the box metrics; the image-level reading counts every test image.", Tone.Note));
 
         var sections = new List<ReportSection>
@@ -149,6 +151,31 @@ public static class DetectionReport
             ReportSections.Protocol(looks, RunReport.ConvolutionPaths(run, trials)),
         };
         return new ReportDocument($"{spec.Classes[0]} detection — run report", [ReportSections.RunFolder(run)], sections);
+    }
+
+    /// <summary>
+    /// The example test images drawn at the look (report/examples), with the legend of their colours and
+    /// a caption per image; an example whose file is gone is named, not shown, so the report still renders.
+    /// </summary>
+    private static Panel ExamplesPanel(RunPaths run, TaskSpec spec, DetectionEvaluation e)
+    {
+        var inv = CultureInfo.InvariantCulture;
+        var operating = ThresholdText(e.Final.Operating, k => k < e.Classes.Count ? e.Classes[k] : (k + 1).ToString(inv));
+        static string Marks(int n, string what) => $"{n} {what}{(n == 1 ? "" : "s")}";
+        var shown = e.Examples.Where(x => File.Exists(Path.Combine(run.ReportDir, x.File))).ToList();
+        var blocks = new List<ReportBlock>
+        {
+            new Paragraph($"The final model's boxes (trial {e.Final.Trial}) at its operating point ({operating}, chosen on validation), on test images shown in grey. " +
+                "Colours: bluish green = true mark (a box matching a true finding at IoU ≥ 0.5, with its score), vermillion = missed finding (a true box no mark matched), " +
+                "sky blue = false mark (a box matching no finding, with its score); Okabe–Ito colours, told apart with common colour-vision deficiencies."),
+            new Paragraph($"Chosen at the one test look from the predictions the tables above count: the images with the highest-scoring true marks, the {spec.Classes[0]} images with the most missed boxes " +
+                "(least suspicious first), and the images without a finding with the highest-scoring false marks; each image once.", Tone.Note),
+            new Gallery(shown.Select(x => new GalleryItem([new EmbeddedImage(Path.Combine(run.ReportDir, x.File), $"{x.Kind} example: {x.Id}", 360)],
+                ReportText.Of($"{x.Kind}: {Marks(x.TrueMarks, "true mark")}, {x.Missed} missed, {Marks(x.FalseMarks, "false mark")} — {Path.GetFileName(x.File)}"), x.Id, 380)).ToList()),
+        };
+        if (shown.Count < e.Examples.Count)
+            blocks.Add(new Paragraph($"Missing from {run.ExamplesDir}: {string.Join(", ", e.Examples.Except(shown).Select(x => Path.GetFileName(x.File)))} (drawn at the test look; not drawn again, since that would read the test images a second time).", Tone.Warning));
+        return new Panel("examples", "Example test images (final model)", blocks);
     }
 
     /// <summary>"score threshold 0.300", or with per-class thresholds "score thresholds elbow 0.310, wrist 0.280".</summary>
