@@ -36,6 +36,18 @@ internal static class PredictCommand
         var manifest = detection || segmentation ? null : ModelPackage.ReadManifest(package);
         var found = CollectImages(a.Positional.Skip(1).Select(Path.GetFullPath));
         if (found.Count == 0) throw new ClinforgeException($"no images found in {string.Join(", ", a.Positional.Skip(1))} (extensions: {string.Join(" ", Extensions.Order(StringComparer.Ordinal).Concat(MedicalFiles.Extensions))}).");
+        // A segmentation model outlines a NIfTI volume whole, slice by slice, into a label-map volume; other models score one slice of it.
+        var volumes = segmentation ? found.Where(NiftiReader.IsNiftiName).ToList() : [];
+        if (volumes.Count > 0)
+        {
+            found = found.Except(volumes).ToList();
+            if (found.Count == 0)
+            {
+                Directory.CreateDirectory(outDir);
+                ReportSkipped([], outDir);
+                return SegmentationPredict.Predict(package, [], [], outDir, threads, onnx: runtime == "onnx", volumes);
+            }
+        }
         // One bad file never loses the batch: what cannot be read is listed with the reason, the rest is scored.
         var (files, images, skipped) = Decode(found);
         if (files.Count == 0)
@@ -44,7 +56,7 @@ internal static class PredictCommand
         ReportSkipped(skipped, outDir);
         if (segmentation)
         {
-            return SegmentationPredict.Predict(package, files, images, outDir, threads, onnx: runtime == "onnx");
+            return SegmentationPredict.Predict(package, files, images, outDir, threads, onnx: runtime == "onnx", volumes);
         }
         if (manifest is null)
         {

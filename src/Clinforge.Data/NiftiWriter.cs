@@ -45,7 +45,30 @@ public static class NiftiWriter
                     var (slice, pixel) = source.PlanePosition(axis, r, a, s);
                     data[o++] = slices[slice][pixel];
                 }
-        var header = Header(source, dims, data.Length == 0 ? (byte)0 : data.Max());
+        bool fromVoxelSizes = source.AffineSource.StartsWith("voxel sizes", StringComparison.Ordinal);
+        Write(path, dims, source.FileAffine, writeSform: !fromVoxelSizes, data, IntentLabel, "Clinforge predicted labels");
+    }
+
+    /// <summary>
+    /// Writes an 8-bit volume stored in RAS order (x to the patient's right, then anterior, then
+    /// superior; <paramref name="data"/> x fastest) with voxel sizes <paramref name="spacing"/> in mm:
+    /// generated data, or a label map when <paramref name="labels"/> (intent NIFTI_INTENT_LABEL).
+    /// </summary>
+    public static void WriteVolume(string path, IReadOnlyList<int> dims, IReadOnlyList<double> spacing, byte[] data, bool labels)
+    {
+        ArgumentNullException.ThrowIfNull(dims);
+        ArgumentNullException.ThrowIfNull(spacing);
+        ArgumentNullException.ThrowIfNull(data);
+        if (dims.Count != 3 || spacing.Count != 3 || data.LongLength != (long)dims[0] * dims[1] * dims[2])
+            throw new ArgumentException($"{data.LongLength} voxels for dims {string.Join("x", dims)}", nameof(data));
+        var affine = new double[3, 4];
+        for (int i = 0; i < 3; i++) affine[i, i] = spacing[i];
+        Write(path, dims, affine, writeSform: true, data, labels ? IntentLabel : (short)0, labels ? "Clinforge labels" : "Clinforge volume");
+    }
+
+    private static void Write(string path, IReadOnlyList<int> dims, double[,] affine, bool writeSform, byte[] data, short intent, string description)
+    {
+        var header = Header(dims, affine, writeSform, data.Length == 0 ? (byte)0 : data.Max(), intent, description);
         var temp = path + ".part";
         try
         {
@@ -60,22 +83,21 @@ public static class NiftiWriter
         catch (Exception e) when (e is IOException or UnauthorizedAccessException)
         {
             File.Delete(temp);
-            throw new ClinforgeException($"{path}: could not write the label map ({e.Message}).");
+            throw new ClinforgeException($"{path}: could not be written ({e.Message}).");
         }
     }
 
     /// <summary>A little-endian NIfTI-1 header and the four zero bytes that say no extensions follow.</summary>
-    private static byte[] Header(NiftiVolume source, IReadOnlyList<int> dims, byte maxLabel)
+    private static byte[] Header(IReadOnlyList<int> dims, double[,] affine, bool writeSform, byte maxValue, short intent, string description)
     {
         var b = new byte[VoxOffset];
         var span = b.AsSpan();
         BinaryPrimitives.WriteInt32LittleEndian(span, HeaderSize);
         short[] dim = [3, (short)dims[0], (short)dims[1], (short)dims[2], 1, 1, 1, 1];
         for (int i = 0; i < 8; i++) BinaryPrimitives.WriteInt16LittleEndian(span[(40 + 2 * i)..], dim[i]);
-        BinaryPrimitives.WriteInt16LittleEndian(span[68..], IntentLabel);
+        BinaryPrimitives.WriteInt16LittleEndian(span[68..], intent);
         BinaryPrimitives.WriteInt16LittleEndian(span[70..], DatatypeUint8);
         BinaryPrimitives.WriteInt16LittleEndian(span[72..], 8);
-        var affine = source.FileAffine;
         // pixdim[0] (qfac) 1; pixdim[1..3] the length of each affine column: the voxel size along each file axis.
         BinaryPrimitives.WriteSingleLittleEndian(span[76..], 1f);
         for (int c = 0; c < 3; c++)
@@ -87,15 +109,15 @@ public static class NiftiWriter
         BinaryPrimitives.WriteSingleLittleEndian(span[112..], 1f);
         BinaryPrimitives.WriteSingleLittleEndian(span[116..], 0f);
         b[123] = 2; // xyzt_units: millimetres
-        BinaryPrimitives.WriteSingleLittleEndian(span[124..], maxLabel);
+        BinaryPrimitives.WriteSingleLittleEndian(span[124..], maxValue);
         BinaryPrimitives.WriteSingleLittleEndian(span[128..], 0f);
-        Encoding.ASCII.GetBytes("Clinforge predicted labels").CopyTo(span[148..]);
-        // The reader's affine (sform, else qform, else voxel sizes) written back as the sform: the same orientation, whichever the source used.
-        bool fromVoxelSizes = source.AffineSource.StartsWith("voxel sizes", StringComparison.Ordinal);
-        BinaryPrimitives.WriteInt16LittleEndian(span[254..], (short)(fromVoxelSizes ? 0 : 1));
+        Encoding.ASCII.GetBytes(description).CopyTo(span[148..]);
+        // The reader's affine (sform, else qform, else voxel sizes) written back as the sform: the same
+        // orientation whichever the source used; a source with neither keeps neither (voxel sizes only).
+        BinaryPrimitives.WriteInt16LittleEndian(span[254..], (short)(writeSform ? 1 : 0));
         for (int r = 0; r < 3; r++)
             for (int c = 0; c < 4; c++) BinaryPrimitives.WriteSingleLittleEndian(span[(280 + 16 * r + 4 * c)..], (float)affine[r, c]);
-        Encoding.ASCII.GetBytes("labels").CopyTo(span[328..]);
+        if (intent == IntentLabel) Encoding.ASCII.GetBytes("labels").CopyTo(span[328..]);
         "n+1\0"u8.CopyTo(span[344..]);
         return b;
     }

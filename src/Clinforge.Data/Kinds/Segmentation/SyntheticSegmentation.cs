@@ -31,6 +31,43 @@ public static class SyntheticSegmentation
         return root;
     }
 
+    /// <summary>
+    /// Writes <paramref name="count"/> NIfTI cases under <paramref name="root"/>, one folder each with
+    /// <c>image.nii.gz</c> (an 8-bit grey volume of <paramref name="size"/>² × <paramref name="slices"/>
+    /// voxels of 1 × 1 × 2.5 mm, so it is read as axial slices) and <c>mask.nii.gz</c>, a label map:
+    /// 1 = a bright ellipsoid ("lesion"), 2 = a mid-grey block around elsewhere ("organ"), 0 = noisy
+    /// background. Returns the root.
+    /// </summary>
+    public static string WriteVolumes(string root, int count, int seed, int size = 48, int slices = 10)
+    {
+        ArgumentOutOfRangeException.ThrowIfLessThan(count, 1);
+        for (int n = 0; n < count; n++)
+        {
+            var rng = SeededRandom.ForStream(seed, 1000 + n);
+            var image = new byte[size * size * slices];
+            var labels = new byte[image.Length];
+            double ex = rng.Uniform(size * 0.3, size * 0.7), ey = rng.Uniform(size * 0.3, size * 0.7), ez = rng.Uniform(slices * 0.3, slices * 0.7);
+            double rx = rng.Uniform(size * 0.15, size * 0.22), ry = rng.Uniform(size * 0.15, size * 0.22), rz = rng.Uniform(slices * 0.45, slices * 0.6);
+            int bx = rng.Next(size / 2), by = rng.Next(size / 2), bw = size / 3 + rng.Next(size / 6);
+            for (int z = 0; z < slices; z++)
+                for (int y = 0; y < size; y++)
+                    for (int x = 0; x < size; x++)
+                    {
+                        int p = x + size * (y + size * z);
+                        double d = Math.Pow((x - ex) / rx, 2) + Math.Pow((y - ey) / ry, 2) + Math.Pow((z - ez) / rz, 2);
+                        byte label = d <= 1 ? (byte)1 : x >= bx && x < bx + bw && y >= by && y < by + bw ? (byte)2 : (byte)0;
+                        double v = (label switch { 1 => 200, 2 => 115, _ => 45 }) + 12 * rng.Gaussian();
+                        image[p] = (byte)Math.Clamp(v, 0, 255);
+                        labels[p] = label;
+                    }
+            var dir = Path.Combine(root, string.Create(CultureInfo.InvariantCulture, $"case_{n:D3}"));
+            Directory.CreateDirectory(dir);
+            NiftiWriter.WriteVolume(Path.Combine(dir, "image.nii.gz"), [size, size, slices], [1, 1, 2.5], image, labels: false);
+            NiftiWriter.WriteVolume(Path.Combine(dir, "mask.nii.gz"), [size, size, slices], [1, 1, 2.5], labels, labels: true);
+        }
+        return root;
+    }
+
     private static (byte[] Rgb, byte[] Mask, byte[] Roi) Generate(int w, int h, SeededRandom rng)
     {
         var structure = new bool[w * h];
