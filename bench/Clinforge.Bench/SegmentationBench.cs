@@ -91,8 +91,10 @@ internal static class SegmentationBench
         }
         if (finals.TryGetValue("pretrained", out var p) && finals.TryGetValue("scratch", out var sc))
         {
-            var d = SegmentationMetrics.PairedDice(sc.Images, p.Images, 2000, seed);
-            lines.Add($"pretrained - scratch test Dice {d.Difference.ToString("+0.000;-0.000;0.000", inv)} [{d.Lower.ToString("+0.000;-0.000;0.000", inv)}, {d.Upper.ToString("+0.000;-0.000;0.000", inv)}] over the same {p.Images.Count} test images (paired bootstrap p = {d.PValue.ToString("0.000", inv)})");
+            // One Dice per image (the mean over labels), so the pairs are images, not image × label.
+            var (pi, si) = (Development.SegmentationFinalEvaluator.MeanOverLabels(p.Images), Development.SegmentationFinalEvaluator.MeanOverLabels(sc.Images));
+            var d = SegmentationMetrics.PairedDice(si, pi, 2000, seed);
+            lines.Add($"pretrained - scratch test Dice{(p.Labels.Count > 1 ? " (mean over labels)" : "")} {d.Difference.ToString("+0.000;-0.000;0.000", inv)} [{d.Lower.ToString("+0.000;-0.000;0.000", inv)}, {d.Upper.ToString("+0.000;-0.000;0.000", inv)}] over the same {pi.Count} test images (paired bootstrap p = {d.PValue.ToString("0.000", inv)})");
         }
         Console.WriteLine();
         Console.WriteLine("== summary");
