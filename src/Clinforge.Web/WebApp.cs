@@ -651,8 +651,9 @@ public sealed class WebApp : IAsyncDisposable
     /// <summary>The outlines of one image: each label's area and the overlay PNG inline (a data URL: nothing is kept on disk).</summary>
     private static object Outlines(string folder, string csvFile)
     {
-        // Columns: image (quoted, may hold commas), width, height, label, pixels, fraction, mask, overlay: read from the right.
-        var rows = File.ReadAllLines(csvFile).Skip(1).Where(l => l.Length > 0).Select(l => l.Split(',')[^7..]).ToList();
+        // Columns: image (quoted, may hold commas), width, height, label, pixels, fraction, mask, overlay, volume_ml
+        // (empty for a 2-D image): read from the right.
+        var rows = File.ReadAllLines(csvFile).Skip(1).Where(l => l.Length > 0).Select(l => l.Split(',')[^8..^1]).ToList();
         var labels = rows.Select(r => new
         {
             label = r[2],
