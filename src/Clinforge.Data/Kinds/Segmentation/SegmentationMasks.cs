@@ -14,14 +14,14 @@ public sealed class SegmentationMasks
     private readonly IReadOnlyDictionary<string, MaskLocation>? _regions;
     private readonly Dictionary<int, byte> _index;
     private readonly Lock _lock = new();
-    // Label-map volumes are decoded once and kept: every slice of a volume is asked for, epoch after
-    // epoch, and a label map is small next to the images (one value per voxel).
-    private readonly Dictionary<string, NiftiVolume> _volumes = new(StringComparer.Ordinal);
+    // The label-map volumes read last, most recent first: slices are asked for volume by volume (the
+    // trainer loads its images in id order), so a few volumes kept decoded serve nearly every request,
+    // while a dataset of hundreds of volumes never holds them all (4 bytes per voxel once decoded).
+    private readonly LinkedList<NiftiVolume> _volumes = new();
+    private const int KeptVolumes = 4;
 
-    internal SegmentationMasks(IReadOnlyDictionary<string, MaskLocation> masks, IReadOnlyDictionary<string, MaskLocation>? regions, IReadOnlyList<int> values, SegmentationSummary summary,
-        IReadOnlyDictionary<string, NiftiVolume>? volumes = null)
+    internal SegmentationMasks(IReadOnlyDictionary<string, MaskLocation> masks, IReadOnlyDictionary<string, MaskLocation>? regions, IReadOnlyList<int> values, SegmentationSummary summary)
     {
-        foreach (var (file, volume) in volumes ?? new Dictionary<string, NiftiVolume>()) _volumes[file] = volume;
         _masks = masks;
         _regions = regions;
         Values = values;
@@ -67,11 +67,15 @@ public sealed class SegmentationMasks
     internal int[] RawValues(MaskLocation location)
     {
         if (!location.IsSlice) return SegmentationReader.ReadMask(location.File).Select(b => (int)b).ToArray();
-        NiftiVolume? volume;
+        NiftiVolume volume;
         lock (_lock)
         {
-            if (!_volumes.TryGetValue(location.File, out volume))
-                _volumes[location.File] = volume = NiftiReader.Read(location.File);
+            var kept = _volumes.First;
+            while (kept is not null && kept.Value.Path != location.File) kept = kept.Next;
+            if (kept is not null) _volumes.Remove(kept);
+            volume = kept?.Value ?? NiftiReader.Read(location.File);
+            _volumes.AddFirst(volume);
+            while (_volumes.Count > KeptVolumes) _volumes.RemoveLast();
         }
         return volume.LabelSlice(location.Axis, location.Slice);
     }

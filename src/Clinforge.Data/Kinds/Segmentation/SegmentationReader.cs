@@ -84,37 +84,39 @@ public static class SegmentationReader
         if (orphans > 0) notes.Add($"{orphans} mask(s) in {Path.GetFileName(masksDir)}/ have no image and are ignored.");
         var volumes = new Dictionary<string, NiftiVolume>(StringComparer.Ordinal);
         var entries = new List<Entry>();
-        var sizes = new List<(int Width, int Height)>();
         string? slicing = null;
         int? sliceAxis = null;
+        var maskOf = new Dictionary<string, MaskLocation>(StringComparer.Ordinal);
+        var regionOf = regionOfImage is null ? null : new Dictionary<string, MaskLocation>(StringComparer.Ordinal);
+        // Per image only what the card needs (pixels counted, pixels of each value, empty or not), so a
+        // folder of large volumes never holds every mask at once.
+        var read = new List<MaskCounts>();
+        var values = new SortedSet<int>();
         for (int i = 0; i < images.Count; i++)
         {
             var id = Path.GetRelativePath(root, images[i]).Replace('\\', '/');
             var pair = Pair(id, images[i], maskOfImage[i], regionOfImage?[i], volumes, ref slicing, ref sliceAxis);
-            entries.AddRange(pair.Entries);
-            sizes.AddRange(Enumerable.Repeat(pair.Size, pair.Entries.Count));
-        }
-        var maskOf = new Dictionary<string, MaskLocation>(StringComparer.Ordinal);
-        var regionOf = regionOfImage is null ? null : new Dictionary<string, MaskLocation>(StringComparer.Ordinal);
-        var read = new List<(int[] Mask, int[]? Region)>();
-        var values = new SortedSet<int>();
-        for (int i = 0; i < entries.Count; i++)
-        {
-            var e = entries[i];
-            var mask = Values(e.Mask, sizes[i], e.Image, volumes);
-            int[]? region = null;
-            if (e.Region is { } r)
+            foreach (var e in pair.Entries)
             {
-                region = Values(r, sizes[i], e.Image, volumes);
-                regionOf![e.Id] = r;
+                var mask = Values(e.Mask, pair.Size, e.Image, volumes);
+                int[]? region = null;
+                if (e.Region is { } r)
+                {
+                    region = Values(r, pair.Size, e.Image, volumes);
+                    regionOf![e.Id] = r;
+                }
+                maskOf[e.Id] = e.Mask;
+                var counts = MaskCounts.Of(mask, region);
+                foreach (var v in counts.Hits.Keys) if (v != 0) values.Add(v);
+                if (values.Count > MaxLabels)
+                    throw new ClinforgeException(e.Mask.IsSlice
+                        ? $"{e.Mask.File}: the label map holds more than {MaxLabels} different values ({string.Join(", ", values.Take(8))} …); at most {MaxLabels} labels are outlined. Merge labels into the structures you want outlined first."
+                        : $"{e.Mask.File}: the masks hold more than {MaxLabels} different values ({string.Join(", ", values.Take(8))} …): this reads as a picture, not a label map. Save masks as PNG with 0 for background and one integer (or 255) per label; JPEG blurs the values.");
+                read.Add(counts);
             }
-            maskOf[e.Id] = e.Mask;
-            foreach (var v in mask.Distinct()) if (v != 0) values.Add(v);
-            if (values.Count > MaxLabels)
-                throw new ClinforgeException(e.Mask.IsSlice
-                    ? $"{e.Mask.File}: the label map holds more than {MaxLabels} different values ({string.Join(", ", values.Take(8))} …); at most {MaxLabels} labels are outlined. Merge labels into the structures you want outlined first."
-                    : $"{e.Mask.File}: the masks hold more than {MaxLabels} different values ({string.Join(", ", values.Take(8))} …): this reads as a picture, not a label map. Save masks as PNG with 0 for background and one integer (or 255) per label; JPEG blurs the values.");
-            read.Add((mask, region));
+            entries.AddRange(pair.Entries);
+            // This pair's decoded label map (and region) is done with: the masks object reads slices again when asked.
+            volumes.Clear();
         }
         if (values.Count == 0) throw new ClinforgeException($"{masksDir}: every mask is empty (all 0): there is nothing to outline.");
         var labelValues = values.ToList();
@@ -135,7 +137,7 @@ public static class SegmentationReader
         RawImage Load(string id) => sliceOf.TryGetValue(id, out var at) ? MedicalFiles.LoadSlice(at.Image, at.Slice) : ImageDecoder.Decode(fileOf[id]);
         var ds = new Dataset("segmentation", root, classes, entries.Select(e => new DataItem(e.Id, 0, groups.GetValueOrDefault(e.Id))).ToList(),
             Load, fileOf, notes: notes);
-        ds.Segmentation = new SegmentationMasks(maskOf, regionOf, labelValues, summary, volumes);
+        ds.Segmentation = new SegmentationMasks(maskOf, regionOf, labelValues, summary);
         return ds;
     }
 
@@ -273,30 +275,42 @@ public static class SegmentationReader
         }
     }
 
-    private static SegmentationSummary Summarise(List<(int[] Mask, int[]? Region)> read, List<int> values, bool hasRegion, string layout)
+    private static SegmentationSummary Summarise(List<MaskCounts> read, List<int> values, bool hasRegion, string layout)
     {
         var stats = new List<SegmentationLabelStats>();
         foreach (var v in values)
         {
-            var fractions = read.Select(r =>
-            {
-                long counted = 0, hits = 0;
-                for (int p = 0; p < r.Mask.Length; p++)
-                {
-                    if (r.Region is not null && r.Region[p] == 0) continue;
-                    counted++;
-                    if (r.Mask[p] == v) hits++;
-                }
-                return counted == 0 ? 0 : (double)hits / counted;
-            }).ToList();
+            var fractions = read.Select(r => r.Counted == 0 ? 0 : (double)r.Hits.GetValueOrDefault(v) / r.Counted).ToList();
             string name = values.Count == 1 ? "foreground" : $"label {v.ToString(CultureInfo.InvariantCulture)}";
             stats.Add(new SegmentationLabelStats(name, v, fractions.Average(), fractions.Min(), fractions.Max(), fractions.Count(f => f > 0)));
         }
         return new SegmentationSummary
         {
             Pairs = read.Count, Layout = layout, MaskKind = values.Count == 1 ? "binary" : "label map", RegionOfInterest = hasRegion, Labels = stats,
-            EmptyMasks = read.Count(r => r.Mask.All(v => v == 0)),
+            EmptyMasks = read.Count(r => r.Empty),
         };
+    }
+
+    /// <summary>One mask's pixels inside its region of interest (all when none), how many hold each value, and whether the whole mask is 0.</summary>
+    private sealed record MaskCounts(long Counted, Dictionary<int, long> Hits, bool Empty)
+    {
+        public static MaskCounts Of(int[] mask, int[]? region)
+        {
+            var hits = new Dictionary<int, long>();
+            long counted = 0;
+            bool empty = true;
+            for (int p = 0; p < mask.Length; p++)
+            {
+                empty &= mask[p] == 0;
+                if (region is not null && region[p] == 0) continue;
+                counted++;
+                hits[mask[p]] = hits.GetValueOrDefault(mask[p]) + 1;
+            }
+            // Values present only outside the region still belong to the label set (they are checked the same way).
+            if (region is not null)
+                foreach (var v in mask) hits.TryAdd(v, 0);
+            return new MaskCounts(counted, hits, empty);
+        }
     }
 
     /// <summary>Pairs of the images/ + masks/ layout, matched by name; what the layout is called; masks without an image.</summary>
