@@ -81,7 +81,7 @@ public sealed record TrialPaths(string Root)
     public string Preprocessing => Path.Combine(Root, "preprocessing.json");
     /// <summary>proposal.json: the change this trial tries and why.</summary>
     public string Proposal => Path.Combine(Root, "proposal.json");
-    /// <summary>val_detections.json: a detection trial's boxes on the validation images.</summary>
+    /// <summary>val_detections.json: a detection trial's boxes on the judging half of its validation images.</summary>
     public string ValDetections => Path.Combine(Root, ValDetectionsFile);
     /// <summary>A segmentation trial's per-image validation scores of its kept epoch (what acceptance pairs).</summary>
     public string ValScores => Path.Combine(Root, "val_scores.json");

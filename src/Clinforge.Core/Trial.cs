@@ -86,6 +86,8 @@ public sealed record TrialMetrics
     public ConfounderDependence? Confounder { get; init; }
     // Cross-validation: each fold model's objective on its own held-out fold, in fold order (Best is the pooled out-of-fold one).
     public IReadOnlyList<double>? FoldObjectives { get; init; }
+    // Detection: which validation images chose the epoch and threshold and which judged them (Best is the judged half's).
+    public DetectionJudging? Judging { get; init; }
 }
 
 /// <summary>

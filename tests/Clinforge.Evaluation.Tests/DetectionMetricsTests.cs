@@ -304,6 +304,24 @@ public sealed class DetectionClassThresholdTests
     }
 
     [Fact]
+    public void Should_CountAtTheGivenOperatingPoint_When_ItWasChosenOnOtherImages()
+    {
+        // given: the two-class images, whose own best operating point gives F2 1
+        var images = TwoClasses(DetectionMetrics.MinBoxesForClassThreshold);
+        var truth = images.Select(i => i.Truth).ToList();
+        var predicted = images.Select(i => i.Predicted).ToList();
+
+        // when: scored at a pooled 0.95 (as if chosen on another half of validation), which keeps no box
+        var given = DetectionObjective.Score(DetectionMetricNames.F2, truth, predicted, classes: 2, at: DetectionOperatingPoint.Pooled(0.95));
+
+        // then: the threshold is the given one, not re-chosen, and nothing is found at it
+        Assert.Equal(0.95, given.Threshold, 9);
+        Assert.Empty(given.ClassThresholds!);
+        Assert.Equal(0.0, given.Sensitivity, 9);
+        Assert.Equal(0.0, given.Objective, 9);
+    }
+
+    [Fact]
     public void Should_EvaluateEachClassAtItsThreshold_When_AnOperatingPointHasClassThresholds()
     {
         // given

@@ -189,7 +189,7 @@ public sealed class DetectionTrainingTests
 
         // when: 16 epochs (8 teacher, 8 student), with a generous clock so the epoch count decides on a busy machine
         var outcome = new DetectionTrainer(lines.Add).Train(recipe, trainSet, valSet,
-            (truth, pred) => DetectionObjective.Score(DetectionMetricNames.Map50, truth, pred), DateTime.UtcNow.AddSeconds(240), paths);
+            (truth, pred, at) => DetectionObjective.Score(DetectionMetricNames.Map50, truth, pred, at: at), DateTime.UtcNow.AddSeconds(240), paths);
 
         // then: the teacher (good enough on validation) pseudo-labelled some image-level positives and the detector finds most rectangles
         Assert.Equal(TrialStatus.Succeeded, outcome.Metrics.Status);
@@ -210,7 +210,7 @@ public sealed class DetectionTrainingTests
 
         // when: 18 epochs with a generous clock, so the epoch count splits the phases
         var outcome = new DetectionTrainer(lines.Add).Train(recipe, trainSet, valSet,
-            (truth, pred) => DetectionObjective.Score(DetectionMetricNames.Map50, truth, pred), DateTime.UtcNow.AddSeconds(300), paths);
+            (truth, pred, at) => DetectionObjective.Score(DetectionMetricNames.Map50, truth, pred, at: at), DateTime.UtcNow.AddSeconds(300), paths);
 
         // then: two rounds are recorded; the second teacher is the first student, and both students' validation results are kept
         Assert.Equal(TrialStatus.Succeeded, outcome.Metrics.Status);
@@ -239,7 +239,7 @@ public sealed class DetectionTrainingTests
 
         // when
         var outcome = new DetectionTrainer(lines.Add).Train(recipe, DetectionSet.Load(ds, ds.Items, recipe.Input), DetectionSet.Load(val, val.Items, recipe.Input),
-            (truth, pred) => DetectionObjective.Score(DetectionMetricNames.Map50, truth, pred), DateTime.UtcNow.AddSeconds(6), new TrialPaths(dir.Path));
+            (truth, pred, at) => DetectionObjective.Score(DetectionMetricNames.Map50, truth, pred, at: at), DateTime.UtcNow.AddSeconds(6), new TrialPaths(dir.Path));
 
         // then
         Assert.Equal(0, outcome.PseudoLabelled);
@@ -298,7 +298,7 @@ public sealed class DetectionTrainingTests
 
         // when: ten epochs with a generous clock, so the epoch count decides on a busy machine
         var outcome = new DetectionTrainer(lines.Add).Train(recipe, DetectionSet.Load(ds, ds.Items, recipe.Input), DetectionSet.Load(val, val.Items, recipe.Input),
-            (truth, pred) => DetectionObjective.Score(DetectionMetricNames.Map50, truth, pred), DateTime.UtcNow.AddSeconds(300), paths);
+            (truth, pred, at) => DetectionObjective.Score(DetectionMetricNames.Map50, truth, pred, at: at), DateTime.UtcNow.AddSeconds(300), paths);
 
         // then: the weights came from the package, the input is scaled as they expect, and the detector finds the rectangles
         Assert.Equal(TrialStatus.Succeeded, outcome.Metrics.Status);

@@ -15,7 +15,7 @@ internal static class DetectionTrial
         // A detector that keeps classes apart also gets a threshold per class on validation.
         int classes = Json.Read<Recipe>(r.Run.Trial(r.Number).Recipe).Detection?.ClassCount ?? 1;
         var metrics = DetectionTrialWorker.Run(r.Run, r.Number, dev.Train, dev.Val,
-            (truth, predicted) => DetectionObjective.Score(r.Spec.PrimaryMetric, truth, predicted, classes),
+            (truth, predicted, at) => DetectionObjective.Score(r.Spec.PrimaryMetric, truth, predicted, classes, at),
             r.Deadline, r.Threads, line => Console.WriteLine(line));
         return metrics.Status == TrialStatus.Succeeded ? 0 : 4;
     }

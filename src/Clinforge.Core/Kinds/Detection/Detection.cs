@@ -25,7 +25,10 @@ public sealed record BoundingBox(double X1, double Y1, double X2, double Y2, int
 /// <summary>Detections of one image (normalised boxes with scores), as written to JSON.</summary>
 public sealed record ImageBoxes(string Id, IReadOnlyList<BoundingBox> Boxes)
 {
-    /// <summary>A detection trial's best-epoch detections on the fully supervised validation images, in the trial folder.</summary>
+    /// <summary>
+    /// A detection trial's best-epoch detections on the judging half of its fully supervised validation
+    /// images (all of them when the set was too small to halve; <see cref="DetectionJudging"/>), in the trial folder.
+    /// </summary>
     public const string ValidationFile = TrialPaths.ValDetectionsFile;
 }
 

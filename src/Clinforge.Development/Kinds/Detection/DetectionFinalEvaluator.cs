@@ -63,6 +63,12 @@ public static class DetectionFinalEvaluator
             var all = detector(run.Trial(trial), dataset, test);
             var predicted = boxedIndex.Select(i => all[i]).ToList();
             var metrics = Json.Read<TrialMetrics>(run.Trial(trial).Metrics);
+            // The operating point is the one the trial chose on its selection half of validation (Best's
+            // threshold; the whole set when it was too small to halve), not one re-chosen on all validation
+            // images: it is the operating point whose judged-half result the trial reported and acceptance
+            // compared, so the shipped detector is the one that was measured on images that chose nothing.
+            // Re-choosing on twice the images would be less noisy, but would ship a threshold no held-out
+            // validation image has checked, and the test look is too late to find out it was worse.
             double threshold = metrics.Best?.Threshold ?? 0.3;
             var operating = new DetectionOperatingPoint(threshold, metrics.Best?.ClassThresholds ?? []);
             // Truth in the model's own classes (every box class 0 for a single-class model).

@@ -16,9 +16,12 @@ public static class DetectionObjective
     /// With <paramref name="classes"/> ≥ 2 (a detector that keeps classes apart) each class also gets its
     /// own threshold (<see cref="DetectionMetrics.BestClassThresholds"/>; the pooled one for a class with
     /// few validation boxes), and recall, precision, F1 and F2 are counted with each box at its class's
-    /// threshold: the operating point the package will use.
+    /// threshold: the operating point the package will use. With <paramref name="at"/> the operating point
+    /// is not chosen but given (chosen on other images), and the counts are taken at it: how a detection
+    /// trial judges the epoch and threshold it chose on one half of its validation images on the other.
     /// </remarks>
-    public static ValidationMetrics Score(string primaryMetric, IReadOnlyList<IReadOnlyList<BoundingBox>> truth, IReadOnlyList<IReadOnlyList<BoundingBox>> predicted, int classes = 1)
+    public static ValidationMetrics Score(string primaryMetric, IReadOnlyList<IReadOnlyList<BoundingBox>> truth, IReadOnlyList<IReadOnlyList<BoundingBox>> predicted, int classes = 1,
+        DetectionOperatingPoint? at = null)
     {
         ArgumentNullException.ThrowIfNull(truth);
         ArgumentNullException.ThrowIfNull(predicted);
@@ -27,10 +30,10 @@ public static class DetectionObjective
         if (double.IsNaN(map50)) map50 = 0;
         bool recallFirst = primaryMetric == DetectionMetricNames.F2;
         double beta = recallFirst ? 2 : 1;
-        var (threshold, _) = DetectionMetrics.BestThreshold(images, beta);
-        var operating = classes > 1
+        double threshold = at?.Threshold ?? DetectionMetrics.BestThreshold(images, beta).Threshold;
+        var operating = at ?? (classes > 1
             ? new DetectionOperatingPoint(threshold, DetectionMetrics.BestClassThresholds(images, classes, beta, threshold))
-            : DetectionOperatingPoint.Pooled(threshold);
+            : DetectionOperatingPoint.Pooled(threshold));
         var counts = DetectionMetrics.CountsAt(images, 0.5, operating);
         double f2 = counts.FBeta(2);
         return new ValidationMetrics(recallFirst ? f2 : map50, recallFirst ? DetectionMetricNames.F2 : DetectionMetricNames.Map50,

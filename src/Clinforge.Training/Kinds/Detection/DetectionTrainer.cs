@@ -14,6 +14,9 @@ public sealed record DetectionSet(float[] Pixels, LetterboxFrame[] Frames, Detec
     /// <summary>Number of images.</summary>
     public int Count => Labels.Length;
 
+    /// <summary>Each image's group (augmented copies of one source, one patient), null for none; empty when not known.</summary>
+    public IReadOnlyList<string?> Groups { get; init; } = [];
+
     /// <summary>
     /// Loads the items at the recipe's resolution (letterboxed) with their labels; with two or more
     /// <paramref name="classes"/> (the recipe's <see cref="DetectionRecipe.Classes"/>) each box carries
@@ -27,19 +30,34 @@ public sealed record DetectionSet(float[] Pixels, LetterboxFrame[] Frames, Detec
         var det = ds.Detection ?? throw new ClinforgeException($"{ds.Source}: not a detection dataset (no boxes were read).");
         var labels = det.LabelsFor(classes ?? []);
         var (pixels, frames) = Letterbox.Load(ds, items, input.Size, input.Channels);
-        return new DetectionSet(pixels, frames, items.Select(i => labels[i.Id]).ToArray(), input.Channels, input.Size, items.Select(i => i.Id).ToArray());
+        return new DetectionSet(pixels, frames, items.Select(i => labels[i.Id]).ToArray(), input.Channels, input.Size, items.Select(i => i.Id).ToArray())
+        {
+            Groups = items.Select(i => i.Group).ToArray(),
+        };
     }
 }
 
-/// <summary>Scores validation detections with the clinician's objective (injected: Training does not reference Evaluation).</summary>
-public delegate ValidationMetrics DetectionScorer(IReadOnlyList<IReadOnlyList<BoundingBox>> truth, IReadOnlyList<IReadOnlyList<BoundingBox>> predicted);
+/// <summary>
+/// Scores validation detections with the clinician's objective (injected: Training does not reference
+/// Evaluation): at the operating point that is best on these images, or, with <c>at</c>, at one chosen on others.
+/// </summary>
+public delegate ValidationMetrics DetectionScorer(IReadOnlyList<IReadOnlyList<BoundingBox>> truth, IReadOnlyList<IReadOnlyList<BoundingBox>> predicted, DetectionOperatingPoint? at);
 
-/// <summary>What a detection training run produced: metrics and the best epoch's validation detections.</summary>
-public sealed record DetectionOutcome(TrialMetrics Metrics, IReadOnlyList<IReadOnlyList<BoundingBox>> BestValDetections, int PseudoLabelled);
+/// <summary>
+/// What a detection training run produced: metrics and the best epoch's detections on the fully
+/// supervised validation images, of which <see cref="Judged"/> (positions in that list) judged the trial.
+/// </summary>
+public sealed record DetectionOutcome(TrialMetrics Metrics, IReadOnlyList<IReadOnlyList<BoundingBox>> BestValDetections, int PseudoLabelled)
+{
+    /// <summary>Positions in <see cref="BestValDetections"/> of the judging half (every image when the set was not halved).</summary>
+    public IReadOnlyList<int> Judged { get; init; } = [];
+}
 
 /// <summary>
 /// Detection training on <see cref="TrainingLoop"/>: time-boxed epochs with a cosine
-/// learning rate over the budget, validation every epoch, best-on-validation checkpoint. With
+/// learning rate over the budget, validation every epoch, best-on-validation checkpoint. The validation
+/// images are halved (<see cref="ValidationHalves"/>): the epoch and the score threshold are chosen on
+/// the selection half, and the objective reported is measured on the judging half. With
 /// <c>teacher_student</c> mixed supervision the budget is split: a teacher trains on the boxed images
 /// and negatives; its best checkpoint pseudo-labels the image-level positives (boxes above a
 /// confidence threshold, at most N per image; Sohn et al. 2020, STAC); the student continues from
@@ -91,6 +109,11 @@ public sealed class DetectionTrainer(Action<string> log)
         var valTruth = valIdx.Select(i => (IReadOnlyList<BoundingBox>)val.Labels[i].Boxes).ToList();
         using var xValUsed = xVal.index_select(0, tensor(valIdx.Select(i => (long)i).ToArray()));
         var valFrames = valIdx.Select(i => val.Frames[i]).ToArray();
+        var halves = ValidationHalves.Split(valIdx.Select(i => val.Ids[i]).ToList(),
+            valIdx.Select(i => i < val.Groups.Count ? val.Groups[i] : null).ToList(), valIdx.Select(i => val.Labels[i].Boxes.Count > 0).ToList(), recipe.Seed);
+        log(halves.Halved
+            ? string.Create(CultureInfo.InvariantCulture, $"validation halved (seed {recipe.Seed}, groups kept whole, images with and without findings shared): the epoch and score threshold are chosen on {halves.Selection.Count} images ({halves.Selection.Count(i => valTruth[i].Count > 0)} with findings), the objective reported is judged on the other {halves.Judging.Count} ({halves.Judging.Count(i => valTruth[i].Count > 0)} with findings)")
+            : $"validation not halved: {halves.Fallback}");
 
         var boxes = train.Labels.Select((l, i) => l.HasBoxes ? (IReadOnlyList<BoundingBox>)l.Boxes : null).ToArray();
         int imageLevel = boxes.Count(b => b is null);
@@ -101,18 +124,27 @@ public sealed class DetectionTrainer(Action<string> log)
             $"detection: {train.Count} training images ({boxes.Count(b => b is { Count: > 0 })} boxed positives, {train.Labels.Count(l => !l.Positive)} negatives, {imageLevel} image-level positives), {valIdx.Length} validation images with full supervision; {(mixed ? $"teacher–student: teacher until {det.TeacherFraction:0%} of the budget" : "boxed images only")}"));
 
         var hooks = new DetectionHooks(model, optimizer, multipliers, recipe, det, xTrain, train, boxes, brightnessUnit, rng, device,
-            xValUsed, valFrames, valIdx.Select(i => val.Labels[i]).ToArray(), valTruth, scorer, paths, mixed, start, teacherEnd, deadlineUtc,
+            xValUsed, valFrames, valIdx.Select(i => val.Labels[i]).ToArray(), valTruth, scorer, halves, paths, mixed, start, teacherEnd, deadlineUtc,
             EpochImagesPerValidationImage * valIdx.Length, log);
         var loop = TrainingLoop.Run(hooks, new LoopSettings(recipe.MaxEpochs, start, deadlineUtc, ShortLastEpochSeconds: MinLastEpochSeconds), log, progress);
         if (loop.NonFinite)
             return new DetectionOutcome(Trainer.NonFiniteLoss(loop.Curve, loop.Epochs, loop.TrainSeconds, loop.Images) with { Initialization = init?.Note }, [], 0);
         hooks.Finish();
+        // The loop kept the epoch best on the selection half; the trial reports that epoch judged on the other half.
+        var judging = new DetectionJudging(valIdx.Length, halves.Selection.Count, halves.Judging.Count, halves.Fallback)
+        {
+            Selection = loop.Best?.Metrics, WholeValidation = hooks.BestWhole,
+        };
         var result = new TrialMetrics
         {
-            Status = TrialStatus.Succeeded, Best = loop.Best?.Metrics, BestEpoch = loop.BestEpoch, Curve = loop.Curve, Epochs = loop.Epochs,
+            Status = TrialStatus.Succeeded, Best = hooks.BestJudged ?? loop.Best?.Metrics, BestEpoch = loop.BestEpoch, Curve = loop.Curve, Epochs = loop.Epochs,
             TrainSeconds = loop.TrainSeconds, ImagesPerSecond = loop.Images / Math.Max(loop.TrainSeconds, 1e-9), Initialization = init?.Note,
+            Judging = judging,
         };
-        return new DetectionOutcome(result, hooks.BestDetections, hooks.PseudoLabelled);
+        if (halves.Halved && result.Best is { } b && judging.Selection is { } sel && judging.WholeValidation is { } whole)
+            log(string.Create(CultureInfo.InvariantCulture,
+                $"kept epoch {loop.BestEpoch}: {b.ObjectiveName} {sel.Objective:F4} on the {halves.Selection.Count} selection images (where it and the score {sel.Threshold:F2} were chosen), {b.Objective:F4} judged on the other {halves.Judging.Count} at that score (reported); whole validation {whole.Objective:F4} at its own best score {whole.Threshold:F2}, for information"));
+        return new DetectionOutcome(result, hooks.BestDetections, hooks.PseudoLabelled) { Judged = halves.Judging };
     }
 
     /// <summary>
@@ -125,11 +157,12 @@ public sealed class DetectionTrainer(Action<string> log)
     private sealed class DetectionHooks(Module<Tensor, Tensor> model, optim.Optimizer optimizer, IReadOnlyList<double> multipliers, Recipe recipe, DetectionRecipe det,
         Tensor xTrain, DetectionSet train, IReadOnlyList<BoundingBox>?[] boxes, double brightnessUnit, Random rng, Device device,
         Tensor xVal, LetterboxFrame[] valFrames, DetectionLabel[] valLabels, IReadOnlyList<IReadOnlyList<BoundingBox>> valTruth, DetectionScorer scorer,
-        TrialPaths paths, bool mixed, DateTime start, DateTime teacherEnd, DateTime deadlineUtc, int minImages, Action<string> log) : ITrainingHooks
+        ValidationHalves halves, TrialPaths paths, bool mixed, DateTime start, DateTime teacherEnd, DateTime deadlineUtc, int minImages, Action<string> log) : ITrainingHooks
     {
         private readonly List<PseudoLabelRound> _rounds = [];
         private List<int> _pool = [];
         private IReadOnlyList<IReadOnlyList<BoundingBox>> _last = [];
+        private ValidationMetrics? _lastJudged, _lastWhole;
         private string _phase = mixed ? "teacher" : "train";
         private DateTime _phaseStart = start, _phaseEnd = teacherEnd;
         private int _phaseEpochEnd = Math.Max(1, (int)(recipe.MaxEpochs * det.TeacherFraction));
@@ -137,6 +170,12 @@ public sealed class DetectionTrainer(Action<string> log)
 
         /// <summary>The kept epoch's validation detections.</summary>
         public IReadOnlyList<IReadOnlyList<BoundingBox>> BestDetections { get; private set; } = [];
+
+        /// <summary>The kept epoch judged on the judging half at the selection half's operating point.</summary>
+        public ValidationMetrics? BestJudged { get; private set; }
+
+        /// <summary>The kept epoch on the whole validation set at its own best operating point (for information).</summary>
+        public ValidationMetrics? BestWhole { get; private set; }
 
         /// <summary>Image-level positives the last teacher boxed.</summary>
         public int PseudoLabelled { get; private set; }
@@ -179,7 +218,9 @@ public sealed class DetectionTrainer(Action<string> log)
             var clock = Stopwatch.StartNew();
             var (loss, detections) = Predict(model, xVal, valFrames, det, device, valLabels);
             _last = detections;
-            var metrics = scorer(valTruth, detections);
+            // The loop keeps the epoch best on the selection half; the judged and whole numbers ride along.
+            var (metrics, judged, whole) = halves.Score(valTruth, detections, scorer);
+            (_lastJudged, _lastWhole) = (judged, whole);
             _validationSeconds = clock.Elapsed.TotalSeconds;
             if (_phase != "train") _phaseBest = Math.Max(_phaseBest, metrics.Objective);
             return new EpochCheck(loss, metrics, _validationSeconds);
@@ -188,14 +229,19 @@ public sealed class DetectionTrainer(Action<string> log)
         public void Checkpoint(int epoch, EpochCheck check)
         {
             BestDetections = _last;
+            (BestJudged, BestWhole) = (_lastJudged, _lastWhole);
             SaveAtomically(model, paths.Model);
         }
 
         public string Describe(EpochReport r)
         {
             var m = r.Check.Metrics;
-            return string.Create(CultureInfo.InvariantCulture,
-                $"epoch {r.Epoch} ({_phase}) train_loss {r.TrainLoss:F4} val_loss {r.Check.Loss:F4} val_{m.ObjectiveName} {m.Objective:F4} val_map50 {m.Auc:F4} recall {m.Sensitivity:F3} precision {m.Specificity:F3} at score {m.Threshold:F2}, {_pool.Count} images, {r.Seconds:F1}s of which validation {_validationSeconds:F1}s ({valLabels.Length / Math.Max(_validationSeconds, 1e-9):F1} img/s)");
+            var inv = CultureInfo.InvariantCulture;
+            string halvesNote = halves.Halved && _lastJudged is { } j && _lastWhole is { } w
+                ? string.Create(inv, $" on the selection half; judged {j.Objective:F4}, whole validation {w.Objective:F4} at score {w.Threshold:F2}")
+                : "";
+            return string.Create(inv,
+                $"epoch {r.Epoch} ({_phase}) train_loss {r.TrainLoss:F4} val_loss {r.Check.Loss:F4} val_{m.ObjectiveName} {m.Objective:F4} val_map50 {m.Auc:F4} recall {m.Sensitivity:F3} precision {m.Specificity:F3} at score {m.Threshold:F2}{halvesNote}, {_pool.Count} images, {r.Seconds:F1}s of which validation {_validationSeconds:F1}s ({valLabels.Length / Math.Max(_validationSeconds, 1e-9):F1} img/s)");
         }
 
         // A teacher's share of the budget ends by the clock or by the epoch count, whichever comes first;

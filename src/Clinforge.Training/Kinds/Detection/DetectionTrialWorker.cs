@@ -38,11 +38,27 @@ public static class DetectionTrialWorker
                 $"@progress {p.Epoch} {p.PlannedEpochs} {p.Fraction:F3} {(p.BestObjective is { } b ? b.ToString("F4", CultureInfo.InvariantCulture) : "-")}")));
         var valIds = Enumerable.Range(0, valSet.Count).Where(i => valSet.Labels[i].HasBoxes).Select(i => valSet.Ids[i]).ToList();
         if (outcome.BestValDetections.Count == valIds.Count)
-            Json.Write(Path.Combine(paths.Root, ValDetectionsFile), valIds.Select((id, i) => new ImageBoxes(id, outcome.BestValDetections[i])).ToList());
+            Json.Write(Path.Combine(paths.Root, ValDetectionsFile), JudgedDetections(valIds, outcome.BestValDetections, outcome.Judged));
         var final = outcome.Metrics with { Convolutions = ConvolutionCheck.Current.Describe() };
         Json.Write(paths.Metrics, final);
-        Log($"finished: {final.Status}, best epoch {final.BestEpoch}, objective {final.Best?.Objective:F4}, {final.ImagesPerSecond:F1} images/s");
+        string judged = final.Judging is { } j ? $" judged on {j.JudgedImages} of {j.ValidationImages} validation images{(j.Fallback is null ? "" : " (not halved)")}" : "";
+        Log($"finished: {final.Status}, best epoch {final.BestEpoch}, objective {final.Best?.Objective:F4}{judged}, {final.ImagesPerSecond:F1} images/s");
         return final;
+    }
+
+    /// <summary>
+    /// The rows of val_detections.json: the kept epoch's detections on the judging half only
+    /// (<paramref name="judged"/>, positions in <paramref name="ids"/>; all when empty), so the paired
+    /// bootstrap of acceptance resamples the images the reported objective was measured on and none that
+    /// chose the epoch or the threshold.
+    /// </summary>
+    public static List<ImageBoxes> JudgedDetections(IReadOnlyList<string> ids, IReadOnlyList<IReadOnlyList<BoundingBox>> detections, IReadOnlyList<int> judged)
+    {
+        ArgumentNullException.ThrowIfNull(ids);
+        ArgumentNullException.ThrowIfNull(detections);
+        ArgumentNullException.ThrowIfNull(judged);
+        var positions = judged.Count > 0 ? judged : Enumerable.Range(0, ids.Count).ToList();
+        return positions.Select(i => new ImageBoxes(ids[i], detections[i])).ToList();
     }
 
     /// <summary>
