@@ -38,6 +38,9 @@ public sealed class SegmentationReaderTests(ITestOutputHelper output)
         output.WriteLine($"vessel share inside the field of view: mean {vessels.MeanFraction:P1}, {vessels.MinFraction:P1}–{vessels.MaxFraction:P1}");
         Assert.InRange(vessels.MeanFraction, 0.10, 0.16);
         Assert.Equal(20, vessels.Images);
+        // and vessels are a thin structure: a few pixels wide on average (capillaries 1–2 px, the widest trunks about 8)
+        output.WriteLine($"vessel typical width: {vessels.MeanWidth:F2} px");
+        Assert.InRange(vessels.MeanWidth!.Value, 2.5, 5.0);
         // and the label map of an image has its size, with 0 and 1 only
         var image = ds.Load(ds.Items[0]);
         var labels = seg.Labels(ds.Items[0].Id);
@@ -70,6 +73,33 @@ public sealed class SegmentationReaderTests(ITestOutputHelper output)
         Assert.Equal(0.5, seg.Labels[1].MaxFraction, 9);
         Assert.Equal(1, seg.Labels[1].Images);
         Assert.Contains(card.Notes, n => n.Contains("1 mask(s) are empty", StringComparison.Ordinal));
+    }
+
+    [Fact]
+    public void Should_MeasureEachLabelsTypicalWidth_When_MasksHoldStrandsAndBlobs()
+    {
+        // given 64×64 masks, each with a horizontal strand 2 px wide and 40 px long (label 1) and a disc of radius 12 (label 2)
+        using var dir = new TempDir();
+        for (int i = 0; i < 2; i++)
+        {
+            Fixtures.WriteRandom(dir[$"images/case{i}.png"], 64, 64, 1);
+            var pixels = new byte[64 * 64];
+            for (int y = 0; y < 64; y++)
+                for (int x = 0; x < 64; x++)
+                {
+                    if (y is 6 or 7 && x >= 10 && x < 50) pixels[y * 64 + x] = 1;
+                    if ((x - 32) * (x - 32) + (y - 36 - i) * (y - 36 - i) <= 144) pixels[y * 64 + x] = 2;
+                }
+            Fixtures.Write(dir[$"masks/case{i}_mask.png"], new RawImage(64, 64, 1, pixels));
+        }
+
+        // when opened
+        var seg = DatasetReader.Open(dir.Path).Segmentation!.Summary;
+
+        // then the strand is 2 px wide (2 × 80 px / 80 edge px) and the disc about its radius (2πr² / 2πr = r; on the pixel
+        // grid fewer pixels touch a 4-neighbour outside than 2πr, 441 px over 64 edge px, so 13.8)
+        Assert.Equal(2.0, seg.Labels[0].MeanWidth!.Value, 6);
+        Assert.Equal(2 * 441 / 64.0, seg.Labels[1].MeanWidth!.Value, 6);
     }
 
     [Fact]

@@ -12,7 +12,7 @@ public sealed class SegmentationDevelopmentTests
         PrimaryMetric = preference == ErrorPreference.Sensitivity ? SegmentationMetricNames.Sensitivity : SegmentationMetricNames.Dice, ErrorPreference = preference,
     };
 
-    // DRIVE as the data card describes it: 20 fundus photographs of 565 × 584 px, vessels 12.5% of the field of view.
+    // DRIVE as the data card describes it: 20 fundus photographs of 565 × 584 px, vessels 12.5% of the field of view and about 3.9 px wide.
     private static DataCard Card() => new()
     {
         Format = "segmentation", Source = "/data/drive", Classes = ["image"], TotalItems = 20,
@@ -21,7 +21,7 @@ public sealed class SegmentationDevelopmentTests
         Segmentation = new SegmentationSummary
         {
             Pairs = 20, MaskKind = "binary", RegionOfInterest = true, Layout = "images/ with masks in 1st_manual/",
-            Labels = [new SegmentationLabelStats("foreground", 255, 0.125, 0.087, 0.168, 20)],
+            Labels = [new SegmentationLabelStats("foreground", 255, 0.125, 0.087, 0.168, 20, MeanWidth: 3.9)],
         },
     };
 
@@ -35,15 +35,20 @@ public sealed class SegmentationDevelopmentTests
          });
 
     [Fact]
-    public void Should_PlanAPretrainedUNetAtTheImagesSize_When_TheDataAreFundusPhotographs()
+    public void Should_PlanAPretrainedUNetOnEnlargedImages_When_TheDataAreFundusPhotographsWithThinVessels()
     {
         // when: the plan for DRIVE's card, automatic and from scratch
         var auto = SegmentationInitializer.Plan(Spec(), Card(), 17);
         var scratch = SegmentationInitializer.Plan(Spec(), Card(), 17, "scratch");
 
-        // then: the pretrained encoder at 576 px (whole stride-32 cells), 256-px patches, Dice + CE, the spec's label name; valid recipes
+        // then: the pretrained encoder on images enlarged 1.75× (584 px → 1024, whole stride-32 cells) because vessels are thin,
+        // 256-px patches, Dice + CE, the spec's label name; from scratch at the images' own size; valid recipes
         Assert.Equal("unet_resnet18", auto.Model.Name);
-        Assert.Equal(576, auto.Input.Size);
+        Assert.Equal(1024, auto.Input.Size);
+        Assert.Contains("enlarged", auto.Origins["input.size"], StringComparison.Ordinal);
+        Assert.Contains("stride 2", auto.Origins["input.size"], StringComparison.Ordinal);
+        Assert.Equal(576, scratch.Input.Size);
+        Assert.DoesNotContain("enlarged", scratch.Origins["input.size"], StringComparison.Ordinal);
         Assert.Equal(3, auto.Input.Channels);
         Assert.Equal(256, auto.Segmentation!.PatchSize);
         Assert.Equal("dice_ce", auto.Segmentation.Loss);
@@ -54,6 +59,73 @@ public sealed class SegmentationDevelopmentTests
         Assert.Equal("unet", scratch.Model.Name);
         Assert.Null(scratch.FineTune);
         Assert.Empty(RecipeSchema.Problems(scratch));
+    }
+
+    [Theory]
+    [InlineData(0.05, 14.0)] // a small lesion: rare, but 14 px wide
+    [InlineData(0.40, null)] // a card written before widths were measured: an organ covering 40% is not thin
+    public void Should_KeepTheImagesOwnSize_When_TheStructureIsNotThin(double coverage, double? width)
+    {
+        // given: DRIVE's card with another structure
+        var card = Card() with { Segmentation = Card().Segmentation! with { Labels = [new SegmentationLabelStats("lesion", 255, coverage, coverage / 2, coverage * 2, 20, width)] } };
+
+        // when: planned with the pretrained encoder
+        var recipe = SegmentationInitializer.Plan(Spec(), card, 17);
+
+        // then: whole stride-32 cells at the images' own size, nothing enlarged
+        Assert.Equal(576, recipe.Input.Size);
+        Assert.DoesNotContain("enlarged", recipe.Origins["input.size"], StringComparison.Ordinal);
+        Assert.False(SegmentationInitializer.Thin(card.Segmentation!).Thin);
+    }
+
+    [Fact]
+    public void Should_LowerTheWorkingSize_When_TheDecodedImagesWouldNotFitInMemory()
+    {
+        // given: 2,000 DRIVE-like colour images; at 1024 px they would take 2000 × 3 × 1024² × 4 B ≈ 25 GB decoded
+        var card = Card() with { TotalItems = 2000 };
+
+        // when: planned with the pretrained encoder
+        var recipe = SegmentationInitializer.Plan(Spec(), card, 17);
+
+        // then: the largest whole-cell side whose decoded set stays within 4 GiB (2000 × 3 × 416² × 4 B ≈ 4.15 GB), with the reason
+        Assert.Equal(416, recipe.Input.Size);
+        Assert.True(2000L * 3 * 416 * 416 * 4 <= SegmentationInitializer.MaxDecodedBytes);
+        Assert.True(2000L * 3 * 448 * 448 * 4 > SegmentationInitializer.MaxDecodedBytes);
+        Assert.Contains("lowered to 416 px", recipe.Origins["input.size"], StringComparison.Ordinal);
+        Assert.Empty(RecipeSchema.Problems(recipe));
+    }
+
+    [Fact]
+    public void Should_ProposeEnlargingTheImages_When_APretrainedTrialRanAtTheImagesOwnSizeOnAThinStructure()
+    {
+        // given: a pretrained trial at 576 px on DRIVE (e.g. an edited recipe), test-time flips already tried
+        var r0 = SegmentationInitializer.Plan(Spec(), Card(), 17);
+        r0 = r0 with { Input = r0.Input with { Size = 576 }, Segmentation = r0.Segmentation! with { FlipInference = true } };
+        var history = new List<(TrialRecord, Recipe, TrialMetrics?)> { Done(0, "initial", r0, sensitivity: 0.78, precision: 0.80) };
+
+        // when: the playbook proposes in turn, each proposal discarded
+        var proposals = new List<Proposal>();
+        while (proposals.Count < 20 && new SegmentationPlaybook().Propose(new DevelopmentState(Spec(), Card(), history, r0, history[0].Item3)) is { } p)
+        {
+            proposals.Add(p);
+            history.Add(Done(history.Count, p.Move, p.Recipe, 0.78, 0.80, accepted: false));
+        }
+
+        // then: a higher resolution above the images' own 584 px, by 128-px steps up to 1024, with the reason
+        var higher = proposals.Where(p => p.Move == "higher_resolution").ToList();
+        Assert.NotEmpty(higher);
+        Assert.Equal(704, higher[0].Recipe.Input.Size);
+        Assert.Contains("enlarged", higher[0].Reason, StringComparison.Ordinal);
+        Assert.All(higher, p => Assert.True(p.Recipe.Input.Size <= 1024));
+
+        // and: from scratch, the same trial is never enlarged past the images' own size
+        var s0 = SegmentationInitializer.Plan(Spec(), Card(), 17, "scratch");
+        var scratchHistory = new List<(TrialRecord, Recipe, TrialMetrics?)> { Done(0, "initial", s0, 0.78, 0.80) };
+        for (int i = 0; i < 20 && new SegmentationPlaybook().Propose(new DevelopmentState(Spec(), Card(), scratchHistory, s0, scratchHistory[0].Item3)) is { } p; i++)
+        {
+            Assert.True(p.Recipe.Input.Size <= 576, p.Move);
+            scratchHistory.Add(Done(scratchHistory.Count, p.Move, p.Recipe, 0.78, 0.80, accepted: false));
+        }
     }
 
     [Fact]

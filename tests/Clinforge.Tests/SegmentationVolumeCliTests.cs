@@ -14,9 +14,9 @@ public sealed class SegmentationVolumeCliTests
         var data = SyntheticSegmentation.WriteVolumes(tmp.Combine("data"), 8, seed: 3);
         var runDir = tmp.Combine("run");
 
-        // when: the structures are outlined with one trial and no refinement
+        // when: the structures are outlined with one trial and no refinement (90 s: the suite runs beside it on two cores)
         var (code, stdout, stderr) = Repo.RunCli(TimeSpan.FromMinutes(5), "develop", "--request", "Outline the lesion and the organ on these scans",
-            "--data", data, "--rounds", "0", "--trial-minutes", "1", "--run", runDir, "--threads", "1", "--non-interactive");
+            "--data", data, "--rounds", "0", "--trial-minutes", "1.5", "--run", runDir, "--threads", "1", "--non-interactive");
 
         // then: every axial slice is a pair, whole volumes are split apart, and both labels are scored at the test look
         Assert.True(code == 0, $"exit {code}\n{stdout}\n{stderr}\n{Repo.TrialLogs(runDir)}");

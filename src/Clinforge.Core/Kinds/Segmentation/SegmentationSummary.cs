@@ -7,7 +7,12 @@ namespace Clinforge.Core;
 /// <param name="MinFraction">Smallest share over the images.</param>
 /// <param name="MaxFraction">Largest share over the images.</param>
 /// <param name="Images">Images in which it appears at all.</param>
-public sealed record SegmentationLabelStats(string Name, int Value, double MeanFraction, double MinFraction, double MaxFraction, int Images);
+/// <param name="MeanWidth">
+/// Its typical width in the masks' own pixels: twice its area over its edge pixels (a pixel with a
+/// 4-neighbour of another value), pooled over the masks. A strand w pixels wide gives about w, a disc
+/// of radius r a little more than r (fewer pixels of a digital circle touch the outside than 2πr). Null when the label has no edge (or in cards written before it was measured).
+/// </param>
+public sealed record SegmentationLabelStats(string Name, int Value, double MeanFraction, double MinFraction, double MaxFraction, int Images, double? MeanWidth = null);
 
 /// <summary>What a segmentation dataset holds, for the data card: pairs, labels, the region of interest and coverage.</summary>
 public sealed record SegmentationSummary

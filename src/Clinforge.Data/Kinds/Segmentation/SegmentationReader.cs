@@ -106,7 +106,7 @@ public static class SegmentationReader
                     regionOf![e.Id] = r;
                 }
                 maskOf[e.Id] = e.Mask;
-                var counts = MaskCounts.Of(mask, region);
+                var counts = MaskCounts.Of(mask, region, pair.Size.Width);
                 foreach (var v in counts.Hits.Keys) if (v != 0) values.Add(v);
                 if (values.Count > MaxLabels)
                     throw new ClinforgeException(e.Mask.IsSlice
@@ -282,7 +282,9 @@ public static class SegmentationReader
         {
             var fractions = read.Select(r => r.Counted == 0 ? 0 : (double)r.Hits.GetValueOrDefault(v) / r.Counted).ToList();
             string name = values.Count == 1 ? "foreground" : $"label {v.ToString(CultureInfo.InvariantCulture)}";
-            stats.Add(new SegmentationLabelStats(name, v, fractions.Average(), fractions.Min(), fractions.Max(), fractions.Count(f => f > 0)));
+            long area = read.Sum(r => r.Area.GetValueOrDefault(v)), edges = read.Sum(r => r.Edges.GetValueOrDefault(v));
+            stats.Add(new SegmentationLabelStats(name, v, fractions.Average(), fractions.Min(), fractions.Max(), fractions.Count(f => f > 0),
+                edges > 0 ? 2.0 * area / edges : null));
         }
         return new SegmentationSummary
         {
@@ -291,25 +293,40 @@ public static class SegmentationReader
         };
     }
 
-    /// <summary>One mask's pixels inside its region of interest (all when none), how many hold each value, and whether the whole mask is 0.</summary>
-    private sealed record MaskCounts(long Counted, Dictionary<int, long> Hits, bool Empty)
+    /// <summary>
+    /// One mask's pixels inside its region of interest (all when none), how many hold each value, and whether
+    /// the whole mask is 0; and, over the whole mask, each value's pixels and edge pixels (those with a
+    /// 4-neighbour of another value), from which the card gives each label's typical width.
+    /// </summary>
+    private sealed record MaskCounts(long Counted, Dictionary<int, long> Hits, bool Empty, Dictionary<int, long> Area, Dictionary<int, long> Edges)
     {
-        public static MaskCounts Of(int[] mask, int[]? region)
+        public static MaskCounts Of(int[] mask, int[]? region, int width)
         {
             var hits = new Dictionary<int, long>();
+            var area = new Dictionary<int, long>();
+            var edges = new Dictionary<int, long>();
             long counted = 0;
             bool empty = true;
+            int height = mask.Length / Math.Max(1, width);
             for (int p = 0; p < mask.Length; p++)
             {
-                empty &= mask[p] == 0;
+                int v = mask[p];
+                empty &= v == 0;
+                if (v != 0)
+                {
+                    area[v] = area.GetValueOrDefault(v) + 1;
+                    int x = p % width, y = p / width;
+                    if ((x > 0 && mask[p - 1] != v) || (x < width - 1 && mask[p + 1] != v) || (y > 0 && mask[p - width] != v) || (y < height - 1 && mask[p + width] != v))
+                        edges[v] = edges.GetValueOrDefault(v) + 1;
+                }
                 if (region is not null && region[p] == 0) continue;
                 counted++;
-                hits[mask[p]] = hits.GetValueOrDefault(mask[p]) + 1;
+                hits[v] = hits.GetValueOrDefault(v) + 1;
             }
             // Values present only outside the region still belong to the label set (they are checked the same way).
             if (region is not null)
                 foreach (var v in mask) hits.TryAdd(v, 0);
-            return new MaskCounts(counted, hits, empty);
+            return new MaskCounts(counted, hits, empty, area, edges);
         }
     }
 

@@ -160,7 +160,11 @@ internal static class SegmentationSplitReader
                 found.Sum(f => (f.Stats?.MeanFraction ?? 0) * f.Pairs) / pairs,
                 found.Min(f => f.Stats?.MinFraction ?? 0),
                 found.Max(f => f.Stats?.MaxFraction ?? 0),
-                found.Sum(f => f.Stats?.Images ?? 0));
+                found.Sum(f => f.Stats?.Images ?? 0),
+                // Pairs-weighted over the splits that measured it (each split pools its own masks).
+                found.Where(f => f.Stats?.MeanWidth is not null).Sum(f => f.Pairs) is int measured and > 0
+                    ? found.Where(f => f.Stats?.MeanWidth is not null).Sum(f => f.Stats!.MeanWidth!.Value * f.Pairs) / measured
+                    : null);
         }).ToList();
         var layouts = parts.Select(p => p.Summary.Layout).Distinct(StringComparer.Ordinal).ToList();
         var layout = layouts.Count == 1

@@ -25,7 +25,8 @@ public sealed class SegmentationPlaybook : IProposer
     /// <param name="Coverage">The smallest label's mean share of the counted pixels.</param>
     /// <param name="LastFailed">Whether the last trial failed.</param>
     /// <param name="LastFailure">Why it failed.</param>
-    public sealed record Evidence(CurveDiagnosis Curve, double Sensitivity, double Precision, bool RecallFirst, int NativeSize, double Coverage, bool LastFailed, string? LastFailure);
+    /// <param name="SizeCeiling">The largest useful working side for the best recipe's network (<see cref="SegmentationInitializer.LargestSize"/>, within memory).</param>
+    public sealed record Evidence(CurveDiagnosis Curve, double Sensitivity, double Precision, bool RecallFirst, int NativeSize, double Coverage, bool LastFailed, string? LastFailure, int SizeCeiling);
 
     /// <summary>Below this mean coverage a structure counts as thin or rare (DRIVE's vessels cover 12.5% of the field of view).</summary>
     public const double ThinCoverage = 0.15;
@@ -59,9 +60,11 @@ public sealed class SegmentationPlaybook : IProposer
             (r, g, e) => (r with { Segmentation = g with { PatchSize = g.PatchSize + 128, PatchesPerImage = Math.Max(1, g.PatchesPerImage / 2) }, BatchSize = Math.Max(2, r.BatchSize / 2) }, $"patches {g.PatchSize} → {g.PatchSize + 128} px (half as many per image, half the batch)",
                 "Validation stopped improving: larger patches give each prediction more context (where a vessel comes from and goes)."),
             "Isensee et al. 2021 (nnU-Net: patch size as large as memory allows)"),
-        new("higher_resolution", (s, e) => e.NativeSize / 32 * 32 > s.BestRecipe.Input.Size && s.BestRecipe.Input.Size < 1024,
-            (r, g, e) => { int next = Math.Min(Math.Min(e.NativeSize / 32 * 32, 1024), r.Input.Size + 128); return (r with { Input = r.Input with { Size = next } }, $"input {r.Input.Size} → {next} px",
-                $"Images are {e.NativeSize} px: thin parts of the structure are lost when the image is shrunk."); },
+        new("higher_resolution", (s, e) => e.SizeCeiling > s.BestRecipe.Input.Size,
+            (r, g, e) => { int next = Math.Min(e.SizeCeiling, r.Input.Size + 128); return (r with { Input = r.Input with { Size = next } }, $"input {r.Input.Size} → {next} px",
+                next > e.NativeSize
+                    ? $"Images are {e.NativeSize} px and the structure is thin: enlarged, its thin parts span more than one cell of the pretrained encoder's finest (stride-2) map."
+                    : $"Images are {e.NativeSize} px: thin parts of the structure are lost when the image is shrunk."); },
             "Ronneberger et al. 2015; Isensee et al. 2021 (full-resolution configuration)", Repeatable: true),
         new("lower_backbone_lr", (s, e) => e.Curve is CurveDiagnosis.Overfitting && s.BestRecipe.Model.Name == "unet_resnet18" && (s.BestRecipe.FineTune?.BackboneLrScale ?? 1) > 0.03,
             (r, g, e) => { var ft = r.FineTune ?? new FineTuneSpec("full"); return (r with { FineTune = ft with { BackboneLrScale = ft.BackboneLrScale / 3 } }, $"encoder learning rate ×{ft.BackboneLrScale:G2} → ×{ft.BackboneLrScale / 3:G2} of the decoder's",
@@ -105,9 +108,13 @@ public sealed class SegmentationPlaybook : IProposer
         var last = state.History.Count > 0 ? state.History[^1] : default;
         bool lastFailed = last.Record is { Status: not TrialStatus.Succeeded };
         var labels = state.Card.Segmentation?.Labels ?? [];
+        int native = Math.Max(state.Card.ImageSizes.CommonWidth, state.Card.ImageSizes.CommonHeight);
+        double coverage = labels.Count > 0 ? labels.Min(l => l.MeanFraction) : 1;
+        int ceiling = SegmentationInitializer.WithinMemory(
+            SegmentationInitializer.LargestSize(native, state.BestRecipe.Model.Name == "unet_resnet18",
+                state.Card.Segmentation is { } summary && SegmentationInitializer.Thin(summary).Thin), state.Card.TotalItems, state.Card.Channels);
         return new Evidence(PlaybookProposer.Diagnose(state.BestMetrics), best?.Sensitivity ?? 0, best?.Specificity ?? 0,
             state.Spec.ErrorPreference == ErrorPreference.Sensitivity || state.Spec.PrimaryMetric is SegmentationMetricNames.Sensitivity or "f2",
-            Math.Max(state.Card.ImageSizes.CommonWidth, state.Card.ImageSizes.CommonHeight),
-            labels.Count > 0 ? labels.Min(l => l.MeanFraction) : 1, lastFailed, lastFailed ? last.Record!.Diagnosis ?? last.Record.Status.ToString() : null);
+            native, coverage, lastFailed, lastFailed ? last.Record!.Diagnosis ?? last.Record.Status.ToString() : null, ceiling);
     }
 }
