@@ -56,7 +56,7 @@ internal sealed class ConsoleView : IWorkflowView
         if (seg is not null)
         {
             var where = seg.RegionOfInterest ? "the region of interest" : "the image";
-            var coverage = string.Join("; ", seg.Labels.Select(l => string.Create(CultureInfo.InvariantCulture, $"{l.Name} covers {l.MeanFraction:0.0%} of {where} on average ({l.MinFraction:0.0%}–{l.MaxFraction:0.0%})")));
+            var coverage = string.Join("; ", seg.Labels.Select(l => string.Create(CultureInfo.InvariantCulture, $"{l.Name} covers {l.MeanFraction:0.0%} of {where} on average ({l.MinFraction:0.0%}–{l.MaxFraction:0.0%}){(l.MeanWidth is { } w ? $", about {w:0.#} px wide" : "")}")));
             AnsiConsole.MarkupLine(Markup.Escape($"Masks: {seg.MaskKind}, {seg.Layout}; {coverage}."));
             if (seg.Volumes > 0) AnsiConsole.MarkupLine(Markup.Escape($"Volumes: {seg.Volumes}, read as {seg.Slicing}."));
         }

@@ -20,7 +20,7 @@ public sealed class SegmentationCliTests
         var (code, stdout, stderr) = Repo.RunCli(TimeSpan.FromMinutes(5), "develop", "--request", "Outline the vessels on these images",
             "--data", data, "--rounds", "1", "--trial-minutes", "1", "--run", runDir, "--threads", "1", "--non-interactive");
 
-        // then: a segmentation spec with a Dice objective, a pretrained U-Net on enlarged images, the playbook's first move tried
+        // then: a segmentation spec with a Dice objective, a pretrained U-Net at the images' size, the playbook's first move tried
         Assert.True(code == 0, $"exit {code}\n{stdout}\n{stderr}\n{Repo.TrialLogs(runDir)}");
         var run = new RunPaths(runDir);
         var spec = Json.Read<TaskSpec>(run.TaskSpec);
@@ -31,7 +31,7 @@ public sealed class SegmentationCliTests
         Assert.True(card.Segmentation!.RegionOfInterest);
         var recipe0 = Json.Read<Recipe>(run.Trial(0).Recipe);
         Assert.Equal("unet_resnet18", recipe0.Model.Name);
-        Assert.Equal(160, recipe0.Input.Size); // 96-px images with strands one to two pixels wide, enlarged 1.75× for the stride-2 encoder
+        Assert.Equal(96, recipe0.Input.Size); // thin strands, but a 96-px image is one patch: not enlarged in the first plan
         Assert.Equal(["vessel"], recipe0.Segmentation!.Labels);
         Assert.True(File.Exists(run.Trial(0).ValScores));
         Assert.Contains("pretrained ResNet-18", File.ReadAllText(run.Trial(0).Log), StringComparison.Ordinal);
@@ -53,7 +53,7 @@ public sealed class SegmentationCliTests
 
         // and a report with the test table, example overlays and the protocol; a model card; a package
         var report = File.ReadAllText(run.ReportMarkdown);
-        foreach (var part in new[] { "vessel segmentation", "| Dice |", "HD95", "Example test images", "segmentation_best.png", "looked at 1 time(s)" })
+        foreach (var part in new[] { "vessel segmentation", "| Dice |", "HD95", "typical width (px)", "Example test images", "segmentation_best.png", "looked at 1 time(s)" })
             Assert.Contains(part, report, StringComparison.Ordinal);
         Assert.All(e.Examples, x => Assert.True(File.Exists(Path.Combine(run.ReportDir, x.File)), x.File));
         Assert.Contains("for a clinician to check", File.ReadAllText(run.ModelCard), StringComparison.Ordinal);

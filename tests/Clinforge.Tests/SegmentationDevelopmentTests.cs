@@ -79,6 +79,31 @@ public sealed class SegmentationDevelopmentTests
     }
 
     [Fact]
+    public void Should_LeaveEnlargingToThePlaybook_When_ImagesAreSmallerThanAPatch()
+    {
+        // given: thin structures on 128-px images (each image is a single training patch)
+        var card = Card() with { ImageSizes = new SizeSummary(128, 128, 128, 128, 128, 128) };
+
+        // when: planned with the pretrained encoder, and the playbook asked after a first trial
+        var r0 = SegmentationInitializer.Plan(Spec(), card, 17);
+        r0 = r0 with { Segmentation = r0.Segmentation! with { FlipInference = true } };
+        var history = new List<(TrialRecord, Recipe, TrialMetrics?)> { Done(0, "initial", r0, sensitivity: 0.78, precision: 0.80) };
+        var proposals = new List<Proposal>();
+        while (proposals.Count < 20 && new SegmentationPlaybook().Propose(new DevelopmentState(Spec(), card, history, r0, history[0].Item3)) is { } p)
+        {
+            proposals.Add(p);
+            history.Add(Done(history.Count, p.Move, p.Recipe, 0.78, 0.80, accepted: false));
+        }
+
+        // then: the first plan keeps the images' own 128 px; enlarging (to 224 px, 1.75×) is a move judged on validation
+        Assert.Equal(128, r0.Input.Size);
+        Assert.DoesNotContain("enlarged", r0.Origins["input.size"], StringComparison.Ordinal);
+        var higher = Assert.Single(proposals, p => p.Move == "higher_resolution");
+        Assert.Equal(224, higher.Recipe.Input.Size);
+        Assert.Contains("enlarged", higher.Reason, StringComparison.Ordinal);
+    }
+
+    [Fact]
     public void Should_LowerTheWorkingSize_When_TheDecodedImagesWouldNotFitInMemory()
     {
         // given: 2,000 DRIVE-like colour images; at 1024 px they would take 2000 × 3 × 1024² × 4 B ≈ 25 GB decoded

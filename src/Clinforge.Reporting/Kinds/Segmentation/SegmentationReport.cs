@@ -53,8 +53,9 @@ public static class SegmentationReport
         var data = new List<ReportBlock>
         {
             new Paragraph(string.Create(Inv, $"{card.TotalItems} image/mask pairs ({seg.MaskKind} masks; {seg.Layout}){(seg.RegionOfInterest ? "; only pixels inside each image's region of interest count, in training and in every metric" : "")}.{(seg.Volumes > 0 ? $" The pairs are 2-D slices of {seg.Volumes} volume(s) with their label maps ({seg.Slicing})." : "")}")),
-            new Table(["label", "mean coverage", "range", "images with it"], seg.Labels.Select((l, k) => (IReadOnlyList<Cell>)
-                [k < e.Labels.Count ? $"{e.Labels[k]} (value {l.Value})" : l.Name, Cell.Number(l.MeanFraction.ToString("0.0%", Inv)), Cell.Number($"{l.MinFraction.ToString("0.0%", Inv)}–{l.MaxFraction.ToString("0.0%", Inv)}"), Cell.Number($"{l.Images} of {seg.Pairs}")]).ToList()),
+            new Table(["label", "mean coverage", "range", "typical width (px)", "images with it"], seg.Labels.Select((l, k) => (IReadOnlyList<Cell>)
+                [k < e.Labels.Count ? $"{e.Labels[k]} (value {l.Value})" : l.Name, Cell.Number(l.MeanFraction.ToString("0.0%", Inv)), Cell.Number($"{l.MinFraction.ToString("0.0%", Inv)}–{l.MaxFraction.ToString("0.0%", Inv)}"),
+                 Cell.Number(l.MeanWidth is { } w ? w.ToString("0.0", Inv) : "—"), Cell.Number($"{l.Images} of {seg.Pairs}")]).ToList()),
         };
         if (card.Notes.Count > 0) data.Add(BulletList.Of(card.Notes.Select(n => (ReportText)n)));
 
