@@ -191,11 +191,15 @@ public sealed class DetectionTrainingTests
         var outcome = new DetectionTrainer(lines.Add).Train(recipe, trainSet, valSet,
             (truth, pred, at) => DetectionObjective.Score(DetectionMetricNames.Map50, truth, pred, at: at), DateTime.UtcNow.AddSeconds(240), paths);
 
-        // then: the teacher (good enough on validation) pseudo-labelled some image-level positives and the detector finds most rectangles
+        // then: the teacher (good enough on validation) pseudo-labelled some image-level positives and the detector learnt the
+        // rectangles: at the kept epoch, mAP@50 over all 40 validation images well above an untrained detector's (about 0.05 in
+        // the first epochs). Not the judged half's number: on 20 images it swings between epochs (0.02–0.54 in one CI run).
         Assert.Equal(TrialStatus.Succeeded, outcome.Metrics.Status);
         Assert.True(outcome.PseudoLabelled > 0, string.Join("\n", lines));
         Assert.Contains(lines, l => l.Contains("(student)", StringComparison.Ordinal));
-        Assert.True(outcome.Metrics.Best!.Auc > 0.4, $"val mAP@50 {outcome.Metrics.Best.Auc:F3}\n{string.Join("\n", lines)}");
+        var whole = outcome.Metrics.Judging!.WholeValidation!;
+        Assert.True(whole.Auc > 0.3, $"whole-validation mAP@50 {whole.Auc:F3} at the kept epoch\n{string.Join("\n", lines)}");
+        Assert.True(outcome.Metrics.Judging.Selection!.Auc > 0.4, $"selection-half mAP@50 {outcome.Metrics.Judging.Selection.Auc:F3}\n{string.Join("\n", lines)}");
         Assert.True(File.Exists(paths.Model));
     }
 
@@ -307,7 +311,9 @@ public sealed class DetectionTrainingTests
         var pre = Json.Read<Preprocessing>(Path.Combine(paths.Root, "preprocessing.json"));
         Assert.Contains("ResNet-18", pre.Scheme, StringComparison.Ordinal);
         Assert.Equal(1f / 255f, pre.Std[0], 6);
-        Assert.True(outcome.Metrics.Best!.Auc > 0.4, $"val mAP@50 {outcome.Metrics.Best.Auc:F3}\n{string.Join("\n", lines)}");
+        // (learning judged over all 40 validation images at the kept epoch, as in the mixed-supervision test above)
+        Assert.True(outcome.Metrics.Judging!.WholeValidation!.Auc > 0.3, $"whole-validation mAP@50 {outcome.Metrics.Judging.WholeValidation.Auc:F3}\n{string.Join("\n", lines)}");
+        Assert.True(outcome.Metrics.Judging.Selection!.Auc > 0.4, $"selection-half mAP@50 {outcome.Metrics.Judging.Selection.Auc:F3}\n{string.Join("\n", lines)}");
     }
 
     /// <summary>160 synthetic 64-px images (60% positive, 40% of positives boxed; 120 for training) and 40 fully boxed validation images, with a teacher–student recipe.</summary>
