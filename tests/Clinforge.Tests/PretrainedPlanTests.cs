@@ -73,6 +73,13 @@ public sealed class PretrainedPlanTests
         Assert.Equal(64, smallPretrained.Input.Size);
         Assert.Contains("--start pretrained", smallPretrained.Origins["model"]);
         Assert.Empty(RecipeSchema.Problems(smallPretrained));
+        // and they fine-tune every stage after a warm-up (frozen ImageNet features do not carry to thumbnails),
+        // while real-size images start from a linear probe
+        Assert.Equal("full", smallPretrained.FineTune!.Strategy);
+        Assert.True(smallPretrained.Optimizer.WarmupEpochs >= 1);
+        Assert.True(smallPretrained.FineTune.BackboneLrScale < 1);
+        Assert.Contains("full fine-tuning", smallPretrained.Origins["fine_tune"]);
+        Assert.Equal("head_only", Initializer.Plan(DevelopmentTests.Spec(), DevelopmentTests.Card(size: 512), 1, "pretrained").FineTune!.Strategy);
         // and "auto" is the rule, while an unknown starting point is refused by name
         Assert.Equal(Json.Serialize(Initializer.Plan(DevelopmentTests.Spec(), DevelopmentTests.Card(size: 512), 1)), Json.Serialize(Initializer.Plan(DevelopmentTests.Spec(), DevelopmentTests.Card(size: 512), 1, "auto")));
         var e = Assert.Throws<ClinforgeException>(() => Initializer.Plan(DevelopmentTests.Spec(), DevelopmentTests.Card(size: 512), 1, "imagenet"));
