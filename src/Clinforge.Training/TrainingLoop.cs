@@ -27,6 +27,18 @@ public static class TrainingLoop
         ArgumentNullException.ThrowIfNull(hooks);
         ArgumentNullException.ThrowIfNull(settings);
         ArgumentNullException.ThrowIfNull(log);
+        try
+        {
+            return Epochs(hooks, settings, log, progress);
+        }
+        finally
+        {
+            QuietCollector.Exit();
+        }
+    }
+
+    private static LoopResult Epochs(ITrainingHooks hooks, LoopSettings settings, Action<string> log, Action<TrainProgress>? progress)
+    {
         double Fraction() => Math.Clamp((DateTime.UtcNow - settings.StartUtc).TotalSeconds / Math.Max((settings.DeadlineUtc - settings.StartUtc).TotalSeconds, 1e-3), 0, 1);
         var curve = new List<EpochLog>();
         var times = new List<double>();
@@ -44,6 +56,7 @@ public static class TrainingLoop
             var until = hooks.TrainUntil(epoch, settings.DeadlineUtc - TimeSpan.FromSeconds(reserve));
             for (int b = 0; b < batches && (run == 0 || DateTime.UtcNow < until); b++, run++)
             {
+                QuietCollector.Enter();
                 if (hooks.Batch(epoch, b, batches, Fraction()) is not { } step) continue;
                 loss += step.Loss; counted++; images += step.Images;
             }
@@ -52,7 +65,9 @@ public static class TrainingLoop
             if (run < batches) log($"epoch {epoch} cut at the deadline after {run}/{batches} batches: validating and saving what was learned rather than losing the trial");
             if (!double.IsFinite(loss)) return new LoopResult(curve, best, bestEpoch, epoch, images, trainSeconds, NonFinite: true);
 
+            QuietCollector.Enter();
             var check = hooks.Validate(epoch);
+            QuietCollector.Exit();
             reserve = 1.2 * check.Seconds;
             times.Add(clock.Elapsed.TotalSeconds);
             curve.Add(new EpochLog(epoch, loss, check.Loss, check.Metrics.Objective, check.Metrics.Auc, clock.Elapsed.TotalSeconds));
