@@ -67,7 +67,6 @@ public static class TrainingLoop
 
             QuietCollector.Enter();
             var check = hooks.Validate(epoch);
-            QuietCollector.Exit();
             reserve = 1.2 * check.Seconds;
             times.Add(clock.Elapsed.TotalSeconds);
             curve.Add(new EpochLog(epoch, loss, check.Loss, check.Metrics.Objective, check.Metrics.Auc, clock.Elapsed.TotalSeconds));
