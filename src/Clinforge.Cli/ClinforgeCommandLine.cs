@@ -126,6 +126,7 @@ internal static class ClinforgeCommandLine
             CliOptions.Text("run", "The run folder.", "DIR"),
             CliOptions.Count("trial", "The trial number."),
             CliOptions.Number("budget-seconds", "The trial's budget in seconds.", "S"),
+            CliOptions.Number("preparation-allowance", "Seconds the trial may add to its deadline for one-time work it does for the run (frozen features); default 0.", "S"),
             CliOptions.Count("threads", "Torch threads.", "T"),
             CliOptions.Count("fold-workers", "Folds at once.", "W"),
             CliOptions.Count("fold", "Train only this fold.", "F"),

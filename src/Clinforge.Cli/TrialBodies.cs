@@ -3,7 +3,7 @@ using Clinforge.Core;
 namespace Clinforge.Cli;
 
 /// <summary>What <c>clinforge trial</c> was asked: one trial (or one fold of it) of a run, with its deadline.</summary>
-internal sealed record TrialRequest(RunPaths Run, int Number, TaskSpec Spec, DataCard Card, DateTime Deadline, int Threads, int? Fold, DateTime? Until, int FoldWorkers);
+internal sealed record TrialRequest(RunPaths Run, int Number, TaskSpec Spec, DataCard Card, DateTime Deadline, int Threads, int? Fold, DateTime? Until, int FoldWorkers, TimeSpan PreparationAllowance = default);
 
 /// <summary>
 /// The trial body of each task kind, chosen by the kind's registered name (the same key as

@@ -7,7 +7,10 @@ namespace Clinforge.Development;
 /// <summary>
 /// The local executor: runs each trial as a child process (<c>clinforge trial</c>), so a native crash, an out-of-memory
 /// kill or a hang cannot take the loop down. The child is killed after the budget plus a grace
-/// period; whatever it left (best checkpoint so far) stays in the trial folder.
+/// period; whatever it left (best checkpoint so far) stays in the trial folder. A child may take up to
+/// one more budget for one-time work it does for the whole run (frozen-stage outputs later trials read
+/// from the cache): it reports each such extension on stdout (<c>@prepared SECONDS</c>) and the limit
+/// moves by as much, so the first trial of a pretrained run is not judged on less training time than the rest.
 /// </summary>
 /// <param name="launcher">how to start the clinforge program</param>
 /// <param name="threads">torch threads per trial; 0 splits the cores evenly between the trials running at once.</param>
@@ -18,6 +21,9 @@ public sealed class LocalProcessTrialRunner(TrialLauncher launcher, int threads,
 {
     /// <summary>Line prefix the child prints for progress.</summary>
     public const string ProgressPrefix = "@progress ";
+
+    /// <summary>Line prefix the child prints when it moves its deadline for one-time work (seconds follow; the trial worker's <c>PreparedPrefix</c>).</summary>
+    public const string PreparedPrefix = "@prepared ";
 
     /// <inheritdoc />
     public TrialMetrics Run(RunPaths run, int number, TimeSpan budget, Action<TrialProgressReport>? progress, CancellationToken cancel, int concurrent = 1)
@@ -35,15 +41,19 @@ public sealed class LocalProcessTrialRunner(TrialLauncher launcher, int threads,
         foreach (var a in launcher.PrefixArguments) psi.ArgumentList.Add(a);
         foreach (var a in new[] { "trial", "--run", run.Root, "--trial", number.ToString(CultureInfo.InvariantCulture),
                      "--budget-seconds", budget.TotalSeconds.ToString("F0", CultureInfo.InvariantCulture),
+                     "--preparation-allowance", budget.TotalSeconds.ToString("F0", CultureInfo.InvariantCulture),
                      "--threads", torchThreads.ToString(CultureInfo.InvariantCulture) })
             psi.ArgumentList.Add(a);
         if (foldWorkers > 0) foreach (var a in new[] { "--fold-workers", foldWorkers.ToString(CultureInfo.InvariantCulture) }) psi.ArgumentList.Add(a);
 
         var stderr = new System.Text.StringBuilder();
         using var process = new Process { StartInfo = psi };
+        long preparedTicks = 0; // written by the reader thread, read by the wait loop
         process.OutputDataReceived += (_, e) =>
         {
-            if (e.Data is { } line && progress is not null && ParseProgress(line) is { } report) progress(report);
+            if (e.Data is not { } line) return;
+            if (progress is not null && ParseProgress(line) is { } report) progress(report);
+            if (ParsePrepared(line) is { } extra) Interlocked.Add(ref preparedTicks, extra.Ticks);
         };
         process.ErrorDataReceived += (_, e) => { if (e.Data is not null) lock (stderr) stderr.AppendLine(e.Data); };
         var clock = Stopwatch.StartNew();
@@ -56,11 +66,13 @@ public sealed class LocalProcessTrialRunner(TrialLauncher launcher, int threads,
         while (!exited)
         {
             exited = process.WaitForExit(200);
-            if (!exited && (clock.Elapsed > limit || cancel.IsCancellationRequested))
+            // The child's one-time work extends the limit by at most one budget, whatever it reports.
+            var prepared = TimeSpan.FromTicks(Math.Min(Interlocked.Read(ref preparedTicks), budget.Ticks));
+            if (!exited && (clock.Elapsed > limit + prepared || cancel.IsCancellationRequested))
             {
                 process.Kill(entireProcessTree: true);
                 process.WaitForExit();
-                File.AppendAllText(paths.Log, $"killed by the developer loop after {clock.Elapsed.TotalSeconds:F0}s (budget {budget.TotalSeconds:F0}s)\n");
+                File.AppendAllText(paths.Log, $"killed by the developer loop after {clock.Elapsed.TotalSeconds:F0}s (budget {budget.TotalSeconds:F0}s{(prepared > TimeSpan.Zero ? $", {prepared.TotalSeconds:F0}s more for one-time work" : "")})\n");
                 return new TrialMetrics
                 {
                     Status = TrialStatus.TimedOut,
@@ -97,6 +109,14 @@ public sealed class LocalProcessTrialRunner(TrialLauncher launcher, int threads,
             ? new TrialProgressReport(epoch, planned, fraction, parts[3] == "-" ? null : double.TryParse(parts[3], NumberStyles.Float, CultureInfo.InvariantCulture, out var b) ? b : null)
             : null;
     }
+
+    /// <summary>The extension a "@prepared SECONDS" line of a trial's stdout reports, or null for any other line.</summary>
+    public static TimeSpan? ParsePrepared(string line) =>
+        line.StartsWith(PreparedPrefix, StringComparison.Ordinal)
+        && double.TryParse(line.AsSpan(PreparedPrefix.Length), NumberStyles.Float, CultureInfo.InvariantCulture, out var seconds)
+        && double.IsFinite(seconds) && seconds > 0
+            ? TimeSpan.FromSeconds(Math.Min(seconds, TimeSpan.MaxValue.TotalSeconds / 2))
+            : null;
 
     /// <summary>The <see cref="TrialFailure"/> kind of a crashed trial process, by the same evidence as <see cref="Diagnose"/>.</summary>
     public static string Kind(int exitCode, string stderr) =>

@@ -67,7 +67,8 @@ public static class TrialPlans
             var memberDeadline = Share(start, deadlineUtc, (i + 1.0) / n);
             log($"ensemble member {i + 1}/{n}: seed {member.Seed}, until {memberDeadline:HH:mm:ss}");
             int index = i;
-            var outcome = trainer.Train(member, train, val, classes, scorer, memberDeadline, memberPaths,
+            // Shifted by the one-time work an earlier member did for the run and was not charged for (Trainer.PreparationAllowance).
+            var outcome = trainer.Train(member, train, val, classes, scorer, memberDeadline + trainer.Granted, memberPaths,
                 p => progress?.Invoke(p with { Fraction = (index + p.Fraction) / n }));
             if (outcome.Metrics.Status != TrialStatus.Succeeded || outcome.BestValProbabilities.Length == 0)
             {
@@ -138,7 +139,7 @@ public static class TrialPlans
                 var until = rungStart + (rungEnd - rungStart) * ((i + 1.0) / alive.Count);
                 log(string.Create(CultureInfo.InvariantCulture, $"successive halving rung {rung + 1}/{rungs}: {search.Knob} {value:G3} until {until:HH:mm:ss}"));
                 int done = runsDone;
-                var outcome = trainer.Train(candidate, train, val, classes, scorer, until, where,
+                var outcome = trainer.Train(candidate, train, val, classes, scorer, until + trainer.Granted, where,
                     p => progress?.Invoke(p with { Fraction = Math.Min(1, (done + p.Fraction) / runsTotal) }));
                 runsDone++;
                 results.Add((value, outcome));

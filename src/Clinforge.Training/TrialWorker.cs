@@ -13,15 +13,21 @@ namespace Clinforge.Training;
 /// </summary>
 public static class TrialWorker
 {
+    /// <summary>Line prefix of a trial's stdout report of time added to its deadline for one-time work (seconds follow).</summary>
+    public const string PreparedPrefix = "@prepared ";
+
     /// <summary>
     /// Runs the trial; returns its metrics (also written to metrics.json). With <paramref name="folds"/>
     /// (ids of the development pool, train and val together, per fold) the trial is cross-validated
     /// (<see cref="CrossValidationPlan"/>) and val_predictions.csv holds the pooled out-of-fold predictions;
     /// <paramref name="foldLauncher"/> lets folds train side by side in child processes.
+    /// <paramref name="preparationAllowance"/> is how much later than <paramref name="deadlineUtc"/> a trial
+    /// on one split may finish when it computes frozen-stage outputs for the run (<see cref="Trainer.PreparationAllowance"/>);
+    /// each extension is printed as <c>@prepared SECONDS</c> for the executor. Folds share their deadline and get none.
     /// </summary>
     public static TrialMetrics Run(RunPaths run, int number, IReadOnlyList<DataItem> train, IReadOnlyList<DataItem> val,
         ValidationScorer scorer, DateTime deadlineUtc, int threads, Action<string> stdout, IReadOnlyList<IReadOnlyList<string>>? folds = null,
-        IFoldLauncher? foldLauncher = null)
+        IFoldLauncher? foldLauncher = null, TimeSpan preparationAllowance = default)
     {
         using var start = TrialStart.Open(run, number, threads);
         var (paths, recipe, card) = (start.Paths, start.Recipe, start.Card);
@@ -35,8 +41,14 @@ public static class TrialWorker
         void Progress(TrainProgress p) => stdout(string.Create(CultureInfo.InvariantCulture,
             $"@progress {p.Epoch} {p.PlannedEpochs} {p.Fraction:F3} {(p.BestObjective is { } b ? b.ToString("F4", CultureInfo.InvariantCulture) : "-")}"));
         // Frozen-stage outputs of a pretrained model are shared by the run's trials (FrozenCache).
-        var trainer = new Trainer(Log) { CacheFolder = cache };
-        if (folds is not null && recipe.Debias is null)
+        bool onFolds = folds is not null && recipe.Debias is null;
+        var trainer = new Trainer(Log)
+        {
+            CacheFolder = cache,
+            PreparationAllowance = onFolds ? TimeSpan.Zero : preparationAllowance,
+            Prepared = extra => stdout(string.Create(CultureInfo.InvariantCulture, $"{PreparedPrefix}{extra.TotalSeconds:F1}")),
+        };
+        if (folds is not null && onFolds)
         {
             List<DataItem> pool = [.. train, .. val];
             var foldOf = FoldOf(pool, folds);

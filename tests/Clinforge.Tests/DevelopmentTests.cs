@@ -232,6 +232,37 @@ public sealed class DevelopmentTests
     }
 
     [Fact]
+    public void Should_WaitForOneTimeWorkUpToOneBudget_When_ATrialReportsIt()
+    {
+        // Given "trials" that run 5 s on a 3 s budget with 1 s of grace (killed at 4 s unless told otherwise)
+        using var tmp = new TempDir();
+        var run = new RunPaths(tmp.Path);
+        Directory.CreateDirectory(run.Trial(0).Root);
+        LocalProcessTrialRunner Runner(string script) => new(new TrialLauncher("bash", ["-c", script, "trial"]), 1, graceFraction: 0, minGraceSeconds: 1);
+
+        // When one reports 6 s of one-time work for the run first
+        var reported = Runner("echo '@prepared 6'; sleep 5").Run(run, 0, TimeSpan.FromSeconds(3), null, CancellationToken.None);
+        // Then the limit moves by one budget at most (3 s, to 7 s): it ends on its own, a failed trial (no metrics), not a timed-out one
+        Assert.Equal(TrialStatus.Failed, reported.Status);
+
+        // When one reports nothing, it is killed at the limit
+        var silent = Runner("sleep 5").Run(run, 0, TimeSpan.FromSeconds(3), null, CancellationToken.None);
+        Assert.Equal(TrialStatus.TimedOut, silent.Status);
+
+        // When the budget is 1 s, 6 s reported grant 1 s: killed at 3 s, and the log says so
+        var capped = Runner("echo '@prepared 6'; sleep 5").Run(run, 0, TimeSpan.FromSeconds(1), null, CancellationToken.None);
+        Assert.Equal(TrialStatus.TimedOut, capped.Status);
+        Assert.Contains("1s more for one-time work", File.ReadAllText(run.Trial(0).Log));
+
+        // And the report lines are read strictly, with the prefix the trial worker prints
+        Assert.Equal(TimeSpan.FromSeconds(2.5), LocalProcessTrialRunner.ParsePrepared("@prepared 2.5"));
+        Assert.Null(LocalProcessTrialRunner.ParsePrepared("@prepared -3"));
+        Assert.Null(LocalProcessTrialRunner.ParsePrepared("@prepared NaN"));
+        Assert.Null(LocalProcessTrialRunner.ParsePrepared("@progress 1 2 0.5 -"));
+        Assert.Equal(Clinforge.Training.TrialWorker.PreparedPrefix, LocalProcessTrialRunner.PreparedPrefix);
+    }
+
+    [Fact]
     public void Should_DiagnoseOutOfMemory_When_ATrialProcessCrashes()
     {
         // Given a "trial" process that dies reporting memory exhaustion

@@ -101,6 +101,49 @@ public sealed class FineTuningTests(ITestOutputHelper output)
     }
 
     [Fact]
+    public void Should_MoveTheDeadlineOnlyForFeaturesItComputes_When_GivenAPreparationAllowance()
+    {
+        // given the package's weights, a head-only recipe and an empty run cache
+        if (!File.Exists(PretrainedWeights.OnnxPath())) { output.WriteLine($"skipped: {PretrainedWeights.OnnxPath()} is absent"); return; }
+        using var tmp = new TempDir();
+        var recipe = new Recipe
+        {
+            Input = new InputSpec(Size, 3), Model = new ModelSpec("resnet18_pretrained", 64, 1, 0), MaxEpochs = 2, BatchSize = 16,
+            FineTune = new FineTuneSpec("head_only", FrozenStages: 3, Views: 2),
+        };
+        var (train, val) = (Discs(24, 1), Discs(12, 2));
+        var lines = new List<string>();
+        var granted = new List<TimeSpan>();
+        var trainer = new Trainer(lines.Add) { CacheFolder = tmp.Combine("cache"), PreparationAllowance = TimeSpan.FromMinutes(5), Prepared = granted.Add };
+        TrainingOutcome Train(Trainer t, string name)
+        {
+            var paths = new TrialPaths(tmp.Combine(name));
+            Directory.CreateDirectory(paths.Root);
+            return t.Train(recipe, train, val, ["plain", "disc"], Auc, DateTime.UtcNow.AddSeconds(60), paths);
+        }
+
+        // when it trains once (computing the features) and again (reading them)
+        Train(trainer, "t1");
+        var afterFirst = trainer.Granted;
+        Train(trainer, "t2");
+        foreach (var l in lines) output.WriteLine(l);
+
+        // then only the first call moved its deadline, by the time it spent computing, and reported it
+        Assert.True(afterFirst > TimeSpan.Zero);
+        Assert.Equal(afterFirst, trainer.Granted);
+        Assert.Equal([afterFirst], granted);
+        Assert.Single(lines, l => l.StartsWith("one-time work for the run took", StringComparison.Ordinal));
+
+        // and without an allowance, or past it, nothing more is granted than what is left
+        var charged = new Trainer(_ => { }) { CacheFolder = tmp.Combine("other"), Prepared = granted.Add };
+        Train(charged, "t3");
+        Assert.Equal(TimeSpan.Zero, charged.Granted);
+        var capped = new Trainer(_ => { }) { CacheFolder = tmp.Combine("third"), PreparationAllowance = TimeSpan.FromMilliseconds(1) };
+        Train(capped, "t4");
+        Assert.Equal(TimeSpan.FromMilliseconds(1), capped.Granted);
+    }
+
+    [Fact]
     public void Should_LeaveTheShallowerStageOutputsForALaterFineTuningTrial_When_AHeadOnlyTrialComputesItsFeatures()
     {
         // given the package's weights, a small task and a run's cache folder
@@ -115,15 +158,18 @@ public sealed class FineTuningTests(ITestOutputHelper output)
         var lines = new List<string>();
 
         // when the head-only trial computes pooled features (level 4) for two views
-        using var pooled = FrozenCache.Compute(net, set.Count, images.Take, Size, 4, 2, aug, new Generator(7), tmp.Combine("cache"), Key, lines.Add);
+        using var pooled = FrozenCache.Compute(net, set.Count, images.Take, Size, 4, 2, aug, new Generator(7), tmp.Combine("cache"), Key, lines.Add, out double computedSeconds);
 
         // then the stage 1–3 outputs of both views are in the cache too, and a fine-tuning
         // trial frozen up to stage 3 reads them: bit-identical to computing them afresh
         Assert.Contains(lines, l => l.Contains("also cached the stage 1, 2, 3", StringComparison.Ordinal));
         lines.Clear();
-        using var read = FrozenCache.Compute(net, set.Count, images.Take, Size, 3, 2, aug, new Generator(7), tmp.Combine("cache"), Key, lines.Add);
+        using var read = FrozenCache.Compute(net, set.Count, images.Take, Size, 3, 2, aug, new Generator(7), tmp.Combine("cache"), Key, lines.Add, out double readSeconds);
         Assert.Contains(lines, l => l.Contains("read from the cache", StringComparison.Ordinal));
-        using var fresh = FrozenCache.Compute(net, set.Count, images.Take, Size, 3, 2, aug, new Generator(7), null, Key, _ => { });
+        // (computing is what a trial is not charged for; reading the cache is not computing)
+        Assert.True(computedSeconds > 0, computedSeconds.ToString(System.Globalization.CultureInfo.InvariantCulture));
+        Assert.Equal(0, readSeconds);
+        using var fresh = FrozenCache.Compute(net, set.Count, images.Take, Size, 3, 2, aug, new Generator(7), null, Key, _ => { }, out _);
         Assert.Equal(fresh.shape, read.shape);
         Assert.Equal(0f, (fresh - read).abs().max().item<float>());
         Assert.Equal(new long[] { 2 * set.Count, 512 }, pooled.shape);

