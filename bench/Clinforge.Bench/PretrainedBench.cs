@@ -120,7 +120,7 @@ internal static class PretrainedBench
     /// box), group (the source radiograph, Roboflow's name before ".rf."), split (train, or test for the
     /// official val/; validation is drawn from train by group).
     /// </summary>
-    private static string WriteBoneFractureCsv(string root)
+    internal static string WriteBoneFractureCsv(string root)
     {
         var folder = Path.Combine(Path.GetTempPath(), "clinforge-bone-fracture-images");
         Directory.CreateDirectory(folder);

@@ -62,6 +62,7 @@ internal static class ClinforgeCommandLine
                 CliOptions.Choice("start", "The starting point: the initializer's rule, pretrained weights, or from scratch.", "auto", "pretrained", "scratch"),
                 CliOptions.Choice("protocol", "How changes are judged: auto picks k-fold cross-validation when validation would hold too few of the class that matters.", "auto", "holdout", "folds"),
                 CliOptions.Count("fold-workers", "Folds trained at once, one process each (default: one per two cores).", "W"),
+                CliOptions.Text("recipe", "Start from this recipe.json (e.g. one of a run's trials, edited) instead of the initializer's plan; it must fit the task kind.", "FILE"),
                 .. ExecutorOptions.Declare(),
             ]));
 

@@ -62,7 +62,7 @@ internal static class Commands
         data ??= File.Exists(new RunPaths(Path.GetFullPath(run)).Settings)
             ? Json.Read<RunSettings>(new RunPaths(Path.GetFullPath(run)).Settings).Data
             : DataCommand.Choose(request, workspace, canAsk: answers is null && !nonInteractive && !Console.IsInputRedirected && AnsiConsole.Profile.Capabilities.Interactive);
-        return Workflow().Run(request, Path.GetFullPath(run), new RunSettings(Path.GetFullPath(data), rounds, minutes * 60, seed, threads, total, patience, parallel, proposer, tradeOff, Executor: executor, Slurm: slurm, Start: start, Protocol: protocol, FoldWorkers: foldWorkers),
+        return Workflow().Run(request, Path.GetFullPath(run), new RunSettings(Path.GetFullPath(data), rounds, minutes * 60, seed, threads, total, patience, parallel, proposer, tradeOff, Executor: executor, Slurm: slurm, Start: start, Protocol: protocol, FoldWorkers: foldWorkers, Recipe: a.Get("recipe") is { } recipe ? Path.GetFullPath(recipe) : null),
             spec => IntentCommands.Review(spec, answers, nonInteractive), IntentCommands.TradeOffAsker(answers, nonInteractive));
     }
 

@@ -146,4 +146,6 @@ public sealed record RunSettings(string Data, int Rounds, double TrialSeconds, i
     // The development protocol (--protocol): "auto" (chosen from the data), "holdout" or "folds".
     string Protocol = "auto",
     // How many folds of a cross-validated trial train at once, one process each (--fold-workers); 0: one per two of the trial's cores.
-    int FoldWorkers = 0);
+    int FoldWorkers = 0,
+    // A recipe file to start from instead of the initializer's plan (--recipe): an edited recipe.json, or a benchmark's fixed arm.
+    string? Recipe = null);

@@ -162,9 +162,12 @@ public sealed class DeveloperLoop(RunPaths run, Journal journal, IProposer propo
         int next = history.Count == 0 ? 0 : history.Max(h => h.Record.Number) + 1;
         if (next == 0)
         {
+            // A recipe given with --recipe says so instead of crediting the initializer.
+            string from = initial.Origins.GetValueOrDefault("recipe") is { } given ? $"recipe v0 {given}" : "recipe v0 from the initializer";
             batch.Add((0, Write(0, new Proposal("initial",
-                initial.FineTune is { } ft ? $"recipe v0 from the initializer: starts from pretrained {initial.Model.Name} ({ft.Strategy.Replace('_', ' ')}, {initial.Input.Size} px)" : "recipe v0 from the initializer",
-                initial.FineTune is null ? "The starting pipeline planned from the task spec and data card."
+                initial.FineTune is { } ft ? $"{from}: starts from pretrained {initial.Model.Name} ({ft.Strategy.Replace('_', ' ')}, {initial.Input.Size} px)" : from,
+                initial.Origins.ContainsKey("recipe") ? "The starting pipeline a person gave instead of the initializer's plan."
+                    : initial.FineTune is null ? "The starting pipeline planned from the task spec and data card."
                     : $"The starting pipeline planned from the task spec and data card: {initial.Origins.GetValueOrDefault("model", "pretrained weights")}.", null, initial))));
             return batch;
         }

@@ -39,6 +39,12 @@ public sealed class BadInputCliTests
         ["unknown option"] = t => Develop(t, "--trial-minuts", "2").With(2, "unknown option", "--trial-minuts"),
         ["data without add or list"] = _ => new Case(["data"], 2, "needs one of", "add", "list"),
 
+        // A recipe given to start from.
+        ["recipe missing"] = t => Develop(t, "--recipe", t.Combine("gone.json")).With(2, "gone.json", "file not found"),
+        ["recipe not JSON"] = t => Develop(t, "--recipe", Text(t.Combine("r.json"), "size: 64")).With(2, "r.json"),
+        ["recipe out of range"] = t => Develop(t, "--recipe", Text(t.Combine("r.json"), Json.Serialize(new Recipe { Input = new InputSpec(4, 3), Model = new ModelSpec("resnet", 16, 1, 0) }))).With(2, "r.json", "invalid recipe", "input.size"),
+        ["recipe of another kind"] = t => Develop(t, "--recipe", Text(t.Combine("r.json"), Json.Serialize(new Recipe { Input = new InputSpec(256, 3), Model = new ModelSpec("unet", 16, 1, 0), Segmentation = new SegmentationRecipe() }))).With(2, "r.json", "segmentation recipe", "classification"),
+
         // A run folder resume must refuse cleanly, every time.
         ["resume budget Infinity"] = t => Resume(t, s => s with { BudgetMinutes = double.PositiveInfinity }).With(2, "budget_minutes", "Infinity", "--budget-minutes"),
         ["resume budget NaN"] = t => Resume(t, s => s with { BudgetMinutes = double.NaN }).With(2, "budget_minutes", "--budget-minutes"),

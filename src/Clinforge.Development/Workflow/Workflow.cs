@@ -31,6 +31,7 @@ public sealed class Workflow(IModelRuntime runtime, IWorkflowView view, TrialLau
         if (resuming) RunLock.CheckSameRun(run, request, settings.Data);
         if (resuming && File.Exists(run.Settings)) ApplyRecorded(Json.Read<RunSettings>(run.Settings));
         // Everything that can fail on bad input happens before the run folder is created.
+        var given = settings.Recipe is { } recipeFile && (!resuming || File.Exists(recipeFile)) ? GivenRecipe(recipeFile) : null;
         var prepared = resuming ? null : Prepare(request, settings, review);
         Directory.CreateDirectory(run.Root);
         using var journal = new Journal(run.Journal);
@@ -40,7 +41,10 @@ public sealed class Workflow(IModelRuntime runtime, IWorkflowView view, TrialLau
         view.Data(card);
         var kind = TaskKinds.For(spec, card);
         var context = new RunContext(run, journal, spec, card, settings, view, runtime) { AskTradeOff = askTradeOff };
-        var initial = kind.Plan(spec, card, settings.Seed, settings.Start);
+        if (given is not null && KindMismatch(kind.Name, given) is { } mismatch)
+            throw new ClinforgeException($"{settings.Recipe}: {mismatch}; give a recipe of this run's kind (one of its trials' recipe.json) or leave --recipe out.");
+        var initial = given ?? kind.Plan(spec, card, settings.Seed, settings.Start);
+        if (given is not null) view.Line($"recipe v0 is {settings.Recipe} (--recipe), not the initializer's plan", Tone.Plain, "Start");
         IProposer general = settings.Proposer == "random" ? new RandomSearchProposer(settings.Seed) : WithLlm(new PlaybookProposer());
         var (proposer, acceptance) = kind.Develop(context, initial, general);
         var objective = Objective.From(spec);
@@ -62,6 +66,22 @@ public sealed class Workflow(IModelRuntime runtime, IWorkflowView view, TrialLau
             return 0;
         }
         return kind.Finish(context);
+    }
+
+    /// <summary>The recipe a person gave with --recipe, checked before anything is written; its origins say where it came from.</summary>
+    internal static Recipe GivenRecipe(string path)
+    {
+        var recipe = Json.Read<Recipe>(path);
+        if (RecipeSchema.Problems(recipe) is { Count: > 0 } problems)
+            throw new ClinforgeException($"{path}: invalid recipe: {string.Join("; ", problems)}.");
+        return recipe.WithOrigin("recipe", $"given with --recipe {Path.GetFileName(path)}");
+    }
+
+    /// <summary>Why a given recipe cannot train a run of <paramref name="kindName"/>, or null when it can.</summary>
+    internal static string? KindMismatch(string kindName, Recipe recipe)
+    {
+        string recipeKind = recipe.Detection is not null ? "detection" : recipe.Segmentation is not null ? "segmentation" : "classification";
+        return recipeKind == kindName ? null : $"this is a {recipeKind} recipe, and the run is {kindName}";
     }
 
     /// <summary>Reads the data and lets its kind understand the request and fix splits, protocol and card.</summary>
