@@ -22,7 +22,8 @@ namespace Clinforge.Bench;
 /// </remarks>
 internal static class PretrainedThroughput
 {
-    private const int Batch = 16;
+    private static int s_batch = 16;
+    private static int s_channels = 3;
     private const int WarmUp = 2;
 
     public static int Run(string[] args)
@@ -30,16 +31,20 @@ internal static class PretrainedThroughput
         var inv = CultureInfo.InvariantCulture;
         int threads = Program.Option(args, "--threads") is { } t ? int.Parse(t, inv) : Environment.ProcessorCount;
         int steps = Program.Option(args, "--steps") is { } s ? int.Parse(s, inv) : 5;
+        // Grey images (radiographs) keep one channel with the stem summed over colour; --channels 1 times that path.
+        s_channels = Program.Option(args, "--channels") is { } ch ? int.Parse(ch, inv) : 3;
+        s_batch = Program.Option(args, "--batch") is { } b ? int.Parse(b, inv) : 16;
+        var sizes = (Program.Option(args, "--sizes") ?? "112,224").Split(',').Select(v => int.Parse(v, inv)).ToArray();
         NativeRuntime.Initialize(threads, 1);
-        Console.WriteLine($"torch threads {get_num_threads()}; batch {Batch}; {WarmUp} warm-up + {steps} timed steps each; {ConvolutionCheck.Current.Describe()}");
+        Console.WriteLine($"torch threads {get_num_threads()}; batch {s_batch}; {s_channels} input channel(s); {WarmUp} warm-up + {steps} timed steps each; {ConvolutionCheck.Current.Describe()}");
         double peak = ConvPeak(steps);
         Console.WriteLine(string.Create(inv, $"measured convolution peak (best of 3x3 convolutions, forward): {peak / 1e9:F1} GMAC/s"));
 
-        using var model = new PretrainedResNet(3, 2, 0);
+        using var model = new PretrainedResNet(s_channels, 2, 0);
         var init = PretrainedWeights.TryLoad(model.Backbone);
         Console.WriteLine(init.Loaded ? $"weights: {init.Note}" : $"weights NOT loaded ({init.Note}): timings are the same for random weights");
         Console.WriteLine($"  {"size",-5} {"strategy",-38} {"img/s",8} {"GMAC/s",8} {"share of peak",13}   notes");
-        foreach (int size in new[] { 112, 224 })
+        foreach (int size in sizes)
         {
             double full = 0;
             foreach (var (name, frozen, cached) in new[]
@@ -75,8 +80,8 @@ internal static class PretrainedThroughput
         model.train();
         var trainable = model.parameters().Where(p => p.requires_grad).ToList();
         using var opt = optim.AdamW(trainable, 1e-4);
-        using var images = randn(Batch, 3, size, size);
-        using var y = randint(0, 2, [Batch]);
+        using var images = randn(s_batch, s_channels, size, size);
+        using var y = randint(0, 2, [s_batch]);
         double fill = double.NaN;
         Tensor input = images;
         if (cached)
@@ -86,7 +91,7 @@ internal static class PretrainedThroughput
                 model.CacheInput(images, frozen).Dispose(); // warm-up
                 var clock = Stopwatch.StartNew();
                 input = model.CacheInput(images, frozen);
-                fill = Batch / clock.Elapsed.TotalSeconds;
+                fill = s_batch / clock.Elapsed.TotalSeconds;
             }
             model.InputLevel = frozen;
         }
@@ -103,7 +108,7 @@ internal static class PretrainedThroughput
         sw.Stop();
         if (cached) input.Dispose();
         model.InputLevel = 0;
-        return (Batch * steps / sw.Elapsed.TotalSeconds, fill);
+        return (s_batch * steps / sw.Elapsed.TotalSeconds, fill);
     }
 
     /// <summary>Best forward multiply-accumulates per second of a few large 3×3 convolutions.</summary>
@@ -113,12 +118,12 @@ internal static class PretrainedThroughput
         foreach (var (channels, spatial) in new[] { (64, 56), (128, 28), (256, 14) })
         {
             using var conv = nn.Conv2d(channels, channels, 3, padding: 1, bias: false);
-            using var x = randn(Batch, channels, spatial, spatial);
+            using var x = randn(s_batch, channels, spatial, spatial);
             using var g = no_grad();
             for (int i = 0; i < WarmUp; i++) conv.forward(x).Dispose();
             var sw = Stopwatch.StartNew();
             for (int i = 0; i < steps; i++) conv.forward(x).Dispose();
-            double macs = 9.0 * channels * channels * spatial * spatial * Batch * steps;
+            double macs = 9.0 * channels * channels * spatial * spatial * s_batch * steps;
             best = Math.Max(best, macs / sw.Elapsed.TotalSeconds);
         }
         return best;

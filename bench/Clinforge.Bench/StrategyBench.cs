@@ -23,19 +23,21 @@ internal static class StrategyBench
         var inv = CultureInfo.InvariantCulture;
         var shared = Program.FindShared() ?? throw new InvalidOperationException("../shared/data not found beside the checkout: this benchmark needs bone-fracture.");
         double minutes = Program.Option(args, "--trial-minutes") is { } tm ? double.Parse(tm, inv) : 8;
+        // --arms to run some of them again; --head-only-recipe names an earlier head-only arm's recipe.json when that arm is not among them.
+        var arms = (Program.Option(args, "--arms") ?? "scratch,head_only,partial,full").Split(',', StringSplitOptions.TrimEntries | StringSplitOptions.RemoveEmptyEntries);
         var root = Path.Combine(shared, "bone-fracture");
         var csv = PretrainedBench.WriteBoneFractureCsv(root);
         const string request = "Is there a fracture in this radiograph? Tell fracture from no fracture.";
         var stamp = DateTime.Now.ToString("yyyyMMddHHmmss", inv);
         var rows = new List<string>();
-        string? headOnlyRecipe = null;
-        foreach (var arm in new[] { "scratch", "head_only", "partial", "full" })
+        string? headOnlyRecipe = Program.Option(args, "--head-only-recipe");
+        foreach (var arm in arms)
         {
             var runDir = Path.Combine(Path.GetTempPath(), $"clinforge-strategies-{arm}-{stamp}");
             var extra = new List<string>();
             if (arm is "scratch") extra.AddRange(["--start", "scratch"]);
             else if (arm is "head_only") extra.AddRange(["--start", "pretrained"]);
-            else extra.AddRange(["--recipe", WriteVariant(headOnlyRecipe!, arm, runDir + ".recipe.json")]);
+            else extra.AddRange(["--recipe", WriteVariant(headOnlyRecipe ?? throw new InvalidOperationException($"{arm} is the head-only arm's recipe with another strategy: run head_only first or give --head-only-recipe"), arm, runDir + ".recipe.json")]);
             Console.WriteLine($"== {arm}: one trial of {minutes} min -> {runDir}");
             var clock = Stopwatch.StartNew();
             int code = Program.RunCli(["develop", "--request", request, "--data", csv, "--rounds", "0", "--trial-minutes", minutes.ToString(inv),
@@ -75,6 +77,8 @@ internal static class StrategyBench
             "full" => r with { FineTune = new FineTuneSpec("full", FrozenStages: 1, BackboneLrScale: 0.3, LayerDecay: 0.8, Views: 1), Optimizer = r.Optimizer with { WarmupEpochs = 1 }, MaxEpochs = 100 },
             _ => throw new ArgumentOutOfRangeException(nameof(strategy), strategy, "partial or full"),
         };
+        // As the playbook plans it: a step that reaches the stem at 224 px runs at batch 16.
+        variant = Clinforge.Development.ClassificationInitializer.WithEarlyStagesBatch(variant);
         File.WriteAllText(path, Json.Serialize(variant with { Origins = new Dictionary<string, string>(variant.Origins) { ["fine_tune"] = $"{strategy} fine-tuning for the strategy benchmark (the head-only arm's recipe otherwise)" } }));
         return path;
     }

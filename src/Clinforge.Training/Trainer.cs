@@ -32,11 +32,12 @@ public sealed class Trainer(Action<string> log)
     /// <summary>
     /// Time the trial may add to its training deadline for one-time work it does for the whole run:
     /// computing frozen-stage outputs the run's cache did not hold yet, which every later trial with the
-    /// same frozen part reads in a second (and converting the pretrained weights, once per machine). Without it, the first trial of a pretrained run pays that work
-    /// out of its training time (a 25-s linear probe on 420 images at 128 px: 18.5 s of 21 s), and is then
-    /// compared with later trials that did not pay it. Zero (the default) charges the work to the trial;
-    /// the executor grants what it can wait for (the local executor: one budget, reported back through
-    /// <see cref="Prepared"/> so it extends its own time limit).
+    /// same frozen part reads in a second, and converting the pretrained weights (once per machine).
+    /// Without it, the first trial of a pretrained run pays that work out of its training time (a 25-s
+    /// linear probe on 420 images at 128 px: 18.5 s of 21 s) and is then compared with later trials that
+    /// did not pay it. Zero (the default) charges the work to the trial; the executor grants what it can
+    /// wait for (the local executor: one budget, reported back through <see cref="Prepared"/> so it
+    /// extends its own time limit).
     /// </summary>
     public TimeSpan PreparationAllowance { get; init; }
 

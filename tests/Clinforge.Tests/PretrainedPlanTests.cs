@@ -115,6 +115,36 @@ public sealed class PretrainedPlanTests
     }
 
     [Fact]
+    public void Should_TrainAtBatch16_When_FineTuningReachesTheStemOrStage1AtRealSize()
+    {
+        // given a pretrained plan at 224 px on more than 1000 images (batch 64), partially fine-tuned with stages 1-2 frozen
+        var spec = DevelopmentTests.Spec();
+        var card = DevelopmentTests.Card(800, 800, size: 512);
+        var plan = Initializer.Plan(spec, card, 1);
+        Assert.Equal(64, plan.BatchSize);
+        var two = plan with { FineTune = new FineTuneSpec("partial", FrozenStages: 2) };
+        var m = Plateau();
+
+        // when the playbook unfreezes stage 2, so that only the stem and stage 1 stay frozen
+        var p = new PlaybookProposer().Propose(new DevelopmentState(spec, card, [Done(0, "initial", two, true, m)], two, m))!;
+
+        // then the move also lowers the batch to 16, and the recipe's origins say why with the measurement
+        Assert.Equal("unfreeze_stage", p.Move);
+        Assert.Equal(1, p.Recipe.FineTune!.FrozenStages);
+        Assert.Equal(16, p.Recipe.BatchSize);
+        Assert.Contains("7.8 at 64", p.Recipe.Origins["batch_size"], StringComparison.Ordinal);
+        Assert.Empty(RecipeSchema.Problems(p.Recipe));
+
+        // and the rule leaves alone what it was not measured for: cached later stages, small inputs, from-scratch models, small batches
+        Assert.Equal(64, ClassificationInitializer.WithEarlyStagesBatch(two).BatchSize);
+        var full = plan with { FineTune = new FineTuneSpec("full") };
+        Assert.Equal(16, ClassificationInitializer.WithEarlyStagesBatch(full).BatchSize);
+        Assert.Equal(64, ClassificationInitializer.WithEarlyStagesBatch(full with { Input = full.Input with { Size = 128 } }).BatchSize);
+        Assert.Equal(64, ClassificationInitializer.WithEarlyStagesBatch(full with { Model = new ModelSpec("resnet", 16, 1, 0) }).BatchSize);
+        Assert.Equal(8, ClassificationInitializer.WithEarlyStagesBatch(full with { BatchSize = 8 }).BatchSize);
+    }
+
+    [Fact]
     public void Should_LowerTheBackboneLearningRateAndRaiseResolution_When_FineTuningPlateaus()
     {
         // given a partial fine-tuning best at 160 px on 512 px images whose other moves were tried

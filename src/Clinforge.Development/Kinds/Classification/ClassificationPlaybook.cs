@@ -83,7 +83,7 @@ public sealed class ClassificationPlaybook : IProposer
                 "A linear classifier on frozen features has reached what those features allow; the last stage holds the most task-specific features, so letting it adapt (at a tenth of the head's learning rate) usually helps more than any change to the head."),
             "Yosinski et al. 2014 (transferability by layer); Kornblith et al. 2019; Raghu et al. 2019 (Transfusion)"),
         new("unfreeze_stage", (s, f) => IsPretrained(s.BestRecipe) && s.BestRecipe.FineTune is { Strategy: "partial", FrozenStages: > 1 } && f.Curve != CurveDiagnosis.Overfitting,
-            (r, f) => (r with { FineTune = r.FineTune! with { FrozenStages = r.FineTune.FrozenStages - 1 } },
+            (r, f) => (ClassificationInitializer.WithEarlyStagesBatch(r with { FineTune = r.FineTune! with { FrozenStages = r.FineTune.FrozenStages - 1 } }),
                 $"frozen stages {r.FineTune!.FrozenStages} → {r.FineTune.FrozenStages - 1} (stage {r.FineTune.FrozenStages} now trains)",
                 "The model is not over-fitting, so it can afford more trainable capacity: unfreezing one more stage, at a lower learning rate than the stage above it, adapts mid-level features to these images."),
             "Howard & Ruder 2018 (gradual unfreezing, discriminative learning rates)", Repeatable: true),
