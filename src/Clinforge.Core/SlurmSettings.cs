@@ -47,6 +47,19 @@ public sealed record SlurmSettings
         return Math.Max(1, (int)Math.Ceiling((budget.TotalSeconds + grace) / 60.0 - 1e-9));
     }
 
+    /// <summary>
+    /// Seconds a trial may add to its deadline for one-time work it does for the run (frozen features):
+    /// what the job's time limit holds beyond the budget, less a margin of a minute or a quarter of the
+    /// budget for starting and finishing. A job's limit is fixed when it is submitted, so unlike the local
+    /// executor this grants only the slack the rounding to minutes and the grace already reserve; 0 when
+    /// there is none.
+    /// </summary>
+    public double PreparationAllowanceSeconds(TimeSpan budget)
+    {
+        double margin = Math.Max(60, budget.TotalSeconds * 0.25);
+        return Math.Max(0, Math.Floor(TimeLimitMinutes(budget) * 60 - budget.TotalSeconds - margin));
+    }
+
     /// <summary>Fails with a message naming <paramref name="source"/> when a value cannot work.</summary>
     public SlurmSettings Validated(string source)
     {

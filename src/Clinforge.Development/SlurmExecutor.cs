@@ -199,7 +199,9 @@ public sealed class SlurmExecutor(TrialLauncher launcher, SlurmSettings settings
     private string Script(RunPaths run, int number, TimeSpan budget)
     {
         var args = launcher.PrefixArguments.Concat(["trial", "--run", run.Root, "--trial", number.ToString(CultureInfo.InvariantCulture),
-            "--budget-seconds", budget.TotalSeconds.ToString("F0", CultureInfo.InvariantCulture), "--threads", Cpus.ToString(CultureInfo.InvariantCulture)]);
+            "--budget-seconds", budget.TotalSeconds.ToString("F0", CultureInfo.InvariantCulture),
+            "--preparation-allowance", settings.PreparationAllowanceSeconds(budget).ToString("F0", CultureInfo.InvariantCulture),
+            "--threads", Cpus.ToString(CultureInfo.InvariantCulture)]);
         var sb = new StringBuilder();
         sb.Append("#!/bin/bash\n");
         sb.Append($"# Clinforge trial {number} of {run.Root}: written by the developer loop, submitted with sbatch.\n");

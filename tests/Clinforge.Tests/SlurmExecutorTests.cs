@@ -90,6 +90,11 @@ public sealed class SlurmExecutorTests
         Assert.Equal(3, s.TimeLimitMinutes(TimeSpan.FromSeconds(9)));     // 9 s + 120 s → 2.15 min → 3
         Assert.Equal(13, s.TimeLimitMinutes(TimeSpan.FromMinutes(10)));   // 10 + 2.5 (a quarter) → 13
         Assert.Equal(1, new SlurmSettings { GraceMinutes = 0 }.TimeLimitMinutes(TimeSpan.FromSeconds(1)));
+
+        // And a trial may use for one-time work only what that limit holds beyond the budget and a margin
+        Assert.Equal(111, s.PreparationAllowanceSeconds(TimeSpan.FromSeconds(9)));   // 180 s − 9 s − 60 s
+        Assert.Equal(30, s.PreparationAllowanceSeconds(TimeSpan.FromMinutes(10)));   // 780 s − 600 s − 150 s
+        Assert.Equal(0, new SlurmSettings { GraceMinutes = 0 }.PreparationAllowanceSeconds(TimeSpan.FromSeconds(1)));
     }
 
     [Fact]
