@@ -20,10 +20,10 @@ namespace Clinforge.Development;
 public sealed class LocalProcessTrialRunner(TrialLauncher launcher, int threads, double graceFraction = 0.25, double minGraceSeconds = 20, int foldWorkers = 0) : ITrialRunner
 {
     /// <summary>Line prefix the child prints for progress.</summary>
-    public const string ProgressPrefix = "@progress ";
+    public const string ProgressPrefix = TrialProtocol.ProgressPrefix;
 
-    /// <summary>Line prefix the child prints when it moves its deadline for one-time work (seconds follow; the trial worker's <c>PreparedPrefix</c>).</summary>
-    public const string PreparedPrefix = "@prepared ";
+    /// <summary>Line prefix the child prints when it moves its deadline for one-time work (seconds follow).</summary>
+    public const string PreparedPrefix = TrialProtocol.PreparedPrefix;
 
     /// <inheritdoc />
     public TrialMetrics Run(RunPaths run, int number, TimeSpan budget, Action<TrialProgressReport>? progress, CancellationToken cancel, int concurrent = 1)

@@ -13,9 +13,6 @@ namespace Clinforge.Training;
 /// </summary>
 public static class TrialWorker
 {
-    /// <summary>Line prefix of a trial's stdout report of time added to its deadline for one-time work (seconds follow).</summary>
-    public const string PreparedPrefix = "@prepared ";
-
     /// <summary>
     /// Runs the trial; returns its metrics (also written to metrics.json). With <paramref name="folds"/>
     /// (ids of the development pool, train and val together, per fold) the trial is cross-validated
@@ -38,15 +35,14 @@ public static class TrialWorker
         // Decoded once per run and resolution into cache/ (memory-mapped, shared by the run's trials).
         var cache = run.Cache;
         var loadClock = System.Diagnostics.Stopwatch.StartNew();
-        void Progress(TrainProgress p) => stdout(string.Create(CultureInfo.InvariantCulture,
-            $"@progress {p.Epoch} {p.PlannedEpochs} {p.Fraction:F3} {(p.BestObjective is { } b ? b.ToString("F4", CultureInfo.InvariantCulture) : "-")}"));
+        void Progress(TrainProgress p) => stdout(TrialProtocol.ProgressLine(p.Epoch, p.PlannedEpochs, p.Fraction, p.BestObjective));
         // Frozen-stage outputs of a pretrained model are shared by the run's trials (FrozenCache).
         bool onFolds = folds is not null && recipe.Debias is null;
         var trainer = new Trainer(Log)
         {
             CacheFolder = cache,
             PreparationAllowance = onFolds ? TimeSpan.Zero : preparationAllowance,
-            Prepared = extra => stdout(string.Create(CultureInfo.InvariantCulture, $"{PreparedPrefix}{extra.TotalSeconds:F1}")),
+            Prepared = extra => stdout(TrialProtocol.PreparedLine(extra)),
         };
         if (folds is not null && onFolds)
         {
@@ -104,7 +100,7 @@ public static class TrialWorker
         using var poolPixels = poolSet.Pixels;
         var foldTrainer = CrossValidationPlan.FoldTrainer(new Trainer(Log) { CacheFolder = run.Cache }, poolSet, card.Classes, requested, Log);
         var error = CrossValidationPlan.TrainFold(foldTrainer, recipe, poolSet, foldOf, fold, card.Classes, scorer, untilUtc, paths,
-            p => stdout(string.Create(CultureInfo.InvariantCulture, $"@progress {p.Epoch} {p.PlannedEpochs} {p.Fraction:F3} -")), Log);
+            p => stdout(TrialProtocol.ProgressLine(p.Epoch, p.PlannedEpochs, p.Fraction, null)), Log);
         return error is null ? 0 : 4;
     }
 

@@ -254,12 +254,13 @@ public sealed class DevelopmentTests
         Assert.Equal(TrialStatus.TimedOut, capped.Status);
         Assert.Contains("1s more for one-time work", File.ReadAllText(run.Trial(0).Log));
 
-        // And the report lines are read strictly, with the prefix the trial worker prints
+        // And the report lines are read strictly, as the trial workers write them
+        Assert.Equal(TimeSpan.FromSeconds(2.5), LocalProcessTrialRunner.ParsePrepared(TrialProtocol.PreparedLine(TimeSpan.FromSeconds(2.5))));
         Assert.Equal(TimeSpan.FromSeconds(2.5), LocalProcessTrialRunner.ParsePrepared("@prepared 2.5"));
         Assert.Null(LocalProcessTrialRunner.ParsePrepared("@prepared -3"));
         Assert.Null(LocalProcessTrialRunner.ParsePrepared("@prepared NaN"));
         Assert.Null(LocalProcessTrialRunner.ParsePrepared("@progress 1 2 0.5 -"));
-        Assert.Equal(Clinforge.Training.TrialWorker.PreparedPrefix, LocalProcessTrialRunner.PreparedPrefix);
+        Assert.Equal(new TrialProgressReport(3, 9, 0.25, 0.75), LocalProcessTrialRunner.ParseProgress(TrialProtocol.ProgressLine(3, 9, 0.25, 0.75)));
     }
 
     [Fact]

@@ -34,8 +34,7 @@ public static class DetectionTrialWorker
         if (det.MultiClass) Log($"classes kept apart ({det.Classes.Count}): {string.Join(", ", det.Classes)}");
         Log($"loaded {trainSet.Count} training and {valSet.Count} validation images at {recipe.Input.Size}px");
         var outcome = new DetectionTrainer(Log).Train(recipe, trainSet, valSet, scorer, deadlineUtc, paths, p =>
-            stdout(string.Create(CultureInfo.InvariantCulture,
-                $"@progress {p.Epoch} {p.PlannedEpochs} {p.Fraction:F3} {(p.BestObjective is { } b ? b.ToString("F4", CultureInfo.InvariantCulture) : "-")}")));
+            stdout(TrialProtocol.ProgressLine(p.Epoch, p.PlannedEpochs, p.Fraction, p.BestObjective)));
         var valIds = Enumerable.Range(0, valSet.Count).Where(i => valSet.Labels[i].HasBoxes).Select(i => valSet.Ids[i]).ToList();
         if (outcome.BestValDetections.Count == valIds.Count)
             Json.Write(Path.Combine(paths.Root, ValDetectionsFile), JudgedDetections(valIds, outcome.BestValDetections, outcome.Judged));

@@ -36,8 +36,7 @@ public static class SegmentationTrialWorker
         var valSet = SegmentationSet.Load(ds, val, recipe.Input);
         Log($"loaded {trainSet.Count} training and {valSet.Count} validation images with their masks at {recipe.Input.Size}px");
         var outcome = new SegmentationTrainer(Log).Train(recipe, trainSet, valSet, scorer, deadlineUtc, paths, p =>
-            stdout(string.Create(CultureInfo.InvariantCulture,
-                $"@progress {p.Epoch} {p.PlannedEpochs} {p.Fraction:F3} {(p.BestObjective is { } b ? b.ToString("F4", CultureInfo.InvariantCulture) : "-")}")));
+            stdout(TrialProtocol.ProgressLine(p.Epoch, p.PlannedEpochs, p.Fraction, p.BestObjective)));
         if (outcome.BestValPerImage.Count == valSet.Count)
             Json.Write(paths.ValScores, valSet.Ids.Select((id, i) => new ValImageScore(id, outcome.BestValPerImage[i])).ToList());
         var final = outcome.Metrics with { Convolutions = ConvolutionCheck.Current.Describe() };
