@@ -51,8 +51,7 @@ internal static class StrategyBench
             var r = Json.Read<Recipe>(run.Trial(0).Recipe);
             var auc = e.Final.Metrics["auc"];
             var acc = e.Final.Metrics.TryGetValue("accuracy_at_0.5", out var a) ? a : null;
-            var oneTime = File.ReadLines(run.Trial(0).Log).FirstOrDefault(l => l.Contains("one-time work for the run took", StringComparison.Ordinal)) is { } line
-                ? line[(line.IndexOf("took ", StringComparison.Ordinal) + 5)..].Split('s')[0] + " s" : "-";
+            var oneTime = m.PreparedSeconds > 0 ? string.Create(inv, $"{m.PreparedSeconds:F0} s") : "-";
             rows.Add(string.Create(inv, $"  {arm,-10} {r.Input.Size,4} px  {Fmt(auc),-24} {(acc is null ? "n/a" : Fmt(acc)),-24} {m.Best?.Objective,8:F4} {m.Epochs,6} {m.TrainSeconds / 60,7:F1} {m.ImagesPerSecond,8:F0} {oneTime,10} {wall,7:F1}"));
             Console.WriteLine(rows[^1]);
         }

@@ -113,6 +113,14 @@ public sealed record Recipe
     // Why each field has the value it has (field path → reason and source).
     public IReadOnlyDictionary<string, string> Origins { get; init; } = new Dictionary<string, string>();
 
+    /// <summary>
+    /// Whether a trial of this recipe may do one-time work for the whole run: a classifier fine-tuned
+    /// head-only or partially computes its frozen stages' output once per image and view and caches it
+    /// for later trials, and the executor gives such a trial time for that beyond its budget.
+    /// </summary>
+    [System.Text.Json.Serialization.JsonIgnore]
+    public bool CachesFrozenFeatures => FineTune is { Strategy: "head_only" or "partial" } && Detection is null && Segmentation is null;
+
     /// <summary>This recipe with one more explanation in <see cref="Origins"/>.</summary>
     public Recipe WithOrigin(string key, string why) =>
         this with { Origins = new Dictionary<string, string>(Origins) { [key] = why } };

@@ -40,24 +40,29 @@ public sealed record SlurmSettings
     /// <summary>Further sbatch options, passed as they are (e.g. "--qos=normal", "--constraint=a100").</summary>
     public IReadOnlyList<string> ExtraArguments { get; init; } = [];
 
-    /// <summary>The job's time limit in whole minutes (Slurm's unit): the budget plus the grace, rounded up.</summary>
-    public int TimeLimitMinutes(TimeSpan budget)
+    /// <summary>
+    /// The job's time limit in whole minutes (Slurm's unit): the budget plus the grace, rounded up; for a
+    /// trial that may do one-time work for the run (<paramref name="oneTimeWork"/>: frozen features,
+    /// <see cref="Recipe.CachesFrozenFeatures"/>) one budget more, as much as the local executor would
+    /// extend its deadline. A job's limit is fixed when it is submitted, so it has to be asked for then.
+    /// </summary>
+    public int TimeLimitMinutes(TimeSpan budget, bool oneTimeWork = false)
     {
         double grace = Math.Max(GraceMinutes * 60, budget.TotalSeconds * 0.25);
-        return Math.Max(1, (int)Math.Ceiling((budget.TotalSeconds + grace) / 60.0 - 1e-9));
+        double preparation = oneTimeWork ? budget.TotalSeconds : 0;
+        return Math.Max(1, (int)Math.Ceiling((budget.TotalSeconds + grace + preparation) / 60.0 - 1e-9));
     }
 
     /// <summary>
     /// Seconds a trial may add to its deadline for one-time work it does for the run (frozen features):
-    /// what the job's time limit holds beyond the budget, less a margin of a minute or a quarter of the
-    /// budget for starting and finishing. A job's limit is fixed when it is submitted, so unlike the local
-    /// executor this grants only the slack the rounding to minutes and the grace already reserve; 0 when
-    /// there is none.
+    /// what the job's time limit (<see cref="TimeLimitMinutes"/>) holds beyond the budget, less a margin
+    /// of a minute or a quarter of the budget for starting and finishing; 0 when there is none. Without
+    /// <paramref name="oneTimeWork"/> that is only the slack the grace and the rounding to minutes reserve.
     /// </summary>
-    public double PreparationAllowanceSeconds(TimeSpan budget)
+    public double PreparationAllowanceSeconds(TimeSpan budget, bool oneTimeWork = false)
     {
         double margin = Math.Max(60, budget.TotalSeconds * 0.25);
-        return Math.Max(0, Math.Floor(TimeLimitMinutes(budget) * 60 - budget.TotalSeconds - margin));
+        return Math.Max(0, Math.Floor(TimeLimitMinutes(budget, oneTimeWork) * 60 - budget.TotalSeconds - margin));
     }
 
     /// <summary>Fails with a message naming <paramref name="source"/> when a value cannot work.</summary>

@@ -88,6 +88,8 @@ public sealed record TrialMetrics
     public IReadOnlyList<double>? FoldObjectives { get; init; }
     // Detection: which validation images chose the epoch and threshold and which judged them (Best is the judged half's).
     public DetectionJudging? Judging { get; init; }
+    // Seconds of one-time work for the run (frozen features, converting the weights) by which the training deadline moved.
+    public double PreparedSeconds { get; init; }
 }
 
 /// <summary>

@@ -149,11 +149,12 @@ public sealed class SlurmExecutor(TrialLauncher launcher, SlurmSettings settings
         var paths = run.Trial(number);
         if (File.Exists(paths.Metrics)) File.Delete(paths.Metrics); // a new attempt replaces an interrupted one
         var script = paths.SlurmScript;
-        AtomicFile.WriteAllText(script, Script(run, number, budget));
-        int minutes = settings.TimeLimitMinutes(budget);
+        bool oneTimeWork = MayDoOneTimeWork(paths);
+        AtomicFile.WriteAllText(script, Script(run, number, budget, oneTimeWork));
+        int minutes = settings.TimeLimitMinutes(budget, oneTimeWork);
         var submitted = DateTimeOffset.UtcNow;
         var clock = Stopwatch.StartNew();
-        var r = SlurmTools.Run("sbatch", [.. JobOptions(run, number.ToString("D3", CultureInfo.InvariantCulture), budget), script], 60);
+        var r = SlurmTools.Run("sbatch", [.. JobOptions(run, number.ToString("D3", CultureInfo.InvariantCulture), budget, oneTimeWork), script], 60);
         if (!r.Ok)
         {
             Log(paths, $"slurm: sbatch refused trial {number} (exit {r.ExitCode}): {r.Stderr.Trim()}");
@@ -163,18 +164,28 @@ public sealed class SlurmExecutor(TrialLauncher launcher, SlurmSettings settings
         var id = r.Stdout.Trim().Split(';')[0];
         var job = new SlurmJobRecord(id, attempt, budget.TotalSeconds, minutes, submitted);
         Json.Write(RecordFile(run, number), job);
-        Log(paths, $"slurm: submitted job {id} (attempt {attempt}, time limit {minutes} min, {Describe()}; sbatch took {clock.Elapsed.TotalSeconds:F2}s)");
+        Log(paths, $"slurm: submitted job {id} (attempt {attempt}, time limit {minutes} min{(oneTimeWork ? " with one budget more for frozen features the run may not have cached yet" : "")}, {Describe()}; sbatch took {clock.Elapsed.TotalSeconds:F2}s)");
         return job;
     }
 
+    /// <summary>
+    /// Whether the trial's recipe may compute frozen features for the run (<see cref="Recipe.CachesFrozenFeatures"/>),
+    /// which its job's time limit must then hold; a recipe that cannot be read asks for nothing more.
+    /// </summary>
+    private static bool MayDoOneTimeWork(TrialPaths paths)
+    {
+        try { return File.Exists(paths.Recipe) && Json.Read<Recipe>(paths.Recipe).CachesFrozenFeatures; }
+        catch (Exception e) when (e is IOException or System.Text.Json.JsonException or ClinforgeException) { return false; }
+    }
+
     /// <summary>sbatch options for one job (without the script).</summary>
-    private List<string> JobOptions(RunPaths run, string label, TimeSpan budget)
+    private List<string> JobOptions(RunPaths run, string label, TimeSpan budget, bool oneTimeWork = false)
     {
         var o = new List<string>
         {
             "--parsable",
             $"--job-name=clinforge-{Path.GetFileName(run.Root.TrimEnd('/'))}-{label}",
-            $"--time={settings.TimeLimitMinutes(budget)}",
+            $"--time={settings.TimeLimitMinutes(budget, oneTimeWork)}",
             $"--cpus-per-task={Cpus}",
             "--ntasks=1",
             // Resubmission after a lost job is the executor's decision (journaled in log.txt), not Slurm's.
@@ -196,11 +207,11 @@ public sealed class SlurmExecutor(TrialLauncher launcher, SlurmSettings settings
     }
 
     /// <summary>The batch script: marks its start, runs the trial, writes its exit code and end time (the fast path for the supervisor).</summary>
-    private string Script(RunPaths run, int number, TimeSpan budget)
+    private string Script(RunPaths run, int number, TimeSpan budget, bool oneTimeWork)
     {
         var args = launcher.PrefixArguments.Concat(["trial", "--run", run.Root, "--trial", number.ToString(CultureInfo.InvariantCulture),
             "--budget-seconds", budget.TotalSeconds.ToString("F0", CultureInfo.InvariantCulture),
-            "--preparation-allowance", settings.PreparationAllowanceSeconds(budget).ToString("F0", CultureInfo.InvariantCulture),
+            "--preparation-allowance", settings.PreparationAllowanceSeconds(budget, oneTimeWork).ToString("F0", CultureInfo.InvariantCulture),
             "--threads", Cpus.ToString(CultureInfo.InvariantCulture)]);
         var sb = new StringBuilder();
         sb.Append("#!/bin/bash\n");

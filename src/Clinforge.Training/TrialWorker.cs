@@ -69,7 +69,7 @@ public static class TrialWorker
             return RunDebias(run, paths, recipe, card, trainSet, valSet, scorer, deadlineUtc, Log);
 
         var (outcome, trained) = TrialPlans.Train(trainer, recipe, trainSet, valSet, card.Classes, scorer, deadlineUtc, paths, Progress, Log);
-        return Finish(paths, recipe, card, valSet, outcome, trained, Log);
+        return Finish(paths, recipe, card, valSet, outcome with { Metrics = outcome.Metrics with { PreparedSeconds = trainer.Granted.TotalSeconds } }, trained, Log);
     }
 
     /// <summary>

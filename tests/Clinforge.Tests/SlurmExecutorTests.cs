@@ -95,6 +95,57 @@ public sealed class SlurmExecutorTests
         Assert.Equal(111, s.PreparationAllowanceSeconds(TimeSpan.FromSeconds(9)));   // 180 s − 9 s − 60 s
         Assert.Equal(30, s.PreparationAllowanceSeconds(TimeSpan.FromMinutes(10)));   // 780 s − 600 s − 150 s
         Assert.Equal(0, new SlurmSettings { GraceMinutes = 0 }.PreparationAllowanceSeconds(TimeSpan.FromSeconds(1)));
+
+        // And a trial that may compute frozen features for the run asks for one budget more, and may use it
+        Assert.Equal(23, s.TimeLimitMinutes(TimeSpan.FromMinutes(10), oneTimeWork: true));            // 10 + 2.5 + 10 → 23
+        Assert.Equal(630, s.PreparationAllowanceSeconds(TimeSpan.FromMinutes(10), oneTimeWork: true)); // 1380 s − 600 s − 150 s
+        Assert.Equal(0, new SlurmSettings { GraceMinutes = 0 }.PreparationAllowanceSeconds(TimeSpan.FromSeconds(1), oneTimeWork: true)); // 60 s − 1 s − 60 s
+    }
+
+    [Fact]
+    public void Should_AskForTimeForFrozenFeatures_When_OnlyAHeadOnlyOrPartialClassifierComputesThem()
+    {
+        // Given recipes of each fine-tuning strategy and kind
+        var classifier = new Recipe { Input = new InputSpec(224, 3), Model = new ModelSpec("resnet18_pretrained", 0, 0) };
+        // Then only the classifier whose frozen stages are cached for the run does one-time work
+        Assert.True((classifier with { FineTune = new FineTuneSpec("head_only") }).CachesFrozenFeatures);
+        Assert.True((classifier with { FineTune = new FineTuneSpec("partial") }).CachesFrozenFeatures);
+        Assert.False((classifier with { FineTune = new FineTuneSpec("full") }).CachesFrozenFeatures);
+        Assert.False(classifier.CachesFrozenFeatures);
+        Assert.False((classifier with { FineTune = new FineTuneSpec("partial"), Detection = new DetectionRecipe() }).CachesFrozenFeatures);
+        Assert.False((classifier with { FineTune = new FineTuneSpec("full"), Segmentation = new SegmentationRecipe() }).CachesFrozenFeatures);
+    }
+
+    [SlurmFact]
+    public void Should_SubmitWithOneBudgetMoreAndPassItAsTheAllowance_When_TheTrialMayComputeFrozenFeatures()
+    {
+        // Given two trials of 50 s, one head-only on frozen features and one fine-tuning every stage,
+        // each a "trial" that writes the arguments it was started with and its metrics
+        using var tmp = new TempDir();
+        var run = NewRun(tmp, trials: 2);
+        var recipe = new Recipe { Input = new InputSpec(224, 3), Model = new ModelSpec("resnet18_pretrained", 0, 0) };
+        Json.Write(run.Trial(0).Recipe, recipe with { FineTune = new FineTuneSpec("head_only") });
+        Json.Write(run.Trial(1).Recipe, recipe with { FineTune = new FineTuneSpec("full") });
+        var metricsJson = Json.Serialize(new TrialMetrics { Status = TrialStatus.Succeeded, Epochs = 1, TrainSeconds = 1 }).Replace("'", "", StringComparison.Ordinal);
+        // $2 is --run and $3 the run folder, $5 the trial number: each trial writes into its own folder
+        var executor = new SlurmExecutor(Bash($"dir=\"$3/trials/$(printf %03d $5)\"; echo \"$@\" > \"$dir/args.txt\"; printf '%s' '{metricsJson}' > \"$dir/metrics.json\""),
+            Tiny with { GraceMinutes = 0.5 });
+        try
+        {
+            // When both run through Slurm
+            var budget = TimeSpan.FromSeconds(50);
+            Assert.Equal(TrialStatus.Succeeded, executor.Run(run, 0, budget, null, CancellationToken.None).Status);
+            Assert.Equal(TrialStatus.Succeeded, executor.Run(run, 1, budget, null, CancellationToken.None).Status);
+            // Then the head-only job was given one budget more and told it may use it (50 + 30 + 50 s → 3 min; 180 − 50 − 60 = 70 s);
+            // the other keeps the plain limit and only its slack (50 + 30 s → 2 min; 120 − 50 − 60 = 10 s)
+            Assert.Equal(3, Record(run, 0).TimeLimitMinutes);
+            Assert.Equal(2, Record(run, 1).TimeLimitMinutes);
+            Assert.Contains("--preparation-allowance 70 ", File.ReadAllText(Path.Combine(run.Trial(0).Root, "args.txt")), StringComparison.Ordinal);
+            Assert.Contains("--preparation-allowance 10 ", File.ReadAllText(Path.Combine(run.Trial(1).Root, "args.txt")), StringComparison.Ordinal);
+            Assert.Contains("one budget more for frozen features", File.ReadAllText(SlurmExecutor.LogFile(run, 0)), StringComparison.Ordinal);
+            Assert.DoesNotContain("one budget more", File.ReadAllText(SlurmExecutor.LogFile(run, 1)), StringComparison.Ordinal);
+        }
+        finally { CleanUp(run); }
     }
 
     [Fact]
