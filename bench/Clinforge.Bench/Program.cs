@@ -30,6 +30,7 @@ internal static class Program
         if (args.Length > 0 && args[0] == "detection-throughput") return DetectionThroughput.Run(args);
         if (args.Length > 0 && args[0] == "detection") return DetectionBench.Run(args);
         if (args.Length > 0 && args[0] == "segmentation") return SegmentationBench.Run(args);
+        if (args.Length > 0 && args[0] == "segmentation-inference") return SegmentationInference.Run(args);
         if (args.Length > 0 && args[0] == "search") return Search(args);
         if (args.Length > 0 && args[0] == "pretrained") return PretrainedBench.Run(args);
         if (args.Length > 0 && args[0] == "strategies") return StrategyBench.Run(args);

@@ -208,4 +208,58 @@ public sealed class SegmentationOnnxTests
         Assert.True(worst < 1e-4, $"largest difference {worst:E2}");
         Assert.Equal("a,b", session.ModelMetadata.CustomMetadataMap["labels"]);
     }
+
+    [Theory]
+    [InlineData(false)]
+    [InlineData(true)]
+    public void Should_BlendTheSameTilesInOnnxRuntimeAsInTorchSharp_When_TheSquareIsLargerThanATrainingPatch(bool flips)
+    {
+        // given: the pretrained U-Net with perturbed batch-norm statistics, 160-px squares and 64-px training patches
+        // (3 × 3 overlapping tiles), and three real fundus photographs when ../shared/data is there
+        using var tmp = new TempDir();
+        random.manual_seed(8);
+        var recipe = new Recipe
+        {
+            Input = new InputSpec(160, 3), Model = new ModelSpec("unet_resnet18", 32, 1),
+            Segmentation = new SegmentationRecipe { Labels = ["vessel"], PatchSize = 64, FlipInference = flips },
+        };
+        using var model = ModelRegistry.Create(recipe.Model, 3, 2);
+        OnnxExportTests.Perturb(model);
+        var pre = new Preprocessing(160, 3, [0.5f, 0.4f, 0.3f], [0.25f, 0.2f, 0.2f], ["vessel"]);
+        var drive = Repo.SharedData is { } shared ? Path.Combine(shared, "drive", "training", "images") : null;
+        var folder = drive is not null && Directory.Exists(drive) ? drive : Path.Combine(SyntheticSegmentation.WriteFolder(tmp.Combine("gen"), 3, seed: 1), "images");
+        var images = Directory.EnumerateFiles(folder).Order(StringComparer.Ordinal).Take(3).Select(ImageDecoder.Decode).ToList();
+
+        // when: the graph (one 64-px tile in) runs in ONNX Runtime on the tiles cut and blended by the package's
+        // ONNX path, and TorchSharp's inference reads the same squares
+        var info = SegmentationOnnx.Write(model, recipe, pre, tmp.Combine("model.onnx"));
+        using var session = new InferenceSession(tmp.Combine("model.onnx"));
+        double worst = 0;
+        int tileCalls = 0;
+        foreach (var image in images)
+        {
+            var chw = new float[3 * 160 * 160];
+            Letterbox.ToTensorChw(image, 160, 3, chw);
+            var onnx = SegmentationPredictor.ProbabilitiesOfTiles(chw, 3, 160, recipe.Segmentation, (hwc, n, t) =>
+            {
+                tileCalls++;
+                using var outputs = session.Run([NamedOnnxValue.CreateFromTensor(OnnxExport.InputName, new DenseTensor(hwc, [n, t, t, 3]))]);
+                return outputs[0].AsTensor<float>().ToArray();
+            });
+            using var scope = NewDisposeScope();
+            model.eval();
+            using var noGrad = no_grad();
+            var torch = SegmentationPredictor.Probabilities(model, Trainer.ToTensor(chw, 1, 3, 160, pre), recipe.Segmentation).data<float>().ToArray();
+            Assert.Equal(2 * 160 * 160, onnx.Length);
+            Assert.True(onnx.All(float.IsFinite) && torch.All(float.IsFinite));
+            worst = Math.Max(worst, onnx.Zip(torch).Max(p => Math.Abs(p.First - p.Second)));
+        }
+
+        // then: the graph reads 64-px tiles, nine per square, its metadata says how to cut and blend them,
+        // and the blended probabilities agree with TorchSharp's within 1e-4
+        Assert.Equal(["N", "64", "64", "3"], info.Input.Shape);
+        Assert.Equal(3 * 9 / SegmentationPredictor.TileBatch, tileCalls);
+        Assert.Contains("3x3 tiles of 64x64 starting at x, y in [0, 48, 96]", session.ModelMetadata.CustomMetadataMap["input"], StringComparison.Ordinal);
+        Assert.True(worst < 1e-4, $"largest difference {worst:E2}");
+    }
 }

@@ -113,7 +113,8 @@ internal static class SegmentationPredict
 
     /// <summary>
     /// Label maps from package/model.onnx through ONNX Runtime, as a deploying team would run it: the
-    /// image letterboxed as in training, 0–255 pixels fed in NHWC order, the probabilities read back,
+    /// image letterboxed as in training, 0–255 pixels fed in NHWC order (in patch-sized tiles, blended,
+    /// when the square is larger than a training patch), the probabilities read back,
     /// mapped to the image's pixels and cleaned of small pieces as the recipe says.
     /// </summary>
     private static List<byte[]> OnnxMaps(string package, SegmentationPackageManifest manifest, Recipe recipe, IReadOnlyList<RawImage> images, int threads)
@@ -129,11 +130,12 @@ internal static class SegmentationPredict
         {
             var chw = new float[channels * plane];
             var frame = Letterbox.ToTensorChw(image, size, channels, chw);
-            var hwc = new float[channels * plane];
-            for (int c = 0; c < channels; c++)
-                for (int p = 0; p < plane; p++) hwc[p * channels + c] = chw[c * plane + p] * 255f;
-            using var outputs = session.Run([NamedOnnxValue.CreateFromTensor(info.Input.Name, new DenseTensor<float>(hwc, [1, size, size, channels]))], [info.Output.Name]);
-            maps.Add(SegmentationPredictor.LabelImage(outputs[0].AsTensor<float>().ToArray(), seg, frame));
+            var probabilities = SegmentationPredictor.ProbabilitiesOfTiles(chw, channels, size, seg, (hwc, n, t) =>
+            {
+                using var outputs = session.Run([NamedOnnxValue.CreateFromTensor(info.Input.Name, new DenseTensor<float>(hwc, [n, t, t, channels]))], [info.Output.Name]);
+                return outputs[0].AsTensor<float>().ToArray();
+            });
+            maps.Add(SegmentationPredictor.LabelImage(probabilities, seg, frame));
         }
         return maps;
     }

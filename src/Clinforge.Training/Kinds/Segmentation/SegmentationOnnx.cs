@@ -25,7 +25,10 @@ public static class SegmentationOnnx
         var seg = recipe.Segmentation ?? throw new ClinforgeException("ONNX export: not a segmentation recipe.");
         var clock = Stopwatch.StartNew();
         model.eval();
-        int c = pre.Channels, s = recipe.Input.Size, k = seg.ClassCount;
+        // The graph reads one tile: the whole letterboxed square when it is no larger than a training
+        // patch, else a patch-sized tile of it, which the caller cuts and blends (SlidingWindow).
+        int c = pre.Channels, size = recipe.Input.Size, s = Math.Min(seg.PatchSize, size), k = seg.ClassCount;
+        string tiling = s == size ? "" : SlidingWindowNote(size, s);
         var g = new OnnxGraph();
         g.Fresh(OnnxExport.InputName);
         var steps = new List<string>();
@@ -53,7 +56,7 @@ public static class SegmentationOnnx
         var metadata = new Dictionary<string, string>(StringComparer.Ordinal)
         {
             ["labels"] = string.Join(",", seg.Labels),
-            ["input"] = $"{OnnxExport.InputName}: float32 [N, {s}, {s}, {c}] NHWC, 0-255, {(c == 3 ? "RGB" : "grey")}; letterbox the image to {s}x{s} (longer side to {s}, centred, padding with the image's mean)",
+            ["input"] = $"{OnnxExport.InputName}: float32 [N, {s}, {s}, {c}] NHWC, 0-255, {(c == 3 ? "RGB" : "grey")}; letterbox the image to {size}x{size} (longer side to {size}, centred, padding with the image's mean){tiling}",
             ["output"] = $"{OnnxExport.OutputName}: float32 [N, {k}, {s}, {s}] probabilities of background, {string.Join(", ", seg.Labels)}",
             ["preprocessing_in_graph"] = string.Join("; ", steps),
         };
@@ -67,12 +70,20 @@ public static class SegmentationOnnx
         {
             File = Path.GetFileName(path), Bytes = bytes.LongLength, Opset = OnnxGraph.Opset, IrVersion = OnnxGraph.IrVersion, Nodes = g.NodeCount, Parameters = g.ParameterCount,
             Input = new OnnxTensorInfo(OnnxExport.InputName, "float32", ["N", Str(s), Str(s), Str(c)], "NHWC",
-                $"pixel values on the 0–255 scale, {(c == 3 ? "channels in R, G, B order" : "one grey channel")}; letterbox: scale the longer side to {s}, centre, pad with the image's mean"),
+                $"pixel values on the 0–255 scale, {(c == 3 ? "channels in R, G, B order" : "one grey channel")}; letterbox: scale the longer side to {size}, centre, pad with the image's mean{tiling}"),
             Output = new OnnxTensorInfo(OnnxExport.OutputName, "float32", ["N", Str(k), Str(s), Str(s)], "NCHW",
-                $"per-pixel probabilities of background, {string.Join(", ", seg.Labels)} on the letterboxed square; undo the letterbox and take the most probable class"),
+                $"per-pixel probabilities of background, {string.Join(", ", seg.Labels)} on the {(s == size ? "letterboxed square" : "tile")}; {(s == size ? "" : "blend the tiles as the input says, ")}undo the letterbox and take the most probable class"),
             InGraph = steps,
             ExportSeconds = clock.Elapsed.TotalSeconds,
         };
+    }
+
+    /// <summary>How a caller cuts a <paramref name="size"/>-px square into the graph's <paramref name="tile"/>-px tiles and blends them (<see cref="SlidingWindow"/>).</summary>
+    public static string SlidingWindowNote(int size, int tile)
+    {
+        var starts = SlidingWindow.Starts(size, tile);
+        return string.Create(CultureInfo.InvariantCulture,
+            $", then cut it into {starts.Length}x{starts.Length} tiles of {tile}x{tile} starting at x, y in [{string.Join(", ", starts)}]; weight each tile's probabilities by a Gaussian centred on the tile (sigma {tile / 8.0:0.##} px), sum and divide by the summed weights");
     }
 
     /// <summary>Loads a trial's segmenter and writes model.onnx into <paramref name="directory"/>.</summary>
