@@ -23,7 +23,7 @@ public static class SegmentationPredictor
 
     /// <summary>
     /// Tiles per forward pass in sliding-window inference: one. Measured on the 2-core CPU
-    /// (<c>bench -- segmentation-inference</c>, 1024-px square, 25 tiles of 256 px): 1.6 s one tile at a
+    /// (<c>bench -- segmentation-throughput</c>, 1024-px square, 25 tiles of 256 px): 1.6 s one tile at a
     /// time against 3.7 s in batches of four, whose activations leave the caches as a whole image's do.
     /// </summary>
     public const int TileBatch = 1;

@@ -10,7 +10,7 @@ namespace Clinforge.Training;
 /// <remarks>
 /// Two reasons to cut a large image rather than run it whole. The network sees what it was trained on
 /// (patches of this size). And on a CPU it is faster: whole 1024-px images ran the pretrained U-Net at
-/// 21 GMAC/s, the same pixels in 256-px tiles at 88 GMAC/s (<c>bench -- segmentation-inference</c>),
+/// 20 GMAC/s, the same pixels in 256-px tiles at 90 GMAC/s (<c>bench -- segmentation-throughput</c>),
 /// because a large image's activations no longer fit the caches. nnU-Net overlaps tiles by half; a
 /// quarter keeps the pixel work at 1.5× the image's (25 tiles of 256 px on a 1024-px square) instead
 /// of 4×, so tiling still pays.
