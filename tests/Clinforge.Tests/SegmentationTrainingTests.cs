@@ -159,6 +159,14 @@ public sealed class SegmentationTrainingTests
 [Collection(InProcessTraining.Name)]
 public sealed class SegmentationOnnxTests
 {
+    /// <summary>Three real fundus photographs when ../shared/data is there, three generated images otherwise.</summary>
+    private static List<RawImage> FundusImages(TempDir tmp)
+    {
+        var drive = Repo.SharedData is { } shared ? Path.Combine(shared, "drive", "training", "images") : null;
+        var folder = drive is not null && Directory.Exists(drive) ? drive : Path.Combine(SyntheticSegmentation.WriteFolder(tmp.Combine("gen"), 3, seed: 1), "images");
+        return Directory.EnumerateFiles(folder).Order(StringComparer.Ordinal).Take(3).Select(ImageDecoder.Decode).ToList();
+    }
+
     [Theory]
     [InlineData("unet_resnet18", 32, 1, false)]
     [InlineData("unet_resnet18", 32, 1, true)]
@@ -177,9 +185,7 @@ public sealed class SegmentationOnnxTests
         using var model = ModelRegistry.Create(recipe.Model, 3, 3);
         OnnxExportTests.Perturb(model);
         var pre = new Preprocessing(64, 3, [0.5f, 0.4f, 0.3f], [0.25f, 0.2f, 0.2f], ["a", "b"]);
-        var drive = Repo.SharedData is { } shared ? Path.Combine(shared, "drive", "training", "images") : null;
-        var folder = drive is not null && Directory.Exists(drive) ? drive : Path.Combine(SyntheticSegmentation.WriteFolder(tmp.Combine("gen"), 3, seed: 1), "images");
-        var images = Directory.EnumerateFiles(folder).Order(StringComparer.Ordinal).Take(3).Select(ImageDecoder.Decode).ToList();
+        var images = FundusImages(tmp);
 
         // when: exported and run by ONNX Runtime on the letterboxed 0–255 pixels, and by TorchSharp on the same pixels
         var info = SegmentationOnnx.Write(model, recipe, pre, tmp.Combine("model.onnx"));
@@ -226,9 +232,7 @@ public sealed class SegmentationOnnxTests
         using var model = ModelRegistry.Create(recipe.Model, 3, 2);
         OnnxExportTests.Perturb(model);
         var pre = new Preprocessing(160, 3, [0.5f, 0.4f, 0.3f], [0.25f, 0.2f, 0.2f], ["vessel"]);
-        var drive = Repo.SharedData is { } shared ? Path.Combine(shared, "drive", "training", "images") : null;
-        var folder = drive is not null && Directory.Exists(drive) ? drive : Path.Combine(SyntheticSegmentation.WriteFolder(tmp.Combine("gen"), 3, seed: 1), "images");
-        var images = Directory.EnumerateFiles(folder).Order(StringComparer.Ordinal).Take(3).Select(ImageDecoder.Decode).ToList();
+        var images = FundusImages(tmp);
 
         // when: the graph (one 64-px tile in) runs in ONNX Runtime on the tiles cut and blended by the package's
         // ONNX path, and TorchSharp's inference reads the same squares

@@ -27,8 +27,9 @@ public static class SegmentationOnnx
         model.eval();
         // The graph reads one tile: the whole letterboxed square when it is no larger than a training
         // patch, else a patch-sized tile of it, which the caller cuts and blends (SlidingWindow).
-        int c = pre.Channels, size = recipe.Input.Size, s = Math.Min(seg.PatchSize, size), k = seg.ClassCount;
-        string tiling = s == size ? "" : SlidingWindowNote(size, s);
+        var window = new SlidingWindow(recipe.Input.Size, seg.PatchSize);
+        int c = pre.Channels, size = window.Size, s = window.Tile, k = seg.ClassCount;
+        string tiling = window.Whole ? "" : SlidingWindowNote(window);
         var g = new OnnxGraph();
         g.Fresh(OnnxExport.InputName);
         var steps = new List<string>();
@@ -72,18 +73,19 @@ public static class SegmentationOnnx
             Input = new OnnxTensorInfo(OnnxExport.InputName, "float32", ["N", Str(s), Str(s), Str(c)], "NHWC",
                 $"pixel values on the 0–255 scale, {(c == 3 ? "channels in R, G, B order" : "one grey channel")}; letterbox: scale the longer side to {size}, centre, pad with the image's mean{tiling}"),
             Output = new OnnxTensorInfo(OnnxExport.OutputName, "float32", ["N", Str(k), Str(s), Str(s)], "NCHW",
-                $"per-pixel probabilities of background, {string.Join(", ", seg.Labels)} on the {(s == size ? "letterboxed square" : "tile")}; {(s == size ? "" : "blend the tiles as the input says, ")}undo the letterbox and take the most probable class"),
+                $"per-pixel probabilities of background, {string.Join(", ", seg.Labels)} on the {(window.Whole ? "letterboxed square" : "tile")}; {(window.Whole ? "" : "blend the tiles as the input says, ")}undo the letterbox and take the most probable class"),
             InGraph = steps,
             ExportSeconds = clock.Elapsed.TotalSeconds,
         };
     }
 
-    /// <summary>How a caller cuts a <paramref name="size"/>-px square into the graph's <paramref name="tile"/>-px tiles and blends them (<see cref="SlidingWindow"/>).</summary>
-    public static string SlidingWindowNote(int size, int tile)
+    /// <summary>How a caller cuts the square into the graph's tiles and blends them, as <paramref name="window"/> does.</summary>
+    public static string SlidingWindowNote(SlidingWindow window)
     {
-        var starts = SlidingWindow.Starts(size, tile);
+        ArgumentNullException.ThrowIfNull(window);
+        var starts = SlidingWindow.Starts(window.Size, window.Tile);
         return string.Create(CultureInfo.InvariantCulture,
-            $", then cut it into {starts.Length}x{starts.Length} tiles of {tile}x{tile} starting at x, y in [{string.Join(", ", starts)}]; weight each tile's probabilities by a Gaussian centred on the tile (sigma {tile / 8.0:0.##} px), sum and divide by the summed weights");
+            $", then cut it into {starts.Length}x{starts.Length} tiles of {window.Tile}x{window.Tile} starting at x, y in [{string.Join(", ", starts)}]; weight each tile's probabilities by a Gaussian centred on the tile (sigma {window.Tile / 8.0:0.##} px), sum and divide by the summed weights");
     }
 
     /// <summary>Loads a trial's segmenter and writes model.onnx into <paramref name="directory"/>.</summary>
