@@ -50,6 +50,7 @@ public static class RecipeSchema
         if (r.Segmentation is { } seg)
         {
             Name("segmentation.loss", seg.Loss, SegmentationLosses);
+            Name("segmentation.contrast", seg.Contrast, ContrastModes.All);
             Range("segmentation.tversky_alpha", seg.TverskyAlpha, 0, 1);
             Range("segmentation.tversky_beta", seg.TverskyBeta, 0, 1);
             Range("segmentation.focal_gamma", seg.FocalGamma, 0, 5);

@@ -113,5 +113,33 @@ public sealed class SegmentationCliTests
             var b = ImageDecoder.Decode(Path.Combine(onnxDir, name)).Pixels;
             Assert.True(a.Zip(b).Count(p => p.First != p.Second) <= a.Length / 1000, name);
         }
+
+        // when: a copy of the package whose recipe asks for locally equalised contrast (CLAHE) outlines the same images in both runtimes
+        var clahePackage = tmp.Combine("package-clahe");
+        CopyFolder(run.PackageDir, clahePackage);
+        var packaged = Json.Read<Recipe>(Path.Combine(clahePackage, "recipe.json"));
+        Json.Write(Path.Combine(clahePackage, "recipe.json"), packaged with { Segmentation = packaged.Segmentation! with { Contrast = ContrastModes.Clahe } });
+        var decoded = images.Select(ImageDecoder.Decode).ToList();
+        Assert.Equal(0, Clinforge.Cli.SegmentationPredict.Predict(clahePackage, images, decoded, tmp.Combine("clahe-torch"), 1));
+        Assert.Equal(0, Clinforge.Cli.SegmentationPredict.Predict(clahePackage, images, decoded, tmp.Combine("clahe-onnx"), 1, onnx: true));
+
+        // then: both runtimes prepare the pixels alike (the same masks), and the preparation changed what the network saw
+        int changed = 0;
+        foreach (var image in images)
+        {
+            var name = Path.GetFileNameWithoutExtension(image) + "_mask.png";
+            var torchMask = ImageDecoder.Decode(Path.Combine(tmp.Combine("clahe-torch"), name)).Pixels;
+            var onnxMask = ImageDecoder.Decode(Path.Combine(tmp.Combine("clahe-onnx"), name)).Pixels;
+            Assert.True(torchMask.Zip(onnxMask).Count(p => p.First != p.Second) <= torchMask.Length / 1000, name);
+            changed += torchMask.Zip(ImageDecoder.Decode(Path.Combine(outDir, name)).Pixels).Count(p => p.First != p.Second);
+        }
+        Assert.True(changed > 0, "the CLAHE package gave the same masks as the plain one");
+    }
+
+    private static void CopyFolder(string from, string to)
+    {
+        Directory.CreateDirectory(to);
+        foreach (var file in Directory.GetFiles(from)) File.Copy(file, Path.Combine(to, Path.GetFileName(file)));
+        foreach (var dir in Directory.GetDirectories(from)) CopyFolder(dir, Path.Combine(to, Path.GetFileName(dir)));
     }
 }

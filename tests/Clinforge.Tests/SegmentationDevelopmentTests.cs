@@ -185,6 +185,7 @@ public sealed class SegmentationDevelopmentTests
         Assert.Equal(0, history.Single(h => h.Item1.Move == "remove_small_components").Item2.Segmentation!.ReuseWeightsOf);
         Assert.Contains("focal_loss", moves);
         Assert.Contains("remove_small_components", moves);
+        Assert.Equal(ContrastModes.Clahe, history.Single(h => h.Item1.Move == "local_contrast").Item2.Segmentation!.Contrast);
         Assert.DoesNotContain("tversky_loss", moves); // missed pixels were not said to cost more
         Assert.DoesNotContain("foreground_oversampling", moves); // sensitivity is already 78%
         Assert.Equal(moves.Count, moves.Distinct().Count());

@@ -125,8 +125,8 @@ public sealed class SegmentationTrainingTests
             Segmentation = new SegmentationRecipe { PatchSize = 64, PatchesPerImage = 2, Labels = ["strand"] },
         };
         NativeRuntime.Initialize(2, recipe.Seed);
-        var train = SegmentationSet.Load(ds, ds.Items.Take(20).ToList(), recipe.Input);
-        var val = SegmentationSet.Load(ds, ds.Items.Skip(20).ToList(), recipe.Input);
+        var train = SegmentationSet.Load(ds, ds.Items.Take(20).ToList(), recipe.Input, ContrastModes.None);
+        var val = SegmentationSet.Load(ds, ds.Items.Skip(20).ToList(), recipe.Input, ContrastModes.None);
         var paths = new TrialPaths(tmp.Combine("trial"));
         Directory.CreateDirectory(paths.Root);
 
@@ -213,6 +213,30 @@ public sealed class SegmentationOnnxTests
         Assert.Equal(["N", "3", "64", "64"], info.Output.Shape);
         Assert.True(worst < 1e-4, $"largest difference {worst:E2}");
         Assert.Equal("a,b", session.ModelMetadata.CustomMetadataMap["labels"]);
+    }
+
+    [Fact]
+    public void Should_SayHowToPrepareContrast_When_TheRecipeEqualisesItOutsideTheGraph()
+    {
+        // given: a small pretrained U-Net whose recipe equalises each channel locally (CLAHE) before the letterbox
+        using var tmp = new TempDir();
+        var recipe = new Recipe
+        {
+            Input = new InputSpec(64, 3), Model = new ModelSpec("unet_resnet18", 32, 1),
+            Segmentation = new SegmentationRecipe { Labels = ["vessel"], PatchSize = 64, Contrast = ContrastModes.Clahe },
+        };
+        using var model = ModelRegistry.Create(recipe.Model, 3, 2);
+        var pre = new Preprocessing(64, 3, [0.5f, 0.4f, 0.3f], [0.25f, 0.2f, 0.2f], ["vessel"]);
+
+        // when: exported
+        var info = SegmentationOnnx.Write(model, recipe, pre, tmp.Combine("model.onnx"));
+        using var session = new InferenceSession(tmp.Combine("model.onnx"));
+
+        // then: the graph's metadata and the package's description both name the step, before the letterbox
+        var input = session.ModelMetadata.CustomMetadataMap["input"];
+        Assert.Contains("CLAHE", input, StringComparison.Ordinal);
+        Assert.True(input.IndexOf("CLAHE", StringComparison.Ordinal) < input.IndexOf("letterbox", StringComparison.Ordinal), input);
+        Assert.Contains("8x8 tiles", info.Input.Description, StringComparison.Ordinal);
     }
 
     [Theory]

@@ -113,7 +113,7 @@ internal static class SegmentationPredict
 
     /// <summary>
     /// Label maps from package/model.onnx through ONNX Runtime, as a deploying team would run it: the
-    /// image letterboxed as in training, 0–255 pixels fed in NHWC order (in patch-sized tiles, blended,
+    /// image's contrast prepared and letterboxed as in training, 0–255 pixels fed in NHWC order (in patch-sized tiles, blended,
     /// when the square is larger than a training patch), the probabilities read back,
     /// mapped to the image's pixels and cleaned of small pieces as the recipe says.
     /// </summary>
@@ -129,7 +129,7 @@ internal static class SegmentationPredict
         foreach (var image in images)
         {
             var chw = new float[channels * plane];
-            var frame = Letterbox.ToTensorChw(image, size, channels, chw);
+            var frame = Letterbox.ToTensorChw(ImageContrast.Prepare(image, seg.Contrast), size, channels, chw);
             var probabilities = SegmentationPredictor.ProbabilitiesOfTiles(chw, channels, size, seg, (hwc, n, t) =>
             {
                 using var outputs = session.Run([NamedOnnxValue.CreateFromTensor(info.Input.Name, new DenseTensor<float>(hwc, [n, t, t, channels]))], [info.Output.Name]);

@@ -36,6 +36,13 @@ public sealed record SegmentationRecipe
     /// </summary>
     public double ForegroundPatchFraction { get; init; } = 0.33;
 
+    /// <summary>
+    /// none | clahe: how each image's contrast is prepared before it is letterboxed, in training and at
+    /// every inference. clahe equalises each channel locally (<see cref="ContrastModes.Clahe"/>): the usual
+    /// first step of retinal-vessel pipelines, which evens out uneven illumination and pale areas.
+    /// </summary>
+    public string Contrast { get; init; } = ContrastModes.None;
+
     /// <summary>Average the prediction over horizontal and vertical flips at inference (test-time augmentation).</summary>
     public bool FlipInference { get; init; }
 

@@ -1,6 +1,7 @@
 using System.Diagnostics;
 using System.Globalization;
 using Clinforge.Core;
+using Clinforge.Data;
 using Clinforge.Training.Onnx;
 using static TorchSharp.torch;
 
@@ -30,6 +31,8 @@ public static class SegmentationOnnx
         var window = new SlidingWindow(recipe.Input.Size, seg.PatchSize);
         int c = pre.Channels, size = window.Size, s = window.Tile, k = seg.ClassCount;
         string tiling = window.Whole ? "" : SlidingWindowNote(window);
+        // Contrast preparation works on the image's own pixels before the letterbox, outside the graph.
+        string contrast = ImageContrast.Describe(seg.Contrast) is { Length: > 0 } step ? $"first {step}; then " : "";
         var g = new OnnxGraph();
         g.Fresh(OnnxExport.InputName);
         var steps = new List<string>();
@@ -57,7 +60,7 @@ public static class SegmentationOnnx
         var metadata = new Dictionary<string, string>(StringComparer.Ordinal)
         {
             ["labels"] = string.Join(",", seg.Labels),
-            ["input"] = $"{OnnxExport.InputName}: float32 [N, {s}, {s}, {c}] NHWC, 0-255, {(c == 3 ? "RGB" : "grey")}; letterbox the image to {size}x{size} (longer side to {size}, centred, padding with the image's mean){tiling}",
+            ["input"] = $"{OnnxExport.InputName}: float32 [N, {s}, {s}, {c}] NHWC, 0-255, {(c == 3 ? "RGB" : "grey")}; {contrast}letterbox the image to {size}x{size} (longer side to {size}, centred, padding with the image's mean){tiling}",
             ["output"] = $"{OnnxExport.OutputName}: float32 [N, {k}, {s}, {s}] probabilities of background, {string.Join(", ", seg.Labels)}",
             ["preprocessing_in_graph"] = string.Join("; ", steps),
         };
@@ -71,7 +74,7 @@ public static class SegmentationOnnx
         {
             File = Path.GetFileName(path), Bytes = bytes.LongLength, Opset = OnnxGraph.Opset, IrVersion = OnnxGraph.IrVersion, Nodes = g.NodeCount, Parameters = g.ParameterCount,
             Input = new OnnxTensorInfo(OnnxExport.InputName, "float32", ["N", Str(s), Str(s), Str(c)], "NHWC",
-                $"pixel values on the 0–255 scale, {(c == 3 ? "channels in R, G, B order" : "one grey channel")}; letterbox: scale the longer side to {size}, centre, pad with the image's mean{tiling}"),
+                $"pixel values on the 0–255 scale, {(c == 3 ? "channels in R, G, B order" : "one grey channel")}; {contrast}letterbox: scale the longer side to {size}, centre, pad with the image's mean{tiling}"),
             Output = new OnnxTensorInfo(OnnxExport.OutputName, "float32", ["N", Str(k), Str(s), Str(s)], "NCHW",
                 $"per-pixel probabilities of background, {string.Join(", ", seg.Labels)} on the {(window.Whole ? "letterboxed square" : "tile")}; {(window.Whole ? "" : "blend the tiles as the input says, ")}undo the letterbox and take the most probable class"),
             InGraph = steps,

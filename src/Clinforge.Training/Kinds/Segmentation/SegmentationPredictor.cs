@@ -200,7 +200,7 @@ public static class SegmentationPredictor
         {
             using var scope = NewDisposeScope();
             var pixels = new float[per];
-            var frame = Letterbox.ToTensorChw(image, size, channels, pixels);
+            var frame = Letterbox.ToTensorChw(ImageContrast.Prepare(image, seg.Contrast), size, channels, pixels);
             var x = Trainer.ToTensor(pixels, 1, channels, size, pre).to(device);
             var p = Probabilities(model, x, seg).cpu();
             result.Add(LabelImage(p.data<float>().ToArray(), seg, frame));

@@ -17,14 +17,17 @@ public sealed record SegmentationSet(float[] Pixels, byte[] Labels, byte[] Regio
     /// <summary>Pixels per image plane (S²).</summary>
     public int Plane => Size * Size;
 
-    /// <summary>Loads the items at the recipe's resolution with their masks (nearest-neighbour, so labels stay labels).</summary>
-    public static SegmentationSet Load(Dataset ds, IReadOnlyList<DataItem> items, InputSpec input)
+    /// <summary>
+    /// Loads the items at the recipe's resolution with their masks (nearest-neighbour, so labels stay
+    /// labels), each image's contrast prepared as <paramref name="contrast"/> names.
+    /// </summary>
+    public static SegmentationSet Load(Dataset ds, IReadOnlyList<DataItem> items, InputSpec input, string contrast)
     {
         ArgumentNullException.ThrowIfNull(ds);
         ArgumentNullException.ThrowIfNull(items);
         ArgumentNullException.ThrowIfNull(input);
         var masks = ds.Segmentation ?? throw new ClinforgeException($"{ds.Source}: not a segmentation dataset (no masks were read).");
-        var (pixels, frames) = Letterbox.Load(ds, items, input.Size, input.Channels);
+        var (pixels, frames) = Letterbox.Load(ds, items, input.Size, input.Channels, contrast);
         int plane = input.Size * input.Size;
         var labels = new byte[(long)items.Count * plane];
         var region = new byte[(long)items.Count * plane];

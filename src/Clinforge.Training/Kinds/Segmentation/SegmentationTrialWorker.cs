@@ -29,11 +29,11 @@ public static class SegmentationTrialWorker
         void Log(string line) => start.Log(line);
         var seg = recipe.Segmentation ?? new SegmentationRecipe();
         Log(string.Create(CultureInfo.InvariantCulture,
-            $"trial {number}: {recipe.Model.Name} w{recipe.Model.Width} d{recipe.Model.Depth}, {recipe.Input.Size}px letterbox, patches {seg.PatchSize}px, loss {seg.Loss}, lr {recipe.Optimizer.LearningRate:G3}, batch {recipe.BatchSize}, flips at inference {seg.FlipInference}, min component {seg.MinComponentPixels}px, threads {get_num_threads()}, seed {recipe.Seed}"));
+            $"trial {number}: {recipe.Model.Name} w{recipe.Model.Width} d{recipe.Model.Depth}, {recipe.Input.Size}px letterbox, patches {seg.PatchSize}px, loss {seg.Loss}, lr {recipe.Optimizer.LearningRate:G3}, batch {recipe.BatchSize}, contrast {seg.Contrast}, flips at inference {seg.FlipInference}, min component {seg.MinComponentPixels}px, threads {get_num_threads()}, seed {recipe.Seed}"));
         var ds = DatasetReader.Open(card.Source);
         if (seg.ReuseWeightsOf is { } parent) return Revalidate(paths, run.Trial(parent), recipe, ds, val, scorer, Log);
-        var trainSet = SegmentationSet.Load(ds, train, recipe.Input);
-        var valSet = SegmentationSet.Load(ds, val, recipe.Input);
+        var trainSet = SegmentationSet.Load(ds, train, recipe.Input, seg.Contrast);
+        var valSet = SegmentationSet.Load(ds, val, recipe.Input, seg.Contrast);
         Log($"loaded {trainSet.Count} training and {valSet.Count} validation images with their masks at {recipe.Input.Size}px");
         var outcome = new SegmentationTrainer(Log).Train(recipe, trainSet, valSet, scorer, deadlineUtc, paths, p =>
             stdout(TrialProtocol.ProgressLine(p.Epoch, p.PlannedEpochs, p.Fraction, p.BestObjective)));
@@ -60,7 +60,7 @@ public static class SegmentationTrialWorker
         var seg = recipe.Segmentation!;
         var clock = System.Diagnostics.Stopwatch.StartNew();
         var (model, pre, _) = SegmentationPredictor.Load(paths.Recipe, paths.Preprocessing, paths.Model);
-        var valSet = SegmentationSet.Load(ds, val, recipe.Input);
+        var valSet = SegmentationSet.Load(ds, val, recipe.Input, seg.Contrast);
         (ValidationMetrics Metrics, IReadOnlyList<double> PerImage) scored;
         using (model)
         using (var x = Trainer.ToTensor(valSet.Pixels, valSet.Count, valSet.Channels, valSet.Size, pre))
