@@ -91,11 +91,8 @@ public static class Letterbox
         return frame;
     }
 
-    /// <summary>
-    /// Loads and letterboxes items in parallel: pixels [N, C, S, S] and each image's frame; each image's
-    /// contrast is first prepared as <paramref name="contrast"/> names (<see cref="ImageContrast"/>).
-    /// </summary>
-    public static (float[] Pixels, LetterboxFrame[] Frames) Load(Dataset ds, IReadOnlyList<DataItem> items, int size, int channels, string contrast = ContrastModes.None)
+    /// <summary>Loads and letterboxes items in parallel: pixels [N, C, S, S] and each image's frame.</summary>
+    public static (float[] Pixels, LetterboxFrame[] Frames) Load(Dataset ds, IReadOnlyList<DataItem> items, int size, int channels)
     {
         ArgumentNullException.ThrowIfNull(ds);
         ArgumentNullException.ThrowIfNull(items);
@@ -103,7 +100,7 @@ public static class Letterbox
         var pixels = new float[(long)items.Count * per];
         var frames = new LetterboxFrame[items.Count];
         Parallel.For(0, items.Count, new ParallelOptions { MaxDegreeOfParallelism = Environment.ProcessorCount },
-            i => frames[i] = ToTensorChw(ImageContrast.Prepare(ds.Load(items[i]), contrast), size, channels, pixels.AsSpan(i * per, per)));
+            i => frames[i] = ToTensorChw(ds.Load(items[i]), size, channels, pixels.AsSpan(i * per, per)));
         return (pixels, frames);
     }
 }

@@ -275,6 +275,36 @@ public sealed class Trainer(Action<string> log)
         return Moments(s, s2, (long)train.Count * plane, train.Size, classes);
     }
 
+    /// <summary>A batch of uint8 pixels [N, C, S, S] (0–255) as the network's normalised float input, on the batch's device.</summary>
+    public static Tensor Normalize(Tensor bytes, Preprocessing pre)
+    {
+        ArgumentNullException.ThrowIfNull(bytes);
+        ArgumentNullException.ThrowIfNull(pre);
+        using var scope = NewDisposeScope();
+        var mean = tensor(pre.Mean).view(1, -1, 1, 1).to(bytes.device);
+        var std = tensor(pre.Std).view(1, -1, 1, 1).to(bytes.device);
+        return ((bytes.to_type(ScalarType.Float32) / 255f - mean) / std).MoveToOuterDisposeScope();
+    }
+
+    /// <summary>Per-channel mean and standard deviation of images given as bytes 0–255, [N, C, S, S].</summary>
+    public static Preprocessing ComputePreprocessing(byte[] pixels, int count, int channels, int size, IReadOnlyList<string> classes)
+    {
+        ArgumentNullException.ThrowIfNull(pixels);
+        int plane = size * size;
+        var s = new double[channels];
+        var s2 = new double[channels];
+        for (int i = 0; i < count; i++)
+            for (int ch = 0; ch < channels; ch++)
+            {
+                // Sums of bytes are exact in integers; scaled to [0, 1] once per image and channel.
+                long sum = 0, sumSq = 0;
+                foreach (var v in pixels.AsSpan((i * channels + ch) * plane, plane)) { sum += v; sumSq += v * v; }
+                s[ch] += sum / 255.0;
+                s2[ch] += sumSq / (255.0 * 255.0);
+            }
+        return Moments(s, s2, (long)count * plane, size, classes);
+    }
+
     /// <summary>Per-channel mean and standard deviation of images given as values in [0, 1], [N, C, S, S].</summary>
     public static Preprocessing ComputePreprocessing(float[] pixels, int count, int channels, int size, IReadOnlyList<string> classes)
     {

@@ -106,17 +106,19 @@ public sealed class SegmentationDevelopmentTests
     [Fact]
     public void Should_LowerTheWorkingSize_When_TheDecodedImagesWouldNotFitInMemory()
     {
-        // given: 2,000 DRIVE-like colour images; at 1024 px they would take 2000 × 3 × 1024² × 4 B ≈ 25 GB decoded
+        // given: 2,000 DRIVE-like colour images; at 1024 px they would take 2000 × 1024² × 10 B ≈ 21 GB decoded
+        // (three channel bytes, a label and a region byte per pixel, each in an array and in a tensor)
         var card = Card() with { TotalItems = 2000 };
 
         // when: planned with the pretrained encoder
         var recipe = SegmentationInitializer.Plan(Spec(), card, 17);
 
-        // then: the largest whole-cell side whose decoded set stays within 4 GiB (2000 × 3 × 416² × 4 B ≈ 4.15 GB), with the reason
-        Assert.Equal(416, recipe.Input.Size);
-        Assert.True(2000L * 3 * 416 * 416 * 4 <= SegmentationInitializer.MaxDecodedBytes);
-        Assert.True(2000L * 3 * 448 * 448 * 4 > SegmentationInitializer.MaxDecodedBytes);
-        Assert.Contains("lowered to 416 px", recipe.Origins["input.size"], StringComparison.Ordinal);
+        // then: the largest whole-cell side whose decoded set stays within 4 GiB (2000 × 448² × 10 B ≈ 4.01 GB), with the reason
+        Assert.Equal(10, SegmentationInitializer.BytesPerPixel(3));
+        Assert.Equal(448, recipe.Input.Size);
+        Assert.True(2000L * 448 * 448 * 10 <= SegmentationInitializer.MaxDecodedBytes);
+        Assert.True(2000L * 480 * 480 * 10 > SegmentationInitializer.MaxDecodedBytes);
+        Assert.Contains("lowered to 448 px", recipe.Origins["input.size"], StringComparison.Ordinal);
         Assert.Empty(RecipeSchema.Problems(recipe));
     }
 

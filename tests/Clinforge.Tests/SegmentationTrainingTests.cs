@@ -111,6 +111,36 @@ public sealed class SegmentationTrainingTests
         Assert.Equal(0, map.Count(v => v == 2));
     }
 
+    [Theory]
+    [InlineData(ContrastModes.None)]
+    [InlineData(ContrastModes.Clahe)]
+    public void Should_HoldImagesAsBytesThatNormaliseAsTheirFloatsWould_When_ASegmentationSetIsLoaded(string contrast)
+    {
+        // given: 6 generated image/mask pairs (96 × 88 px) letterboxed to 128 px, with the contrast mode
+        using var tmp = new TempDir();
+        var ds = SegmentationReader.Read(SyntheticSegmentation.WriteFolder(tmp.Combine("data"), 6, seed: 4));
+        var input = new InputSpec(128, 3);
+        var pre = new Preprocessing(128, 3, [0.5f, 0.4f, 0.3f], [0.25f, 0.2f, 0.2f], ["vessel"]);
+
+        // when: loaded as a segmentation set, and each image letterboxed to floats as inference does
+        var set = SegmentationSet.Load(ds, ds.Items, input, contrast);
+        using var scope = NewDisposeScope();
+        var fromBytes = Trainer.Normalize(set.PixelTensor(), pre);
+        var floats = new float[6 * 3 * 128 * 128];
+        for (int i = 0; i < 6; i++)
+            Letterbox.ToTensorChw(ImageContrast.Prepare(ds.Load(ds.Items[i]), contrast), 128, 3, floats.AsSpan(i * 3 * 128 * 128, 3 * 128 * 128));
+        var fromFloats = Trainer.ToTensor(floats, 6, 3, 128, pre);
+
+        // then: one byte per value, and the network's input from them within half a grey level (over the smallest std) of the floats'
+        Assert.Equal(6 * 3 * 128 * 128, set.Pixels.Length);
+        Assert.Equal(ScalarType.Byte, set.PixelTensor().dtype);
+        double worst = (fromBytes - fromFloats).abs().max().item<float>();
+        Assert.True(worst <= 0.5 / 255 / 0.2 + 1e-5, $"largest difference {worst:E2}");
+        var stats = Trainer.ComputePreprocessing(set.Pixels, 6, 3, 128, ["vessel"]);
+        var reference = Trainer.ComputePreprocessing(floats, 6, 3, 128, ["vessel"]);
+        for (int c = 0; c < 3; c++) Assert.Equal(reference.Mean[c], stats.Mean[c], 0.002);
+    }
+
     [Fact]
     public void Should_LearnToOutlineStrands_When_AUNetTrainsOnGeneratedPairs()
     {

@@ -26,10 +26,17 @@ public static class SegmentationInitializer
     public const int MaxUpscaledSize = 1024;
 
     /// <summary>
-    /// Decoded training and validation images are held in memory as floats (<c>SegmentationSet</c>);
-    /// the working side is lowered until the whole data set would fit in this many bytes.
+    /// Decoded training and validation images are held in memory as bytes (<c>SegmentationSet</c>) with
+    /// their label and region maps; the working side is lowered until the whole data set would fit in
+    /// this many bytes (<see cref="BytesPerPixel"/>).
     /// </summary>
     public const long MaxDecodedBytes = 4L << 30;
+
+    /// <summary>
+    /// Bytes a decoded pixel of the working square takes while a trial runs: one per channel, one for its
+    /// label and one for its region, each held twice (the set's arrays and the tensors patches are cut from).
+    /// </summary>
+    public static int BytesPerPixel(int channels) => 2 * (Math.Max(1, channels) + 2);
 
     /// <summary>The most patches drawn per image and epoch; validation runs once an epoch.</summary>
     public const int MaxPatchesPerImage = 8;
@@ -45,7 +52,7 @@ public static class SegmentationInitializer
     /// <summary><paramref name="size"/> lowered in 32-px steps while <paramref name="images"/> decoded images of <paramref name="channels"/> channels would exceed <see cref="MaxDecodedBytes"/>.</summary>
     public static int WithinMemory(int size, int images, int channels)
     {
-        while (size > 64 && (long)images * Math.Max(1, channels) * size * size * sizeof(float) > MaxDecodedBytes) size -= 32;
+        while (size > 64 && (long)images * size * size * BytesPerPixel(channels) > MaxDecodedBytes) size -= 32;
         return size;
     }
 
@@ -120,7 +127,7 @@ public static class SegmentationInitializer
             ? string.Format(ci, "{0} px letterbox (images {1} px, enlarged {2:0.##}×): the structure is thin ({3}) and the pretrained encoder's finest map is at stride 2, so a part one or two pixels wide needs enlarging to span a cell (on DRIVE, validation Dice 0.772 at 1024 px against 0.752 at 576 px); at most {4} px", unbounded, native, (double)unbounded / native, thinWhy, MaxUpscaledSize)
             : string.Format(ci, "{0} px letterbox (images {1} px): whole stride-32 cells, at most {2} px on a CPU", unbounded, native, MaxPlannedSize);
         if (size < unbounded)
-            origins["input.size"] += string.Format(ci, "; lowered to {0} px so {1} decoded images stay under {2} GiB", size, card.TotalItems, MaxDecodedBytes >> 30);
+            origins["input.size"] += string.Format(ci, "; lowered to {0} px so {1} decoded images and their masks stay under {2} GiB", size, card.TotalItems, MaxDecodedBytes >> 30);
         int patch = Math.Min(256, size);
         // About one pass over each image's area per epoch, within 1–MaxPatchesPerImage patches.
         int patchesPerImage = Math.Clamp((int)Math.Ceiling((double)size * size / (patch * patch)), 1, MaxPatchesPerImage);

@@ -102,13 +102,15 @@ public static class SegmentationPredictor
     }
 
     /// <summary>
-    /// Label maps of the letterboxed squares (post-processed per the recipe) for a normalised input
-    /// [N, C, S, S]; with <paramref name="truth"/> also the mean loss over its counted pixels.
+    /// Label maps of the letterboxed squares (post-processed per the recipe) for uint8 pixels
+    /// [N, C, S, S] (<see cref="SegmentationSet.PixelTensor"/>), normalised batch by batch with
+    /// <paramref name="pre"/>; with <paramref name="truth"/> also the mean loss over its counted pixels.
     /// </summary>
-    public static (double Loss, List<byte[]> Maps) Predict(Module<Tensor, Tensor> model, Tensor x, SegmentationRecipe seg, Device device, SegmentationSet? truth)
+    public static (double Loss, List<byte[]> Maps) Predict(Module<Tensor, Tensor> model, Tensor x, Preprocessing pre, SegmentationRecipe seg, Device device, SegmentationSet? truth)
     {
         ArgumentNullException.ThrowIfNull(model);
         ArgumentNullException.ThrowIfNull(x);
+        ArgumentNullException.ThrowIfNull(pre);
         ArgumentNullException.ThrowIfNull(seg);
         model.eval();
         long n = x.shape[0];
@@ -120,7 +122,7 @@ public static class SegmentationPredictor
         {
             using var scope = NewDisposeScope();
             long len = Math.Min(batch, n - s);
-            var xb = x.narrow(0, s, len).to(device);
+            var xb = Trainer.Normalize(x.narrow(0, s, len), pre).to(device);
             var p = Probabilities(model, xb, seg);
             var labels = p.argmax(1).to_type(ScalarType.Byte).cpu();
             var bytes = labels.data<byte>().ToArray();

@@ -51,16 +51,17 @@ public sealed class SegmentationTrainer(Action<string> log)
         model.to(device);
         var (groups, multipliers) = Pretraining.ParameterGroups(model, recipe, init);
         using var optimizer = Trainer.CreateOptimizer(groups, recipe.Optimizer);
-        using var xTrain = Trainer.ToTensor(train.Pixels, train.Count, train.Channels, train.Size, pre);
+        // Images stay bytes in memory; each patch and validation batch is scaled and normalised as it is drawn.
+        using var xTrain = train.PixelTensor();
         using var yTrain = tensor(train.Labels, [train.Count, train.Size, train.Size]);
         using var rTrain = tensor(train.Region, [train.Count, train.Size, train.Size]);
-        using var xVal = Trainer.ToTensor(val.Pixels, val.Count, val.Channels, val.Size, pre);
+        using var xVal = val.PixelTensor();
         var start = DateTime.UtcNow;
         var foreground = ForegroundPixels(train);
         log(string.Create(CultureInfo.InvariantCulture,
             $"segmentation: {train.Count} training and {val.Count} validation images at {train.Size}px, {seg.PatchesPerImage} patches of {seg.PatchSize}px per image per epoch ({seg.ForegroundPatchFraction:0%} centred on foreground), loss {seg.Loss}, labels {string.Join(", ", seg.Labels)}"));
 
-        var hooks = new SegmentationHooks(model, optimizer, multipliers, recipe, seg, xTrain, yTrain, rTrain, foreground, train.Size, brightnessUnit, rng, device,
+        var hooks = new SegmentationHooks(model, optimizer, multipliers, recipe, seg, pre, xTrain, yTrain, rTrain, foreground, train.Size, brightnessUnit, rng, device,
             xVal, val, scorer, paths, start, deadlineUtc);
         var loop = TrainingLoop.Run(hooks, new LoopSettings(recipe.MaxEpochs, start, deadlineUtc), log, progress);
         if (loop.NonFinite)
@@ -88,7 +89,7 @@ public sealed class SegmentationTrainer(Action<string> log)
     /// per batch, whole-image validation with the recipe's post-processing, the kept epoch's weights saved.
     /// </summary>
     private sealed class SegmentationHooks(Module<Tensor, Tensor> model, optim.Optimizer optimizer, IReadOnlyList<double> multipliers, Recipe recipe, SegmentationRecipe seg,
-        Tensor xTrain, Tensor yTrain, Tensor rTrain, int[][] foreground, int size, double brightnessUnit, Random rng, Device device,
+        Preprocessing pre, Tensor xTrain, Tensor yTrain, Tensor rTrain, int[][] foreground, int size, double brightnessUnit, Random rng, Device device,
         Tensor xVal, SegmentationSet val, SegmentationScorer scorer, TrialPaths paths, DateTime start, DateTime deadlineUtc) : ITrainingHooks
     {
         private List<int> _patches = [];
@@ -146,7 +147,7 @@ public sealed class SegmentationTrainer(Action<string> log)
                     x0 = rng.Next(size - p + 1);
                     y0 = rng.Next(size - p + 1);
                 }
-                var xi = xTrain[i].narrow(1, y0, p).narrow(2, x0, p);
+                var xi = Trainer.Normalize(xTrain[i].narrow(1, y0, p).narrow(2, x0, p).unsqueeze(0), pre).squeeze(0);
                 var yi = yTrain[i].narrow(0, y0, p).narrow(1, x0, p);
                 var ri = rTrain[i].narrow(0, y0, p).narrow(1, x0, p);
                 // Image, labels and region move together: flips and quarter turns keep pixels aligned.
@@ -172,7 +173,7 @@ public sealed class SegmentationTrainer(Action<string> log)
         public EpochCheck Validate(int epoch)
         {
             var clock = Stopwatch.StartNew();
-            var (loss, maps) = SegmentationPredictor.Predict(model, xVal, seg, device, val);
+            var (loss, maps) = SegmentationPredictor.Predict(model, xVal, pre, seg, device, val);
             var truth = Enumerable.Range(0, val.Count).Select(val.LabelsOf).ToList();
             var region = Enumerable.Range(0, val.Count).Select(val.RegionOf).ToList();
             var (metrics, perImage) = scorer(truth, maps, region, val.Size);

@@ -63,9 +63,9 @@ public static class SegmentationTrialWorker
         var valSet = SegmentationSet.Load(ds, val, recipe.Input, seg.Contrast);
         (ValidationMetrics Metrics, IReadOnlyList<double> PerImage) scored;
         using (model)
-        using (var x = Trainer.ToTensor(valSet.Pixels, valSet.Count, valSet.Channels, valSet.Size, pre))
+        using (var x = valSet.PixelTensor())
         {
-            var (_, maps) = SegmentationPredictor.Predict(model, x, seg, NativeRuntime.PreferredDevice(), null);
+            var (_, maps) = SegmentationPredictor.Predict(model, x, pre, seg, NativeRuntime.PreferredDevice(), null);
             scored = scorer(Enumerable.Range(0, valSet.Count).Select(valSet.LabelsOf).ToList(), maps, Enumerable.Range(0, valSet.Count).Select(valSet.RegionOf).ToList(), valSet.Size);
         }
         Json.Write(paths.ValScores, valSet.Ids.Select((id, i) => new ValImageScore(id, scored.PerImage[i])).ToList());
