@@ -6,7 +6,7 @@ namespace Clinforge.Data;
 /// uniform bin height with the excess spread over all bins (so noise in flat areas is not amplified),
 /// and every pixel mapped through the bilinear blend of its four nearest tiles' mappings (no seams).
 /// Retinal-vessel pipelines apply it before the network because it evens out the uneven illumination and
-/// pale areas of fundus photographs (e.g. Zana &amp; Klein 2001; Jin et al. 2019, DUNet).
+/// pale areas of fundus photographs (e.g. Jin et al. 2019, DUNet).
 /// </summary>
 public static class Clahe
 {
