@@ -13,8 +13,8 @@ namespace Clinforge.Bench;
 /// the row says whether cutting large images would pay before any overlap is added). Prints the
 /// median of the timed passes and milliseconds per megapixel; the forward multiply-accumulates are
 /// counted from the architecture. The last rows per size are the product's sliding window
-/// (<see cref="SegmentationPredictor.Probabilities"/>: tiles overlapping by a quarter, in batches of
-/// four, blended with Gaussian weights), whose time is what validation and prediction now take.
+/// (<see cref="SegmentationPredictor.Probabilities"/>: tiles overlapping by a quarter, one per
+/// forward pass, blended with Gaussian weights), whose time is what validation and prediction now take.
 /// Training: patches per second of a training step (forward, Dice + cross-entropy, backward, AdamW) on
 /// 256-px patches at each batch size of <c>--train-batches</c> (default 2,4,8), as the trainer takes them
 /// (<c>--model unet</c>: the from-scratch U-Net instead of the pretrained one).

@@ -132,7 +132,10 @@ public sealed class SegmentationTrainer(Action<string> log)
             var xs = new List<Tensor>();
             var ys = new List<Tensor>();
             var rs = new List<Tensor>();
+            var contrasts = new float[idx.Length];
+            var shifts = new float[idx.Length];
             var aug = recipe.Augmentation;
+            int n = 0;
             foreach (var i in idx)
             {
                 int x0, y0;
@@ -147,7 +150,7 @@ public sealed class SegmentationTrainer(Action<string> log)
                     x0 = rng.Next(size - p + 1);
                     y0 = rng.Next(size - p + 1);
                 }
-                var xi = Trainer.Normalize(xTrain[i].narrow(1, y0, p).narrow(2, x0, p).unsqueeze(0), pre).squeeze(0);
+                var xi = xTrain[i].narrow(1, y0, p).narrow(2, x0, p);
                 var yi = yTrain[i].narrow(0, y0, p).narrow(1, x0, p);
                 var ri = rTrain[i].narrow(0, y0, p).narrow(1, x0, p);
                 // Image, labels and region move together: flips and quarter turns keep pixels aligned.
@@ -158,14 +161,19 @@ public sealed class SegmentationTrainer(Action<string> log)
                     long turns = rng.Next(1, 4);
                     xi = xi.rot90(turns, (1, 2)); yi = yi.rot90(turns, (0, 1)); ri = ri.rot90(turns, (0, 1));
                 }
+                contrasts[n] = 1;
                 if (aug.Brightness > 0)
                 {
-                    double contrast = 1 + aug.Brightness * (2 * rng.NextDouble() - 1), shift = aug.Brightness * brightnessUnit * (2 * rng.NextDouble() - 1);
-                    xi = xi * contrast + shift;
+                    contrasts[n] = (float)(1 + aug.Brightness * (2 * rng.NextDouble() - 1));
+                    shifts[n] = (float)(aug.Brightness * brightnessUnit * (2 * rng.NextDouble() - 1));
                 }
                 xs.Add(xi); ys.Add(yi); rs.Add(ri);
+                n++;
             }
-            return (stack(xs), stack(ys).to_type(ScalarType.Int64), stack(rs).to_type(ScalarType.Float32));
+            // The batch's bytes are scaled and normalised once; each patch's brightness/contrast then applies on the normalised scale.
+            var x = Trainer.Normalize(stack(xs), pre);
+            if (aug.Brightness > 0) x = x * tensor(contrasts).view(-1, 1, 1, 1) + tensor(shifts).view(-1, 1, 1, 1);
+            return (x, stack(ys).to_type(ScalarType.Int64), stack(rs).to_type(ScalarType.Float32));
         }
 
         public DateTime TrainUntil(int epoch, DateTime deadlineUtc) => deadlineUtc;
